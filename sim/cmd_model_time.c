@@ -1,0 +1,19 @@
+/* kvtwin model-time: placeholder until the models work lands. */
+#include <stdio.h>
+
+#include "sim/cli.h"
+
+static int cmd_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "kvtwin model-time: not built yet\n");
+    return KVT_EXIT_FAIL;
+}
+
+const kvt_cmd_t kvt_cmd_model_time = {
+    .name = "model-time",
+    .summary = "(not built yet)",
+    .usage = "usage: kvtwin model-time\n",
+    .main = cmd_main,
+};

@@ -1,0 +1,19 @@
+/* kvtwin run: placeholder until the core work lands. */
+#include <stdio.h>
+
+#include "sim/cli.h"
+
+static int cmd_main(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "kvtwin run: not built yet\n");
+    return KVT_EXIT_FAIL;
+}
+
+const kvt_cmd_t kvt_cmd_run = {
+    .name = "run",
+    .summary = "(not built yet)",
+    .usage = "usage: kvtwin run\n",
+    .main = cmd_main,
+};

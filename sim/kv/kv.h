@@ -1,0 +1,138 @@
+/* The KV block cache manager: where every block of KV lives across the tier hierarchy.
+ *
+ * Plain C, no SimGrid: it decides, the simulation core turns its decisions into transfers that take
+ * simulated time. Tiers, fastest first: G1 HBM (one per instance), G2 host DRAM and G3 local NVMe (one per
+ * domain: the nodes an instance's GPUs sit on), G3.5 ICMS (one per pod, shared), G4 shared storage (one).
+ * A block is a run of block_tokens tokens of one context, named by a prefix-chained 64-bit id.
+ *
+ * A request finds the longest leading run of its blocks cached in any tier reachable from its instance
+ * (a block after a miss is a miss). Blocks used by a running request are pinned in G1 and never evicted.
+ * Hits promote to G1 (copied or moved, by the source tier's inclusivity); evictions demote along the
+ * hierarchy according to the write policy. Every movement is reported as a kv_move_t so the core can
+ * issue one transfer per request per tier hop. */
+#ifndef KVTWIN_KV_H
+#define KVTWIN_KV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+typedef enum kv_tier_id { KV_G1 = 0, KV_G2, KV_G3, KV_G35, KV_G4, KV_NTIERS } kv_tier_id_t;
+
+/* "G1", "G2", "G3", "G3.5", "G4" */
+const char *kv_tier_name(int tier);
+
+typedef enum kv_write_policy {
+    KV_WRITE_BACK = 0,  /* a block goes down when it is evicted */
+    KV_WRITE_THROUGH,   /* a block goes down to every enabled lower tier when it is committed */
+    KV_WRITE_SELECTIVE, /* on eviction, only blocks likely to return go down (reused, or of a live session) */
+} kv_write_policy_t;
+
+typedef struct kv_tier_cfg {
+    bool enabled;
+    uint64_t capacity_blocks; /* per tier instance: per GPU instance (G1), per domain (G2, G3), per pod */
+    char policy[32];          /* eviction policy name from the registry (kvtwin policies) */
+    cJSON *policy_params;     /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
+    bool inclusive;           /* true: a block promoted to a faster tier keeps its copy here */
+} kv_tier_cfg_t;
+
+typedef struct kv_cfg {
+    uint32_t n_instances;
+    uint32_t n_domains;
+    const uint32_t *domain_of_instance; /* n_instances entries (borrowed) */
+    kv_tier_cfg_t tier[KV_NTIERS];
+    int write_policy;     /* kv_write_policy_t */
+    uint64_t block_bytes; /* bytes of KV per block (whole instance, all its GPUs) */
+    uint64_t seed;        /* for randomised policies */
+} kv_cfg_t;
+
+/* Context of an access, for policies that need more than recency. */
+typedef struct kv_access {
+    double now_s;            /* simulated (or logical) time */
+    uint64_t request_id;
+    uint64_t session_id;     /* UINT64_MAX if none */
+    double recompute_s_per_block; /* time to recompute one block here (cost-aware policies); 0 if unknown */
+    const uint64_t *next_use; /* per block of the request: index of its next reference (UINT64_MAX = never);
+                                 NULL unless an oracle pass provided it (Belady) */
+} kv_access_t;
+
+/* What a request finds: the leading run of its blocks cached somewhere, split by the fastest tier
+ * holding each block. */
+typedef struct kv_hits {
+    uint32_t blocks;                 /* blocks of the request considered */
+    uint32_t prefix;                 /* leading blocks cached somewhere */
+    uint32_t by_tier[KV_NTIERS];     /* of those, how many come from each tier */
+} kv_hits_t;
+
+/* One data movement decided by the manager: n blocks from src to dst tier. For G1 the location is an
+ * instance, for G2/G3 a domain, for G3.5/G4 the pod (loc 0). first_block names the first block moved
+ * (the core uses it to pick the ICMS enclosure or storage server that serves the hop). */
+typedef enum kv_move_kind { KV_MOVE_LOAD = 0, KV_MOVE_DEMOTE, KV_MOVE_WRITE_THROUGH, KV_MOVE_PRESTAGE } kv_move_kind_t;
+
+typedef struct kv_move {
+    uint8_t kind; /* kv_move_kind_t */
+    uint8_t src_tier, dst_tier;
+    uint32_t src_loc, dst_loc;
+    uint64_t blocks;
+    uint64_t first_block;
+} kv_move_t;
+
+typedef struct kv_tier_stats {
+    uint64_t capacity_blocks; /* summed over the tier's instances */
+    uint64_t used_blocks;
+    uint64_t pinned_blocks;
+    uint64_t hit_blocks;      /* blocks served from this tier as the fastest holder */
+    uint64_t inserted_blocks;
+    uint64_t evicted_blocks;  /* dropped or demoted out of this tier */
+    uint64_t demoted_in_blocks;   /* arrived from a faster tier */
+    uint64_t promoted_out_blocks; /* copied or moved up to G1 */
+} kv_tier_stats_t;
+
+typedef struct kv_mgr kv_mgr_t;
+
+/* Validates cfg (policy names and parameters against the registry) and builds the manager.
+ * Returns NULL with a one-line message in err on bad input. */
+kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen);
+void kv_mgr_destroy(kv_mgr_t *m);
+
+/* The cached prefix of ids[0..n) as seen from instance inst. No side effects. */
+void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, kv_hits_t *out);
+
+enum { KV_OK = 0, KV_ENOSPACE = 1 };
+
+/* Admits a request on inst: its first `use` blocks (use <= the prefix found by kv_lookup, after the
+ * fetch-or-recompute decision) are promoted into G1 and pinned; room is reserved in G1 for the other
+ * n - use blocks and for `extra` anonymous blocks (its output). Evicts unpinned blocks as needed, demoting
+ * them per the write policy. Returns KV_OK, or KV_ENOSPACE without changing anything if G1 cannot hold
+ * the request even with every unpinned block evicted. Loads and demotions are queued as moves. */
+int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
+             const kv_access_t *ctx);
+
+/* Blocks [from, to) of an admitted request now hold valid KV in G1 (prefill reached them): they become
+ * cached, still pinned. Under write-through their copies go down now (queued as moves). */
+void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, uint32_t to,
+               const kv_access_t *ctx);
+
+/* The admitted request ended: unpins its n blocks (committed or not; uncommitted ones are dropped) and
+ * frees its `extra` reservation. */
+void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t extra,
+                const kv_access_t *ctx);
+
+/* Copies blocks of a request that sit in tiers slower than dst into dst ahead of use (prefetch).
+ * Returns the number of blocks staged (queued as KV_MOVE_PRESTAGE moves). */
+uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier,
+                     const kv_access_t *ctx);
+
+/* Moves decided since the last call, merged per (kind, src, dst, locations); returns how many were
+ * written (at most cap; call again while it returns cap). */
+size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap);
+
+/* Counters of one tier, summed over its instances. */
+void kv_tier_stats(const kv_mgr_t *m, int tier, kv_tier_stats_t *out);
+
+/* Free G1 blocks on inst (capacity minus cached and reserved), for admission decisions. */
+uint64_t kv_g1_free_blocks(const kv_mgr_t *m, uint32_t inst);
+
+#endif

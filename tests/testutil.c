@@ -1,0 +1,221 @@
+/* Test helpers: see testutil.h. Paths come from CMake so tests run from any working folder. */
+#define _POSIX_C_SOURCE 200809L
+#include "testutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TU_PATHS 64
+static char tu_paths[TU_PATHS][1024];
+static int tu_next;
+
+static char *tu_path_slot(void)
+{
+    char *p = tu_paths[tu_next];
+    tu_next = (tu_next + 1) % TU_PATHS;
+    return p;
+}
+
+const char *tu_shared(const char *rel)
+{
+    char *p = tu_path_slot();
+    snprintf(p, 1024, "%s/%s", KVTWIN_SHARED_DIR, rel);
+    ck_assert_msg(access(p, R_OK) == 0, "shared file missing: %s", p);
+    return p;
+}
+
+const char *tu_fixture(const char *rel)
+{
+    char *p = tu_path_slot();
+    snprintf(p, 1024, "%s/%s", KVTWIN_FIXTURE_DIR, rel);
+    return p;
+}
+
+const char *tu_source(const char *rel)
+{
+    char *p = tu_path_slot();
+    snprintf(p, 1024, "%s/%s", KVTWIN_SOURCE_DIR, rel);
+    return p;
+}
+
+static void tu_mkdirs(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *s = buf + 1; *s; s++) {
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(buf, 0755);
+            *s = '/';
+        }
+    }
+    mkdir(buf, 0755);
+}
+
+static void tu_rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) {
+        unlink(path);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char sub[1024];
+        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+            tu_rmtree(sub);
+        else
+            unlink(sub);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+const char *tu_scratch_dir(const char *tag)
+{
+    static int counter;
+    char *p = tu_path_slot();
+    snprintf(p, 1024, "%s/tests-scratch/%s-%ld-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag,
+             (long)getpid(), counter++);
+    tu_rmtree(p);
+    tu_mkdirs(p);
+    return p;
+}
+
+const char *tu_write_file(const char *dir, const char *name, const char *text)
+{
+    char *p = tu_path_slot();
+    snprintf(p, 1024, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", p);
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int tu_file_exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+int tu_dir_entries(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static char *tu_slurp_fd(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    ssize_t got;
+    while ((got = read(fd, buf + n, cap - n - 1)) > 0) {
+        n += (size_t)got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+int tu_run_kvtwin(char **out, char **err, const char *arg0, ...)
+{
+    /* execv wants char *const[]; the strings are never modified. */
+    char *argv[64];
+    int argc = 0;
+    static char bin[] = KVTWIN_BIN;
+    argv[argc++] = bin;
+    va_list ap;
+    va_start(ap, arg0);
+    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
+        argv[argc++] = strdup(a);
+    va_end(ap);
+    argv[argc] = NULL;
+
+    /* Capture through temporary files: pipes could fill up and deadlock on long outputs. */
+    char out_path[] = "/tmp/kvtwin-test-out-XXXXXX", err_path[] = "/tmp/kvtwin-test-err-XXXXXX";
+    int ofd = mkstemp(out_path), efd = mkstemp(err_path);
+    ck_assert(ofd >= 0 && efd >= 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        execv(KVTWIN_BIN, argv);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    lseek(ofd, 0, SEEK_SET);
+    lseek(efd, 0, SEEK_SET);
+    char *o = tu_slurp_fd(ofd), *e = tu_slurp_fd(efd);
+    close(ofd);
+    close(efd);
+    unlink(out_path);
+    unlink(err_path);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int tu_run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_FORK);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

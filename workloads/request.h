@@ -1,0 +1,35 @@
+/* One inference request as every trace reader, the session model and the generator deliver it.
+ * Block ids are prefix-chained (a block's id names its content and its whole prefix), 64-bit, and
+ * already namespaced by the reader where a trace's ids are local (per conversation). */
+#ifndef KVTWIN_REQUEST_H
+#define KVTWIN_REQUEST_H
+
+#include <stdint.h>
+
+#define WL_NO_SESSION UINT64_MAX
+
+typedef struct wl_request {
+    uint64_t id;           /* sequence number within the workload, from 0 */
+    double arrival_s;      /* simulated arrival time (open loop: from the trace; closed loop: set by the source) */
+    uint32_t input_tokens; /* prompt tokens */
+    uint32_t output_tokens;
+    uint32_t block_tokens; /* tokens per block of block_ids */
+    uint32_t n_blocks;     /* ids in block_ids; may differ from ceil(input/block): hits are clamped to input */
+    uint32_t blocks_cap;   /* capacity of block_ids; readers grow it with realloc */
+    uint64_t *block_ids;   /* owned by the request */
+    uint64_t session_id;   /* WL_NO_SESSION for independent requests */
+    uint32_t turn;         /* turn index within its session (or sub-agent) */
+    uint32_t depth;        /* 0 = main agent, 1 = sub-agent, ... */
+    double think_s;        /* think/tool time that preceded this turn (informational in open loop) */
+    double recorded_api_s; /* service time the trace recorded for this request, or -1 */
+    void *session_ref;     /* opaque: handed back to the source on completion (closed loop) */
+} wl_request_t;
+
+/* Makes room for n ids; returns 0 or -1 on allocation failure. */
+int wl_request_reserve(wl_request_t *r, uint32_t n);
+/* Copies everything, including the ids, into dst (dst's buffer is reused or grown). */
+int wl_request_copy(wl_request_t *dst, const wl_request_t *src);
+/* Frees the id buffer and zeroes the request. */
+void wl_request_free(wl_request_t *r);
+
+#endif

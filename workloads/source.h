@@ -1,0 +1,86 @@
+/* A workload source: the one interface the simulation pulls requests from.
+ *
+ * It hides the trace format (through the reader registry) and the replay mode:
+ *  - open loop: arrivals at the trace's timestamps (times a time-scale factor), whatever the system does;
+ *  - closed loop: a session's next turn is issued when its previous turn completes plus its think/tool
+ *    time (timing strategies think-only, original, api-scaled); sub-agents of one marker start together
+ *    and the parent resumes when all have finished; a cap on concurrent sessions with a ramp-up.
+ * The built-in synthetic agentic generator is a source too (format "synthetic").
+ * Memory stays flat in trace length in open loop: records are streamed, never loaded whole.
+ * Times are seconds of simulated time. */
+#ifndef KVTWIN_SOURCE_H
+#define KVTWIN_SOURCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "workloads/request.h"
+#include "workloads/synth.h"
+
+typedef enum wl_format {
+    WL_FMT_AUTO = 0,  /* from the file name / content */
+    WL_FMT_MOONCAKE,  /* Mooncake JSON Lines */
+    WL_FMT_KVTESTER,  /* agentic session JSON (file or directory), kv-cache-tester style */
+    WL_FMT_AZURE,     /* Azure LLM inference CSV */
+    WL_FMT_NATIVE,    /* kvtwin session JSON Lines */
+    WL_FMT_SYNTHETIC, /* the built-in agentic generator */
+} wl_format_t;
+
+typedef enum wl_replay { WL_OPEN_LOOP = 0, WL_CLOSED_LOOP } wl_replay_t;
+
+typedef enum wl_timing { WL_TIMING_THINK_ONLY = 0, WL_TIMING_ORIGINAL, WL_TIMING_API_SCALED } wl_timing_t;
+
+typedef struct wl_config {
+    int format;          /* wl_format_t */
+    char path[1024];     /* trace file or directory (unused for synthetic) */
+    int replay;          /* wl_replay_t */
+    double time_scale;   /* open loop: arrival times are multiplied by this */
+    int timing;          /* wl_timing_t, closed loop */
+    double api_scale;    /* api-scaled timing: recorded api time is multiplied by this */
+    uint32_t max_sessions;       /* closed loop: concurrent sessions cap (0 = no cap) */
+    double ramp_up_s;            /* closed loop: sessions start spread over this time */
+    bool warm_shared_prefix;     /* share system/tool-prompt blocks across sessions */
+    uint64_t max_requests;       /* stop after this many requests (0 = all) */
+    double max_arrival_s;        /* ignore arrivals after this time (0 = no limit) */
+    bool skip_bad;               /* count and skip malformed records instead of failing */
+    bool allow_backwards_time;   /* warn instead of failing on timestamps going backwards */
+    uint32_t default_block_tokens; /* block size for formats without block ids (Azure) */
+    uint64_t seed;               /* run seed: every random stream derives from it */
+    wl_synth_cfg_t synth;        /* generator parameters (format synthetic) */
+} wl_config_t;
+
+/* Defaults for every field (open loop, auto format, time scale 1, think-only, ...). */
+void wl_config_defaults(wl_config_t *cfg);
+
+typedef struct wl_source wl_source_t;
+
+/* Opens the source; on a bad file returns -1 with one line "FILE:LINE: what was expected" in err. */
+int wl_source_open(wl_source_t **out, const wl_config_t *cfg, char *err, size_t errlen);
+
+/* Arrival time of the next request the source can deliver now; INFINITY if none is pending
+ * (in closed loop a completion may schedule one later). */
+double wl_source_peek_time(wl_source_t *s);
+
+/* Delivers the next pending request (the one peek announced) into req, reusing req's id buffer.
+ * Returns 1 if a request was delivered, 0 if none is pending, -1 on a bad record (err: "FILE:LINE: ..."). */
+int wl_source_next(wl_source_t *s, wl_request_t *req, char *err, size_t errlen);
+
+/* Closed loop: the request completed (first token at t_first_s, done at t_done_s); schedules what follows
+ * (next turn after think time, parent resume after its sub-agents). A no-op in open loop. */
+void wl_source_complete(wl_source_t *s, const wl_request_t *req, double t_first_s, double t_done_s);
+
+/* True once no request will ever be delivered again. */
+bool wl_source_finished(const wl_source_t *s);
+
+typedef struct wl_source_counts {
+    uint64_t delivered;      /* requests handed out */
+    uint64_t skipped;        /* malformed records skipped (skip_bad) */
+    uint64_t sessions;       /* sessions started */
+    uint64_t backwards_time; /* timestamps that went backwards (allow_backwards_time) */
+} wl_source_counts_t;
+
+void wl_source_counts(const wl_source_t *s, wl_source_counts_t *out);
+
+void wl_source_close(wl_source_t *s);
+
+#endif
