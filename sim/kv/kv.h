@@ -34,7 +34,7 @@ typedef struct kv_tier_cfg {
     bool enabled;
     uint64_t capacity_blocks; /* per tier instance: per GPU instance (G1), per domain (G2, G3), per pod */
     char policy[32];          /* eviction policy name from the registry (kvtwin policies) */
-    cJSON *policy_params;     /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
+    const cJSON *policy_params; /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
     bool inclusive;           /* true: a block promoted to a faster tier keeps its copy here */
 } kv_tier_cfg_t;
 
@@ -99,6 +99,9 @@ void kv_mgr_destroy(kv_mgr_t *m);
 
 /* The cached prefix of ids[0..n) as seen from instance inst. No side effects. */
 void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, kv_hits_t *out);
+
+/* The fastest tier holding each of the first n blocks (n <= the prefix kv_lookup found) into tier_out. */
+void kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out);
 
 enum { KV_OK = 0, KV_ENOSPACE = 1 };
 
