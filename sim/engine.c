@@ -204,14 +204,12 @@ static void engine_admit(engine_t *e)
     uint32_t bt = p->block_tokens;
     while (e->wait_head && e->n_run < dep->max_batch_seqs) {
         sim_req_t *r = e->wait_head;
-        if (r->n_blocks > e->tier_cap) {
-            e->tier_cap = r->n_blocks * 2;
+        if (r->n_blocks + 1 > e->tier_cap) {
+            e->tier_cap = r->n_blocks * 2 + 1;
             e->tier_of = realloc(e->tier_of, e->tier_cap);
         }
-        kv_hits_t h;
-        kv_lookup(p->kv, e->id, r->w.block_ids, r->n_blocks, &h);
-        kv_lookup_tiers(p->kv, e->id, r->w.block_ids, h.prefix, e->tier_of);
-        uint32_t use = engine_fetch_decision(e, r, e->tier_of, h.prefix);
+        uint32_t prefix = kv_lookup_tiers(p->kv, e->id, r->w.block_ids, r->n_blocks, e->tier_of);
+        uint32_t use = engine_fetch_decision(e, r, e->tier_of, prefix);
         kv_access_t ctx = engine_access(e, r);
         if (kv_admit(p->kv, e->id, r->w.block_ids, r->n_blocks, use, r->extra_blocks, &ctx) != KV_OK) {
             if (e->n_run > 0)
@@ -224,7 +222,7 @@ static void engine_admit(engine_t *e)
         }
         engine_pop_waiting(e);
         r->t_admit = sgb_now();
-        r->found_tokens = (uint32_t)fmin((double)h.prefix * bt, r->w.input_tokens);
+        r->found_tokens = (uint32_t)fmin((double)prefix * bt, r->w.input_tokens);
         r->use_blocks = use;
         r->committed = use;
         uint64_t reusable = (uint64_t)use * bt;

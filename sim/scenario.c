@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "sim/kv/kv.h"
-#include "sim/kv/kv_policy.h"
+#include "sim/kv/policy.h"
 
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
 static const char *const router_names[] = {"round-robin", "least-loaded", "session-affinity", NULL};

@@ -100,9 +100,6 @@ void kv_mgr_destroy(kv_mgr_t *m);
 /* The cached prefix of ids[0..n) as seen from instance inst. No side effects. */
 void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, kv_hits_t *out);
 
-/* The fastest tier holding each of the first n blocks (n <= the prefix kv_lookup found) into tier_out. */
-void kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out);
-
 enum { KV_OK = 0, KV_ENOSPACE = 1 };
 
 /* Admits a request on inst: its first `use` blocks (use <= the prefix found by kv_lookup, after the
