@@ -267,30 +267,30 @@ static int study_run_variants(study_t *s, const study_opts_t *o, const outdir_t 
 typedef struct metric_row {
     const char *label;
     const char *path[4]; /* keys into summary.json */
-    const char *fmt;
+    int decimals;
     bool higher_is_better;
 } metric_row_t;
 
 static const metric_row_t study_rows[] = {
-    {"output tokens/s (TPS)", {"throughput", "output_tokens_per_s"}, "%.1f", true},
-    {"output tokens/s per GPU", {"throughput", "output_tokens_per_s_per_gpu"}, "%.2f", true},
-    {"total tokens/s", {"throughput", "total_tokens_per_s"}, "%.1f", true},
-    {"TTFT p50 (s)", {"latency_s", "ttft", "p50"}, "%.3f", false},
-    {"TTFT p99 (s)", {"latency_s", "ttft", "p99"}, "%.3f", false},
-    {"TPOT p50 (s)", {"latency_s", "tpot", "p50"}, "%.4f", false},
-    {"hit rate, token-weighted", {"hit_rate", "token_weighted"}, "%.3f", true},
-    {"  from G1 (HBM)", {"hit_rate", "by_tier_token_weighted", "G1"}, "%.3f", true},
-    {"  from G2 (DRAM)", {"hit_rate", "by_tier_token_weighted", "G2"}, "%.3f", true},
-    {"  from G3 (local NVMe)", {"hit_rate", "by_tier_token_weighted", "G3"}, "%.3f", true},
-    {"  from G3.5 (ICMS)", {"hit_rate", "by_tier_token_weighted", "G3.5"}, "%.3f", true},
-    {"  from G4 (storage)", {"hit_rate", "by_tier_token_weighted", "G4"}, "%.3f", true},
-    {"GPU busy", {"gpu_time_fraction", "busy"}, "%.3f", true},
-    {"GPU stalled on KV", {"gpu_time_fraction", "stall"}, "%.3f", false},
-    {"GPU idle", {"gpu_time_fraction", "idle"}, "%.3f", false},
-    {"goodput (requests/s)", {"goodput", "requests_per_s"}, "%.3f", true},
-    {"tokens/J (IT)", {"tokens_per_joule"}, "%.4f", true},
-    {"average IT power (kW)", {"average_it_power_w"}, "%.1f", false},
-    {"$ per million output tokens", {"cost", "usd_per_million_output_tokens"}, "%.3f", false},
+    {"output tokens/s (TPS)", {"throughput", "output_tokens_per_s"}, 1, true},
+    {"output tokens/s per GPU", {"throughput", "output_tokens_per_s_per_gpu"}, 2, true},
+    {"total tokens/s", {"throughput", "total_tokens_per_s"}, 1, true},
+    {"TTFT p50 (s)", {"latency_s", "ttft", "p50"}, 3, false},
+    {"TTFT p99 (s)", {"latency_s", "ttft", "p99"}, 3, false},
+    {"TPOT p50 (s)", {"latency_s", "tpot", "p50"}, 4, false},
+    {"hit rate, token-weighted", {"hit_rate", "token_weighted"}, 3, true},
+    {"  from G1 (HBM)", {"hit_rate", "by_tier_token_weighted", "G1"}, 3, true},
+    {"  from G2 (DRAM)", {"hit_rate", "by_tier_token_weighted", "G2"}, 3, true},
+    {"  from G3 (local NVMe)", {"hit_rate", "by_tier_token_weighted", "G3"}, 3, true},
+    {"  from G3.5 (ICMS)", {"hit_rate", "by_tier_token_weighted", "G3.5"}, 3, true},
+    {"  from G4 (storage)", {"hit_rate", "by_tier_token_weighted", "G4"}, 3, true},
+    {"GPU busy", {"gpu_time_fraction", "busy"}, 3, true},
+    {"GPU stalled on KV", {"gpu_time_fraction", "stall"}, 3, false},
+    {"GPU idle", {"gpu_time_fraction", "idle"}, 3, false},
+    {"goodput (requests/s)", {"goodput", "requests_per_s"}, 3, true},
+    {"tokens/J (IT)", {"tokens_per_joule"}, 4, true},
+    {"average IT power (kW)", {"average_it_power_w"}, 1, false},
+    {"$ per million output tokens", {"cost", "usd_per_million_output_tokens"}, 3, false},
 };
 
 static double summary_value(const cJSON *s, const char *const *path)
@@ -299,7 +299,7 @@ static double summary_value(const cJSON *s, const char *const *path)
     for (int i = 0; i < 4 && path[i] && x; i++)
         x = cJSON_GetObjectItemCaseSensitive(x, path[i]);
     if (!x || !cJSON_IsNumber(x))
-        return NAN;
+        return (double)NAN;
     double v = x->valuedouble;
     if (strcmp(path[0], "average_it_power_w") == 0)
         v /= 1e3;
@@ -335,7 +335,7 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
             if (isnan(v))
                 snprintf(cell, sizeof cell, "-");
             else
-                snprintf(cell, sizeof cell, m->fmt, v);
+                snprintf(cell, sizeof cell, "%.*f", m->decimals, v);
             fprintf(out, " %14s", cell);
             if (isnan(v))
                 cJSON_AddNullToObject(vals, s->v[i].name);
@@ -346,7 +346,7 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
             if (i == base)
                 continue;
             double v = summary_value(s->v[i].summary, m->path);
-            double ratio = b != 0 && !isnan(b) && !isnan(v) ? v / b : NAN;
+            double ratio = b != 0 && !isnan(b) && !isnan(v) ? v / b : (double)NAN;
             char cell[32];
             if (isnan(ratio) || isinf(ratio))
                 snprintf(cell, sizeof cell, "-");
