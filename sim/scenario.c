@@ -213,6 +213,11 @@ static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, l
     jb_error_t e;
     if (jb_bind(&cfg_scenario_spec, d->root, sc, "", &e))
         return scenario_fail(sc, e.path, e.msg, err, errlen);
+    /* G3.5 is on by default, but only where the hardware has an ICMS tier, unless asked for explicitly. */
+    const cJSON *kvj = cJSON_GetObjectItemCaseSensitive(d->root, "kv");
+    const cJSON *g35 = kvj ? cJSON_GetObjectItemCaseSensitive(kvj, "g35") : NULL;
+    if (!sc->hw.icms.present && !(g35 && cJSON_GetObjectItemCaseSensitive(g35, "enabled")))
+        sc->kv.g35.enabled = false;
     if (seed_override >= 0)
         sc->seed = (uint64_t)seed_override;
     sc->workload.seed = sc->seed;
