@@ -72,7 +72,6 @@ typedef struct hw_node {
     double nvswitch_w;              /* this node's share of the NVLink switch power */
     double other_w;                 /* fans, board, conversion losses per node */
     double price_usd;               /* node without GPUs (CPUs, DRAM, NVMe, NICs, chassis) */
-    double dpu_network_gbit_s;      /* per front-end DPU */
     int storage_network;            /* hw_storage_net_t: which ports carry KV traffic to G3.5/G4 */
 } hw_node_t;
 

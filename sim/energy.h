@@ -18,7 +18,7 @@ typedef enum en_class {
     EN_LOCAL_SSD,    /* G3 drives: idle power + bytes */
     EN_ICMS,         /* ICMS enclosures: BlueField-4s, SSDs, enclosure overhead, bytes */
     EN_G4,           /* G4 storage servers */
-    EN_SWITCH,       /* leaf and spine switches, optics per byte */
+    EN_SWITCH,       /* leaf, spine and NVLink switches, optics per byte */
     EN_OTHER,        /* node fans, boards, conversion */
     EN_CLASSES
 } en_class_t;

@@ -114,7 +114,7 @@ metrics_t *metrics_create(const pod_t *p, metrics_row_fn row_fn, void *row_ctx)
     m->busy_s = calloc(pf->n_inst, sizeof *m->busy_s);
     m->stall_s = calloc(pf->n_inst, sizeof *m->stall_s);
 
-    /* Static power of the deployed hardware: the nodes that host instances, the fabric, the storage. */
+    /* Static power: the nodes that host instances, and the pod's fabric and storage as configured. */
     double nodes = pf->n_nodes;
     const hw_node_t *nd = &hw->node;
     m->st.w[EN_HOST_CPU] = nodes * nd->cpus * pw_cpu_w(nd, 0);
@@ -122,14 +122,9 @@ metrics_t *metrics_create(const pod_t *p, metrics_row_fn row_fn, void *row_ctx)
     m->st.w[EN_DPU] = nodes * nd->dpus * nd->dpu_w;
     m->st.w[EN_LOCAL_SSD] = nodes * nd->nvme_drives * nd->nvme_idle_w;
     m->st.w[EN_OTHER] = nodes * nd->other_w;
-    if (hw->icms.present) {
-        const hw_icms_t *ic = &hw->icms;
-        m->st.w[EN_ICMS] = pf->n_icms * (ic->dpus_per_enclosure * ic->dpu_w + ic->ssds_per_enclosure * ic->ssd_idle_w +
-                                         ic->enclosure_other_w);
-    }
-    if (hw->g4.present)
-        m->st.w[EN_G4] = pf->n_g4 * hw->g4.server_w;
-    m->st.w[EN_SWITCH] = (pf->n_leaf + pf->n_spine) * hw->fabric.switch_w;
+    m->st.w[EN_SWITCH] = pw_fabric_w(hw) + nodes * nd->nvswitch_w;
+    m->st.w[EN_ICMS] = pw_icms_w(hw, 0);
+    m->st.w[EN_G4] = pw_g4_w(hw, 0);
     return m;
 }
 

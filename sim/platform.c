@@ -108,7 +108,7 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     if (down < 1)
         down = 1;
     uint32_t up = fab->leaf_ports > down ? fab->leaf_ports - down : 1;
-    double fe_bw = pf->nodes_per_domain * hw->node.dpus * gbit_to_byte_s(hw->node.dpu_network_gbit_s);
+    double fe_bw = pf->nodes_per_domain * hw->node.dpus * gbit_to_byte_s(hw->node.dpu_gbit_s);
     double nic_bw = pf->inst_gpus * hw->node.nic_ports_per_gpu * gbit_to_byte_s(hw->node.nic_port_gbit_s);
     uint32_t n_attach = pf->n_domains + (pf->storage_via_gpu_nic ? pf->n_inst : 0);
     uint32_t *ports = calloc(n_attach + pf->n_icms + pf->n_g4 + 1, sizeof *ports);
@@ -141,9 +141,10 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     memcpy(pf->leaf_of_g4, leaf_storage + pf->n_icms, pf->n_g4 * sizeof *leaf_storage);
     free(leaf_storage);
     pf->n_leaf = pf->n_compute_leaves + storage_leaves;
-    if (pf->n_leaf > fab->leaf_ports) {
+    uint32_t spine_ports = fab->spine_ports ? fab->spine_ports : fab->leaf_ports;
+    if (pf->n_leaf > spine_ports) {
         snprintf(err, errlen, "hardware.fabric: %u leaves exceed the %u ports of a spine (a third tier is not modelled)",
-                 pf->n_leaf, fab->leaf_ports);
+                 pf->n_leaf, spine_ports);
         return -1;
     }
     pf->n_spine = pf->n_leaf > 1 ? (up < PF_MAX_SPINES ? up : PF_MAX_SPINES) : 0;
@@ -282,6 +283,8 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
         pf_hop(r, pf->l_g4mw + ep.idx, 0);
     pf_hop(r, pf->l_g4m + ep.idx, 0);
     r->j_per_byte[EN_G4] += inbound ? en->ssd_write_j_per_byte * repl : en->ssd_read_j_per_byte;
+    /* The controller draws its busy power in proportion to the bytes it serves. */
+    r->j_per_byte[EN_G4] += (hw->g4.server_w - hw->g4.server_idle_w) / hw->g4.controller_byte_s;
     r->latency_s += hw->g4.protocol_latency_s + hw->g4.per_io_cpu_s;
     return pf->leaf_of_g4[ep.idx];
 }

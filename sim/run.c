@@ -165,7 +165,7 @@ static int setup(pod_t *p, char *err, size_t errlen)
         .compute_dtype = sc->deploy.compute_dtype,
     };
     char msg[512];
-    p->st = st_model_create(&sc->hw.gpu, &sc->model, &dep, &sc->hw.gpu.calib, msg, sizeof msg);
+    p->st = st_model_create(&sc->hw.gpu, &sc->model, &dep, NULL, msg, sizeof msg);
     if (!p->st) {
         cfg_doc_error(&sc->doc, "deployment", msg, err, errlen);
         return KVT_EXIT_INPUT;
