@@ -402,7 +402,7 @@ void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
 static void kv_note_use(kv_entry_t *e, const kv_access_t *ctx, uint32_t i)
 {
     e->session = ctx->session_id;
-    e->next_use = ctx->next_use ? ctx->next_use[i] : UINT64_MAX;
+    e->next_use = ctx->next_use && ctx->next_use[i] < KV_NEVER ? (uint32_t)ctx->next_use[i] : KV_NEVER;
     if (ctx->recompute_s_per_block > 0)
         e->cost_s = (float)ctx->recompute_s_per_block;
 }
