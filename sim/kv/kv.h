@@ -34,7 +34,7 @@ typedef struct kv_tier_cfg {
     bool enabled;
     uint64_t capacity_blocks; /* per tier instance: per GPU instance (G1), per domain (G2, G3), per pod */
     char policy[32];          /* eviction policy name from the registry (kvtwin policies) */
-    cJSON *policy_params;     /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
+    const cJSON *policy_params; /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
     bool inclusive;           /* true: a block promoted to a faster tier keeps its copy here */
 } kv_tier_cfg_t;
 
