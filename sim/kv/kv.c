@@ -608,7 +608,8 @@ size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap)
     size_t k = m->nmv - m->mv_drained;
     if (k > cap)
         k = cap;
-    memcpy(out, m->mv + m->mv_drained, k * sizeof *out);
+    if (k)
+        memcpy(out, m->mv + m->mv_drained, k * sizeof *out);
     m->mv_drained += k;
     if (m->mv_drained == m->nmv)
         m->nmv = m->mv_drained = 0;
