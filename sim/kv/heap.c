@@ -66,8 +66,8 @@ void kv_heap_set(kv_heap_t *h, uint32_t slot, double key, uint64_t tie)
     uint32_t pos = *kv_heap_pos(h, slot);
     if (pos == KV_HEAP_NONE) {
         if (h->n == h->cap) {
-            /* Doubling, but never past the store's capacity: the heap's share of the metadata budget. */
-            uint64_t want = h->cap ? (uint64_t)h->cap * 2 : 64;
+            /* Geometric growth by a quarter, never past the store's capacity (the metadata budget). */
+            uint64_t want = h->cap ? (uint64_t)h->cap + h->cap / 4 : 64;
             if (want > h->store->cap)
                 want = h->store->cap;
             if (want <= h->n)

@@ -67,7 +67,7 @@ bool kv_idmap_get(const kv_idmap_t *m, uint64_t key, uint32_t *val)
 void kv_idmap_put(kv_idmap_t *m, uint64_t key, uint32_t val)
 {
     assert(key != IDMAP_EMPTY);
-    if (!m->bits || (m->n + 1) * 2 > ((uint64_t)1 << m->bits))
+    if (!m->bits || (m->n + 1) * 4 > ((uint64_t)1 << m->bits) * 3)
         idmap_resize(m, m->bits ? m->bits + 1 : 4);
     size_t mask = ((size_t)1 << m->bits) - 1;
     size_t i = idmap_home(key, m->bits);

@@ -1,5 +1,5 @@
 /* A small open-addressing map from 64-bit ids to 32-bit values (internal to sim/kv): linear probing at a
- * load factor of at most 1/2, deletion by backward shift (no tombstones, so probe lengths stay short under
+ * load factor of at most 3/4, deletion by backward shift (no tombstones, so probe lengths stay short under
  * churn). Used for side tables: admitted requests, sessions, ghost entries, pending children.
  * KV_NO_ID (UINT64_MAX) cannot be a key. */
 #ifndef KVTWIN_KV_IDMAP_H

@@ -402,7 +402,7 @@ void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
 static void kv_note_use(kv_entry_t *e, const kv_access_t *ctx, uint32_t i)
 {
     e->session = ctx->session_id;
-    e->next_use = ctx->next_use ? ctx->next_use[i] : UINT64_MAX;
+    e->next_use = ctx->next_use && ctx->next_use[i] < KV_NEVER ? (uint32_t)ctx->next_use[i] : KV_NEVER;
     if (ctx->recompute_s_per_block > 0)
         e->cost_s = (float)ctx->recompute_s_per_block;
 }
@@ -608,7 +608,8 @@ size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap)
     size_t k = m->nmv - m->mv_drained;
     if (k > cap)
         k = cap;
-    memcpy(out, m->mv + m->mv_drained, k * sizeof *out);
+    if (k)
+        memcpy(out, m->mv + m->mv_drained, k * sizeof *out);
     m->mv_drained += k;
     if (m->mv_drained == m->nmv)
         m->nmv = m->mv_drained = 0;

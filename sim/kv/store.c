@@ -1,6 +1,6 @@
 /* One tier instance of the KV cache: slab of entries, chained hash index, policy binding. See store.h.
- * Growth doubles the slab (capped at the capacity) and rehashes; buckets stay between 1x and 2x the slots,
- * i.e. at most 8 bytes of bucket per cached block. */
+ * The slab grows by a quarter at a time (capped at the capacity), so a tier that is filling holds at most
+ * 25 % more slots than blocks; buckets stay between 1x and 2x the slots (4 to 8 bytes per slot). */
 #include "sim/kv/store.h"
 
 #include <assert.h>
@@ -34,7 +34,7 @@ static void kv_store_rehash(kv_store_t *s, uint32_t bits)
 
 static void kv_store_grow(kv_store_t *s)
 {
-    uint64_t want = s->nalloc ? (uint64_t)s->nalloc * 2 : 64;
+    uint64_t want = s->nalloc ? (uint64_t)s->nalloc + s->nalloc / 4 : 64;
     if (want > s->cap)
         want = s->cap;
     assert(want > s->nalloc && want < KV_NO_SLOT && "tier instance larger than 2^32 - 1 entries");

@@ -3,11 +3,11 @@
  *
  * Entry layout, one stride per slot:
  *
- *   | kv_entry_t (48 B: id, parent, session, next use, cost, hash link, pins, hits, flags) | policy meta |
+ *   | kv_entry_t (40 B: id, parent, session, next use, cost, hash link, pins, hits, flags) | policy meta |
  *
  * The common part travels with a block when it is demoted or promoted (so the policy of the next tier
  * sees its session, reuse and next use); the policy part belongs to the store's policy only. The slab
- * grows by doubling up to the capacity, so metadata stays proportional to what is cached (the budget is
+ * grows geometrically (x1.25) up to the capacity, so metadata stays proportional to what is cached (the budget is
  * 128 bytes per cached block, measured by kv_store_mem_bytes). Slots are stable: policies may keep slot
  * numbers, never pointers, across calls that insert. */
 #ifndef KVTWIN_KV_STORE_H
@@ -24,7 +24,7 @@ typedef struct kv_entry {
     uint64_t id;       /* block id */
     uint64_t parent;   /* id of the previous block of its context; KV_NO_ID for a first block */
     uint64_t session;  /* session of its last use (UINT64_MAX: none) */
-    uint64_t next_use; /* oracle: index of its next reference (UINT64_MAX: never or unknown) */
+    uint32_t next_use; /* oracle: index of its next reference (KV_NEVER: never or unknown) */
     float cost_s;      /* recompute time of this block at its last use (0: unknown) */
     uint32_t hnext;    /* next slot in the hash chain, or in the free list */
     uint16_t pins;     /* running requests using it (G1; transient in lower tiers during a promotion) */
@@ -33,6 +33,9 @@ typedef struct kv_entry {
 } kv_entry_t;
 
 enum { KV_E_LIVE = 1u << 0 };
+
+/* next_use of a block never referenced again (references are numbered below 2^32 - 1). */
+#define KV_NEVER UINT32_MAX
 
 struct kv_store {
     uint8_t *ents;      /* nalloc slots of stride bytes */
