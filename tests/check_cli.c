@@ -1,5 +1,6 @@
 /* The command line and bad input: every error is one line naming the file (and line, column, JSON path)
  * with exit code 2, and leaves no results behind. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
