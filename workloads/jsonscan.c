@@ -15,11 +15,12 @@ void wl_js_init(wl_js_t *j, const char *text, size_t len)
     j->p = text;
     j->end = text + len;
     j->msg[0] = '\0';
+    j->err_off = 0;
 }
 
-size_t wl_js_column(const wl_js_t *j)
+size_t wl_js_offset(const wl_js_t *j)
 {
-    return (size_t)(j->p - j->s) + 1;
+    return (size_t)(j->p - j->s);
 }
 
 static int wl_js_fail(wl_js_t *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -30,11 +31,11 @@ static int wl_js_fail(wl_js_t *j, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
+    j->err_off = wl_js_offset(j);
     if (j->p >= j->end)
-        snprintf(j->msg, sizeof j->msg, "expected %s at column %zu, found the end of the line", what,
-                 wl_js_column(j));
+        snprintf(j->msg, sizeof j->msg, "expected %s, found the end of the text", what);
     else
-        snprintf(j->msg, sizeof j->msg, "expected %s at column %zu, found '%c'", what, wl_js_column(j),
+        snprintf(j->msg, sizeof j->msg, "expected %s, found '%c'", what,
                  (*j->p >= 32 && *j->p < 127) ? *j->p : '?');
     return -1;
 }

@@ -1,7 +1,8 @@
-/* A small validating JSON scanner for one line of JSON Lines, without building a tree.
+/* A small validating JSON scanner, without building a tree.
  * cJSON allocates a node per value, which for a Mooncake line (tens of ids) costs more than the rest of the
  * replay; this scanner walks the text once, reads numbers in place and skips unknown values while still
- * checking their grammar. On failure it leaves "expected ... at column N" in msg for a FILE:LINE message. */
+ * checking their grammar. On failure msg says what was expected and err_off where (byte offset), for a
+ * FILE:LINE:COLUMN message. */
 #ifndef KVTWIN_JSONSCAN_H
 #define KVTWIN_JSONSCAN_H
 
@@ -15,6 +16,7 @@ typedef struct wl_js {
     const char *p;   /* cursor */
     const char *end; /* one past the last byte */
     char msg[192];   /* what was expected, after a failure */
+    size_t err_off;  /* offset of the failure from the start of the text */
 } wl_js_t;
 
 void wl_js_init(wl_js_t *j, const char *text, size_t len);
@@ -40,8 +42,8 @@ int wl_js_skip(wl_js_t *j);
 /* Only whitespace left. */
 int wl_js_finish(wl_js_t *j);
 
-/* 1-based column of the cursor. */
-size_t wl_js_column(const wl_js_t *j);
+/* Offset of the cursor from the start of the text. */
+size_t wl_js_offset(const wl_js_t *j);
 
 /* True if the raw key equals lit. */
 static inline bool wl_js_key_is(const char *key, size_t klen, const char *lit, size_t litlen)

@@ -164,7 +164,7 @@ static int mc_parse(mc_state_t *s, char *line, size_t len, mc_item_t *it)
     r->session_ref = NULL;
     return WL_REC_OK;
 syntax:
-    snprintf(it->msg, sizeof it->msg, "%s:%llu: malformed JSON: %s", path, ln, j.msg);
+    snprintf(it->msg, sizeof it->msg, "%s:%llu:%zu: malformed JSON: %s", path, ln, j.err_off + 1, j.msg);
     return WL_REC_BAD;
 }
 

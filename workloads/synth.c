@@ -33,34 +33,34 @@ void wl_synth_defaults(wl_synth_cfg_t *c)
     /* Fitted by `kvtwin trace stats --fit ../shared/traces/mooncake/conversation_trace.jsonl
      * ../shared/traces/kv-cache-tester` (docs/workloads.md); tests/check_synth.c re-runs the fit and checks
      * these figures against it. Run length (sessions, duration) and the block size are choices. */
-    c->session_rate_per_s = 2.085;
-    c->arrival_cv = 1.359;
+    c->session_rate_per_s = 2.083;
+    c->arrival_cv = 1.276;
     c->sessions = 0;
     c->duration_s = 3600;
     c->turns_mean = 71.89;
     c->turns_max = 350;
     c->system_prompt_tokens = 14478;
-    c->initial_context_tokens_median = 7000;
-    c->initial_context_sigma = 1.0;
-    c->growth_tokens_median = 374;
-    c->growth_sigma = 1.5;
-    c->output_tokens_median = 246.0;
-    c->output_sigma = 0.883;
-    c->think_s_median = 150;
-    c->think_sigma = 1.8;
+    c->initial_context_tokens_median = 12870;
+    c->initial_context_sigma = 2.092;
+    c->growth_tokens_median = 334.7;
+    c->growth_sigma = 1.863;
+    c->output_tokens_median = 246;
+    c->output_sigma = 0.8831;
+    c->think_s_median = 135.8;
+    c->think_sigma = 1.848;
     c->subagent_prob = 0.00121;
     c->subagent_fanout_mean = 2.125;
     c->subagent_turns_mean = 12.88;
-    c->max_context_tokens = 845868;
+    c->max_context_tokens = 880502;
     c->block_tokens = 64;
-    c->user_turn_prob = 0.127;
-    c->tool_s_median = 8;
-    c->tool_sigma = 1.0;
-    c->subagent_prompt_tokens = 10000;
-    c->subagent_spawn_s = 0.6;
-    c->api_base_s = 2;
-    c->api_s_per_input_token = 3e-5;
-    c->api_s_per_output_token = 0.02;
+    c->user_turn_prob = 0.1196;
+    c->tool_s_median = 11.89;
+    c->tool_sigma = 1.237;
+    c->subagent_prompt_tokens = 9165;
+    c->subagent_spawn_s = 0.694;
+    c->api_base_s = 0.7515;
+    c->api_s_per_input_token = 2.107e-05;
+    c->api_s_per_output_token = 0.01491;
 }
 
 int wl_synth_check(const wl_synth_cfg_t *c, char *err, size_t errlen)
