@@ -37,6 +37,8 @@ static inline uint64_t wl_mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+#define WL_MAX_RUNS 64 /* runs per request */
+
 /* A run of tokens taken from the start of a named token stream; an input is a sequence of runs. */
 typedef struct wl_run {
     uint64_t stream;

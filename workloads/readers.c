@@ -9,5 +9,7 @@ extern const wl_reader_ops_t wl_reader_mooncake, wl_reader_kvtester, wl_reader_a
 const wl_reader_ops_t *const wl_readers[] = {
     &wl_reader_mooncake, /* Mooncake request log (JSON Lines) */
     &wl_reader_kvtester, /* agentic sessions, kv-cache-tester JSON (file or directory) */
+    &wl_reader_azure,    /* Azure LLM inference CSV (lengths only) */
+    &wl_reader_native,   /* kvtwin session JSON Lines */
     NULL,
 };

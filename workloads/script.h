@@ -21,8 +21,6 @@
 #include "workloads/reader.h"
 #include "workloads/request.h"
 
-#define WL_MAX_RUNS 64 /* runs per turn */
-
 typedef struct wl_sturn {
     uint32_t input_tokens;
     uint32_t output_tokens;

@@ -98,7 +98,7 @@ struct wl_source {
     double last_arrival_s;
     bool failed;
     char fail_msg[768];
-    const wl_run_t *last_runs;
+    wl_run_t last_runs[WL_MAX_RUNS]; /* copied: the script may be freed right after delivery */
     uint32_t n_last_runs;
     wl_live_t *lives;
 };
@@ -344,7 +344,9 @@ static int src_deliver(wl_source_t *s, wl_live_t *l, double t, wl_request_t *req
     s->last_arrival_s = t;
     if (t > s->now_s)
         s->now_s = t;
-    s->last_runs = tu->n_runs ? sc->runs + tu->off : NULL;
+    assert(tu->n_runs <= WL_MAX_RUNS);
+    if (tu->n_runs)
+        memcpy(s->last_runs, sc->runs + tu->off, tu->n_runs * sizeof *s->last_runs);
     s->n_last_runs = tu->n_runs;
     if (info) {
         memset(info, 0, sizeof *info);
@@ -649,7 +651,6 @@ int wl_source_next_info(wl_source_t *s, wl_request_t *req, wl_sess_info_t *info,
     }
     if (!isfinite(t))
         return 0;
-    s->last_runs = NULL;
     s->n_last_runs = 0;
     if (s->mode == SRC_STREAM_OPEN) {
         uint64_t *ids = req->block_ids;
@@ -764,6 +765,6 @@ void wl_source_counts(const wl_source_t *s, wl_source_counts_t *out)
 
 uint32_t wl_source_last_runs(const wl_source_t *s, const wl_run_t **runs)
 {
-    *runs = s->last_runs;
+    *runs = s->n_last_runs ? s->last_runs : NULL;
     return s->n_last_runs;
 }
