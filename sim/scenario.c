@@ -207,6 +207,9 @@ static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, l
     for (int i = 0; i < nsets; i++)
         if (cfg_doc_set(d, sets[i], err, errlen))
             return -1;
+    /* --set model=NAME switches the preset. */
+    cfg_doc_normalize_preset(d, "hardware");
+    cfg_doc_normalize_preset(d, "model");
     if (cfg_doc_resolve_preset(d, "hardware", "hardware", sc->hw_preset, sizeof sc->hw_preset, err, errlen) ||
         cfg_doc_resolve_preset(d, "model", "models", sc->model_preset, sizeof sc->model_preset, err, errlen))
         return -1;

@@ -1,6 +1,7 @@
 /* Platform generation: the hosts, links and routes a hardware preset and deployment imply, checked in
  * kvtwin's own layout and in the SimGrid platform it generates. */
 #include <math.h>
+#include <stdio.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>

@@ -3,6 +3,7 @@
  * an independent count from the trace. */
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
