@@ -21,7 +21,10 @@ typedef struct st_calib {
     double comm_efficiency;      /* NVLink achieved / peak */
     double step_overhead_s;      /* fixed per-iteration cost (scheduling, kernel launches) */
     double per_seq_overhead_s;   /* per request in the batch */
-    double collective_latency_s; /* fixed cost of one collective (all-reduce, all-to-all, send) */
+    double collective_latency_s; /* per hop of a collective: a ring all-reduce over n GPUs takes 2 (n - 1) hops,
+                                    an all-to-all n - 1, a pipeline send 1 */
+    double prefill_overhead_s;   /* extra fixed cost of an iteration that carries prefill (engines often run
+                                    prefill outside their captured CUDA graphs) */
 } st_calib_t;
 
 typedef struct hw_gpu {
