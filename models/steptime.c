@@ -194,7 +194,7 @@ st_model_t *st_model_create(const hw_gpu_t *gpu, const llm_t *llm, const st_depl
         m->ar_per_token_s = ring * tok_bytes / m->link_byte_s;
         double moe_ar = par->ep > 1 ? 0.0 : p->moe_layers;
         m->ar_per_step = L + p->dense_ffn_layers + moe_ar;
-        m->nvlink_bytes_per_token += m->ar_per_step * ring * tok_bytes / 2.0;
+        m->nvlink_bytes_per_token += m->ar_per_step * ring * tok_bytes;
     }
     if (par->ep > 1) {
         double a2a_bytes = k * tok_bytes * (ep - 1.0) / ep / tp;
@@ -205,7 +205,7 @@ st_model_t *st_model_create(const hw_gpu_t *gpu, const llm_t *llm, const st_depl
     if (par->pp > 1) {
         m->p2p_per_token_s = tok_bytes / m->link_byte_s;
         m->p2p_per_step = pp - 1.0;
-        m->nvlink_bytes_per_token += (pp - 1.0) * tok_bytes / pp;
+        m->nvlink_bytes_per_token += (pp - 1.0) * tok_bytes / (tp * pp); /* each GPU sends its share */
     }
 
     m->weight_bytes_per_gpu = p->total * wb / (tp * pp);
