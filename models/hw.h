@@ -75,7 +75,12 @@ typedef struct hw_node {
     double nvswitch_w;              /* this node's share of the NVLink switch power */
     double other_w;                 /* fans, board, conversion losses per node */
     double price_usd;               /* node without GPUs (CPUs, DRAM, NVMe, NICs, chassis) */
+    int storage_network;            /* hw_storage_net_t: which ports carry KV traffic to G3.5/G4 */
 } hw_node_t;
+
+/* KV traffic to the pod's storage tiers leaves a node through its front-end DPUs (the ICMS design: flash
+ * on the front-end RDMA fabric) or through the GPUs' own scale-out NICs. */
+typedef enum hw_storage_net { HW_STORAGE_NET_DPU = 0, HW_STORAGE_NET_GPU_NIC } hw_storage_net_t;
 
 typedef enum hw_routing { HW_ROUTING_ADAPTIVE = 0, HW_ROUTING_ECMP } hw_routing_t;
 

@@ -75,6 +75,8 @@ static const jb_field_t gpu_fields[] = {
 };
 static const jb_spec_t gpu_spec = {"gpu", gpu_fields, NULL};
 
+static const char *const storage_net_names[] = {"dpu", "gpu-nic", NULL};
+
 static const jb_field_t node_fields[] = {
     HW_COUNT(hw_node_t, gpus, 1, 1, "GPUs", "GPUs per node (compute tray or server)"),
     HW_COUNT(hw_node_t, cpus, 1, 1, "CPUs", "host CPUs per node"),
@@ -101,6 +103,8 @@ static const jb_field_t node_fields[] = {
     HW_OPT(hw_node_t, nvswitch_w, "W", "node's share of NVLink switch power"),
     HW_NONNEG(hw_node_t, other_w, "W", "fans, board, conversion losses per node"),
     HW_NONNEG(hw_node_t, price_usd, "USD", "node without its GPUs"),
+    {"storage_network", JB_CHOICE, offsetof(hw_node_t, storage_network), sizeof(int), 0, 0, 0, storage_net_names, NULL,
+     NULL, "ports carrying KV traffic to G3.5/G4: the front-end DPUs or the GPUs' scale-out NICs"},
     JB_END,
 };
 static const jb_spec_t node_spec = {"node", node_fields, NULL};
