@@ -40,7 +40,8 @@ typedef struct hw_gpu {
     double pcie_bandwidth_byte_s;       /* PCIe to NIC / local NVMe, per direction */
     double tdp_w;
     double idle_w;
-    double memory_bound_power_fraction; /* share of the dynamic range drawn when memory-bound */
+    double memory_bound_power_fraction; /* share of the dynamic range (TDP - idle) drawn when memory-bound */
+    double comm_power_fraction;         /* share of the dynamic range drawn during collectives */
     double price_usd;
     uint32_t nvlink_domain_gpus;        /* GPUs one NVLink switch fabric joins (8 for HGX, 72 for NVL72) */
     bool host_link_c2c;                 /* host link is NVLink-C2C (energy per byte differs from PCIe) */

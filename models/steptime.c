@@ -374,6 +374,7 @@ int st_steady_state(const st_model_t *m, double isl, double osl, double max_batc
     out->compute_bound_fraction = t.compute_bound_fraction;
     out->hbm_bytes_per_s = t.hbm_bytes / t.time_s;
     out->nvlink_bytes_per_s = t.nvlink_bytes / t.time_s;
+    out->step = t;
     return 0;
 }
 

@@ -22,7 +22,12 @@
 
 #include "models/hw.h"
 #include "models/llm.h"
+#include "models/power.h"
 #include "models/stfit.h"
+
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_vector.h>
 #include "sim/cli.h"
 #include "sim/config_models.h"
 
@@ -33,13 +38,23 @@ typedef struct fit_row {
     unsigned tp;
     double prompt, batch, tokens;
     double prompt_ms, token_ms;
+    double avg_power, peak_power; /* Splitwise's GPU power as a share of TDP; 0 = not measured */
 } fit_row_t;
+
+/* A configuration with measured GPU power, for --power. */
+typedef struct fit_power {
+    unsigned tp;
+    double prompt, batch, tokens;
+    double avg, peak;
+} fit_power_t;
 
 typedef struct fit_data {
     st_point_t *pts;
     size_t n, cap;
     char excluded[2048];
     double kv_reserve;          /* for steady points */
+    fit_power_t *pw;            /* configurations with power columns */
+    size_t npw;
 } fit_data_t;
 
 static void fit_push(fit_data_t *d, const st_point_t *p)
@@ -105,7 +120,8 @@ static double median(double *v, size_t n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Median of field (0 prompt_ms, 1 token_ms) over rows matching tp/prompt/batch (and tokens if >= 0). */
+/* Median of field (0 prompt_ms, 1 token_ms, 2 avg_power, 3 peak_power) over rows matching tp/prompt/batch
+ * (and tokens if >= 0); power medians skip the rows that did not measure it (0). */
 static double rows_median(const fit_row_t *r, size_t n, unsigned tp, double prompt, double batch, double tokens,
                           int field)
 {
@@ -114,7 +130,10 @@ static double rows_median(const fit_row_t *r, size_t n, unsigned tp, double prom
     for (size_t i = 0; i < n; i++) {
         if (r[i].tp != tp || r[i].prompt != prompt || r[i].batch != batch || (tokens >= 0 && r[i].tokens != tokens))
             continue;
-        v[k++] = field ? r[i].token_ms : r[i].prompt_ms;
+        double x = field == 0 ? r[i].prompt_ms : field == 1 ? r[i].token_ms : field == 2 ? r[i].avg_power : r[i].peak_power;
+        if (field >= 2 && !(x > 0))
+            continue;
+        v[k++] = x;
     }
     double m = k ? median(v, k) : (double)NAN;
     free(v);
@@ -127,7 +146,8 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
     int cm = fit_col(hdr, nh, "model"), ch = fit_col(hdr, nh, "hardware"), cp = fit_col(hdr, nh, "prompt_size"),
         cb = fit_col(hdr, nh, "batch_size"), ct = fit_col(hdr, nh, "token_size"),
         cpt = fit_col(hdr, nh, "prompt_time"), ctt = fit_col(hdr, nh, "token_time"),
-        ctp = fit_col(hdr, nh, "tensor_parallel");
+        ctp = fit_col(hdr, nh, "tensor_parallel"), cap = fit_col(hdr, nh, "average_power"),
+        cpp = fit_col(hdr, nh, "peak_power");
     if (cm < 0 || ch < 0 || cp < 0 || cb < 0 || ct < 0 || cpt < 0 || ctt < 0 || ctp < 0) {
         snprintf(err, errlen, "%s:1: a Splitwise file needs model, hardware, prompt_size, batch_size, token_size, "
                               "prompt_time, token_time and tensor_parallel columns", path);
@@ -144,7 +164,7 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
         snprintf(want_hw, sizeof want_hw, "%s", slash + 1);
     }
     fit_row_t *rows = NULL;
-    size_t n = 0, cap = 0;
+    size_t n = 0, rcap = 0;
     char line[4096], first[160] = "";
     int lineno = 1;
     while (fgets(line, sizeof line, f)) {
@@ -182,9 +202,15 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
             return -1;
         }
         r.tp = (unsigned)tp;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 256;
-            rows = realloc(rows, cap * sizeof *rows);
+        r.avg_power = r.peak_power = 0;
+        if (cap >= 0 && cpp >= 0 && (fit_num(fl[cap], &r.avg_power) || fit_num(fl[cpp], &r.peak_power))) {
+            snprintf(err, errlen, "%s:%d: a power field is malformed", path, lineno);
+            free(rows);
+            return -1;
+        }
+        if (n == rcap) {
+            rcap = rcap ? 2 * rcap : 256;
+            rows = realloc(rows, rcap * sizeof *rows);
         }
         rows[n++] = r;
     }
@@ -240,6 +266,12 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
         p.measured = rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 1) / 1000.0;
         snprintf(p.label, sizeof p.label, "decode tp%u prompt %.0f batch %.0f out %.0f", p.tp, p.isl, p.batch, p.osl);
         fit_push(d, &p);
+        double avg = rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 2);
+        if (avg > 0) {
+            d->pw = realloc(d->pw, (d->npw + 1) * sizeof *d->pw);
+            d->pw[d->npw++] = (fit_power_t){p.tp, p.isl, p.batch, p.osl, avg,
+                                            rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 3)};
+        }
     }
     free(bad);
     free(rows);
@@ -374,6 +406,161 @@ static void print_report(FILE *out, const fit_data_t *d, const double *pred, con
     fprintf(out, "worst point: %s: %+.1f %%\n", d->pts[r->worst].label, r->worst_err);
 }
 
+/* Time parts of one measured configuration (one prefill, then tokens - 1 decode steps), summed over the
+ * run: what the power model weighs. */
+typedef struct fit_power_parts {
+    double time_s, compute_s, memory_s, comm_s;
+    st_time_t prefill, decode;     /* the prefill iteration and the last decode step, for the peak */
+} fit_power_parts_t;
+
+static int fit_power_parts(const hw_pod_t *hw, const llm_t *llm, const st_deploy_t *dep, const fit_power_t *c,
+                           fit_power_parts_t *out, char *err, size_t errlen)
+{
+    st_deploy_t dd = *dep;
+    dd.par.tp = c->tp;
+    st_model_t *m = st_model_create(&hw->gpu, llm, &dd, NULL, err, errlen);
+    if (!m)
+        return -1;
+    memset(out, 0, sizeof *out);
+    st_shape_t s = {0};
+    s.prefill_tokens = c->batch * c->prompt;
+    s.prefill_seqs = c->batch;
+    s.prefill_attn_pairs = c->batch * c->prompt * (c->prompt + 1) / 2;
+    st_time_t t;
+    st_step(m, &s, &t);
+    out->time_s = t.time_s;
+    out->compute_s = t.compute_s;
+    out->memory_s = t.memory_s;
+    out->comm_s = t.comm_s;
+    out->prefill = t;
+    /* decode steps sampled across the context range (the step is near-linear in the context) */
+    const int k = 16;
+    double steps = c->tokens - 1;
+    for (int j = 0; j < k; j++) {
+        st_shape_t ds = {0};
+        ds.decode_seqs = c->batch;
+        ds.decode_ctx_tokens = c->batch * (c->prompt + 1 + (steps - 1) * (j + 0.5) / k);
+        st_step(m, &ds, &t);
+        double w = steps / k;
+        out->time_s += w * t.time_s;
+        out->compute_s += w * t.compute_s;
+        out->memory_s += w * t.memory_s;
+        out->comm_s += w * t.comm_s;
+        out->decode = t;
+    }
+    st_model_destroy(m);
+    return 0;
+}
+
+/* Scores the power model against Splitwise's measured GPU power (average over each run and its peak, as
+ * shares of TDP). With fit, first solves for the memory-bound and collective power fractions by linear
+ * least squares on the average power (it is linear in both), leaving out holdout_tp's configurations,
+ * which are then reported apart. Configurations whose measured average is below half the median of
+ * their TP are left out as inconsistent (a longer prefill only adds high-power time) and listed. */
+static int fit_power_report(hw_pod_t *hw, const llm_t *llm, const st_deploy_t *dep, const fit_data_t *d, bool fit,
+                            unsigned holdout_tp, char *err, size_t errlen)
+{
+    if (d->npw == 0) {
+        snprintf(err, errlen, "--power: no configuration of the selection has power columns above 0");
+        return -1;
+    }
+    size_t n = d->npw;
+    fit_power_parts_t *parts = calloc(n, sizeof *parts);
+    bool *skip = calloc(n, sizeof *skip);
+    for (size_t i = 0; i < n; i++) {
+        if (fit_power_parts(hw, llm, dep, &d->pw[i], &parts[i], err, errlen)) {
+            free(parts);
+            free(skip);
+            return -1;
+        }
+        double v[64];
+        size_t k = 0;
+        for (size_t j = 0; j < n && k < 64; j++)
+            if (d->pw[j].tp == d->pw[i].tp)
+                v[k++] = d->pw[j].avg;
+        if (d->pw[i].avg < 0.5 * median(v, k)) {
+            skip[i] = true;
+            printf("# left out as inconsistent (average below half its TP's median): tp%u prompt %.0f batch %.0f\n",
+                   d->pw[i].tp, d->pw[i].prompt, d->pw[i].batch);
+        }
+    }
+    hw_gpu_t *g = &hw->gpu;
+    double dyn = g->tdp_w - g->idle_w;
+    if (fit) {
+        /* (P_avg - idle) T / dyn - C = m M + c K for every training configuration */
+        size_t rows = 0;
+        for (size_t i = 0; i < n; i++)
+            rows += !skip[i] && d->pw[i].tp != holdout_tp;
+        if (rows < 2) {
+            snprintf(err, errlen, "--fit-power needs at least 2 configurations outside the hold-out");
+            free(parts);
+            free(skip);
+            return -1;
+        }
+        gsl_matrix *X = gsl_matrix_alloc(rows, 2);
+        gsl_vector *y = gsl_vector_alloc(rows), *cf = gsl_vector_alloc(2);
+        gsl_matrix *cov = gsl_matrix_alloc(2, 2);
+        size_t r = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (skip[i] || d->pw[i].tp == holdout_tp)
+                continue;
+            const fit_power_parts_t *q = &parts[i];
+            gsl_matrix_set(X, r, 0, q->memory_s / q->time_s);
+            gsl_matrix_set(X, r, 1, q->comm_s / q->time_s);
+            gsl_vector_set(y, r, (d->pw[i].avg * g->tdp_w - g->idle_w) / dyn - q->compute_s / q->time_s);
+            r++;
+        }
+        double chisq;
+        gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(rows, 2);
+        gsl_multifit_linear(X, y, cf, cov, &chisq, w);
+        g->memory_bound_power_fraction = fmin(fmax(gsl_vector_get(cf, 0), 0.0), 1.0);
+        g->comm_power_fraction = fmin(fmax(gsl_vector_get(cf, 1), 0.0), 1.0);
+        gsl_multifit_linear_free(w);
+        gsl_matrix_free(X);
+        gsl_matrix_free(cov);
+        gsl_vector_free(y);
+        gsl_vector_free(cf);
+        printf("# fitted on %zu configurations%s: paste into the gpu section:\n"
+               "\"memory_bound_power_fraction\": %.4f,\n\"comm_power_fraction\": %.4f,\n",
+               rows, holdout_tp ? " (hold-out TP left out)" : "", g->memory_bound_power_fraction,
+               g->comm_power_fraction);
+    }
+    printf("%-40s %10s %10s %10s %10s\n", "configuration (GPU power / TDP)", "avg meas", "avg model", "peak meas",
+           "peak model");
+    double sum_abs[2] = {0}, sum[2] = {0}, sum_peak[2] = {0};
+    size_t cnt[2] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const fit_power_t *c = &d->pw[i];
+        const fit_power_parts_t *q = &parts[i];
+        double e = g->idle_w * q->time_s + dyn * (q->compute_s + g->memory_bound_power_fraction * q->memory_s +
+                                                   g->comm_power_fraction * q->comm_s);
+        double avg = e / q->time_s / g->tdp_w;
+        double pk = fmax(pw_gpu_step_w(g, &q->prefill), pw_gpu_step_w(g, &q->decode)) / g->tdp_w;
+        char label[64];
+        snprintf(label, sizeof label, "tp%u prompt %.0f batch %.0f out %.0f", c->tp, c->prompt, c->batch, c->tokens);
+        printf("%-40s %10.3f %10.3f %10.3f %10.3f%s\n", label, c->avg, avg, c->peak, pk,
+               skip[i] ? "  (left out)" : c->tp == holdout_tp ? "  (hold-out)" : "");
+        if (skip[i])
+            continue;
+        int h = c->tp == holdout_tp;
+        sum_abs[h] += fabs(avg - c->avg);
+        sum[h] += avg - c->avg;
+        sum_peak[h] += fabs(pk - c->peak);
+        cnt[h]++;
+    }
+    for (int h = 0; h < 2; h++) {
+        if (!cnt[h])
+            continue;
+        printf("%s average power: mean absolute error %.3f of TDP, mean signed error %+.3f; peak power: mean "
+               "absolute error %.3f (%zu configurations)\n",
+               h ? "hold-out" : (fit ? "fitted" : "all"), sum_abs[h] / cnt[h], sum[h] / cnt[h], sum_peak[h] / cnt[h],
+               cnt[h]);
+    }
+    free(parts);
+    free(skip);
+    return 0;
+}
+
 static int cmd_main(int argc, char **argv)
 {
     const char *data = NULL, *hwname = NULL, *modelname = NULL, *select = NULL;
@@ -383,7 +570,8 @@ static int cmd_main(int argc, char **argv)
     int nfix = 0;
     int wdt = -1, kdt = -1, cdt = -1;
     unsigned pp = 1;
-    bool evaluate = false, keep = false, points = false;
+    bool evaluate = false, keep = false, points = false, power = false, fit_power = false;
+    unsigned holdout_tp = 0;
     double reserve = 0.1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -432,6 +620,18 @@ static int cmd_main(int argc, char **argv)
                 return cli_usage_error("fit", "--reserve wants a fraction in [0, 1)");
             reserve = r;
             i++;
+        } else if (strcmp(a, "--power") == 0) {
+            power = true;
+            evaluate = true;
+        } else if (strcmp(a, "--fit-power") == 0) {
+            power = fit_power = true;
+            evaluate = true;
+        } else if (strcmp(a, "--holdout-tp") == 0 && v) {
+            unsigned long long x;
+            if (cli_parse_u64(v, &x) || x < 1 || x > 1024)
+                return cli_usage_error("fit", "--holdout-tp wants a tensor-parallel degree");
+            holdout_tp = (unsigned)x;
+            i++;
         } else if (strcmp(a, "--evaluate") == 0) {
             evaluate = true;
         } else if (strcmp(a, "--keep-anomalous") == 0) {
@@ -466,7 +666,14 @@ static int cmd_main(int argc, char **argv)
     d.kv_reserve = reserve;
     if (read_data(data, select, keep, &d, err, sizeof err)) {
         free(d.pts);
+        free(d.pw);
         return cli_input_error("%s", err);
+    }
+    if (power) {
+        int prc = fit_power_report(&hw, &llm, &dep, &d, fit_power, holdout_tp, err, sizeof err);
+        free(d.pts);
+        free(d.pw);
+        return prc ? cli_input_error("%s", err) : KVT_EXIT_OK;
     }
     /* The starting point and held values: the preset's calibration for this precision. */
     st_fit_opts_t opts = {0};
@@ -526,6 +733,7 @@ static int cmd_main(int argc, char **argv)
     }
     free(pred);
     free(d.pts);
+    free(d.pw);
     return rc;
 }
 
@@ -555,6 +763,12 @@ const kvt_cmd_t kvt_cmd_fit = {
         "  --keep-anomalous       keep Splitwise configurations flagged as physically implausible\n"
         "  --reserve FRACTION     share of HBM kept from KV for steady_tok_s_gpu points (default 0.1)\n"
         "  --evaluate             do not fit: score the preset's own calibration\n"
+        "  --power                score the power model against Splitwise's average_power and peak_power\n"
+        "                         columns (GPU power as a share of TDP) instead of the times\n"
+        "  --fit-power            with --power: fit memory_bound_power_fraction and comm_power_fraction\n"
+        "                         (GSL linear least squares on the average power) before scoring\n"
+        "  --holdout-tp N         with --fit-power: leave tensor-parallel degree N out of the fit and score\n"
+        "                         it apart\n"
         "  --points               print every point with its measured and modelled value\n"
         "  --set PATH=VALUE       override a hardware preset value\n"
         "\n"

@@ -86,8 +86,8 @@ static void mt_print_step(const st_model_t *m, const hw_pod_t *hw, const st_shap
     printf("  HBM bytes      %10.4g (instance)   %.1f %% of the instance's HBM bandwidth\n", t->hbm_bytes,
            t->time_s > 0 ? 100.0 * t->hbm_bytes / (t->time_s * gpus * hw->gpu.hbm_bandwidth_byte_s) : 0.0);
     printf("  NVLink bytes   %10.4g per GPU\n", t->nvlink_bytes);
-    printf("  compute-bound share %.2f; GPU power %.0f W each (power model, busy all step)\n", t->compute_bound_fraction,
-           pw_gpu_w(&hw->gpu, 1.0, t->compute_bound_fraction));
+    printf("  compute-bound share %.2f; GPU power %.0f W each over the iteration (power model)\n",
+           t->compute_bound_fraction, pw_gpu_step_w(&hw->gpu, t));
 }
 
 static int cmd_main(int argc, char **argv)
@@ -211,7 +211,7 @@ static int cmd_main(int argc, char **argv)
                                  steady_v[1]);
         } else {
             double gpus = st_gpus(m);
-            double gpu_w = pw_gpu_w(&hw.gpu, 1.0, s.compute_bound_fraction);
+            double gpu_w = pw_gpu_step_w(&hw.gpu, &s.step);
             printf("steady state, %.0f in / %.0f out per request, %.0f concurrent requests (KV fits %.0f):\n",
                    steady_v[0], steady_v[1], s.batch,
                    floor(st_kv_capacity_tokens(m, reserve) / (steady_v[0] + steady_v[1] / 2)));

@@ -213,6 +213,20 @@ START_TEST(gpu_power_levels)
     ck_assert_double_eq(pw_gpu_w(g, -1.0, 0.5), g->idle_w);
     ck_assert_double_eq(pw_cpu_w(&p.node, 0.5), (p.node.cpu_idle_w + p.node.cpu_max_w) / 2);
     ck_assert_double_eq(pw_ssd_w(5, 25, 0.25), 10.0);
+    /* per iteration: compute at TDP, memory at m, collectives at c, overheads at idle */
+    st_time_t t = {0};
+    t.compute_s = 0.010;
+    t.memory_s = 0.020;
+    t.comm_s = 0.005;
+    t.overhead_s = 0.005;
+    t.time_s = 0.040;
+    double dyn = g->tdp_w - g->idle_w;
+    double j = g->idle_w * 0.040 + dyn * (0.010 + g->memory_bound_power_fraction * 0.020 + g->comm_power_fraction * 0.005);
+    ck_assert_double_eq_tol(pw_gpu_step_j(g, &t), j, 1e-9);
+    ck_assert_double_eq_tol(pw_gpu_step_w(g, &t), j / 0.040, 1e-9);
+    st_time_t idle = {0};
+    ck_assert_double_eq(pw_gpu_step_w(g, &idle), g->idle_w);
+    ck_assert_double_eq(pw_gpu_step_j(g, &idle), 0.0);
 }
 END_TEST
 

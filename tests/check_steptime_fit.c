@@ -105,6 +105,31 @@ START_TEST(presets_meet_the_splitwise_target)
 }
 END_TEST
 
+START_TEST(power_model_against_splitwise)
+{
+    /* the presets' power fractions were fitted on these columns: the average power stays within 3 % of
+     * TDP, and a fit that leaves TP8 out still predicts it within 3 % */
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "fit", tu_shared("data/splitwise/perf_model.csv"), "--select",
+                           "llama2-70b/a100-80gb", "--hw", "dgx-a100", "--model", "llama-2-70b", "--power", NULL);
+    ck_assert_msg(rc == 0, "%s", err ? err : "");
+    const char *p = strstr(out, "all average power: mean absolute error ");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(atof(p + strlen("all average power: mean absolute error ")) < 0.03);
+    ck_assert(strstr(out, "left out as inconsistent") != NULL);
+    free(out);
+    free(err);
+    rc = tu_run_kvtwin(&out, &err, "fit", tu_shared("data/splitwise/perf_model.csv"), "--select", "llama2-70b/a100-80gb",
+                       "--hw", "dgx-a100", "--model", "llama-2-70b", "--fit-power", "--holdout-tp", "8", NULL);
+    ck_assert_msg(rc == 0, "%s", err ? err : "");
+    p = strstr(out, "hold-out average power: mean absolute error ");
+    ck_assert_ptr_nonnull(p);
+    ck_assert(atof(p + strlen("hold-out average power: mean absolute error ")) < 0.03);
+    free(out);
+    free(err);
+}
+END_TEST
+
 START_TEST(fit_command_refits_the_preset)
 {
     char *out = NULL, *err = NULL;
@@ -214,6 +239,7 @@ static Suite *fit_suite(void)
     tcase_add_test(tc, fit_recovers_a_known_calibration);
     tcase_add_test(tc, presets_meet_the_splitwise_target);
     tcase_add_test(tc, fit_command_refits_the_preset);
+    tcase_add_test(tc, power_model_against_splitwise);
     suite_add_tcase(s, tc);
     TCase *cli = tcase_create("commands");
     tcase_set_timeout(cli, 120);
