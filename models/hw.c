@@ -134,6 +134,10 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
     }
     if (n->dpus > 0)
         HW_NEED_POS(n->dpu_gbit_s, "node.dpu_gbit_s", "Gbit/s when node.dpus > 0");
+    if (n->storage_network == HW_STORAGE_NET_DPU && n->dpus == 0 && (p->icms.present || p->g4.present))
+        return hw_fail(path, pathlen, msg, msglen, "node.storage_network",
+                       "storage traffic goes through the front-end DPUs but node.dpus is %u; add DPUs or use "
+                       "\"gpu-nic\"", n->dpus);
 
     const hw_fabric_t *f = &p->fabric;
     HW_NEED_POS(f->port_gbit_s, "fabric.port_gbit_s", "Gbit/s");

@@ -21,7 +21,10 @@ typedef struct st_calib {
     double comm_efficiency;      /* NVLink achieved / peak */
     double step_overhead_s;      /* fixed per-iteration cost (scheduling, kernel launches) */
     double per_seq_overhead_s;   /* per request in the batch */
-    double collective_latency_s; /* fixed cost of one collective (all-reduce, all-to-all, send) */
+    double collective_latency_s; /* per hop of a collective: a ring all-reduce over n GPUs takes 2 (n - 1) hops,
+                                    an all-to-all n - 1, a pipeline send 1 */
+    double prefill_overhead_s;   /* extra fixed cost of an iteration that carries prefill (engines often run
+                                    prefill outside their captured CUDA graphs) */
 } st_calib_t;
 
 typedef struct hw_gpu {
@@ -37,7 +40,8 @@ typedef struct hw_gpu {
     double pcie_bandwidth_byte_s;       /* PCIe to NIC / local NVMe, per direction */
     double tdp_w;
     double idle_w;
-    double memory_bound_power_fraction; /* share of the dynamic range drawn when memory-bound */
+    double memory_bound_power_fraction; /* share of the dynamic range (TDP - idle) drawn when memory-bound */
+    double comm_power_fraction;         /* share of the dynamic range drawn during collectives */
     double price_usd;
     uint32_t nvlink_domain_gpus;        /* GPUs one NVLink switch fabric joins (8 for HGX, 72 for NVL72) */
     bool host_link_c2c;                 /* host link is NVLink-C2C (energy per byte differs from PCIe) */

@@ -16,6 +16,18 @@ double pw_gpu_w(const hw_gpu_t *gpu, double busy_fraction, double compute_bound_
     return gpu->idle_w + b * (gpu->tdp_w - gpu->idle_w) * (m + (1.0 - m) * c);
 }
 
+double pw_gpu_step_j(const hw_gpu_t *gpu, const st_time_t *t)
+{
+    double dyn = gpu->tdp_w - gpu->idle_w;
+    double m = pw_clamp01(gpu->memory_bound_power_fraction), c = pw_clamp01(gpu->comm_power_fraction);
+    return gpu->idle_w * t->time_s + dyn * (t->compute_s + m * t->memory_s + c * t->comm_s);
+}
+
+double pw_gpu_step_w(const hw_gpu_t *gpu, const st_time_t *t)
+{
+    return t->time_s > 0 ? pw_gpu_step_j(gpu, t) / t->time_s : gpu->idle_w;
+}
+
 double pw_cpu_w(const hw_node_t *node, double utilisation)
 {
     return node->cpu_idle_w + pw_clamp01(utilisation) * (node->cpu_max_w - node->cpu_idle_w);

@@ -3,7 +3,10 @@
  *
  * GPU: idle_w when idle; when busy, between a memory-bound level and TDP:
  *   P = idle + busy x (tdp - idle) x (m + (1 - m) x c)
- * with m = memory_bound_power_fraction and c the compute-bound share of the busy time (st_time_t).
+ * with m = memory_bound_power_fraction and c the compute-bound share of the busy time. Per iteration
+ * (pw_gpu_step_j) the step-time model's parts are weighted separately: compute-bound time at TDP,
+ * memory-bound at m, collectives at comm_power_fraction, overheads at idle. Both fractions are fitted
+ * to Splitwise's measured A100 power by `kvtwin fit --power --fit-power` (docs/validation.md).
  * Data movement energy (HBM, DRAM, NVLink, C2C, PCIe, Ethernet, SSD) is added per byte by the caller
  * through pw_transfer_j; the GPU figure above already includes its own HBM traffic at the measured
  * board power, so pw_transfer_j(PW_LINK_HBM) is for accounting splits, not to be added on top.
@@ -12,10 +15,19 @@
 #define KVTWIN_POWER_H
 
 #include "models/hw.h"
+#include "models/steptime.h"
 
 /* One GPU: idle when busy_fraction is 0; busy power between the memory-bound and the compute-bound level
  * by compute_bound_fraction. */
 double pw_gpu_w(const hw_gpu_t *gpu, double busy_fraction, double compute_bound_fraction);
+/* Energy of one GPU over one iteration of the step-time model: its compute-bound time at TDP, its
+ * memory-bound time at the memory-bound level, its collectives at comm_power_fraction of the dynamic
+ * range and its overheads (the engine's CPU work between kernels) at idle. The instance's GPUs all draw
+ * this; multiply by st_gpus(). Joules. */
+double pw_gpu_step_j(const hw_gpu_t *gpu, const st_time_t *t);
+/* The same as an average power over the iteration (idle for an empty iteration). */
+double pw_gpu_step_w(const hw_gpu_t *gpu, const st_time_t *t);
+
 /* One host CPU at a utilisation in [0, 1]. */
 double pw_cpu_w(const hw_node_t *node, double utilisation);
 /* One SSD (local or ICMS) at a utilisation in [0, 1]. */

@@ -41,6 +41,7 @@ struct st_model {
     double global_layers, window_layers, window_tokens, layers;
 
     /* communication per step */
+    double ar_lat_s, a2a_lat_s, p2p_lat_s;   /* fixed latency of one collective of each kind */
     double ar_per_token_s;           /* one all-reduce: seconds per token of payload */
     double a2a_per_token_s;          /* one all-to-all (MoE dispatch or combine) */
     double p2p_per_token_s;          /* one pipeline send */
@@ -79,7 +80,8 @@ static int st_check_calib(const st_calib_t *c, char *err, size_t errlen)
             return -1;
         }
     }
-    if (c->step_overhead_s < 0 || c->per_seq_overhead_s < 0 || c->collective_latency_s < 0) {
+    if (c->step_overhead_s < 0 || c->per_seq_overhead_s < 0 || c->collective_latency_s < 0 ||
+        c->prefill_overhead_s < 0) {
         snprintf(err, errlen, "calibration overheads and latencies must be >= 0");
         return -1;
     }
@@ -184,12 +186,15 @@ st_model_t *st_model_create(const hw_gpu_t *gpu, const llm_t *llm, const st_depl
      * after attention and after its FFN; with expert parallelism a MoE layer dispatches and combines its
      * tokens' k expert copies with two all-to-alls instead (a GPU keeps 1/ep of them local). */
     double tok_bytes = h * ST_ACT_BYTES;
+    m->ar_lat_s = 2.0 * (tp - 1.0) * cal->collective_latency_s;
+    m->a2a_lat_s = (ep - 1.0) * cal->collective_latency_s;
+    m->p2p_lat_s = cal->collective_latency_s;
     if (par->tp > 1) {
         double ring = 2.0 * (tp - 1.0) / tp;
         m->ar_per_token_s = ring * tok_bytes / m->link_byte_s;
         double moe_ar = par->ep > 1 ? 0.0 : p->moe_layers;
         m->ar_per_step = L + p->dense_ffn_layers + moe_ar;
-        m->nvlink_bytes_per_token += m->ar_per_step * ring * tok_bytes / 2.0;
+        m->nvlink_bytes_per_token += m->ar_per_step * ring * tok_bytes;
     }
     if (par->ep > 1) {
         double a2a_bytes = k * tok_bytes * (ep - 1.0) / ep / tp;
@@ -200,7 +205,7 @@ st_model_t *st_model_create(const hw_gpu_t *gpu, const llm_t *llm, const st_depl
     if (par->pp > 1) {
         m->p2p_per_token_s = tok_bytes / m->link_byte_s;
         m->p2p_per_step = pp - 1.0;
-        m->nvlink_bytes_per_token += (pp - 1.0) * tok_bytes / pp;
+        m->nvlink_bytes_per_token += (pp - 1.0) * tok_bytes / (tp * pp); /* each GPU sends its share */
     }
 
     m->weight_bytes_per_gpu = p->total * wb / (tp * pp);
@@ -280,10 +285,11 @@ void st_step(const st_model_t *m, const st_shape_t *s, st_time_t *out)
         bytes += b;
     }
 
-    double lat = m->cal.collective_latency_s;
-    double comm = m->ar_per_step * (T * m->ar_per_token_s + lat) + m->a2a_per_step * (T * m->a2a_per_token_s + lat) +
-                  m->p2p_per_step * (T * m->p2p_per_token_s + lat);
-    double over = m->cal.step_overhead_s + m->cal.per_seq_overhead_s * (s->decode_seqs + s->prefill_seqs);
+    double comm = m->ar_per_step * (T * m->ar_per_token_s + m->ar_lat_s) +
+                  m->a2a_per_step * (T * m->a2a_per_token_s + m->a2a_lat_s) +
+                  m->p2p_per_step * (T * m->p2p_per_token_s + m->p2p_lat_s);
+    double over = m->cal.step_overhead_s + m->cal.per_seq_overhead_s * (s->decode_seqs + s->prefill_seqs) +
+                  (s->prefill_tokens > 0 ? m->cal.prefill_overhead_s : 0.0);
 
     out->compute_s = cb;
     out->memory_s = mb;
@@ -368,6 +374,7 @@ int st_steady_state(const st_model_t *m, double isl, double osl, double max_batc
     out->compute_bound_fraction = t.compute_bound_fraction;
     out->hbm_bytes_per_s = t.hbm_bytes / t.time_s;
     out->nvlink_bytes_per_s = t.nvlink_bytes / t.time_s;
+    out->step = t;
     return 0;
 }
 

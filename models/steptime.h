@@ -101,6 +101,7 @@ typedef struct st_steady {
     double compute_bound_fraction;
     double hbm_bytes_per_s;      /* instance HBM traffic */
     double nvlink_bytes_per_s;   /* per GPU */
+    st_time_t step;              /* the iteration itself (for pw_gpu_step_w) */
 } st_steady_t;
 
 /* Returns -1 if not even one request fits in the KV budget. max_batch caps the concurrency (0 = KV only). */

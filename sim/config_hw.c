@@ -44,7 +44,9 @@ static const jb_field_t calib_fields[] = {
     {"per_seq_overhead_s", JB_DOUBLE, offsetof(st_calib_t, per_seq_overhead_s), sizeof(double), 0, 10, JB_REQUIRED,
      NULL, NULL, "s", "cost per request in the batch"},
     {"collective_latency_s", JB_DOUBLE, offsetof(st_calib_t, collective_latency_s), sizeof(double), 0, 10,
-     JB_REQUIRED, NULL, NULL, "s", "fixed cost of one collective"},
+     JB_REQUIRED, NULL, NULL, "s", "per hop of a collective (ring all-reduce: 2 (n - 1) hops)"},
+    {"prefill_overhead_s", JB_DOUBLE, offsetof(st_calib_t, prefill_overhead_s), sizeof(double), 0, 10,
+     JB_REQUIRED, NULL, NULL, "s", "extra cost of an iteration carrying prefill"},
     JB_END,
 };
 static const jb_spec_t calib_spec = {"calib", calib_fields, NULL};

@@ -117,6 +117,8 @@ START_TEST(bad_values_rejected_with_path)
     expect_hw_error("vera-rubin-nvl72", "icms.ssd_read_byte_s=-1", "icms.ssd_read_byte_s", ">= 0");
     expect_hw_error("vera-rubin-nvl72", "nodes=0", "nodes", ">= 1");
     expect_hw_error("no-such-preset", "nodes=1", "unknown hardware preset", "dgx-h100");
+    expect_hw_error("dgx-h100", "node.dpus=0", "node.storage_network", "gpu-nic");
+    expect_hw_error("dgx-h100", "node.storage_network=\"rdma\"", "node.storage_network", "dpu, gpu-nic");
     /* a section that is not present needs no values at all */
     hw_pod_t p;
     char err[512];
@@ -211,6 +213,20 @@ START_TEST(gpu_power_levels)
     ck_assert_double_eq(pw_gpu_w(g, -1.0, 0.5), g->idle_w);
     ck_assert_double_eq(pw_cpu_w(&p.node, 0.5), (p.node.cpu_idle_w + p.node.cpu_max_w) / 2);
     ck_assert_double_eq(pw_ssd_w(5, 25, 0.25), 10.0);
+    /* per iteration: compute at TDP, memory at m, collectives at c, overheads at idle */
+    st_time_t t = {0};
+    t.compute_s = 0.010;
+    t.memory_s = 0.020;
+    t.comm_s = 0.005;
+    t.overhead_s = 0.005;
+    t.time_s = 0.040;
+    double dyn = g->tdp_w - g->idle_w;
+    double j = g->idle_w * 0.040 + dyn * (0.010 + g->memory_bound_power_fraction * 0.020 + g->comm_power_fraction * 0.005);
+    ck_assert_double_eq_tol(pw_gpu_step_j(g, &t), j, 1e-9);
+    ck_assert_double_eq_tol(pw_gpu_step_w(g, &t), j / 0.040, 1e-9);
+    st_time_t idle = {0};
+    ck_assert_double_eq(pw_gpu_step_w(g, &idle), g->idle_w);
+    ck_assert_double_eq(pw_gpu_step_j(g, &idle), 0.0);
 }
 END_TEST
 
@@ -222,6 +238,18 @@ START_TEST(pod_power_matches_datasheet)
     /* one DGX H100 at full load is its 10.2 kW datasheet maximum (plus its share of the fabric) */
     double node_peak = pw_pod_peak_w(&p) - pw_fabric_w(&p);
     ck_assert_double_eq_tol(node_peak, 10200.0, 1.0);
+    /* DGX A100 6.5 kW and DGX B200 14.3 kW datasheet maxima */
+    static const struct {
+        const char *name;
+        double w;
+    } ds[] = {{"dgx-a100", 6500.0}, {"hgx-b200", 14300.0}};
+    for (int i = 0; i < 2; i++) {
+        hw_pod_t q = load_hw(ds[i].name);
+        q.nodes = 1;
+        q.g4.present = false;
+        ck_assert_msg(fabs(pw_pod_peak_w(&q) - pw_fabric_w(&q) - ds[i].w) < 1.0, "%s: %g W", ds[i].name,
+                      pw_pod_peak_w(&q) - pw_fabric_w(&q));
+    }
     ck_assert_double_eq_tol(pw_facility_w(&p, 1000.0), 1560.0, 1e-9);
     /* Ethernet: two NIC ends plus four switch ports for a leaf-spine-leaf path... per byte */
     double j = pw_transfer_j(&p, PW_LINK_ETHERNET, 1e9, 4);
