@@ -65,6 +65,7 @@ static const jb_field_t gpu_fields[] = {
     HW_POS(hw_gpu_t, tdp_w, "W", "board power limit"),
     HW_NONNEG(hw_gpu_t, idle_w, "W", "idle power"),
     HW_FRAC(hw_gpu_t, memory_bound_power_fraction, 1, "share of (TDP - idle) drawn when memory-bound"),
+    HW_FRAC(hw_gpu_t, comm_power_fraction, 1, "share of (TDP - idle) drawn during collectives"),
     HW_NONNEG(hw_gpu_t, price_usd, "USD", "price per GPU"),
     HW_COUNT(hw_gpu_t, nvlink_domain_gpus, 1, 1, "GPUs", "GPUs joined by one NVLink switch fabric"),
     HW_BOOL(hw_gpu_t, host_link_c2c, 0, "host link is NVLink-C2C (else PCIe)"),

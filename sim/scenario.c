@@ -136,6 +136,8 @@ static void tier_defaults(sc_kv_tier_t *t, bool enabled, bool inclusive)
 static void scenario_defaults(scenario_t *sc)
 {
     sc->seed = 1;
+    hw_pod_defaults(&sc->hw);
+    llm_defaults(&sc->model);
     sc->deploy = (sc_deploy_t){
         .tp = 8,
         .pp = 1,
