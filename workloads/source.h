@@ -44,12 +44,15 @@ typedef struct wl_config {
     double max_arrival_s;        /* ignore arrivals after this time (0 = no limit) */
     bool skip_bad;               /* count and skip malformed records instead of failing */
     bool allow_backwards_time;   /* warn instead of failing on timestamps going backwards */
+    double timestamp_bucket_s;   /* Mooncake: requests sharing a timestamp are spread over up to this (0 = not) */
     uint32_t default_block_tokens; /* block size for formats without block ids (Azure) */
     uint64_t seed;               /* run seed: every random stream derives from it */
     wl_synth_cfg_t synth;        /* generator parameters (format synthetic) */
 } wl_config_t;
 
-/* Defaults for every field (open loop, auto format, time scale 1, think-only, ...). */
+/* Defaults for every field: auto format (an empty path means the synthetic generator), closed loop (for
+ * traces without sessions it is the same as open loop: each request is a one-turn session starting at
+ * its timestamp), time scale 1, think-only timing, no session cap, Mooncake buckets of 3 s. */
 void wl_config_defaults(wl_config_t *cfg);
 
 typedef struct wl_source wl_source_t;
@@ -80,6 +83,21 @@ typedef struct wl_source_counts {
 } wl_source_counts_t;
 
 void wl_source_counts(const wl_source_t *s, wl_source_counts_t *out);
+
+/* Same as wl_source_next, also giving the request's place in its session (parent, forks, last turn,
+ * tool part of the delay, warm prefix tokens) for writers and statistics. */
+struct wl_sess_info;
+struct wl_run;
+int wl_source_next_info(wl_source_t *s, wl_request_t *req, struct wl_sess_info *info, char *err, size_t errlen);
+
+/* The token-stream runs behind the request last delivered, when it came from the generator (raw native
+ * stream numbers); 0 runs otherwise. Valid until the next delivery. */
+uint32_t wl_source_last_runs(const wl_source_t *s, const struct wl_run **runs);
+
+/* Names of the choices, index = enum value (NULL-terminated), shared with the config binding. */
+extern const char *const wl_format_names[];
+extern const char *const wl_replay_names[];
+extern const char *const wl_timing_names[];
 
 void wl_source_close(wl_source_t *s);
 

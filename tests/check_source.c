@@ -1,0 +1,392 @@
+/* Workload source: config binding and defaults, open-loop Mooncake replay (bucket spreading, the real
+ * trace), closed-loop synthetic sessions driven by a stand-in server, and session cap / ramp-up. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "sim/jsonbind.h"
+#include "sim/scenario.h"
+#include "testutil.h"
+#include "workloads/reader.h"
+#include "workloads/source.h"
+
+/* A stand-in server with unlimited parallelism: a request finishes service_s(req) after it arrives.
+ * Drives the source the way the simulation does: next when peek <= now, complete at completion time. */
+typedef struct fake_req {
+    wl_request_t req;
+    double done_s;
+} fake_req_t;
+
+typedef double (*service_fn)(const wl_request_t *r, void *arg);
+
+typedef struct fake_log {
+    wl_request_t *reqs; /* delivered, in order (ids copied) */
+    size_t n, cap;
+    double *done_s;
+} fake_log_t;
+
+static void log_add(fake_log_t *lg, const wl_request_t *r, double done)
+{
+    if (lg->n == lg->cap) {
+        lg->cap = lg->cap ? lg->cap * 2 : 256;
+        lg->reqs = realloc(lg->reqs, lg->cap * sizeof *lg->reqs);
+        lg->done_s = realloc(lg->done_s, lg->cap * sizeof *lg->done_s);
+    }
+    memset(&lg->reqs[lg->n], 0, sizeof lg->reqs[lg->n]);
+    ck_assert_int_eq(wl_request_copy(&lg->reqs[lg->n], r), 0);
+    lg->done_s[lg->n] = done;
+    lg->n++;
+}
+
+static void log_free(fake_log_t *lg)
+{
+    for (size_t i = 0; i < lg->n; i++)
+        wl_request_free(&lg->reqs[i]);
+    free(lg->reqs);
+    free(lg->done_s);
+}
+
+static void run_fake(wl_source_t *s, service_fn svc, void *arg, fake_log_t *lg)
+{
+    fake_req_t *fly = NULL;
+    size_t nfly = 0, capfly = 0;
+    double now = 0;
+    char err[512];
+    wl_request_t req = {0};
+    for (int guard = 0; guard < 10000000; guard++) {
+        double tp = wl_source_peek_time(s);
+        size_t best = nfly;
+        for (size_t i = 0; i < nfly; i++)
+            if (best == nfly || fly[i].done_s < fly[best].done_s)
+                best = i;
+        double td = best < nfly ? fly[best].done_s : HUGE_VAL;
+        if (isinf(tp) && isinf(td)) {
+            ck_assert(wl_source_finished(s));
+            break;
+        }
+        if (td <= tp) {
+            now = td;
+            wl_source_complete(s, &fly[best].req, td, td);
+            wl_request_free(&fly[best].req);
+            fly[best] = fly[--nfly];
+            continue;
+        }
+        ck_assert_msg(tp >= now - 1e-9, "source went back in time: %g < %g", tp, now);
+        now = tp;
+        int rc = wl_source_next(s, &req, err, sizeof err);
+        ck_assert_msg(rc == 1, "next: %d %s", rc, err);
+        ck_assert_msg(fabs(req.arrival_s - tp) < 1e-12, "peek %g, delivered %g", tp, req.arrival_s);
+        double done = req.arrival_s + svc(&req, arg);
+        log_add(lg, &req, done);
+        if (nfly == capfly) {
+            capfly = capfly ? capfly * 2 : 64;
+            fly = realloc(fly, capfly * sizeof *fly);
+        }
+        memset(&fly[nfly], 0, sizeof fly[nfly]);
+        ck_assert_int_eq(wl_request_copy(&fly[nfly].req, &req), 0);
+        fly[nfly].done_s = done;
+        nfly++;
+    }
+    wl_request_free(&req);
+    free(fly);
+}
+
+static double svc_const(const wl_request_t *r, void *arg)
+{
+    (void)r;
+    return *(double *)arg;
+}
+
+START_TEST(config_defaults_and_binding)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    ck_assert_int_eq(c.format, WL_FMT_AUTO);
+    ck_assert_int_eq(c.replay, WL_CLOSED_LOOP);
+    ck_assert_double_eq(c.time_scale, 1.0);
+    ck_assert_int_eq(c.timing, WL_TIMING_THINK_ONLY);
+    ck_assert_double_eq(c.timestamp_bucket_s, 3.0);
+    ck_assert(c.synth.session_rate_per_s > 0 && c.synth.turns_mean >= 1);
+
+    cJSON *j = cJSON_Parse("{\"format\": \"mooncake\", \"path\": \"t.jsonl\", \"replay\": \"open\", "
+                           "\"timing\": \"api-scaled\", \"api_scale\": 0.5, \"max_sessions\": 8, "
+                           "\"synth\": {\"turns_mean\": 10, \"sessions\": 3}}");
+    jb_error_t e;
+    ck_assert_int_eq(jb_bind(&cfg_workload_spec, j, &c, "workload", &e), 0);
+    ck_assert_int_eq(c.format, WL_FMT_MOONCAKE);
+    ck_assert_str_eq(c.path, "t.jsonl");
+    ck_assert_int_eq(c.replay, WL_OPEN_LOOP);
+    ck_assert_int_eq(c.timing, WL_TIMING_API_SCALED);
+    ck_assert_double_eq(c.api_scale, 0.5);
+    ck_assert_uint_eq(c.max_sessions, 8);
+    ck_assert_double_eq(c.synth.turns_mean, 10);
+    ck_assert_uint_eq(c.synth.sessions, 3);
+    cJSON *back = jb_to_json(&cfg_workload_spec, &c);
+    ck_assert_str_eq(cJSON_GetObjectItem(back, "timing")->valuestring, "api-scaled");
+    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(back, "synth"), "turns_mean")->valuedouble, 10);
+    cJSON_Delete(back);
+    cJSON_Delete(j);
+
+    j = cJSON_Parse("{\"replay\": \"half\"}");
+    ck_assert_int_eq(jb_bind(&cfg_workload_spec, j, &c, "workload", &e), -1);
+    ck_assert_str_eq(e.path, "workload.replay");
+    ck_assert_ptr_nonnull(strstr(e.msg, "open, closed"));
+    cJSON_Delete(j);
+    j = cJSON_Parse("{\"synth\": {\"turns_mean\": 50, \"turns_max\": 20}}");
+    ck_assert_int_eq(jb_bind(&cfg_workload_spec, j, &c, "workload", &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.path, "turns_mean"));
+    cJSON_Delete(j);
+}
+END_TEST
+
+static wl_source_t *open_src(wl_config_t *c)
+{
+    wl_source_t *s;
+    char err[512];
+    ck_assert_msg(wl_source_open(&s, c, err, sizeof err) == 0, "open: %s", err);
+    return s;
+}
+
+START_TEST(mooncake_open_loop_spreads_buckets)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.replay = WL_OPEN_LOOP;
+    snprintf(c.path, sizeof c.path, "%s", tu_fixture("workloads/mooncake_small.jsonl"));
+    wl_source_t *s = open_src(&c);
+    wl_request_t r = {0};
+    char err[256];
+    const double want[] = {0, 1, 2, 3, 4.5, 6};
+    const uint32_t in[] = {1000, 600, 1100, 512, 1500, 1};
+    for (int i = 0; i < 6; i++) {
+        ck_assert_double_eq_tol(wl_source_peek_time(s), want[i], 1e-9);
+        ck_assert_int_eq(wl_source_next(s, &r, err, sizeof err), 1);
+        ck_assert_double_eq_tol(r.arrival_s, want[i], 1e-9);
+        ck_assert_uint_eq(r.input_tokens, in[i]);
+        ck_assert_uint_eq(r.block_tokens, 512);
+        ck_assert_uint_eq(r.id, (uint64_t)i);
+        ck_assert_uint_eq(r.session_id, WL_NO_SESSION);
+    }
+    ck_assert_uint_eq(r.n_blocks, 1);
+    ck_assert_uint_eq(r.block_ids[0], 4);
+    ck_assert(isinf(wl_source_peek_time(s)));
+    ck_assert_int_eq(wl_source_next(s, &r, err, sizeof err), 0);
+    ck_assert(wl_source_finished(s));
+    wl_source_counts_t k;
+    wl_source_counts(s, &k);
+    ck_assert_uint_eq(k.delivered, 6);
+    wl_request_free(&r);
+    wl_source_close(s);
+
+    /* time_scale stretches arrivals; bucket 0 keeps ties together. */
+    c.time_scale = 2;
+    c.timestamp_bucket_s = 0;
+    s = open_src(&c);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(wl_source_next(s, &r, err, sizeof err), 1);
+    ck_assert_double_eq_tol(r.arrival_s, 9.0, 1e-9);
+    wl_request_free(&r);
+    wl_source_close(s);
+}
+END_TEST
+
+START_TEST(gzip_is_transparent)
+{
+    const char *dir = tu_scratch_dir("gz");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/t.jsonl.gz", dir);
+    size_t len;
+    char *text = tu_read_file(tu_fixture("workloads/mooncake_small.jsonl"), &len);
+    gzFile gz = gzopen(path, "wb");
+    ck_assert_int_eq(gzwrite(gz, text, (unsigned)len), (int)len);
+    gzclose(gz);
+    free(text);
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.replay = WL_OPEN_LOOP;
+    snprintf(c.path, sizeof c.path, "%s", path);
+    wl_source_t *s = open_src(&c);
+    wl_request_t r = {0};
+    char err[256];
+    int n = 0;
+    while (wl_source_next(s, &r, err, sizeof err) == 1)
+        n++;
+    ck_assert_int_eq(n, 6);
+    ck_assert_double_eq_tol(r.arrival_s, 6, 1e-9);
+    wl_request_free(&r);
+    wl_source_close(s);
+}
+END_TEST
+
+START_TEST(mooncake_real_trace_open_loop)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.replay = WL_OPEN_LOOP;
+    snprintf(c.path, sizeof c.path, "%s", tu_shared("traces/mooncake/conversation_trace.jsonl"));
+    wl_source_t *s = open_src(&c);
+    wl_request_t r = {0};
+    char err[256];
+    uint64_t n = 0, refs = 0;
+    double prev = 0;
+    while (wl_source_next(s, &r, err, sizeof err) == 1) {
+        ck_assert(r.arrival_s >= prev);
+        prev = r.arrival_s;
+        refs += r.n_blocks;
+        ck_assert_uint_eq(r.block_ids[0], 0); /* every request starts with the shared block 0 */
+        n++;
+    }
+    ck_assert_uint_eq(n, 12031);
+    ck_assert_uint_eq(refs, 288500);
+    /* The last bucket starts at 3537 s; its requests spread over at most 3 s. */
+    ck_assert(prev >= 3536.999 && prev < 3540.0);
+    wl_request_free(&r);
+    wl_source_close(s);
+
+    /* Closed loop on a log without sessions degenerates to the same arrivals. */
+    c.replay = WL_CLOSED_LOOP;
+    c.max_requests = 500;
+    s = open_src(&c);
+    fake_log_t lg = {0};
+    double svc = 5.0;
+    run_fake(s, svc_const, &svc, &lg);
+    ck_assert_uint_eq(lg.n, 500);
+    wl_source_close(s);
+    c.replay = WL_OPEN_LOOP;
+    s = open_src(&c);
+    for (size_t i = 0; i < lg.n; i++) {
+        ck_assert_int_eq(wl_source_next(s, &r, err, sizeof err), 1);
+        ck_assert_double_eq_tol(r.arrival_s, lg.reqs[i].arrival_s, 1e-9);
+        ck_assert_uint_eq(r.n_blocks, lg.reqs[i].n_blocks);
+    }
+    ck_assert_int_eq(wl_source_next(s, &r, err, sizeof err), 0);
+    wl_request_free(&r);
+    wl_source_close(s);
+    log_free(&lg);
+}
+END_TEST
+
+/* Closed-loop synthetic sessions: every turn after the first arrives exactly its delay after the
+ * completion of the previous turn of its agent (think-only timing), sub-agents after their fork. */
+START_TEST(synthetic_closed_loop_think_only)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.synth.sessions = 40;
+    c.synth.subagent_prob = 0.05; /* enough forks in 40 sessions to exercise the join */
+    c.synth.turns_mean = 12;
+    c.seed = 7;
+    wl_source_t *s = open_src(&c);
+    fake_log_t lg = {0};
+    double svc = 2.5;
+    run_fake(s, svc_const, &svc, &lg);
+    wl_source_counts_t k;
+    wl_source_counts(s, &k);
+    ck_assert_uint_eq(k.sessions, 40);
+    ck_assert_uint_eq(k.delivered, lg.n);
+    wl_source_close(s);
+    /* Reconstruct: per session, turn t>0 arrives at done(t-1) + think_s unless t-1 forked. */
+    uint64_t checked = 0, depth1 = 0;
+    for (size_t i = 0; i < lg.n; i++) {
+        const wl_request_t *r = &lg.reqs[i];
+        ck_assert_uint_eq(r->id, i);
+        ck_assert_uint_eq(r->n_blocks, (r->input_tokens + r->block_tokens - 1) / r->block_tokens);
+        depth1 += r->depth > 0;
+        if (r->turn == 0)
+            continue;
+        for (size_t j = i; j-- > 0;) {
+            if (lg.reqs[j].session_id == r->session_id) {
+                ck_assert_uint_eq(lg.reqs[j].turn + 1, r->turn);
+                ck_assert(r->arrival_s >= lg.done_s[j] + r->think_s - 1e-9);
+                if (fabs(r->arrival_s - (lg.done_s[j] + r->think_s)) < 1e-9)
+                    checked++;
+                /* Context grows: the previous turn's full blocks are a prefix of this turn's. */
+                uint32_t full = lg.reqs[j].input_tokens / r->block_tokens;
+                if (r->input_tokens > lg.reqs[j].input_tokens)
+                    for (uint32_t b = 0; b < full; b++)
+                        ck_assert_uint_eq(r->block_ids[b], lg.reqs[j].block_ids[b]);
+                break;
+            }
+        }
+    }
+    ck_assert(depth1 > 0);
+    ck_assert(checked > lg.n / 2);
+    /* Every session's first block is the shared system prompt. */
+    for (size_t i = 1; i < lg.n; i++)
+        if (lg.reqs[i].depth == 0)
+            ck_assert_uint_eq(lg.reqs[i].block_ids[0], lg.reqs[0].block_ids[0]);
+    log_free(&lg);
+
+    /* Same seed, same requests; another seed, others. */
+    s = open_src(&c);
+    fake_log_t lg2 = {0};
+    run_fake(s, svc_const, &svc, &lg2);
+    wl_source_close(s);
+    c.seed = 8;
+    s = open_src(&c);
+    fake_log_t lg3 = {0};
+    run_fake(s, svc_const, &svc, &lg3);
+    wl_source_close(s);
+    ck_assert(lg3.n != lg2.n || lg3.reqs[lg3.n - 1].input_tokens != lg2.reqs[lg2.n - 1].input_tokens);
+    log_free(&lg3);
+    log_free(&lg2);
+}
+END_TEST
+
+START_TEST(session_cap_and_ramp)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.synth.sessions = 12;
+    c.synth.session_rate_per_s = 1000; /* all want to start at once */
+    c.synth.subagent_prob = 0;
+    c.synth.turns_mean = 3;
+    c.max_sessions = 4;
+    c.ramp_up_s = 8;
+    wl_source_t *s = open_src(&c);
+    fake_log_t lg = {0};
+    double svc = 1;
+    run_fake(s, svc_const, &svc, &lg);
+    wl_source_close(s);
+    /* First turns of the first 4 sessions at k * 8 / 4 s at the earliest; never more than 4 running. */
+    int firsts = 0;
+    for (size_t i = 0; i < lg.n; i++) {
+        if (lg.reqs[i].turn != 0)
+            continue;
+        if (firsts < 4)
+            ck_assert(lg.reqs[i].arrival_s >= 2.0 * firsts - 1e-9);
+        firsts++;
+        double t = lg.reqs[i].arrival_s;
+        int running = 0;
+        for (uint64_t sid = 0; sid < 64; sid++) {
+            double first = HUGE_VAL, last = -1;
+            for (size_t j = 0; j < lg.n; j++)
+                if (lg.reqs[j].session_id == (sid << 12)) {
+                    if (lg.reqs[j].arrival_s < first)
+                        first = lg.reqs[j].arrival_s;
+                    if (lg.done_s[j] > last)
+                        last = lg.done_s[j];
+                }
+            running += first <= t && t < last;
+        }
+        ck_assert_int_le(running, 4);
+    }
+    ck_assert_int_eq(firsts, 12);
+    log_free(&lg);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("source");
+    TCase *tc = tcase_create("source");
+    tcase_add_test(tc, config_defaults_and_binding);
+    tcase_add_test(tc, mooncake_open_loop_spreads_buckets);
+    tcase_add_test(tc, gzip_is_transparent);
+    tcase_add_test(tc, mooncake_real_trace_open_loop);
+    tcase_add_test(tc, synthetic_closed_loop_think_only);
+    tcase_add_test(tc, session_cap_and_ramp);
+    suite_add_tcase(s, tc);
+    return tu_run_suite(s);
+}
