@@ -122,8 +122,8 @@ static int cmd_stats(int argc, char **argv)
             so.skip_bad = true;
         } else if (strcmp(a, "--allow-backwards-time") == 0) {
             so.reader.allow_backwards_time = true;
-        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
-            const char *name = argv[++i];
+        } else if ((strcmp(a, "--format") == 0 && i + 1 < argc) || strncmp(a, "--format=", 9) == 0) {
+            const char *name = a[8] == '=' ? a + 9 : argv[++i];
             int f = -1;
             for (int k = 0; wl_format_names[k]; k++)
                 if (strcmp(wl_format_names[k], name) == 0)
