@@ -518,6 +518,52 @@ START_TEST(limits_stop_the_source)
 }
 END_TEST
 
+/* The generator replayed directly and through its native file give the same requests at the same times
+ * (up to the file's 1 us time stamps): `kvtwin gen` loses nothing the simulation uses. */
+START_TEST(synthetic_equals_its_native_file)
+{
+    const char *dir = tu_scratch_dir("gen-replay");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/g.jsonl", dir);
+    const char *set = "turns_mean=10,subagent_prob=0.05,user_turn_prob=0.3";
+    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", path, "--seed", "21", "--sessions", "30", "--set", set, NULL), 0);
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.seed = 21;
+    c.synth.sessions = 30;
+    c.synth.turns_mean = 10;
+    c.synth.subagent_prob = 0.05;
+    c.synth.user_turn_prob = 0.3;
+    double svc = 4.0;
+    wl_source_t *s = open_src(&c);
+    fake_log_t direct = {0}, file = {0};
+    run_fake(s, svc_const, &svc, &direct);
+    wl_source_close(s);
+    wl_config_defaults(&c);
+    snprintf(c.path, sizeof c.path, "%s", path);
+    s = open_src(&c);
+    run_fake(s, svc_const, &svc, &file);
+    wl_source_close(s);
+    ck_assert_uint_eq(direct.n, file.n);
+    ck_assert(direct.n > 200);
+    uint64_t subs = 0;
+    for (size_t i = 0; i < direct.n; i++) {
+        const wl_request_t *a = &direct.reqs[i], *b = &file.reqs[i];
+        ck_assert_uint_eq(a->session_id, b->session_id);
+        ck_assert_uint_eq(a->turn, b->turn);
+        ck_assert_uint_eq(a->input_tokens, b->input_tokens);
+        ck_assert_uint_eq(a->output_tokens, b->output_tokens);
+        ck_assert_uint_eq(a->n_blocks, b->n_blocks);
+        ck_assert(memcmp(a->block_ids, b->block_ids, a->n_blocks * sizeof *a->block_ids) == 0);
+        ck_assert_msg(fabs(a->arrival_s - b->arrival_s) < 1e-4, "request %zu: %.9f vs %.9f", i, a->arrival_s, b->arrival_s);
+        subs += a->depth > 0;
+    }
+    ck_assert(subs > 0);
+    log_free(&direct);
+    log_free(&file);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("source");
@@ -532,6 +578,7 @@ int main(void)
     tcase_add_test(tc, closed_loop_timing_strategies);
     tcase_add_test(tc, closed_loop_real_sessions);
     tcase_add_test(tc, limits_stop_the_source);
+    tcase_add_test(tc, synthetic_equals_its_native_file);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
