@@ -2,21 +2,29 @@
  * leaf-spine Ethernet fabric, the ICMS flash tier behind BlueField DPUs (G3.5) and traditional shared
  * storage (G4). Plain data filled from configs/hardware/ (one JSON file per preset); every field carries its unit in its name.
  * SI units: bytes, bytes per second, seconds, watts, dollars; link speeds in Gbit/s where vendors quote
- * them so. Sources and confidence of every preset value: docs/parameters.md. */
+ * them so. Sources and confidence of every preset value: docs/parameters.md.
+ * hw.c adds the derived figures (tier capacities and bandwidths, switch counts) that the platform
+ * generator, the power and cost models and `kvtwin hw show` share, so they are computed once. */
 #ifndef KVTWIN_HW_H
 #define KVTWIN_HW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Efficiency factors of the step-time model (achieved / peak), fitted per GPU and precision by
- * `kvtwin fit` from measured points; presets carry the fitted values. */
+ * `kvtwin fit` from measured points; presets carry the fitted values. A calibration whose
+ * compute_efficiency is 0 is absent (see hw_gpu_calib). */
 typedef struct st_calib {
     double compute_efficiency;   /* matmul FLOP/s achieved / peak */
     double memory_efficiency;    /* HBM bytes/s achieved / peak */
     double comm_efficiency;      /* NVLink achieved / peak */
     double step_overhead_s;      /* fixed per-iteration cost (scheduling, kernel launches) */
     double per_seq_overhead_s;   /* per request in the batch */
+    double collective_latency_s; /* per hop of a collective: a ring all-reduce over n GPUs takes 2 (n - 1) hops,
+                                    an all-to-all n - 1, a pipeline send 1 */
+    double prefill_overhead_s;   /* extra fixed cost of an iteration that carries prefill (engines often run
+                                    prefill outside their captured CUDA graphs) */
 } st_calib_t;
 
 typedef struct hw_gpu {
@@ -24,17 +32,22 @@ typedef struct hw_gpu {
     double hbm_capacity_bytes;
     double hbm_bandwidth_byte_s;
     double bf16_dense_flop_s;
-    double fp8_dense_flop_s;
-    double fp4_dense_flop_s;
+    double fp8_dense_flop_s;            /* 0 = no FP8 tensor cores */
+    double fp4_dense_flop_s;            /* 0 = no FP4 tensor cores */
     double nvlink_bandwidth_byte_s;     /* per GPU, per direction */
     double host_link_bandwidth_byte_s;  /* NVLink-C2C or PCIe to the host CPU, per direction */
     double host_link_latency_s;
     double pcie_bandwidth_byte_s;       /* PCIe to NIC / local NVMe, per direction */
     double tdp_w;
     double idle_w;
-    double memory_bound_power_fraction; /* share of the dynamic range drawn when memory-bound */
+    double memory_bound_power_fraction; /* share of the dynamic range (TDP - idle) drawn when memory-bound */
+    double comm_power_fraction;         /* share of the dynamic range drawn during collectives */
     double price_usd;
-    st_calib_t calib;                   /* fitted efficiency factors */
+    uint32_t nvlink_domain_gpus;        /* GPUs one NVLink switch fabric joins (8 for HGX, 72 for NVL72) */
+    bool host_link_c2c;                 /* host link is NVLink-C2C (energy per byte differs from PCIe) */
+    st_calib_t calib;                   /* fitted efficiency factors: BF16 compute (the default) */
+    st_calib_t calib_fp8;               /* FP8 compute; absent = use calib */
+    st_calib_t calib_fp4;               /* FP4 compute; absent = use calib_fp8, then calib */
 } hw_gpu_t;
 
 typedef struct hw_node {
@@ -58,24 +71,33 @@ typedef struct hw_node {
     double nic_latency_s;
     double nic_w;                   /* per port */
     uint32_t dpus;                  /* front-end DPUs per node */
+    double dpu_gbit_s;              /* per DPU, front-end network */
     double dpu_w;                   /* per DPU */
+    double nvswitch_w;              /* this node's share of the NVLink switch power */
     double other_w;                 /* fans, board, conversion losses per node */
     double price_usd;               /* node without GPUs (CPUs, DRAM, NVMe, NICs, chassis) */
+    int storage_network;            /* hw_storage_net_t: which ports carry KV traffic to G3.5/G4 */
 } hw_node_t;
+
+/* KV traffic to the pod's storage tiers leaves a node through its front-end DPUs (the ICMS design: flash
+ * on the front-end RDMA fabric) or through the GPUs' own scale-out NICs. */
+typedef enum hw_storage_net { HW_STORAGE_NET_DPU = 0, HW_STORAGE_NET_GPU_NIC } hw_storage_net_t;
 
 typedef enum hw_routing { HW_ROUTING_ADAPTIVE = 0, HW_ROUTING_ECMP } hw_routing_t;
 
 typedef struct hw_fabric {
     double port_gbit_s;             /* leaf and spine port speed */
     uint32_t leaf_ports;            /* ports per leaf switch (radix) */
+    uint32_t spine_ports;           /* ports per spine switch (radix) */
     double oversubscription;        /* leaf downlink : uplink capacity */
     double switch_latency_s;        /* port to port */
     int routing;                    /* hw_routing_t */
     double adaptive_efficiency;     /* effective / line rate with adaptive routing + congestion control */
     double ecmp_efficiency;         /* effective / line rate with static ECMP hashing */
-    double switch_w;                /* per switch */
+    double switch_w;                /* per leaf switch; a spine counts spine_ports / leaf_ports of it */
     double optics_j_per_byte;       /* transceiver energy per byte crossing a switch port */
-    double switch_price_usd;
+    double switch_price_usd;        /* per leaf switch; a spine scales by radix like switch_w */
+    double optics_price_usd;        /* per switch port (transceiver or CPO share) */
 } hw_fabric_t;
 
 typedef struct hw_icms {
@@ -87,6 +109,7 @@ typedef struct hw_icms {
     double dpu_crypto_byte_s;        /* line-rate crypto + CRC engines, per DPU */
     double dpu_latency_s;            /* DPU processing per I/O */
     uint32_t ssds_per_enclosure;
+    double ssd_capacity_bytes;       /* per SSD (raw; must hold the DPUs' capacity) */
     double ssd_read_byte_s;          /* per SSD */
     double ssd_write_byte_s;         /* per SSD */
     double ssd_latency_s;
@@ -106,13 +129,15 @@ typedef struct hw_g4 {
     uint32_t nic_ports_per_server;
     double nic_port_gbit_s;
     double controller_byte_s;        /* per server: x86 controller throughput */
-    double per_io_cpu_s;             /* controller CPU time per I/O */
+    double per_io_cpu_s;             /* controller CPU time per I/O (one core) */
+    uint32_t controller_cores;       /* per server: cores serving I/O in parallel */
     double io_bytes;                 /* bytes per I/O */
     double protocol_latency_s;       /* file/object protocol round trip */
     uint32_t replication;            /* copies written per byte */
     double media_read_byte_s;        /* per server */
     double media_write_byte_s;       /* per server */
-    double server_w;
+    double server_w;                 /* per server, busy */
+    double server_idle_w;            /* per server, idle */
     double server_price_usd;
     double usd_per_byte;
 } hw_g4_t;
@@ -138,6 +163,7 @@ typedef struct hw_cost {
 } hw_cost_t;
 
 typedef struct hw_pod {
+    char preset[64];                 /* preset file it came from ("" if built inline) */
     char name[64];
     char description[160];
     uint32_t nodes;                  /* compute nodes in the pod */
@@ -154,5 +180,63 @@ static inline uint32_t hw_pod_gpus(const hw_pod_t *p)
 {
     return p->nodes * p->node.gpus;
 }
+
+/* Values a preset may leave out (efficiencies, fractions, energy defaults); everything a preset must
+ * state (capacities, bandwidths, counts) stays 0 so that a missing value is caught by hw_pod_check. */
+void hw_pod_defaults(hw_pod_t *p);
+
+/* Cross-field validation after binding: required positive values, ICMS and G4 values only when their
+ * section is present, consistency (flash behind the DPUs fits on the SSDs, a node fits an NVLink domain).
+ * Returns 0, or -1 with the offending key's path relative to the pod ("icms.enclosures") in path and a
+ * one-line message. */
+int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_t msglen);
+
+/* The calibration to use for a compute precision (llm_dtype_t): FP4 falls back to FP8 then BF16, FP8
+ * to BF16, so a preset only carries the calibrations it was fitted for. */
+const st_calib_t *hw_gpu_calib(const hw_gpu_t *g, int compute_dtype);
+
+/* Peak dense tensor FLOP/s at a compute precision (llm_dtype_t); 0 if the GPU lacks it. */
+double hw_gpu_peak_flop_s(const hw_gpu_t *g, int compute_dtype);
+
+/* Fabric sizing from the endpoints it must join: leaf and spine switch counts of a two-tier leaf-spine
+ * with the configured radix and oversubscription. */
+typedef struct hw_fabric_size {
+    uint32_t endpoints;          /* ports facing hosts: GPU NICs, node DPUs, ICMS DPUs, G4 servers */
+    uint32_t down_per_leaf;      /* host-facing ports per leaf */
+    uint32_t up_per_leaf;        /* spine-facing ports per leaf */
+    uint32_t leaves;
+    uint32_t spines;
+    uint32_t switch_ports;       /* all switch ports in use (optics count) */
+    double leaf_equivalents;     /* leaves + spines x spine_ports / leaf_ports: power and price units */
+    double effective_efficiency; /* of the configured routing */
+    double bisection_byte_s;     /* effective leaf-to-spine capacity */
+} hw_fabric_size_t;
+
+void hw_fabric_sizing(const hw_pod_t *p, hw_fabric_size_t *out);
+
+/* Capacity and aggregate bandwidth of each KV tier for the whole pod. */
+typedef struct hw_tier {
+    const char *name;            /* "G1 HBM", ... */
+    bool present;
+    double capacity_bytes;       /* raw capacity of the tier, pod-wide */
+    double kv_capacity_bytes;    /* share usable for KV (HBM: before weights, see steptime) */
+    double read_byte_s;          /* aggregate read bandwidth */
+    double write_byte_s;         /* aggregate write bandwidth */
+    double latency_s;            /* access latency seen by a transfer (device + protocol) */
+} hw_tier_t;
+
+enum { HW_TIER_G1 = 0, HW_TIER_G2, HW_TIER_G3, HW_TIER_G35, HW_TIER_G4, HW_TIERS };
+
+void hw_tiers(const hw_pod_t *p, hw_tier_t out[HW_TIERS]);
+
+/* Per-DPU and per-enclosure ICMS figures: the flash bandwidth behind a DPU and what its network port,
+ * crypto engines and SSDs allow; the effective bandwidth is the smallest. */
+double hw_icms_dpu_read_byte_s(const hw_icms_t *c);
+double hw_icms_dpu_write_byte_s(const hw_icms_t *c);
+
+/* G4 per-server effective throughput: the smallest of NICs, controller, media and the CPU's I/O rate
+ * (per_io_cpu_s per io_bytes); writes are divided by the replication factor. */
+double hw_g4_server_read_byte_s(const hw_g4_t *g);
+double hw_g4_server_write_byte_s(const hw_g4_t *g);
 
 #endif

@@ -256,8 +256,11 @@ void cfg_list_presets(const char *kind, char *buf, size_t len)
     }
 }
 
-int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *err, size_t errlen)
+int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *name_out, size_t name_len,
+                           char *err, size_t errlen)
 {
+    if (name_len)
+        name_out[0] = '\0';
     cJSON *s = cJSON_GetObjectItemCaseSensitive(d->root, section);
     if (!s || !cJSON_IsObject(s))
         return 0;
@@ -289,13 +292,13 @@ int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, 
         free(text);
         return -1;
     }
-    /* The overrides are the section minus its "preset" key; the preset's own name is kept as "preset". */
+    /* The overrides are the section minus its "preset" key. */
+    snprintf(name_out, name_len, "%s", name->valuestring);
     cJSON *over = cJSON_Duplicate(s, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(over, "preset");
     cfg_json_merge(preset, over);
     cJSON_Delete(over);
     cJSON_DeleteItemFromObjectCaseSensitive(preset, "preset");
-    cJSON_AddStringToObject(preset, "preset", name->valuestring);
     cJSON_ReplaceItemInObjectCaseSensitive(d->root, section, preset);
     /* The preset is the oldest layer under this section: insert it before the other sources. */
     if (d->nsrc < CFG_MAX_SOURCES) {
@@ -374,6 +377,29 @@ void cfg_doc_error(const cfg_doc_t *d, const char *path, const char *msg, char *
     }
     jp_pos_t pos = jp_pos_of_offset(s->text, best_off);
     snprintf(out, outlen, "%s:%d:%d: %s: %s", s->label, pos.line, pos.column, p, msg);
+}
+
+void cfg_doc_origin_dir(const cfg_doc_t *d, const char *path, char *out, size_t outlen)
+{
+    for (int i = d->nsrc - 1; i >= 0; i--) {
+        const cfg_source_t *s = &d->src[i];
+        const char *rel = cfg_relative(path, s->mount);
+        size_t off;
+        if (!rel || jp_locate(s->text, strlen(s->text), rel, &off, NULL) != 0)
+            continue;
+        if (strncmp(s->label, "--set ", 6) == 0) {
+            snprintf(out, outlen, ".");
+            return;
+        }
+        snprintf(out, outlen, "%s", s->label);
+        char *slash = strrchr(out, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(out, outlen, ".");
+        return;
+    }
+    snprintf(out, outlen, "%s", d->dir);
 }
 
 void cfg_doc_path(const cfg_doc_t *d, const char *rel, char *out, size_t outlen)

@@ -45,9 +45,10 @@ void cfg_doc_normalize_preset(cfg_doc_t *d, const char *section);
 int cfg_doc_set(cfg_doc_t *d, const char *assignment, char *err, size_t errlen);
 
 /* Replaces section {"preset": NAME, ...overrides} by the preset file configs/<kind>/NAME.json with the
- * overrides merged over it. A section without "preset" is left as is. Unknown preset names give an error
- * listing the available ones, located at the "preset" value. */
-int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *err, size_t errlen);
+ * overrides merged over it; NAME goes to name_out ("" if the section names no preset, and is then left
+ * as is). Unknown preset names give an error listing the available ones, located at the "preset" value. */
+int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *name_out, size_t name_len,
+                           char *err, size_t errlen);
 
 /* Formats "WHERE: PATH: msg" for an error about the value at path in the merged tree, WHERE being the
  * file:line:column (or the --set argument) the value came from. */
@@ -55,6 +56,10 @@ void cfg_doc_error(const cfg_doc_t *d, const char *path, const char *msg, char *
 
 /* Resolves a path found inside the document (a trace, a sub-scenario) relative to the document's folder. */
 void cfg_doc_path(const cfg_doc_t *d, const char *rel, char *out, size_t outlen);
+
+/* Folder against which a relative path stored at `path` resolves: the folder of the file that set it, or
+ * "." when it came from --set (command-line paths are relative to where kvtwin runs). */
+void cfg_doc_origin_dir(const cfg_doc_t *d, const char *path, char *out, size_t outlen);
 
 /* Lists the preset names of a kind ("hardware", "models") as "a, b, c". */
 void cfg_list_presets(const char *kind, char *buf, size_t len);

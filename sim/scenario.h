@@ -56,6 +56,8 @@ typedef struct sc_sim {
     double sample_interval_s;       /* time-series interval */
     double max_sim_s;               /* hard stop of simulated time (0 = none) */
     bool drain;                     /* let admitted requests finish after the last arrival */
+    double slo_ttft_s;              /* goodput: a request meets its SLO with TTFT and TPOT at most these */
+    double slo_tpot_s;
 } sc_sim_t;
 
 typedef struct sc_output {
@@ -68,6 +70,8 @@ typedef struct scenario {
     char name[64];
     char description[256];
     uint64_t seed;
+    char hw_preset[64];             /* preset names the hardware and model came from ("" if inline) */
+    char model_preset[64];
     hw_pod_t hw;
     llm_t model;
     sc_deploy_t deploy;

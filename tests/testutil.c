@@ -192,6 +192,8 @@ int tu_run_kvtwin(char **out, char **err, const char *arg0, ...)
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
+    for (int i = 1; i < argc; i++)
+        free(argv[i]);
     lseek(ofd, 0, SEEK_SET);
     lseek(efd, 0, SEEK_SET);
     char *o = tu_slurp_fd(ofd), *e = tu_slurp_fd(efd);

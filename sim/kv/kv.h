@@ -34,7 +34,7 @@ typedef struct kv_tier_cfg {
     bool enabled;
     uint64_t capacity_blocks; /* per tier instance: per GPU instance (G1), per domain (G2, G3), per pod */
     char policy[32];          /* eviction policy name from the registry (kvtwin policies) */
-    cJSON *policy_params;     /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
+    const cJSON *policy_params; /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
     bool inclusive;           /* true: a block promoted to a faster tier keeps its copy here */
 } kv_tier_cfg_t;
 
@@ -134,5 +134,27 @@ void kv_tier_stats(const kv_mgr_t *m, int tier, kv_tier_stats_t *out);
 
 /* Free G1 blocks on inst (capacity minus cached and reserved), for admission decisions. */
 uint64_t kv_g1_free_blocks(const kv_mgr_t *m, uint32_t inst);
+
+/* --- Additions beyond the first interface (inspection, sessions, cache-only replay) --- */
+
+/* "write-back", "write-through", "selective". */
+const char *kv_write_policy_name(int write_policy);
+
+/* Like kv_lookup, and also writes the fastest tier holding each block of the prefix into tier_out[0..prefix)
+ * (tier_out may be NULL). Returns the prefix. No side effects. */
+uint32_t kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out);
+
+/* The session will not come back (its last turn completed): under the selective write policy its blocks
+ * are no longer demoted on eviction unless they were reused. Sessions never ended count as live. */
+void kv_session_end(kv_mgr_t *m, uint64_t session_id);
+
+/* True if the tier instance (tier, loc) holds block id. loc: instance for G1, domain for G2/G3, 0 else. */
+bool kv_resident(const kv_mgr_t *m, int tier, uint32_t loc, uint64_t id);
+
+/* Counters of one tier instance; false if the tier is disabled or loc out of range. */
+bool kv_tier_loc_stats(const kv_mgr_t *m, int tier, uint32_t loc, kv_tier_stats_t *out);
+
+/* Bytes of metadata the tier holds over all its instances (entries, hash index, policy side structures). */
+size_t kv_tier_mem_bytes(const kv_mgr_t *m, int tier);
 
 #endif

@@ -1,0 +1,676 @@
+/* The KV block cache manager: tier instances, lookup, admission with promotion, commit, release, eviction
+ * with demotion along the hierarchy, write policies, prestaging, and the queue of data movements.
+ *
+ * Path of an instance i (fastest first):  G1[i] -> G2[dom(i)] -> G3[dom(i)] -> G3.5[0] -> G4[0]
+ * (disabled tiers are skipped). Units: blocks; times in seconds (only handed to policies).
+ *
+ * Decisions, in one place:
+ *  - A request's hit blocks come from the fastest tier on its path holding them; they are copied (source
+ *    tier inclusive) or moved (exclusive) straight into G1, one KV_MOVE_LOAD per hop.
+ *  - An evicted block goes down to the next enabled tier below unless a tier below already holds it (its
+ *    copy is clean) or, under the selective policy, it is unlikely to return (never reused and its
+ *    session ended). A full lower tier evicts in turn (cascade); a block that finds no room is dropped.
+ *  - Write-through copies each newly computed block to every enabled lower tier at commit.
+ *  - Blocks a request uses are pinned in G1 until release; during an admission the lower-tier copies about
+ *    to be promoted are pinned too, so the cascade of demotions cannot evict them.
+ *  - Release unpins a request's blocks from its last to its first: recency-ordered policies then see the
+ *    deepest block as the oldest and break prefixes from the leaf, not the root.
+ * Per admitted request the manager keeps a small record (keyed by kv_access_t.request_id): how many leading
+ * blocks it pins and how much G1 room it still holds in reserve. */
+#include "sim/kv/kv.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/kv/idmap.h"
+#include "sim/kv/store.h"
+
+typedef struct kv_req {
+    uint64_t id;
+    uint32_t inst, n, use, extra;
+    uint32_t hi;       /* blocks [0, hi) are pinned by this request */
+    uint64_t reserved; /* G1 room still reserved: uncommitted blocks + extra */
+} kv_req_t;
+
+struct kv_mgr {
+    kv_cfg_t cfg;
+    uint32_t *dom;                   /* domain of each instance (copied) */
+    bool en[KV_NTIERS];
+    kv_store_t *tier[KV_NTIERS];     /* instances per tier: n_instances, n_domains, n_domains, 1, 1 */
+    uint32_t ntier[KV_NTIERS];
+    uint64_t seq;
+    kv_move_t *mv;
+    size_t nmv, capmv, mv_drained;   /* moves [mv_drained, nmv) are pending */
+    kv_idmap_t req_index;            /* request id -> record */
+    kv_req_t *reqs;
+    uint32_t nreqs, capreqs, free_req;
+    kv_idmap_t ended;                /* sessions that will not return */
+    uint32_t *scratch;               /* per-block work space of one admission */
+    uint32_t capscratch;
+};
+
+static const char *const kv_tier_names[KV_NTIERS] = {"G1", "G2", "G3", "G3.5", "G4"};
+
+const char *kv_tier_name(int tier)
+{
+    return tier >= 0 && tier < KV_NTIERS ? kv_tier_names[tier] : "?";
+}
+
+const char *kv_write_policy_name(int wp)
+{
+    switch (wp) {
+    case KV_WRITE_BACK:
+        return "write-back";
+    case KV_WRITE_THROUGH:
+        return "write-through";
+    case KV_WRITE_SELECTIVE:
+        return "selective";
+    }
+    return "?";
+}
+
+static kv_pol_ctx_t kv_pc(kv_mgr_t *m, double now_s)
+{
+    kv_pol_ctx_t c = {now_s, ++m->seq};
+    return c;
+}
+
+/* The store of `tier` on instance inst's path, or NULL if the tier is disabled. */
+static kv_store_t *kv_path_store(const kv_mgr_t *m, int tier, uint32_t inst)
+{
+    if (!m->en[tier])
+        return NULL;
+    switch (tier) {
+    case KV_G1:
+        return &m->tier[KV_G1][inst];
+    case KV_G2:
+    case KV_G3:
+        return &m->tier[tier][m->dom[inst]];
+    default:
+        return &m->tier[tier][0];
+    }
+}
+
+/* Stores strictly below s on its path, fastest first. */
+static int kv_below(const kv_mgr_t *m, const kv_store_t *s, kv_store_t **out)
+{
+    int k = 0;
+    for (int t = s->tier + 1; t < KV_NTIERS; t++) {
+        if (!m->en[t])
+            continue;
+        if (t == KV_G2 || t == KV_G3) {
+            /* Below G1 the domain is the instance's; below G2, G3 is the same domain. */
+            uint32_t d = s->tier == KV_G1 ? m->dom[s->loc] : s->loc;
+            out[k++] = &m->tier[t][d];
+        } else {
+            out[k++] = &m->tier[t][0];
+        }
+    }
+    return k;
+}
+
+static void kv_add_move(kv_mgr_t *m, int kind, const kv_store_t *src, const kv_store_t *dst, uint64_t id)
+{
+    for (size_t i = m->nmv; i > m->mv_drained; i--) {
+        kv_move_t *v = &m->mv[i - 1];
+        if (v->kind == kind && v->src_tier == src->tier && v->dst_tier == dst->tier && v->src_loc == src->loc &&
+            v->dst_loc == dst->loc) {
+            v->blocks++;
+            return;
+        }
+    }
+    if (m->nmv == m->capmv) {
+        m->capmv = m->capmv ? m->capmv * 2 : 16;
+        m->mv = realloc(m->mv, m->capmv * sizeof *m->mv);
+        assert(m->mv && "out of memory");
+    }
+    kv_move_t *v = &m->mv[m->nmv++];
+    memset(v, 0, sizeof *v);
+    v->kind = (uint8_t)kind;
+    v->src_tier = (uint8_t)src->tier;
+    v->dst_tier = (uint8_t)dst->tier;
+    v->src_loc = src->loc;
+    v->dst_loc = dst->loc;
+    v->blocks = 1;
+    v->first_block = id;
+}
+
+static void kv_pin(kv_mgr_t *m, kv_store_t *s, uint32_t slot)
+{
+    (void)m;
+    kv_entry_t *e = kv_store_entry(s, slot);
+    assert(e->pins < UINT16_MAX);
+    if (e->pins++ == 0) {
+        s->pinned++;
+        if (s->pol.ops->pin)
+            s->pol.ops->pin(&s->pol, slot);
+    }
+}
+
+static void kv_unpin(kv_mgr_t *m, kv_store_t *s, uint32_t slot, double now_s)
+{
+    kv_entry_t *e = kv_store_entry(s, slot);
+    assert(e->pins > 0);
+    if (--e->pins == 0) {
+        s->pinned--;
+        if (s->pol.ops->unpin) {
+            kv_pol_ctx_t c = kv_pc(m, now_s);
+            s->pol.ops->unpin(&s->pol, slot, &c);
+        }
+    }
+}
+
+static bool kv_likely_return(const kv_mgr_t *m, const kv_entry_t *e)
+{
+    if (e->hits > 0)
+        return true;
+    return e->session != UINT64_MAX && !kv_idmap_get(&m->ended, e->session, NULL);
+}
+
+static bool kv_place(kv_mgr_t *m, kv_store_t *dst, const kv_entry_t *proto, double now_s, int kind,
+                     const kv_store_t *src);
+
+/* Evicts one unpinned entry of s and demotes it per the write policy. */
+static void kv_evict_one(kv_mgr_t *m, kv_store_t *s, uint64_t incoming, double now_s)
+{
+    assert(s->used > s->pinned);
+    kv_pol_ctx_t c = kv_pc(m, now_s);
+    uint32_t slot = s->pol.ops->victim(&s->pol, incoming, &c);
+    assert(slot != KV_NO_SLOT && "policy found no victim although unpinned entries exist");
+    kv_entry_t *e = kv_store_entry(s, slot);
+    assert((e->flags & KV_E_LIVE) && e->pins == 0 && "policy proposed a pinned or free slot");
+    kv_entry_t copy = *e;
+    s->pol.ops->remove(&s->pol, slot);
+    kv_store_del(s, slot);
+    s->st.evicted_blocks++;
+
+    kv_store_t *below[KV_NTIERS];
+    int nb = kv_below(m, s, below);
+    if (nb == 0)
+        return;
+    if (m->cfg.write_policy == KV_WRITE_SELECTIVE && !kv_likely_return(m, &copy))
+        return;
+    for (int k = 0; k < nb; k++)
+        if (kv_store_find(below[k], copy.id) != KV_NO_SLOT)
+            return; /* a clean copy exists below */
+    kv_place(m, below[0], &copy, now_s, KV_MOVE_DEMOTE, s);
+}
+
+/* Makes cap - used - reserved >= want on s by evicting; false if the unpinned entries do not suffice. */
+static bool kv_make_room(kv_mgr_t *m, kv_store_t *s, uint64_t want, uint64_t incoming, double now_s)
+{
+    while (s->cap - s->used - s->reserved < want) {
+        if (s->used == s->pinned)
+            return false;
+        kv_evict_one(m, s, incoming, now_s);
+    }
+    return true;
+}
+
+/* Puts a copy of a block (absent from dst) into dst, evicting there if needed; false if it found no room. */
+static bool kv_place(kv_mgr_t *m, kv_store_t *dst, const kv_entry_t *proto, double now_s, int kind,
+                     const kv_store_t *src)
+{
+    if (!kv_make_room(m, dst, 1, proto->id, now_s))
+        return false;
+    uint32_t slot = kv_store_add(dst, proto);
+    kv_pol_ctx_t c = kv_pc(m, now_s);
+    dst->pol.ops->insert(&dst->pol, slot, &c);
+    dst->st.inserted_blocks++;
+    if (kind == KV_MOVE_DEMOTE || kind == KV_MOVE_WRITE_THROUGH)
+        dst->st.demoted_in_blocks++;
+    kv_add_move(m, kind, src, dst, proto->id);
+    return true;
+}
+
+/* --- requests --- */
+
+static kv_req_t *kv_req_get(const kv_mgr_t *m, uint64_t id)
+{
+    uint32_t k;
+    if (!kv_idmap_get(&m->req_index, id, &k))
+        return NULL;
+    return &m->reqs[k];
+}
+
+static kv_req_t *kv_req_new(kv_mgr_t *m, uint64_t id)
+{
+    assert(!kv_idmap_get(&m->req_index, id, NULL) && "request admitted twice without release");
+    uint32_t k;
+    if (m->free_req != UINT32_MAX) {
+        k = m->free_req;
+        m->free_req = (uint32_t)m->reqs[k].id;
+    } else {
+        if (m->nreqs == m->capreqs) {
+            m->capreqs = m->capreqs ? m->capreqs * 2 : 16;
+            m->reqs = realloc(m->reqs, (size_t)m->capreqs * sizeof *m->reqs);
+            assert(m->reqs && "out of memory");
+        }
+        k = m->nreqs++;
+    }
+    kv_idmap_put(&m->req_index, id, k);
+    kv_req_t *r = &m->reqs[k];
+    memset(r, 0, sizeof *r);
+    r->id = id;
+    return r;
+}
+
+static void kv_req_del(kv_mgr_t *m, kv_req_t *r)
+{
+    uint32_t k = (uint32_t)(r - m->reqs);
+    kv_idmap_del(&m->req_index, r->id);
+    r->id = m->free_req; /* free list threaded through the id field */
+    m->free_req = k;
+}
+
+/* --- creation --- */
+
+kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
+{
+    if (cfg->n_instances == 0) {
+        snprintf(err, errlen, "kv: at least one instance is needed");
+        return NULL;
+    }
+    if (!cfg->tier[KV_G1].enabled || cfg->tier[KV_G1].capacity_blocks == 0) {
+        snprintf(err, errlen, "kv: tier G1 must be enabled with a capacity of at least one block");
+        return NULL;
+    }
+    if (cfg->write_policy < KV_WRITE_BACK || cfg->write_policy > KV_WRITE_SELECTIVE) {
+        snprintf(err, errlen, "kv: unknown write policy %d", cfg->write_policy);
+        return NULL;
+    }
+    bool need_dom = cfg->tier[KV_G2].enabled || cfg->tier[KV_G3].enabled;
+    for (uint32_t i = 0; i < cfg->n_instances && need_dom; i++) {
+        if (!cfg->domain_of_instance || cfg->domain_of_instance[i] >= cfg->n_domains) {
+            snprintf(err, errlen, "kv: instance %u has no valid domain (%u domains)", i, cfg->n_domains);
+            return NULL;
+        }
+    }
+    for (int t = 0; t < KV_NTIERS; t++) {
+        const kv_tier_cfg_t *tc = &cfg->tier[t];
+        if (!tc->enabled)
+            continue;
+        if (tc->capacity_blocks == 0) {
+            snprintf(err, errlen, "kv: tier %s is enabled with a capacity of 0 blocks", kv_tier_name(t));
+            return NULL;
+        }
+        jb_error_t je;
+        if (kv_policy_validate(tc->policy, tc->policy_params, &je)) {
+            snprintf(err, errlen, "kv: tier %s policy%s%s: %s", kv_tier_name(t), je.path[0] ? " parameter " : "",
+                     je.path, je.msg);
+            return NULL;
+        }
+    }
+
+    kv_mgr_t *m = calloc(1, sizeof *m);
+    assert(m && "out of memory");
+    m->cfg = *cfg;
+    m->dom = calloc(cfg->n_instances, sizeof *m->dom);
+    for (uint32_t i = 0; i < cfg->n_instances; i++)
+        m->dom[i] = need_dom ? cfg->domain_of_instance[i] : 0;
+    m->cfg.domain_of_instance = m->dom;
+    m->free_req = UINT32_MAX;
+    kv_idmap_init(&m->req_index);
+    kv_idmap_init(&m->ended);
+    for (int t = 0; t < KV_NTIERS; t++) {
+        const kv_tier_cfg_t *tc = &cfg->tier[t];
+        m->en[t] = tc->enabled;
+        if (!tc->enabled)
+            continue;
+        uint32_t count = t == KV_G1 ? cfg->n_instances : (t == KV_G2 || t == KV_G3) ? cfg->n_domains : 1;
+        m->ntier[t] = count;
+        m->tier[t] = calloc(count, sizeof(kv_store_t));
+        assert(m->tier[t] && "out of memory");
+        const kv_policy_ops_t *ops = kv_policy_find(tc->policy);
+        for (uint32_t loc = 0; loc < count; loc++) {
+            char e2[256];
+            if (kv_store_init(&m->tier[t][loc], t, loc, tc->capacity_blocks, tc->inclusive, ops, tc->policy_params,
+                              cfg->seed, e2, sizeof e2)) {
+                snprintf(err, errlen, "kv: tier %s: %s", kv_tier_name(t), e2);
+                m->ntier[t] = loc;
+                kv_mgr_destroy(m);
+                return NULL;
+            }
+        }
+    }
+    return m;
+}
+
+void kv_mgr_destroy(kv_mgr_t *m)
+{
+    if (!m)
+        return;
+    for (int t = 0; t < KV_NTIERS; t++) {
+        for (uint32_t loc = 0; loc < m->ntier[t]; loc++)
+            kv_store_fini(&m->tier[t][loc]);
+        free(m->tier[t]);
+    }
+    kv_idmap_fini(&m->req_index);
+    kv_idmap_fini(&m->ended);
+    free(m->reqs);
+    free(m->mv);
+    free(m->scratch);
+    free(m->dom);
+    free(m);
+}
+
+/* --- lookup --- */
+
+static int kv_holder(const kv_mgr_t *m, uint32_t inst, uint64_t id)
+{
+    for (int t = 0; t < KV_NTIERS; t++) {
+        const kv_store_t *s = kv_path_store(m, t, inst);
+        if (s && kv_store_find(s, id) != KV_NO_SLOT)
+            return t;
+    }
+    return -1;
+}
+
+uint32_t kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out)
+{
+    assert(inst < m->cfg.n_instances);
+    uint32_t i = 0;
+    for (; i < n; i++) {
+        int t = kv_holder(m, inst, ids[i]);
+        if (t < 0)
+            break;
+        if (tier_out)
+            tier_out[i] = (uint8_t)t;
+    }
+    return i;
+}
+
+void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, kv_hits_t *out)
+{
+    assert(inst < m->cfg.n_instances);
+    memset(out, 0, sizeof *out);
+    out->blocks = n;
+    for (uint32_t i = 0; i < n; i++) {
+        int t = kv_holder(m, inst, ids[i]);
+        if (t < 0)
+            break;
+        out->by_tier[t]++;
+        out->prefix++;
+    }
+}
+
+/* --- admission, commit, release --- */
+
+/* Refreshes the fields that travel with a block from the context of a use. */
+static void kv_note_use(kv_entry_t *e, const kv_access_t *ctx, uint32_t i)
+{
+    e->session = ctx->session_id;
+    e->next_use = ctx->next_use && ctx->next_use[i] < KV_NEVER ? (uint32_t)ctx->next_use[i] : KV_NEVER;
+    if (ctx->recompute_s_per_block > 0)
+        e->cost_s = (float)ctx->recompute_s_per_block;
+}
+
+int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
+             const kv_access_t *ctx)
+{
+    assert(ctx && inst < m->cfg.n_instances && use <= n);
+    kv_store_t *g1 = &m->tier[KV_G1][inst];
+    if (use > m->capscratch) {
+        m->capscratch = use * 2;
+        m->scratch = realloc(m->scratch, (size_t)m->capscratch * sizeof *m->scratch);
+        assert(m->scratch && "out of memory");
+    }
+    /* Where each used block comes from: scratch[i] = the fastest tier holding it. */
+    uint64_t need = (uint64_t)(n - use) + extra, unpinned_hits = 0;
+    for (uint32_t i = 0; i < use; i++) {
+        uint32_t slot = kv_store_find(g1, ids[i]);
+        if (slot != KV_NO_SLOT) {
+            m->scratch[i] = KV_G1;
+            if (kv_store_entry(g1, slot)->pins == 0)
+                unpinned_hits++;
+            continue;
+        }
+        int t = kv_holder(m, inst, ids[i]);
+        assert(t > KV_G1 && "admit: use exceeds the cached prefix");
+        m->scratch[i] = (uint32_t)t;
+        need++;
+    }
+    uint64_t free_now = g1->cap - g1->used - g1->reserved;
+    uint64_t evictable = g1->used - g1->pinned;
+    evictable = evictable > unpinned_hits ? evictable - unpinned_hits : 0;
+    if (need > free_now + evictable)
+        return KV_ENOSPACE;
+
+    kv_req_t *r = kv_req_new(m, ctx->request_id);
+    r->inst = inst;
+    r->n = n;
+    r->use = use;
+    r->hi = use;
+    r->extra = extra;
+    r->reserved = (uint64_t)(n - use) + extra;
+
+    /* Pin what the request uses where it is, so that making room cannot evict it. */
+    for (uint32_t i = 0; i < use; i++) {
+        kv_store_t *s = kv_path_store(m, (int)m->scratch[i], inst);
+        assert(s);
+        uint32_t slot = kv_store_find(s, ids[i]);
+        kv_pin(m, s, slot);
+        if (s == g1) {
+            kv_entry_t *e = kv_store_entry(g1, slot);
+            kv_note_use(e, ctx, i);
+            if (e->hits < UINT8_MAX)
+                e->hits++;
+            kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
+            g1->pol.ops->hit(&g1->pol, slot, &c);
+            g1->st.hit_blocks++;
+        }
+    }
+    bool ok = kv_make_room(m, g1, need, use < n ? ids[use] : KV_NO_ID, ctx->now_s);
+    assert(ok && "admission room computed wrongly");
+    (void)ok;
+    g1->reserved += r->reserved;
+
+    /* Promote the lower-tier hits into G1 (copy from inclusive tiers, move from exclusive ones). */
+    for (uint32_t i = 0; i < use; i++) {
+        if (m->scratch[i] == KV_G1)
+            continue;
+        kv_store_t *s = kv_path_store(m, (int)m->scratch[i], inst);
+        assert(s);
+        uint32_t slot = kv_store_find(s, ids[i]);
+        kv_entry_t proto = *kv_store_entry(s, slot);
+        kv_unpin(m, s, slot, ctx->now_s);
+        uint32_t dup = kv_store_find(g1, ids[i]);
+        if (dup != KV_NO_SLOT) { /* the same id earlier in this request: already promoted */
+            kv_pin(m, g1, dup);
+            continue;
+        }
+        if (s->inclusive) {
+            kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
+            s->pol.ops->hit(&s->pol, slot, &c);
+        } else {
+            s->pol.ops->remove(&s->pol, slot);
+            kv_store_del(s, slot);
+        }
+        s->st.hit_blocks++;
+        s->st.promoted_out_blocks++;
+        kv_note_use(&proto, ctx, i);
+        if (proto.hits < UINT8_MAX)
+            proto.hits++;
+        assert(g1->used + g1->reserved < g1->cap);
+        uint32_t gs = kv_store_add(g1, &proto);
+        kv_entry_t *ge = kv_store_entry(g1, gs);
+        ge->pins = 1;
+        g1->pinned++;
+        kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
+        g1->pol.ops->insert(&g1->pol, gs, &c);
+        g1->st.inserted_blocks++;
+        kv_add_move(m, KV_MOVE_LOAD, s, g1, ids[i]);
+    }
+    return KV_OK;
+}
+
+void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, uint32_t to, const kv_access_t *ctx)
+{
+    assert(ctx);
+    kv_req_t *r = kv_req_get(m, ctx->request_id);
+    assert(r && r->inst == inst && "commit of a request that was not admitted here");
+    assert(from <= to && to <= r->n && from <= r->hi && "commits must extend the pinned run in order");
+    kv_store_t *g1 = &m->tier[KV_G1][inst];
+    kv_store_t *below[KV_NTIERS];
+    int nb = m->cfg.write_policy == KV_WRITE_THROUGH ? kv_below(m, g1, below) : 0;
+    for (uint32_t i = r->hi; i < to; i++) {
+        assert(r->reserved > 0 && g1->reserved > 0);
+        r->reserved--;
+        g1->reserved--;
+        uint32_t slot = kv_store_find(g1, ids[i]);
+        if (slot != KV_NO_SLOT) {
+            /* Another request cached it meanwhile (or the engine chose to recompute it): share it. */
+            kv_pin(m, g1, slot);
+            kv_note_use(kv_store_entry(g1, slot), ctx, i);
+            kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
+            g1->pol.ops->hit(&g1->pol, slot, &c);
+            continue;
+        }
+        kv_entry_t proto;
+        memset(&proto, 0, sizeof proto);
+        proto.id = ids[i];
+        proto.parent = i ? ids[i - 1] : KV_NO_ID;
+        kv_note_use(&proto, ctx, i);
+        slot = kv_store_add(g1, &proto);
+        kv_store_entry(g1, slot)->pins = 1;
+        g1->pinned++;
+        kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
+        g1->pol.ops->insert(&g1->pol, slot, &c);
+        g1->st.inserted_blocks++;
+        for (int k = 0; k < nb; k++)
+            if (kv_store_find(below[k], proto.id) == KV_NO_SLOT)
+                kv_place(m, below[k], &proto, ctx->now_s, KV_MOVE_WRITE_THROUGH, g1);
+    }
+    if (to > r->hi)
+        r->hi = to;
+}
+
+void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t extra, const kv_access_t *ctx)
+{
+    assert(ctx);
+    kv_req_t *r = kv_req_get(m, ctx->request_id);
+    assert(r && r->inst == inst && r->n == n && r->extra == extra && "release does not match its admission");
+    kv_store_t *g1 = &m->tier[KV_G1][inst];
+    for (uint32_t i = r->hi; i-- > 0;) {
+        uint32_t slot = kv_store_find(g1, ids[i]);
+        assert(slot != KV_NO_SLOT && "a pinned block left G1");
+        kv_unpin(m, g1, slot, ctx->now_s);
+    }
+    assert(g1->reserved >= r->reserved);
+    g1->reserved -= r->reserved;
+    kv_req_del(m, r);
+}
+
+uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier,
+                     const kv_access_t *ctx)
+{
+    assert(inst < m->cfg.n_instances && dst_tier >= KV_G1 && dst_tier < KV_NTIERS);
+    kv_store_t *dst = kv_path_store(m, dst_tier, inst);
+    if (!dst)
+        return 0;
+    double now_s = ctx ? ctx->now_s : 0;
+    uint64_t staged = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        int t = kv_holder(m, inst, ids[i]);
+        if (t < 0)
+            break; /* past the cached prefix nothing is usable */
+        if (t <= dst_tier)
+            continue;
+        kv_store_t *s = kv_path_store(m, t, inst);
+        assert(s);
+        uint32_t slot = kv_store_find(s, ids[i]);
+        kv_pin(m, s, slot); /* the cascade below must not evict the source */
+        bool room = kv_make_room(m, dst, 1, ids[i], now_s);
+        kv_entry_t proto = *kv_store_entry(s, slot);
+        kv_unpin(m, s, slot, now_s);
+        if (!room)
+            break;
+        if (ctx)
+            kv_note_use(&proto, ctx, i);
+        if (s->inclusive) {
+            kv_pol_ctx_t c = kv_pc(m, now_s);
+            s->pol.ops->hit(&s->pol, slot, &c);
+        } else {
+            s->pol.ops->remove(&s->pol, slot);
+            kv_store_del(s, slot);
+        }
+        s->st.promoted_out_blocks++;
+        kv_place(m, dst, &proto, now_s, KV_MOVE_PRESTAGE, s);
+        staged++;
+    }
+    return staged;
+}
+
+size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap)
+{
+    size_t k = m->nmv - m->mv_drained;
+    if (k > cap)
+        k = cap;
+    if (k)
+        memcpy(out, m->mv + m->mv_drained, k * sizeof *out);
+    m->mv_drained += k;
+    if (m->mv_drained == m->nmv)
+        m->nmv = m->mv_drained = 0;
+    return k;
+}
+
+void kv_session_end(kv_mgr_t *m, uint64_t session_id)
+{
+    if (session_id != UINT64_MAX)
+        kv_idmap_put(&m->ended, session_id, 1);
+}
+
+/* --- inspection --- */
+
+static void kv_fill_stats(const kv_store_t *s, kv_tier_stats_t *o)
+{
+    o->capacity_blocks += s->cap;
+    o->used_blocks += s->used;
+    o->pinned_blocks += s->pinned;
+    o->hit_blocks += s->st.hit_blocks;
+    o->inserted_blocks += s->st.inserted_blocks;
+    o->evicted_blocks += s->st.evicted_blocks;
+    o->demoted_in_blocks += s->st.demoted_in_blocks;
+    o->promoted_out_blocks += s->st.promoted_out_blocks;
+}
+
+void kv_tier_stats(const kv_mgr_t *m, int tier, kv_tier_stats_t *out)
+{
+    assert(tier >= 0 && tier < KV_NTIERS);
+    memset(out, 0, sizeof *out);
+    for (uint32_t loc = 0; loc < m->ntier[tier]; loc++)
+        kv_fill_stats(&m->tier[tier][loc], out);
+}
+
+bool kv_tier_loc_stats(const kv_mgr_t *m, int tier, uint32_t loc, kv_tier_stats_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (tier < 0 || tier >= KV_NTIERS || loc >= m->ntier[tier])
+        return false;
+    kv_fill_stats(&m->tier[tier][loc], out);
+    return true;
+}
+
+bool kv_resident(const kv_mgr_t *m, int tier, uint32_t loc, uint64_t id)
+{
+    if (tier < 0 || tier >= KV_NTIERS || loc >= m->ntier[tier])
+        return false;
+    return kv_store_find(&m->tier[tier][loc], id) != KV_NO_SLOT;
+}
+
+uint64_t kv_g1_free_blocks(const kv_mgr_t *m, uint32_t inst)
+{
+    assert(inst < m->cfg.n_instances);
+    const kv_store_t *g1 = &m->tier[KV_G1][inst];
+    return g1->cap - g1->used - g1->reserved;
+}
+
+size_t kv_tier_mem_bytes(const kv_mgr_t *m, int tier)
+{
+    size_t b = 0;
+    for (uint32_t loc = 0; loc < m->ntier[tier]; loc++)
+        b += kv_store_mem_bytes(&m->tier[tier][loc]);
+    return b;
+}

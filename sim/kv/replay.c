@@ -1,0 +1,197 @@
+/* Cache-only replay of an in-memory trace through the KV manager; see replay.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "sim/kv/replay.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim/kv/idmap.h"
+#include "sim/kv/oracle.h"
+#include "sim/kv/policy.h"
+
+static double kv_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void *kv_grow(void *p, uint64_t n, size_t size)
+{
+    void *q = realloc(p, (size_t)n * size);
+    assert(q && "out of memory");
+    return q;
+}
+
+void kv_trace_init(kv_trace_t *t)
+{
+    memset(t, 0, sizeof *t);
+}
+
+void kv_trace_free(kv_trace_t *t)
+{
+    free(t->off);
+    free(t->ids);
+    free(t->input_tokens);
+    free(t->block_tokens);
+    free(t->session);
+    free(t->t_s);
+    free(t->last_turn);
+    free(t->next_use);
+    memset(t, 0, sizeof *t);
+}
+
+void kv_trace_add(kv_trace_t *t, const uint64_t *ids, uint32_t n, uint32_t input_tokens, uint32_t block_tokens,
+                  uint64_t session, double t_s)
+{
+    if (t->nreq + 1 >= t->cap_req) {
+        t->cap_req = t->cap_req ? t->cap_req * 2 : 1024;
+        t->off = kv_grow(t->off, t->cap_req + 1, sizeof *t->off);
+        t->input_tokens = kv_grow(t->input_tokens, t->cap_req, sizeof *t->input_tokens);
+        t->block_tokens = kv_grow(t->block_tokens, t->cap_req, sizeof *t->block_tokens);
+        t->session = kv_grow(t->session, t->cap_req, sizeof *t->session);
+        t->t_s = kv_grow(t->t_s, t->cap_req, sizeof *t->t_s);
+        t->last_turn = kv_grow(t->last_turn, t->cap_req, sizeof *t->last_turn);
+        if (t->nreq == 0)
+            t->off[0] = 0;
+    }
+    uint64_t base = t->off[t->nreq];
+    if (base + n > t->cap_ids) {
+        while (base + n > t->cap_ids)
+            t->cap_ids = t->cap_ids ? t->cap_ids * 2 : 1 << 16;
+        t->ids = kv_grow(t->ids, t->cap_ids, sizeof *t->ids);
+    }
+    memcpy(t->ids + base, ids, (size_t)n * sizeof *ids);
+    uint64_t r = t->nreq++;
+    t->off[t->nreq] = base + n;
+    t->input_tokens[r] = input_tokens;
+    t->block_tokens[r] = block_tokens;
+    t->session[r] = session;
+    t->t_s[r] = t_s;
+    t->last_turn[r] = 0;
+}
+
+void kv_trace_finish(kv_trace_t *t)
+{
+    kv_idmap_t seen;
+    kv_idmap_init(&seen);
+    for (uint64_t r = t->nreq; r-- > 0;) {
+        t->last_turn[r] = 0;
+        if (t->session[r] == UINT64_MAX)
+            continue;
+        if (!kv_idmap_get(&seen, t->session[r], NULL)) {
+            t->last_turn[r] = 1;
+            kv_idmap_put(&seen, t->session[r], 1);
+        }
+    }
+    kv_idmap_fini(&seen);
+}
+
+double kv_trace_oracle(kv_trace_t *t)
+{
+    uint64_t n = t->nreq ? t->off[t->nreq] : 0;
+    free(t->next_use);
+    t->next_use = malloc((size_t)(n ? n : 1) * sizeof *t->next_use);
+    assert(t->next_use && "out of memory");
+    double t0 = kv_wall();
+    kv_oracle_next_use(t->ids, (size_t)n, t->next_use);
+    return kv_wall() - t0;
+}
+
+uint64_t kv_trace_distinct(const kv_trace_t *t)
+{
+    kv_idmap_t seen;
+    kv_idmap_init(&seen);
+    uint64_t n = t->nreq ? t->off[t->nreq] : 0;
+    for (uint64_t k = 0; k < n; k++)
+        if (!kv_idmap_get(&seen, t->ids[k], NULL))
+            kv_idmap_put(&seen, t->ids[k], 1);
+    uint64_t d = seen.n;
+    kv_idmap_fini(&seen);
+    return d;
+}
+
+int kv_replay_run(const kv_trace_t *t, const kv_cfg_t *cfg_in, const kv_replay_opts_t *opts, kv_replay_result_t *out,
+                  char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    kv_cfg_t cfg = *cfg_in;
+    uint32_t dom0 = 0;
+    cfg.n_instances = 1;
+    cfg.n_domains = 1;
+    cfg.domain_of_instance = &dom0;
+    bool needs_future = false;
+    for (int k = 0; k < KV_NTIERS; k++) {
+        const kv_policy_ops_t *ops = kv_policy_find(cfg.tier[k].policy);
+        if (cfg.tier[k].enabled && ops && ops->needs_next_use)
+            needs_future = true;
+    }
+    if (needs_future && !t->next_use) {
+        snprintf(err, errlen, "an offline policy needs the oracle pass (kv_trace_oracle) first");
+        return -1;
+    }
+    kv_mgr_t *m = kv_mgr_create(&cfg, err, errlen);
+    if (!m)
+        return -1;
+    uint32_t maxn = 0;
+    for (uint64_t r = 0; r < t->nreq; r++)
+        if (t->off[r + 1] - t->off[r] > maxn)
+            maxn = (uint32_t)(t->off[r + 1] - t->off[r]);
+    uint8_t *tiers = malloc((size_t)maxn + 1);
+    assert(tiers && "out of memory");
+    kv_move_t moves[64];
+    double knee = opts && opts->cost_knee_tokens > 0 ? opts->cost_knee_tokens : 50000;
+
+    double t0 = kv_wall();
+    for (uint64_t r = 0; r < t->nreq; r++) {
+        const uint64_t *ids = t->ids + t->off[r];
+        uint32_t n = (uint32_t)(t->off[r + 1] - t->off[r]);
+        uint32_t bt = t->block_tokens[r], in = t->input_tokens[r];
+        uint32_t prefix = kv_lookup_tiers(m, 0, ids, n, tiers);
+        uint64_t hit = (uint64_t)prefix * bt;
+        if (hit > in)
+            hit = in;
+        out->requests++;
+        out->block_refs += n;
+        out->hit_blocks += prefix;
+        out->input_tokens += in;
+        out->hit_tokens += hit;
+        if (prefix > 0) {
+            uint64_t tier_tok[KV_NTIERS] = {0};
+            for (uint32_t i = 0; i < prefix; i++)
+                tier_tok[tiers[i]] += bt;
+            tier_tok[tiers[prefix - 1]] -= (uint64_t)prefix * bt - hit; /* the clamp hits the last block */
+            for (int k = 0; k < KV_NTIERS; k++) {
+                out->hit_tokens_tier[k] += tier_tok[k];
+                if (in > 0)
+                    out->req_hit_sum_tier[k] += (double)tier_tok[k] / in;
+            }
+        }
+        if (in > 0)
+            out->req_hit_sum += (double)hit / in;
+
+        kv_access_t a = {t->t_s[r], r, t->session[r], 1.0 + 0.5 * in / knee,
+                         t->next_use ? t->next_use + t->off[r] : NULL};
+        if (kv_admit(m, 0, ids, n, prefix, 0, &a) == KV_OK) {
+            kv_commit(m, 0, ids, 0, n, &a);
+            kv_release(m, 0, ids, n, 0, &a);
+        } else {
+            out->too_big++;
+        }
+        if (t->last_turn[r])
+            kv_session_end(m, t->session[r]);
+        while (kv_drain_moves(m, moves, 64) == 64)
+            ;
+    }
+    out->wall_s = kv_wall() - t0;
+    for (int k = 0; k < KV_NTIERS; k++) {
+        kv_tier_stats(m, k, &out->tier[k]);
+        out->mem_bytes[k] = kv_tier_mem_bytes(m, k);
+    }
+    free(tiers);
+    kv_mgr_destroy(m);
+    return 0;
+}

@@ -1,0 +1,137 @@
+/* One tier instance of the KV cache: slab of entries, chained hash index, policy binding. See store.h.
+ * The slab grows by a quarter at a time (capped at the capacity), so a tier that is filling holds at most
+ * 25 % more slots than blocks; buckets stay between 1x and 2x the slots (4 to 8 bytes per slot). */
+#include "sim/kv/store.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *kv_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n);
+    assert(q != NULL && "out of memory");
+    return q;
+}
+
+static void kv_store_rehash(kv_store_t *s, uint32_t bits)
+{
+    size_t nb = (size_t)1 << bits;
+    free(s->heads);
+    s->heads = kv_xrealloc(NULL, nb * sizeof *s->heads);
+    memset(s->heads, 0xff, nb * sizeof *s->heads);
+    s->hbits = bits;
+    for (uint32_t slot = 0; slot < s->nfresh; slot++) {
+        kv_entry_t *e = kv_store_entry(s, slot);
+        if (!(e->flags & KV_E_LIVE))
+            continue;
+        uint32_t h = kv_store_hash(s, e->id);
+        e->hnext = s->heads[h];
+        s->heads[h] = slot;
+    }
+}
+
+static void kv_store_grow(kv_store_t *s)
+{
+    uint64_t want = s->nalloc ? (uint64_t)s->nalloc + s->nalloc / 4 : 64;
+    if (want > s->cap)
+        want = s->cap;
+    assert(want > s->nalloc && want < KV_NO_SLOT && "tier instance larger than 2^32 - 1 entries");
+    s->ents = kv_xrealloc(s->ents, (size_t)want * s->stride);
+    s->nalloc = (uint32_t)want;
+    uint32_t bits = 4;
+    while (((uint64_t)1 << bits) < want)
+        bits++;
+    if (!s->heads || bits != s->hbits)
+        kv_store_rehash(s, bits);
+}
+
+int kv_store_init(kv_store_t *s, int tier, uint32_t loc, uint64_t cap, bool inclusive, const kv_policy_ops_t *ops,
+                  const cJSON *params, uint64_t seed, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->tier = tier;
+    s->loc = loc;
+    s->cap = cap;
+    s->inclusive = inclusive;
+    s->free_head = KV_NO_SLOT;
+    s->stride = (sizeof(kv_entry_t) + ops->meta_bytes + 7) & ~(size_t)7;
+    jb_error_t jerr;
+    s->params = kv_policy_bind(ops, params, &jerr);
+    if (!s->params) {
+        snprintf(err, errlen, "%s%s%s", jerr.path, jerr.path[0] ? ": " : "", jerr.msg);
+        return -1;
+    }
+    s->pol.ops = ops;
+    s->pol.store = s;
+    s->pol.params = s->params;
+    s->pol.capacity = cap;
+    s->pol.seed = seed;
+    s->pol.entity = ((uint64_t)tier << 32) | loc;
+    if (ops->init(&s->pol, err, errlen)) {
+        free(s->params);
+        s->params = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void kv_store_fini(kv_store_t *s)
+{
+    if (s->pol.ops)
+        s->pol.ops->fini(&s->pol);
+    free(s->ents);
+    free(s->heads);
+    free(s->params);
+    memset(s, 0, sizeof *s);
+}
+
+uint32_t kv_store_add(kv_store_t *s, const kv_entry_t *proto)
+{
+    assert(s->used < s->cap && proto->id != KV_NO_ID);
+    uint32_t slot;
+    if (s->free_head != KV_NO_SLOT) {
+        slot = s->free_head;
+        s->free_head = kv_store_entry(s, slot)->hnext;
+    } else {
+        if (s->nfresh == s->nalloc)
+            kv_store_grow(s);
+        slot = s->nfresh++;
+    }
+    kv_entry_t *e = kv_store_entry(s, slot);
+    memset(e, 0, s->stride);
+    *e = *proto;
+    e->flags = KV_E_LIVE;
+    e->pins = 0;
+    uint32_t h = kv_store_hash(s, e->id);
+    e->hnext = s->heads[h];
+    s->heads[h] = slot;
+    s->used++;
+    return slot;
+}
+
+void kv_store_del(kv_store_t *s, uint32_t slot)
+{
+    kv_entry_t *e = kv_store_entry(s, slot);
+    assert((e->flags & KV_E_LIVE) && e->pins == 0);
+    uint32_t *link = &s->heads[kv_store_hash(s, e->id)];
+    while (*link != slot) {
+        assert(*link != KV_NO_SLOT);
+        link = &kv_store_entry(s, *link)->hnext;
+    }
+    *link = e->hnext;
+    e->flags = 0;
+    e->id = KV_NO_ID;
+    e->hnext = s->free_head;
+    s->free_head = slot;
+    s->used--;
+}
+
+size_t kv_store_mem_bytes(const kv_store_t *s)
+{
+    size_t b = (size_t)s->nalloc * s->stride + (s->heads ? ((size_t)1 << s->hbits) * sizeof *s->heads : 0);
+    if (s->pol.ops && s->pol.ops->mem_bytes)
+        b += s->pol.ops->mem_bytes(&s->pol);
+    return b;
+}

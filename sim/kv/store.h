@@ -1,0 +1,111 @@
+/* One tier instance of the KV cache (internal to sim/kv): a slab of entries addressed by 32-bit slot, a
+ * chained hash index of block id -> slot, counters, and the eviction policy that orders the entries.
+ *
+ * Entry layout, one stride per slot:
+ *
+ *   | kv_entry_t (40 B: id, parent, session, next use, cost, hash link, pins, hits, flags) | policy meta |
+ *
+ * The common part travels with a block when it is demoted or promoted (so the policy of the next tier
+ * sees its session, reuse and next use); the policy part belongs to the store's policy only. The slab
+ * grows geometrically (x1.25) up to the capacity, so metadata stays proportional to what is cached (the budget is
+ * 128 bytes per cached block, measured by kv_store_mem_bytes). Slots are stable: policies may keep slot
+ * numbers, never pointers, across calls that insert. */
+#ifndef KVTWIN_KV_STORE_H
+#define KVTWIN_KV_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/kv/kv.h"
+#include "sim/kv/policy.h"
+
+typedef struct kv_entry {
+    uint64_t id;       /* block id */
+    uint64_t parent;   /* id of the previous block of its context; KV_NO_ID for a first block */
+    uint64_t session;  /* session of its last use (UINT64_MAX: none) */
+    uint32_t next_use; /* oracle: index of its next reference (KV_NEVER: never or unknown) */
+    float cost_s;      /* recompute time of this block at its last use (0: unknown) */
+    uint32_t hnext;    /* next slot in the hash chain, or in the free list */
+    uint16_t pins;     /* running requests using it (G1; transient in lower tiers during a promotion) */
+    uint8_t hits;      /* times reused since first cached, saturating at 255 (travels with the block) */
+    uint8_t flags;     /* KV_E_* */
+} kv_entry_t;
+
+enum { KV_E_LIVE = 1u << 0 };
+
+/* next_use of a block never referenced again (references are numbered below 2^32 - 1). */
+#define KV_NEVER UINT32_MAX
+
+struct kv_store {
+    uint8_t *ents;      /* nalloc slots of stride bytes */
+    size_t stride;      /* sizeof(kv_entry_t) + policy meta, rounded to 8 */
+    uint32_t nalloc;    /* slots allocated */
+    uint32_t nfresh;    /* slots ever handed out (the rest of the slab is untouched) */
+    uint32_t free_head; /* recycled slots, linked through hnext */
+    uint32_t *heads;    /* hash buckets: first slot of each chain */
+    uint32_t hbits;     /* log2 of the bucket count */
+    uint64_t cap;       /* capacity in blocks */
+    uint64_t used;      /* cached entries */
+    uint64_t pinned;    /* entries with pins > 0 */
+    uint64_t reserved;  /* G1: room promised to admitted requests, not yet filled */
+    int tier;           /* kv_tier_id_t */
+    uint32_t loc;       /* instance (G1), domain (G2, G3) or 0 */
+    bool inclusive;
+    kv_tier_stats_t st; /* this instance's counters (capacity and occupancy filled on demand) */
+    kv_pol_t pol;
+    void *params;       /* the policy's bound parameters */
+};
+
+static inline kv_entry_t *kv_store_entry(const kv_store_t *s, uint32_t slot)
+{
+    return (kv_entry_t *)(s->ents + (size_t)slot * s->stride);
+}
+
+/* The policy's per-entry area of a slot. */
+static inline void *kv_store_meta(const kv_store_t *s, uint32_t slot)
+{
+    return s->ents + (size_t)slot * s->stride + sizeof(kv_entry_t);
+}
+
+static inline uint32_t kv_store_hash(const kv_store_t *s, uint64_t id)
+{
+    /* Fibonacci hashing: trace ids are often small consecutive integers, so mix before taking high bits. */
+    return (uint32_t)((id * 0x9E3779B97F4A7C15ull) >> (64 - s->hbits));
+}
+
+static inline uint32_t kv_store_find(const kv_store_t *s, uint64_t id)
+{
+    if (!s->heads)
+        return KV_NO_SLOT;
+    uint32_t slot = s->heads[kv_store_hash(s, id)];
+    while (slot != KV_NO_SLOT) {
+        const kv_entry_t *e = kv_store_entry(s, slot);
+        if (e->id == id)
+            return slot;
+        slot = e->hnext;
+    }
+    return KV_NO_SLOT;
+}
+
+static inline bool kv_store_pinned(const kv_store_t *s, uint32_t slot)
+{
+    return kv_store_entry(s, slot)->pins != 0;
+}
+
+/* Builds an empty store; binds the policy parameters (NULL: defaults) and runs the policy's init. */
+int kv_store_init(kv_store_t *s, int tier, uint32_t loc, uint64_t cap, bool inclusive, const kv_policy_ops_t *ops,
+                  const cJSON *params, uint64_t seed, char *err, size_t errlen);
+void kv_store_fini(kv_store_t *s);
+
+/* Adds an entry for id (absent) with the given common fields and returns its slot. The caller has made
+ * room (used < cap) and calls the policy's insert hook itself after setting pins. */
+uint32_t kv_store_add(kv_store_t *s, const kv_entry_t *proto);
+
+/* Removes a resident entry (the caller has already told the policy). */
+void kv_store_del(kv_store_t *s, uint32_t slot);
+
+/* Bytes of metadata the store holds: slab, hash buckets and the policy's side structures. */
+size_t kv_store_mem_bytes(const kv_store_t *s);
+
+#endif

@@ -1,0 +1,274 @@
+/* The contract every registered eviction policy must keep, checked by one loop test per policy (a new
+ * policy is covered with no new test code). A seeded workload of prefix-sharing, growing multi-turn
+ * contexts runs on two instances sharing one domain, with G1, G2 (inclusive), G3.5 (exclusive) and G4 all
+ * under the policy, under each write policy; requests overlap (admitted, committed in chunks, released in
+ * any order), some are refused for lack of room, some prestage. After every operation:
+ *  - capacity: no tier instance holds more than its capacity; G1 never promises more than it has;
+ *  - pinning: every block an unreleased request pinned is still in its instance's G1, and the pinned count
+ *    equals the distinct blocks pinned;
+ *  - prefix property: for every context and instance, kv_lookup reports exactly the longest leading run of
+ *    blocks resident somewhere on the instance's path, each attributed to the fastest tier holding it (the
+ *    reference is computed block by block with kv_resident);
+ * and two runs with the same seed produce the same digest of lookups, moves and counters (determinism).
+ * Leaks are checked by running this suite under ASan (scripts/test.sh --sanitize). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/kv/kv.h"
+#include "sim/kv/oracle.h"
+#include "sim/kv/policy.h"
+#include "testutil.h"
+
+#define NSESS 6
+#define NREQ 240
+#define MAXB 40
+#define NINST 2
+
+typedef struct wl {
+    uint64_t ids[NREQ][MAXB];
+    uint32_t n[NREQ];
+    uint64_t session[NREQ];
+    uint64_t next[NREQ * MAXB]; /* next use per reference, in admission order */
+} wl_t;
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 33;
+}
+
+/* Contexts: a shared system block (1), then per session a chain that grows by a few blocks per turn;
+ * some turns diverge from the session's chain (a different suffix), as edits of a conversation do. */
+static void make_workload(wl_t *w, uint64_t seed)
+{
+    uint64_t s = seed;
+    uint32_t turn[NSESS] = {0};
+    for (int r = 0; r < NREQ; r++) {
+        uint32_t se = (uint32_t)(lcg(&s) % NSESS);
+        uint32_t len = 2 + 3 * turn[se] + (uint32_t)(lcg(&s) % 3);
+        if (len > MAXB)
+            len = MAXB - (uint32_t)(lcg(&s) % 5);
+        uint32_t branch = (lcg(&s) % 5 == 0) ? (uint32_t)(lcg(&s) % 3 + 1) : 0;
+        w->ids[r][0] = 1;
+        for (uint32_t i = 1; i < len; i++) {
+            bool diverged = branch && i >= len / 2;
+            w->ids[r][i] = 1000000ull * (se + 1) + 1000ull * (diverged ? branch : 0) + i;
+        }
+        w->n[r] = len;
+        w->session[r] = se;
+        turn[se]++;
+    }
+    uint64_t flat[NREQ * MAXB], k = 0;
+    for (int r = 0; r < NREQ; r++)
+        for (uint32_t i = 0; i < w->n[r]; i++)
+            flat[k++] = w->ids[r][i];
+    kv_oracle_next_use(flat, k, w->next);
+}
+
+typedef struct fly {
+    int r;          /* workload request */
+    uint32_t inst;
+    uint32_t hi;    /* committed (pinned) leading blocks */
+    uint32_t extra;
+    uint64_t off;   /* offset of its references in w->next */
+} fly_t;
+
+/* Check's ck_assert reports every passing check to the parent process; the invariants run thousands of
+ * times, so they only call into Check when they fail. */
+#define REQUIRE(cond, ...)                                                                                        \
+    do {                                                                                                          \
+        if (!(cond))                                                                                              \
+            ck_abort_msg(__VA_ARGS__);                                                                            \
+    } while (0)
+
+static uint64_t digest;
+
+static void mix(uint64_t x)
+{
+    digest = (digest ^ x) * 1099511628211ull;
+}
+
+static const uint64_t caps[KV_NTIERS] = {12, 20, 0, 30, 60};
+
+static void check_invariants(const kv_mgr_t *m, const wl_t *w, const fly_t *fl, int nfl)
+{
+    for (int t = 0; t < KV_NTIERS; t++) {
+        for (uint32_t loc = 0; loc < NINST; loc++) {
+            kv_tier_stats_t st;
+            if (!kv_tier_loc_stats(m, t, loc, &st))
+                continue;
+            REQUIRE(st.used_blocks <= st.capacity_blocks, "%s[%u] holds %llu > %llu", kv_tier_name(t), loc,
+                          (unsigned long long)st.used_blocks, (unsigned long long)st.capacity_blocks);
+        }
+    }
+    for (uint32_t inst = 0; inst < NINST; inst++) {
+        REQUIRE(kv_g1_free_blocks(m, inst) <= caps[KV_G1], "G1[%u] promised more room than it has", inst);
+        /* Distinct blocks pinned on this instance. */
+        uint64_t seen[NINST * 8 * MAXB];
+        uint64_t nseen = 0;
+        for (int f = 0; f < nfl; f++) {
+            if (fl[f].inst != inst)
+                continue;
+            for (uint32_t i = 0; i < fl[f].hi; i++) {
+                uint64_t id = w->ids[fl[f].r][i];
+                REQUIRE(kv_resident(m, KV_G1, inst, id), "pinned block %llu left G1[%u]",
+                              (unsigned long long)id, inst);
+                bool dup = false;
+                for (uint64_t k = 0; k < nseen && !dup; k++)
+                    dup = seen[k] == id;
+                if (!dup)
+                    seen[nseen++] = id;
+            }
+        }
+        kv_tier_stats_t st;
+        kv_tier_loc_stats(m, KV_G1, inst, &st);
+        REQUIRE(st.pinned_blocks == nseen, "G1[%u] pins %llu blocks, requests hold %llu", inst,
+                (unsigned long long)st.pinned_blocks, (unsigned long long)nseen);
+    }
+    /* Prefix property against a block-by-block reference. */
+    for (int r = 0; r < NREQ; r += 7) {
+        for (uint32_t inst = 0; inst < NINST; inst++) {
+            uint8_t tiers[MAXB];
+            uint32_t p = kv_lookup_tiers(m, inst, w->ids[r], w->n[r], tiers);
+            kv_hits_t h;
+            kv_lookup(m, inst, w->ids[r], w->n[r], &h);
+            REQUIRE(h.prefix == p, "kv_lookup and kv_lookup_tiers disagree");
+            uint32_t by[KV_NTIERS] = {0};
+            uint32_t ref = 0;
+            for (; ref < w->n[r]; ref++) {
+                int fastest = -1;
+                for (int t = 0; t < KV_NTIERS && fastest < 0; t++) {
+                    uint32_t loc = t == KV_G1 ? inst : 0;
+                    if (kv_resident(m, t, loc, w->ids[r][ref]))
+                        fastest = t;
+                }
+                if (fastest < 0)
+                    break;
+                if (ref < p)
+                    REQUIRE(tiers[ref] == fastest, "block %u attributed to %s, fastest holder %s", ref,
+                            kv_tier_name(tiers[ref]), kv_tier_name(fastest));
+                by[fastest]++;
+            }
+            REQUIRE(p == ref, "lookup prefix %u, resident leading run %u (request %d, instance %u)", p, ref, r, inst);
+            for (int t = 0; t < KV_NTIERS; t++)
+                REQUIRE(h.by_tier[t] == by[t], "by_tier[%s] %u, expected %u", kv_tier_name(t), h.by_tier[t], by[t]);
+            mix(p);
+        }
+    }
+}
+
+static void run_contract(const char *policy, int write_policy, uint64_t seed, const wl_t *w)
+{
+    static uint32_t dom[NINST] = {0, 0};
+    kv_cfg_t c;
+    memset(&c, 0, sizeof c);
+    c.n_instances = NINST;
+    c.n_domains = 1;
+    c.domain_of_instance = dom;
+    c.write_policy = write_policy;
+    c.seed = seed;
+    for (int t = 0; t < KV_NTIERS; t++) {
+        c.tier[t].enabled = caps[t] > 0;
+        c.tier[t].capacity_blocks = caps[t];
+        c.tier[t].inclusive = t != KV_G35;
+        strcpy(c.tier[t].policy, policy);
+    }
+    char err[256];
+    kv_mgr_t *m = kv_mgr_create(&c, err, sizeof err);
+    REQUIRE(m != NULL, "%s", err);
+
+    fly_t fl[16];
+    int nfl = 0, next_r = 0;
+    uint64_t off = 0, s = seed ^ 0x5bd1e995u, reqid = 0;
+    kv_move_t mv[8];
+    while (next_r < NREQ || nfl > 0) {
+        uint64_t op = lcg(&s) % 10;
+        double now = (double)reqid;
+        if ((op < 4 || nfl == 0) && next_r < NREQ && nfl < 8) {
+            int r = next_r++;
+            uint32_t inst = (uint32_t)(lcg(&s) % NINST);
+            kv_hits_t h;
+            kv_lookup(m, inst, w->ids[r], w->n[r], &h);
+            uint32_t use = h.prefix - (h.prefix > 0 && lcg(&s) % 4 == 0 ? 1 : 0);
+            uint32_t extra = (uint32_t)(lcg(&s) % 3);
+            kv_access_t a = {now, r, w->session[r], 1e-3 * (1 + w->n[r]), w->next + off};
+            int rc = kv_admit(m, inst, w->ids[r], w->n[r], use, extra, &a);
+            mix((uint64_t)rc);
+            if (rc == KV_OK)
+                fl[nfl++] = (fly_t){r, inst, use, extra, off};
+            off += w->n[r];
+            reqid++;
+        } else if (op < 8 && nfl > 0) {
+            fly_t *f = &fl[lcg(&s) % (uint64_t)nfl];
+            if (f->hi < w->n[f->r]) {
+                uint32_t to = f->hi + 1 + (uint32_t)(lcg(&s) % 4);
+                if (to > w->n[f->r])
+                    to = w->n[f->r];
+                kv_access_t a = {now, (uint64_t)f->r, w->session[f->r], 1e-3, w->next + f->off};
+                kv_commit(m, f->inst, w->ids[f->r], f->hi, to, &a);
+                f->hi = to;
+            }
+        } else if (op < 9 && nfl > 0) {
+            int k = (int)(lcg(&s) % (uint64_t)nfl);
+            fly_t *f = &fl[k];
+            kv_access_t a = {now, (uint64_t)f->r, w->session[f->r], 1e-3, w->next + f->off};
+            kv_release(m, f->inst, w->ids[f->r], w->n[f->r], f->extra, &a);
+            if (lcg(&s) % 3 == 0)
+                kv_session_end(m, w->session[f->r]);
+            fl[k] = fl[--nfl];
+        } else {
+            int r = (int)(lcg(&s) % NREQ);
+            kv_access_t a = {now, UINT64_MAX - 1, w->session[r], 1e-3, NULL};
+            mix(kv_prestage(m, (uint32_t)(lcg(&s) % NINST), w->ids[r], w->n[r], (int)(1 + lcg(&s) % 3), &a));
+        }
+        size_t k;
+        while ((k = kv_drain_moves(m, mv, 8)) > 0)
+            for (size_t i = 0; i < k; i++)
+                mix(mv[i].kind | (uint64_t)mv[i].src_tier << 8 | (uint64_t)mv[i].dst_tier << 16 |
+                    (uint64_t)mv[i].blocks << 24 | mv[i].first_block << 40);
+        check_invariants(m, w, fl, nfl);
+    }
+    for (int t = 0; t < KV_NTIERS; t++) {
+        kv_tier_stats_t st;
+        kv_tier_stats(m, t, &st);
+        mix(st.hit_blocks);
+        mix(st.evicted_blocks);
+        mix(st.used_blocks);
+        ck_assert_uint_eq(st.pinned_blocks, 0);
+    }
+    kv_tier_stats_t g1;
+    kv_tier_stats(m, KV_G1, &g1);
+    ck_assert_msg(g1.evicted_blocks > 0 && g1.hit_blocks > 0, "the workload must exercise eviction and hits");
+    kv_mgr_destroy(m);
+}
+
+START_TEST(contract)
+{
+    const kv_policy_ops_t *ops = kv_policy_at((size_t)_i);
+    static wl_t w;
+    make_workload(&w, 42);
+    for (int wp = KV_WRITE_BACK; wp <= KV_WRITE_SELECTIVE; wp++) {
+        uint64_t d[2];
+        for (int rep = 0; rep < 2; rep++) {
+            digest = 14695981039346656037ull;
+            run_contract(ops->name, wp, 7 + (uint64_t)wp, &w);
+            d[rep] = digest;
+        }
+        ck_assert_msg(d[0] == d[1], "%s under %s is not deterministic", ops->name, kv_write_policy_name(wp));
+    }
+}
+END_TEST
+
+static Suite *contract_suite(void)
+{
+    Suite *s = suite_create("policies_contract");
+    TCase *tc = tcase_create("every_policy");
+    tcase_add_loop_test(tc, contract, 0, (int)kv_policy_count());
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run_suite(contract_suite());
+}
