@@ -2,9 +2,11 @@
  * Each input (a file, or a directory of session files) is read with its reader and summarised on its own;
  * --fit pools them into the generator's parameters. Input errors print one line "FILE:LINE: what was
  * expected" and exit with 2. */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <cjson/cJSON.h>
 
@@ -15,6 +17,7 @@
 
 static const char usage[] =
     "usage: kvtwin trace stats [OPTIONS] FILE|DIR...\n"
+    "       kvtwin trace check [--format NAME] [--closed] [--skip-bad] [--allow-backwards-time] FILE|DIR\n"
     "       kvtwin trace formats\n"
     "\n"
     "stats: requests, sessions and turns, token lengths (mean, p50, p90, p99), arrival rate and burstiness,\n"
@@ -30,6 +33,10 @@ static const char usage[] =
     "  --allow-backwards-time  count timestamps going backwards instead of failing\n"
     "  --block-tokens N        block size for traces without block ids (Azure; default 64)\n"
     "  --bucket-s S            Mooncake: spread requests sharing a timestamp over up to S seconds (default 3)\n"
+    "\n"
+    "check: replays the input through the workload source as a simulation would (open loop; --closed: closed\n"
+    "loop against a server that answers instantly) without simulating anything, to validate a trace before a\n"
+    "long run; prints the requests, sessions, last arrival, and the wall time, rate and peak memory of reading.\n"
     "\n"
     "formats: the registered trace readers, one line each.\n"
     "\n"
@@ -122,8 +129,8 @@ static int cmd_stats(int argc, char **argv)
             so.skip_bad = true;
         } else if (strcmp(a, "--allow-backwards-time") == 0) {
             so.reader.allow_backwards_time = true;
-        } else if (strcmp(a, "--format") == 0 && i + 1 < argc) {
-            const char *name = argv[++i];
+        } else if ((strcmp(a, "--format") == 0 && i + 1 < argc) || strncmp(a, "--format=", 9) == 0) {
+            const char *name = a[8] == '=' ? a + 9 : argv[++i];
             int f = -1;
             for (int k = 0; wl_format_names[k]; k++)
                 if (strcmp(wl_format_names[k], name) == 0)
@@ -195,20 +202,101 @@ static int cmd_stats(int argc, char **argv)
     return rc;
 }
 
+/* Peak resident memory of this process, bytes (Linux reports ru_maxrss in KiB). */
+static double peak_rss_bytes(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)ru.ru_maxrss * 1024.0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.replay = WL_OPEN_LOOP;
+    const char *path = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--closed") == 0) {
+            c.replay = WL_CLOSED_LOOP;
+        } else if (strcmp(a, "--skip-bad") == 0) {
+            c.skip_bad = true;
+        } else if (strcmp(a, "--allow-backwards-time") == 0) {
+            c.allow_backwards_time = true;
+        } else if ((strcmp(a, "--format") == 0 && i + 1 < argc) || strncmp(a, "--format=", 9) == 0) {
+            const char *name = a[8] == '=' ? a + 9 : argv[++i];
+            c.format = -1;
+            for (int k = 0; wl_format_names[k]; k++)
+                if (strcmp(wl_format_names[k], name) == 0)
+                    c.format = k;
+            if (c.format < 0 || c.format == WL_FMT_SYNTHETIC)
+                return cli_usage_error("trace", "unknown format \"%s\"; expected auto, mooncake, kvtester, azure or native",
+                                       name);
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error("trace", "unknown option %s", a);
+        } else if (path) {
+            return cli_usage_error("trace", "check reads one FILE or DIR");
+        } else {
+            path = a;
+        }
+    }
+    if (!path)
+        return cli_usage_error("trace", "check needs a FILE or DIR");
+    if (strlen(path) >= sizeof c.path)
+        return cli_usage_error("trace", "path too long");
+    snprintf(c.path, sizeof c.path, "%s", path);
+    char err[1024];
+    double t0 = cli_wall_s();
+    wl_source_t *src;
+    if (wl_source_open(&src, &c, err, sizeof err))
+        return cli_input_error("%s", err);
+    wl_request_t req = {0};
+    uint64_t n = 0, tokens = 0;
+    double last = 0;
+    int rc;
+    while ((rc = wl_source_next(src, &req, err, sizeof err)) == 1) {
+        n++;
+        tokens += req.input_tokens;
+        last = req.arrival_s;
+        /* An instant server: completion at arrival (closed loop; a no-op in open loop). */
+        wl_source_complete(src, &req, req.arrival_s, req.arrival_s);
+    }
+    double wall = cli_wall_s() - t0;
+    wl_source_counts_t k;
+    wl_source_counts(src, &k);
+    wl_request_free(&req);
+    wl_source_close(src);
+    if (rc < 0)
+        return cli_input_error("%s", err);
+    printf("%s: %llu requests, %llu sessions, %llu input tokens, last arrival %.3f s\n", path, (unsigned long long)n,
+           (unsigned long long)k.sessions, (unsigned long long)tokens, last);
+    if (k.skipped)
+        printf("  skipped bad records: %llu\n", (unsigned long long)k.skipped);
+    if (k.backwards_time)
+        printf("  timestamps going backwards: %llu (let through)\n", (unsigned long long)k.backwards_time);
+    printf("  read in %.3f s wall: %.0f requests/s, peak memory %.1f MiB (%s loop)\n", wall, wall > 0 ? (double)n / wall : 0,
+           peak_rss_bytes() / 1048576.0, c.replay == WL_OPEN_LOOP ? "open" : "closed");
+    return KVT_EXIT_OK;
+}
+
 static int cmd_main(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("trace", "expected a subcommand: stats or formats");
+        return cli_usage_error("trace", "expected a subcommand: stats, check or formats");
     if (strcmp(argv[1], "formats") == 0)
         return cmd_formats();
     if (strcmp(argv[1], "stats") == 0)
         return cmd_stats(argc - 1, argv + 1);
-    return cli_usage_error("trace", "unknown subcommand \"%s\"; expected stats or formats", argv[1]);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    return cli_usage_error("trace", "unknown subcommand \"%s\"; expected stats, check or formats", argv[1]);
 }
 
 const kvt_cmd_t kvt_cmd_trace = {
     .name = "trace",
-    .summary = "trace statistics, infinite-cache hit rates, generator fit; list of trace formats",
+    .summary = "trace statistics, infinite-cache hit rates, generator fit; trace check; list of formats",
     .usage = usage,
     .main = cmd_main,
 };

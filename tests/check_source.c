@@ -1,6 +1,7 @@
 /* Workload source: config binding and defaults, open-loop Mooncake replay (bucket spreading, the real
  * trace), closed-loop synthetic sessions driven by a stand-in server, and session cap / ramp-up. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -45,6 +46,7 @@ static void log_free(fake_log_t *lg)
         wl_request_free(&lg->reqs[i]);
     free(lg->reqs);
     free(lg->done_s);
+    memset(lg, 0, sizeof *lg);
 }
 
 static void run_fake(wl_source_t *s, service_fn svc, void *arg, fake_log_t *lg)
@@ -377,6 +379,191 @@ START_TEST(session_cap_and_ramp)
 }
 END_TEST
 
+
+/* Arrival of (session, turn) in a log; fails if absent. */
+static double arrival_of(const fake_log_t *lg, uint64_t session, uint32_t turn)
+{
+    for (size_t i = 0; i < lg->n; i++)
+        if (lg->reqs[i].session_id == session && lg->reqs[i].turn == turn)
+            return lg->reqs[i].arrival_s;
+    ck_abort_msg("session %llu turn %u never arrived", (unsigned long long)session, turn);
+    return 0;
+}
+
+typedef struct expect {
+    uint64_t session;
+    uint32_t turn;
+    double t_s;
+} expect_t;
+
+static void run_two_sessions(int timing, double api_scale, double service_s, const expect_t *want, size_t nwant)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    snprintf(c.path, sizeof c.path, "%s", tu_fixture("workloads/two_sessions.jsonl"));
+    c.timing = timing;
+    c.api_scale = api_scale;
+    wl_source_t *s = open_src(&c);
+    fake_log_t lg = {0};
+    run_fake(s, svc_const, &service_s, &lg);
+    wl_source_counts_t k;
+    wl_source_counts(s, &k);
+    ck_assert_uint_eq(k.sessions, 2);
+    wl_source_close(s);
+    ck_assert_uint_eq(lg.n, 8);
+    for (size_t i = 0; i < nwant; i++)
+        ck_assert_msg(fabs(arrival_of(&lg, want[i].session, want[i].turn) - want[i].t_s) < 1e-9,
+                      "timing %d service %g: session %llu turn %u arrived at %g, expected %g", timing, service_s,
+                      (unsigned long long)want[i].session, want[i].turn, arrival_of(&lg, want[i].session, want[i].turn),
+                      want[i].t_s);
+    log_free(&lg);
+}
+
+/* Hand-built trace: session 1 (3 turns; turn 1 forks sub-agents 3 and 4, sub-agent 4 has 2 turns) and
+ * session 2 (2 turns). A server taking 3 s instead of 1 s per request delays each turn by exactly the extra
+ * service time of the requests on its path (2 s per request). */
+START_TEST(closed_loop_slower_server_delays_turns)
+{
+    const expect_t fast[] = {{1, 0, 0},   {2, 0, 1},   {1, 1, 5},  {3, 0, 6.5},
+                             {4, 0, 6.5}, {4, 1, 9.5}, {2, 1, 12}, {1, 2, 12.5}};
+    const expect_t slow[] = {{1, 0, 0},    {2, 0, 1},    {1, 1, 7},  {3, 0, 10.5},
+                             {4, 0, 10.5}, {4, 1, 15.5}, {2, 1, 14}, {1, 2, 20.5}};
+    run_two_sessions(WL_TIMING_THINK_ONLY, 1, 1.0, fast, 8);
+    run_two_sessions(WL_TIMING_THINK_ONLY, 1, 3.0, slow, 8);
+    for (int i = 0; i < 8; i++) {
+        /* requests on the path before each turn: 0,0,1,2,2,3,1,4 */
+        const double path[] = {0, 0, 1, 2, 2, 3, 1, 4};
+        ck_assert_double_eq_tol(slow[i].t_s - fast[i].t_s, path[i] * 2.0, 1e-12);
+    }
+}
+END_TEST
+
+START_TEST(closed_loop_timing_strategies)
+{
+    /* original: max(previous completion, previous arrival + recorded gap); a fork's join still gates. */
+    const expect_t orig[] = {{1, 1, 6}, {3, 0, 7.5}, {4, 0, 7.5}, {4, 1, 10.5}, {1, 2, 14.5}, {2, 1, 12}};
+    run_two_sessions(WL_TIMING_ORIGINAL, 1, 1.0, orig, 6);
+    /* api-scaled (x0.5): max(previous completion, previous arrival + recorded api x 0.5 + think/tool). */
+    const expect_t apis[] = {{1, 1, 5}, {3, 0, 6.5}, {4, 0, 6.5}, {4, 1, 9}, {1, 2, 12}, {2, 1, 11.5}};
+    run_two_sessions(WL_TIMING_API_SCALED, 0.5, 1.0, apis, 6);
+    /* A 3 s server: api-scaled keeps the recorded pace where it is slower than the server (session 1's
+     * turn 1 still at 5 s, after its turn 0 completed at 3 s) and waits for completions otherwise (the
+     * sub-agents start 0.5 s after turn 1 completes at 8 s). */
+    const expect_t apis_slow[] = {{1, 1, 5}, {2, 1, 11.5}, {3, 0, 8.5}};
+    run_two_sessions(WL_TIMING_API_SCALED, 0.5, 3.0, apis_slow, 3);
+}
+END_TEST
+
+/* The 92 real conversations replayed closed-loop (think-only) against a 2 s server: every main-agent turn
+ * that does not follow a fork arrives exactly its recorded think_time after the previous turn completed. */
+START_TEST(closed_loop_real_sessions)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    snprintf(c.path, sizeof c.path, "%s", tu_shared("traces/kv-cache-tester"));
+    c.max_sessions = 30;
+    c.ramp_up_s = 60;
+    wl_source_t *s = open_src(&c);
+    fake_log_t lg = {0};
+    double svc = 2.0;
+    run_fake(s, svc_const, &svc, &lg);
+    wl_source_counts_t k;
+    wl_source_counts(s, &k);
+    wl_source_close(s);
+    ck_assert_uint_eq(lg.n, 6833);
+    ck_assert_uint_eq(k.sessions, 92);
+    /* Per session: last index seen, to find the previous turn quickly. */
+    size_t checked = 0;
+    for (size_t i = 0; i < lg.n; i++) {
+        const wl_request_t *r = &lg.reqs[i];
+        if (r->turn == 0)
+            continue;
+        for (size_t j = i; j-- > 0;)
+            if (lg.reqs[j].session_id == r->session_id) {
+                ck_assert_uint_eq(lg.reqs[j].turn + 1, r->turn);
+                ck_assert(r->arrival_s >= lg.done_s[j] - 1e-9);
+                checked += fabs(r->arrival_s - (lg.done_s[j] + r->think_s)) < 1e-6;
+                break;
+            }
+    }
+    ck_assert_uint_ge(checked, 6700);
+    log_free(&lg);
+}
+END_TEST
+
+START_TEST(limits_stop_the_source)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.synth.sessions = 50;
+    c.synth.turns_mean = 5;
+    c.max_arrival_s = 200;
+    wl_source_t *s = open_src(&c);
+    fake_log_t lg = {0};
+    double svc = 1;
+    run_fake(s, svc_const, &svc, &lg);
+    wl_source_close(s);
+    ck_assert(lg.n > 0);
+    for (size_t i = 0; i < lg.n; i++)
+        ck_assert(lg.reqs[i].arrival_s <= 200);
+    log_free(&lg);
+    c.max_arrival_s = 0;
+    c.max_requests = 17;
+    s = open_src(&c);
+    run_fake(s, svc_const, &svc, &lg);
+    ck_assert(wl_source_finished(s));
+    wl_source_close(s);
+    ck_assert_uint_eq(lg.n, 17);
+    log_free(&lg);
+}
+END_TEST
+
+/* The generator replayed directly and through its native file give the same requests at the same times
+ * (up to the file's 1 us time stamps): `kvtwin gen` loses nothing the simulation uses. */
+START_TEST(synthetic_equals_its_native_file)
+{
+    const char *dir = tu_scratch_dir("gen-replay");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/g.jsonl", dir);
+    const char *set = "turns_mean=10,subagent_prob=0.05,user_turn_prob=0.3";
+    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", path, "--seed", "21", "--sessions", "30", "--set", set, NULL), 0);
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.seed = 21;
+    c.synth.sessions = 30;
+    c.synth.turns_mean = 10;
+    c.synth.subagent_prob = 0.05;
+    c.synth.user_turn_prob = 0.3;
+    double svc = 4.0;
+    wl_source_t *s = open_src(&c);
+    fake_log_t direct = {0}, file = {0};
+    run_fake(s, svc_const, &svc, &direct);
+    wl_source_close(s);
+    wl_config_defaults(&c);
+    snprintf(c.path, sizeof c.path, "%s", path);
+    s = open_src(&c);
+    run_fake(s, svc_const, &svc, &file);
+    wl_source_close(s);
+    ck_assert_uint_eq(direct.n, file.n);
+    ck_assert(direct.n > 200);
+    uint64_t subs = 0;
+    for (size_t i = 0; i < direct.n; i++) {
+        const wl_request_t *a = &direct.reqs[i], *b = &file.reqs[i];
+        ck_assert_uint_eq(a->session_id, b->session_id);
+        ck_assert_uint_eq(a->turn, b->turn);
+        ck_assert_uint_eq(a->input_tokens, b->input_tokens);
+        ck_assert_uint_eq(a->output_tokens, b->output_tokens);
+        ck_assert_uint_eq(a->n_blocks, b->n_blocks);
+        ck_assert(memcmp(a->block_ids, b->block_ids, a->n_blocks * sizeof *a->block_ids) == 0);
+        ck_assert_msg(fabs(a->arrival_s - b->arrival_s) < 1e-4, "request %zu: %.9f vs %.9f", i, a->arrival_s, b->arrival_s);
+        subs += a->depth > 0;
+    }
+    ck_assert(subs > 0);
+    log_free(&direct);
+    log_free(&file);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("source");
@@ -387,6 +574,11 @@ int main(void)
     tcase_add_test(tc, mooncake_real_trace_open_loop);
     tcase_add_test(tc, synthetic_closed_loop_think_only);
     tcase_add_test(tc, session_cap_and_ramp);
+    tcase_add_test(tc, closed_loop_slower_server_delays_turns);
+    tcase_add_test(tc, closed_loop_timing_strategies);
+    tcase_add_test(tc, closed_loop_real_sessions);
+    tcase_add_test(tc, limits_stop_the_source);
+    tcase_add_test(tc, synthetic_equals_its_native_file);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

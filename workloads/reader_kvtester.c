@@ -45,6 +45,7 @@ typedef struct kt_req {
     bool tool_stop;
     uint32_t child0, n_children; /* sub-agents forked after this request (indices into kt.agents) */
     size_t off;                  /* text offset, for messages */
+    uint64_t line;               /* its line */
 } kt_req_t;
 
 typedef struct kt_agent {
@@ -80,6 +81,8 @@ typedef struct kt_state {
     bool failed;       /* a bad conversation is reported once, then EOF */
     uint64_t backwards;
     char jpath[256];   /* JSON path while parsing, for messages */
+    size_t cur_off;    /* line counting cursor: offsets only grow while parsing */
+    uint64_t cur_line;
     wl_js_t j;
     char *err;         /* where messages go: msg below */
     size_t errlen;
@@ -188,12 +191,25 @@ static int kt_time(kt_state_t *s, const char *what, double *out)
 
 static int kt_parse_requests(kt_state_t *s, uint32_t agent);
 
+/* Line of a text offset, counting on from the last one asked (parsing moves forward only). */
+static uint64_t kt_line_at(kt_state_t *s, size_t off)
+{
+    if (off < s->cur_off) {
+        s->cur_off = 0;
+        s->cur_line = 1;
+    }
+    for (; s->cur_off < off; s->cur_off++)
+        s->cur_line += s->text[s->cur_off] == '\n';
+    return s->cur_line;
+}
+
 /* One element of a requests array: a request of agent, or a sub-agent forked after its last request. */
 static int kt_parse_entry(kt_state_t *s, uint32_t agent, size_t idx)
 {
     size_t at = wl_js_offset(&s->j);
     kt_req_t r = {.api = -1, .think = -1};
     r.off = at;
+    r.line = kt_line_at(s, at);
     bool have_t = false, have_in = false, have_out = false, have_ids = false, sub = false, have_reqs = false;
     double duration_ms = -1;
     uint32_t sys = 0, tool = 0;
@@ -397,6 +413,7 @@ static void kt_emit_agent(kt_state_t *s, uint32_t a)
 static int kt_load(kt_state_t *s)
 {
     wl_js_init(&s->j, s->text, s->len);
+    s->cur_line = 1;
     s->block_tokens = 64;
     s->local = true;
     /* First pass: the top-level scalars (their keys may come after "requests"). */
@@ -549,7 +566,7 @@ static int kt_next(void *state, wl_request_t *req, wl_sess_info_t *info, char *e
     info->last = i + 1 == ag->n_reqs;
     info->think_rec_s = r->think;
     info->shared_prefix_tokens = ag->system_tokens + ag->tool_tokens;
-    info->line = jp_pos_of_offset(s->text, r->off).line;
+    info->line = r->line;
     if (i == 0 && a != 0) {
         /* A sub-agent's clock: from its end and duration; else it starts as the forking request ends. */
         const kt_agent_t *pa = &s->agents[ag->parent];

@@ -537,7 +537,7 @@ void wl_stats_print(wl_stats_t *st, FILE *out)
 
 struct wl_fit {
     dvec_t log_init_ctx, log_growth, log_out, log_think_user, log_tool, spawn_s, sub_prompt, main_prompt, turns;
-    dvec_t conv_starts_rate, conv_starts_disp; /* per request log: rate and dispersion, pooled by mean */
+    dvec_t conv_starts_rate, conv_starts_disp; /* per input: session rate and CV^2, pooled by mean */
     uint64_t main_requests, sub_requests, subagents, forks, growth_negative, user_turns, tool_turns;
     uint32_t block_tokens;
     double max_input, max_turns;
@@ -603,9 +603,23 @@ void wl_fit_add(wl_fit_t *f, wl_stats_t *st)
         double span = a->v[a->n - 1] - a->v[0];
         if (span > 0) {
             dv_push(&f->conv_starts_rate, (double)(a->n - 1) / span);
-            double d = dispersion(a, WL_DISPERSION_WINDOW_S);
-            if (isfinite(d))
-                dv_push(&f->conv_starts_disp, d);
+            if (st->top_sessions) {
+                /* Exact session starts: the CV of their gaps. */
+                dvec_t gaps = {0};
+                for (size_t i = 1; i < a->n; i++)
+                    dv_push(&gaps, a->v[i] - a->v[i - 1]);
+                double m = dv_mean(&gaps);
+                if (m > 0)
+                    dv_push(&f->conv_starts_disp, pow(gsl_stats_sd_m(gaps.v, 1, gaps.n, m) / m, 2));
+                dv_free(&gaps);
+            } else {
+                /* Request logs quantise time (Mooncake: 3 s), which destroys short gaps; the index of
+                 * dispersion of counts in windows much longer than a gap estimates CV^2 of a renewal process
+                 * instead (and is what burstiness means for a cache). */
+                double d = dispersion(a, WL_DISPERSION_WINDOW_S);
+                if (isfinite(d))
+                    dv_push(&f->conv_starts_disp, d);
+            }
         }
     }
 }
@@ -722,8 +736,9 @@ int wl_fit_result(wl_fit_t *f, wl_synth_cfg_t *c, char *notes, size_t noteslen)
         c->user_turn_prob = sig4((double)f->user_turns / (double)(f->user_turns + f->tool_turns));
         n++;
     }
-    if (f->main_requests) {
-        c->subagent_prob = sig4((double)f->forks / (double)f->main_requests);
+    if (f->main_requests > f->turns.n) {
+        /* A fork follows a turn that is not its session's last. */
+        c->subagent_prob = sig4((double)f->forks / (double)(f->main_requests - f->turns.n));
         n++;
     }
     if (f->forks) {
@@ -803,7 +818,7 @@ cJSON *wl_fit_json(wl_fit_t *f)
         F(f->log_out.n, output_sigma);
         F(f->log_think_user.n, think_s_median);
         F(f->log_think_user.n, think_sigma);
-        F(f->main_requests, subagent_prob);
+        F(f->main_requests > f->turns.n, subagent_prob);
         F(f->forks, subagent_fanout_mean);
         F(f->subagents, subagent_turns_mean);
         F(f->max_input > 0, max_context_tokens);

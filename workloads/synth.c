@@ -48,7 +48,7 @@ void wl_synth_defaults(wl_synth_cfg_t *c)
     c->output_sigma = 0.8831;
     c->think_s_median = 135.8;
     c->think_sigma = 1.848;
-    c->subagent_prob = 0.00121;
+    c->subagent_prob = 0.001227;
     c->subagent_fanout_mean = 2.125;
     c->subagent_turns_mean = 12.88;
     c->max_context_tokens = 880502;
