@@ -240,7 +240,7 @@ double hw_icms_dpu_write_byte_s(const hw_icms_t *c)
     return fmin(fmin(c->dpu_network_gbit_s * 1e9 / 8.0, c->dpu_crypto_byte_s), ssd);
 }
 
-static double hw_g4_io_byte_s(const hw_g4_t *g)
+double hw_g4_io_byte_s(const hw_g4_t *g)
 {
     return g->per_io_cpu_s > 0 ? g->controller_cores * g->io_bytes / g->per_io_cpu_s : (double)INFINITY;
 }

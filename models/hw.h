@@ -236,6 +236,8 @@ double hw_icms_dpu_write_byte_s(const hw_icms_t *c);
 
 /* G4 per-server effective throughput: the smallest of NICs, controller, media and the CPU's I/O rate
  * (per_io_cpu_s per io_bytes); writes are divided by the replication factor. */
+/* What the controller's cores can serve when each I/O costs per_io_cpu_s of one core. */
+double hw_g4_io_byte_s(const hw_g4_t *g);
 double hw_g4_server_read_byte_s(const hw_g4_t *g);
 double hw_g4_server_write_byte_s(const hw_g4_t *g);
 

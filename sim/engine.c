@@ -201,7 +201,7 @@ static void engine_admit(engine_t *e)
     pod_t *p = e->pod;
     const sc_deploy_t *dep = &p->sc->deploy;
     uint32_t bt = p->block_tokens;
-    while (e->wait_head && e->n_run < dep->max_batch_seqs) {
+    while (e->wait_head && e->n_run < dep->max_batch_seqs && !e->g1_full) {
         sim_req_t *r = e->wait_head;
         if (r->n_blocks + 1 > e->tier_cap) {
             e->tier_cap = r->n_blocks * 2 + 1;
@@ -213,8 +213,10 @@ static void engine_admit(engine_t *e)
         r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
         kv_access_t ctx = engine_access(r);
         if (kv_admit(p->kv, e->id, r->w.block_ids, r->n_blocks, use, r->extra_blocks, &ctx) != KV_OK) {
-            if (e->n_run > 0)
-                break; /* room comes back as running requests complete */
+            if (e->n_run > 0) {
+                e->g1_full = true; /* room comes back as running requests complete */
+                break;
+            }
             /* Even an empty G1 cannot hold it: it can never run here. */
             engine_pop_waiting(e);
             engine_finish_request(e, r, RQ_REJECTED);
@@ -274,6 +276,7 @@ static void engine_complete(engine_t *e, sim_req_t *r)
     pod_t *p = e->pod;
     kv_access_t ctx = engine_access(r);
     kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->extra_blocks, &ctx);
+    e->g1_full = false;
     engine_issue_moves(e, NULL);
     engine_finish_request(e, r, RQ_COMPLETED);
 }
@@ -293,10 +296,11 @@ static void engine_commit_progress(engine_t *e, sim_req_t *r)
     }
 }
 
+/* Joules of all the instance's GPUs over one iteration (compute, memory-bound, collective and overhead
+ * time each at their own power level: models/power.h). */
 static double engine_step_energy(const engine_t *e, const st_time_t *t)
 {
-    double cf = t->compute_bound_fraction;
-    return (e->gpu_busy_w_per_cf[0] * (1 - cf) + e->gpu_busy_w_per_cf[1] * cf) * t->time_s;
+    return pw_gpu_step_j(&e->pod->sc->hw.gpu, t) * e->pod->pf.inst_gpus;
 }
 
 typedef struct engine_chunk {
@@ -471,9 +475,6 @@ void engine_start(engine_t *e, pod_t *p, uint32_t id)
     e->id = id;
     e->domain = p->pf.domain_of_inst[id];
     e->wake = sgb_sem_new(0);
-    double gpus = p->pf.inst_gpus;
-    e->gpu_busy_w_per_cf[0] = pw_gpu_w(&p->sc->hw.gpu, 1, 0) * gpus;
-    e->gpu_busy_w_per_cf[1] = pw_gpu_w(&p->sc->hw.gpu, 1, 1) * gpus;
     char name[32];
     snprintf(name, sizeof name, "engine-%u", id);
     sgb_spawn(name, pod_host(p, (pf_ep_t){PF_INST, id}), engine_main, e, false);

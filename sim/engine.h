@@ -28,7 +28,7 @@ struct engine {
     struct engine_chunk *chunks;      /* mixed-step scratch: the prefill chunks of the iteration */
     uint32_t chunk_cap;
     double backlog;                   /* tokens still to prefill or decode, waiting requests included */
-    double gpu_busy_w_per_cf[2];      /* GPU power of the instance when memory- / compute-bound */
+    bool g1_full;                     /* the queue head did not fit G1: retry once a request releases room */
 };
 
 /* Prepares the engine of instance id and starts its actor. */

@@ -172,7 +172,8 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     const hw_g4_t *g4 = &hw->g4;
     double repl = g4->replication ? g4->replication : 1;
     pf->l_g4nic = pf_add_links(pf, "g4nic", pf->n_g4, g4nic_bw, true);
-    pf->l_g4ctl = pf_add_links(pf, "g4ctl", pf->n_g4, g4->controller_byte_s, false);
+    /* The x86 controller: its throughput, or what its cores sustain at their per-I/O CPU cost. */
+    pf->l_g4ctl = pf_add_links(pf, "g4ctl", pf->n_g4, fmin(g4->controller_byte_s, hw_g4_io_byte_s(g4)), false);
     pf->l_g4m = pf_add_links(pf, "g4m", pf->n_g4, g4->media_read_byte_s, false);
     pf->l_g4mw = pf_add_links(pf, "g4mw", pf->n_g4, g4->media_write_byte_s / repl, false);
     assert(pf->n_links <= max_links);
