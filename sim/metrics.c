@@ -446,7 +446,8 @@ cJSON *metrics_summary(const metrics_t *m, const pod_t *p)
     cJSON *gt = cJSON_AddObjectToObject(j, "gpu_time_fraction");
     cJSON_AddNumberToObject(gt, "busy", safe_div(busy, gpu_time));
     cJSON_AddNumberToObject(gt, "stall", safe_div(stall, gpu_time));
-    cJSON_AddNumberToObject(gt, "idle", gpu_time > 0 ? 1.0 - safe_div(busy + stall, gpu_time) : 0);
+    double idle = gpu_time > 0 ? 1.0 - safe_div(busy + stall, gpu_time) : 0;
+    cJSON_AddNumberToObject(gt, "idle", idle > 0 ? idle : 0); /* not -0 from rounding */
 
     double e[EN_CLASSES], it = 0;
     window_energy(m, e);
