@@ -112,12 +112,8 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
         hw_check_calib(&g->calib_fp8, false, "gpu.calib_fp8", path, pathlen, msg, msglen) ||
         hw_check_calib(&g->calib_fp4, false, "gpu.calib_fp4", path, pathlen, msg, msglen))
         return -1;
-    if (hw_calib_present(&g->calib_fp8) && !(g->fp8_dense_flop_s > 0))
-        return hw_fail(path, pathlen, msg, msglen, "gpu.calib_fp8",
-                       "an FP8 calibration needs gpu.fp8_dense_flop_s > 0 (got %g)", g->fp8_dense_flop_s);
-    if (hw_calib_present(&g->calib_fp4) && !(g->fp4_dense_flop_s > 0))
-        return hw_fail(path, pathlen, msg, msglen, "gpu.calib_fp4",
-                       "an FP4 calibration needs gpu.fp4_dense_flop_s > 0 (got %g)", g->fp4_dense_flop_s);
+    /* A calibration for a precision the GPU lacks is never used (st_model_create refuses that precision),
+     * so overriding fp8_dense_flop_s to 0 on a preset stays valid. */
 
     HW_NEED_POS(n->cpus, "node.cpus", "(host CPUs per node)");
     HW_NEED_POS(n->dram_capacity_bytes, "node.dram_capacity_bytes", "bytes");

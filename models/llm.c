@@ -33,8 +33,8 @@ const char *llm_dtype_name(int dtype)
 
 void llm_defaults(llm_t *m)
 {
+    /* Every field's default is zero (false), so a zeroed struct is a valid starting point too. */
     memset(m, 0, sizeof *m);
-    m->gated_ffn = true;
 }
 
 /* Elements of KV per token per layer. */
@@ -84,7 +84,7 @@ void llm_params(const llm_t *m, llm_params_t *out)
         double o = (double)m->heads * m->head_dim * h;
         out->attn_per_layer = q + kv + o;
     }
-    double mats = m->gated_ffn ? 3.0 : 2.0;
+    double mats = m->ungated_ffn ? 2.0 : 3.0;
     out->expert = mats * h * m->intermediate;
     if (m->experts) {
         uint32_t dense = m->dense_layers < m->layers ? m->dense_layers : m->layers;

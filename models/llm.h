@@ -44,7 +44,7 @@ typedef struct llm {
     uint32_t shared_experts;         /* always-active experts of intermediate width (MoE) */
     uint32_t dense_layers;           /* MoE models: leading layers with a dense FFN */
     uint32_t dense_intermediate;     /* their FFN width (0 = intermediate) */
-    bool gated_ffn;                  /* SwiGLU-style: 3 matrices per FFN instead of 2 */
+    bool ungated_ffn;                /* plain FFN of 2 matrices (BLOOM); default: gated SwiGLU, 3 matrices */
     bool tied_embeddings;            /* output head shares the input embedding */
     uint32_t vocab;
     double params_total;             /* published parameters (cross-check; 0 = not given) */
@@ -52,7 +52,7 @@ typedef struct llm {
     uint32_t max_context_tokens;
 } llm_t;
 
-/* Sets the fields a preset may leave out (gated FFN on, everything else zero). */
+/* Sets the fields a preset may leave out: all zero (a zeroed struct is equivalent). */
 void llm_defaults(llm_t *m);
 
 /* Structural checks after binding (head counts divide, MoE fields consistent, MLA widths present,

@@ -161,7 +161,7 @@ st_model_t *st_model_create(const hw_gpu_t *gpu, const llm_t *llm, const st_depl
         o_dim = q_dim;
     }
     double ffn_width = (llm->experts ? (k + llm->shared_experts) : 1.0) * llm->intermediate;
-    double ffn_mats = llm->gated_ffn ? 3.0 : 2.0;
+    double ffn_mats = llm->ungated_ffn ? 2.0 : 3.0;
     m->act_bytes_per_token = 2.0 * ST_ACT_BYTES * L * (4.0 * h + (q_dim + kv_dim + o_dim + ffn_mats * ffn_width) / tp);
 
     /* Attention FLOPs per pair per layer: QK^T and AV over the GPU's heads. MLA prefill runs with

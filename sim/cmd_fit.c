@@ -7,10 +7,12 @@
  *    token_time, ..., tensor_parallel; times in ms). Rows are grouped per configuration and medians taken;
  *    a prefill point per (tp, prompt, batch) and a decode point per (tp, prompt, batch, tokens).
  *  - kvtwin points: kind,tp,batch,input_tokens,output_tokens,value,source with kind one of prefill_ms,
- *    decode_ms, ttft_ms, static_tok_s_gpu; lines starting with # are comments.
+ *    decode_ms, ttft_ms, static_tok_s_gpu, steady_tok_s_gpu; lines starting with # are comments.
  * Splitwise configurations whose prefill of N tokens took less than half the time of a prefill of at most
  * N/2 tokens at the same TP are physically implausible and left out (both their points) unless
- * --keep-anomalous; every exclusion is printed. */
+ * --keep-anomalous; every exclusion is printed.
+ * --power scores the power model against Splitwise's average_power / peak_power columns (shares of TDP)
+ * and --fit-power fits the memory-bound and collective power fractions to them first. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>

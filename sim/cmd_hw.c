@@ -137,6 +137,8 @@ static int cmd_main(int argc, char **argv)
     st_model_t *m = NULL;
     /* KV in the lower tiers is stored at the KV dtype; weights and compute follow --dtype too, except that
      * FP4 weights keep an FP8 KV cache (as the FP4 engines do). */
+    if (hw_gpu_peak_flop_s(&p.gpu, dtype) <= 0)
+        dtype = LLM_DT_BF16; /* the GPU lacks that precision (an A100 has no FP8): what it would run */
     int kv_dtype = dtype == LLM_DT_FP4 ? LLM_DT_FP8 : dtype;
     if (modelname) {
         if (cfg_llm_load(modelname, NULL, 0, &llm, err, sizeof err))
@@ -149,8 +151,6 @@ static int cmd_main(int argc, char **argv)
                 ;
         }
         st_deploy_t dep = {{t, pp, 1}, dtype, kv_dtype, dtype};
-        if (hw_gpu_peak_flop_s(&p.gpu, dtype) <= 0)
-            dep.compute_dtype = LLM_DT_BF16;
         m = st_model_create(&p.gpu, &llm, &dep, NULL, err, sizeof err);
         if (!m)
             return cli_input_error("%s on %s: %s", llm.name, p.gpu.name, err);
@@ -270,8 +270,8 @@ const kvt_cmd_t kvt_cmd_hw = {
              "latency, the leaf-spine size, idle and peak IT power, capex and dollars per hour. With --model it\n"
              "adds how many tokens of that model's KV each tier holds: G1 after the weights of instances of tp x pp\n"
              "GPUs (default tp: the smallest power of two leaving a quarter of HBM) and an HBM reserve (default\n"
-             "0.1); the other tiers at the model's bytes per token in the KV dtype (--dtype, default fp8; fp4\n"
-             "keeps an fp8 KV cache). PRESET is a name under configs/hardware/ or a JSON file.\n"
+             "0.1); the other tiers at the model's bytes per token in the KV dtype (--dtype, default fp8, bf16 on\n"
+             "GPUs without FP8; fp4 keeps an fp8 KV cache). PRESET is a name under configs/hardware/ or a JSON file.\n"
              "\n"
              "example: kvtwin hw show vera-rubin-nvl72 --model llama-3.1-70b\n",
     .main = cmd_main,

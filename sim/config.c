@@ -265,6 +265,11 @@ int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, 
     if (!s || !cJSON_IsObject(s))
         return 0;
     cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "preset");
+    if (name && cJSON_IsString(name) && !name->valuestring[0]) {
+        /* A resolved section written back: "preset": "" names no file. */
+        cJSON_DeleteItemFromObjectCaseSensitive(s, "preset");
+        return 0;
+    }
     if (!name)
         return 0;
     char path[256];

@@ -65,6 +65,7 @@ static const jb_field_t gpu_fields[] = {
     HW_POS(hw_gpu_t, tdp_w, "W", "board power limit"),
     HW_NONNEG(hw_gpu_t, idle_w, "W", "idle power"),
     HW_FRAC(hw_gpu_t, memory_bound_power_fraction, 1, "share of (TDP - idle) drawn when memory-bound"),
+    HW_FRAC(hw_gpu_t, comm_power_fraction, 1, "share of (TDP - idle) drawn during collectives"),
     HW_NONNEG(hw_gpu_t, price_usd, "USD", "price per GPU"),
     HW_COUNT(hw_gpu_t, nvlink_domain_gpus, 1, 1, "GPUs", "GPUs joined by one NVLink switch fabric"),
     HW_BOOL(hw_gpu_t, host_link_c2c, 0, "host link is NVLink-C2C (else PCIe)"),
@@ -206,7 +207,10 @@ static int hw_pod_spec_check(void *dst, jb_error_t *err)
 }
 
 static const jb_field_t pod_fields[] = {
-    HW_STR(hw_pod_t, preset, 0, "preset file this came from"),
+    /* Hidden: read back from a resolved scenario, never written (the scenario records hw_preset itself,
+     * and an empty "preset" would read as a preset reference). */
+    {"preset", JB_STRING, offsetof(hw_pod_t, preset), JB_MEMBER_SIZE(hw_pod_t, preset), 0, 0, JB_HIDDEN, NULL, NULL,
+     NULL, "preset file this came from"},
     HW_STR(hw_pod_t, name, 1, "name of the configuration"),
     HW_STR(hw_pod_t, description, 0, "one line"),
     HW_COUNT(hw_pod_t, nodes, 1, 1, "nodes", "compute nodes in the pod"),

@@ -20,7 +20,8 @@
 #define LLM_BOOL(m, help) {#m, JB_BOOL, offsetof(llm_t, m), JB_MEMBER_SIZE(llm_t, m), 0, 1, 0, NULL, NULL, NULL, help}
 
 static const jb_field_t llm_fields[] = {
-    {"preset", JB_STRING, offsetof(llm_t, preset), JB_MEMBER_SIZE(llm_t, preset), 0, 0, 0, NULL, NULL, NULL,
+    /* Hidden for the same reason as the hardware's (sim/config_hw.c). */
+    {"preset", JB_STRING, offsetof(llm_t, preset), JB_MEMBER_SIZE(llm_t, preset), 0, 0, JB_HIDDEN, NULL, NULL, NULL,
      "preset file this came from"},
     {"name", JB_STRING, offsetof(llm_t, name), JB_MEMBER_SIZE(llm_t, name), 0, 0, JB_REQUIRED, NULL, NULL, NULL,
      "model name"},
@@ -44,7 +45,7 @@ static const jb_field_t llm_fields[] = {
     LLM_DIM(shared_experts, 0, 0, "experts", "always-active experts"),
     LLM_DIM(dense_layers, 0, 0, "layers", "MoE models: leading layers with a dense FFN"),
     LLM_DIM(dense_intermediate, 0, 0, "elements", "their FFN width (0 = intermediate)"),
-    LLM_BOOL(gated_ffn, "SwiGLU-style FFN with 3 matrices (default true)"),
+    LLM_BOOL(ungated_ffn, "plain 2-matrix FFN (GELU) instead of the gated 3-matrix SwiGLU (default false)"),
     LLM_BOOL(tied_embeddings, "output head shares the input embedding"),
     LLM_DIM(vocab, 1, 1, "tokens", "vocabulary size"),
     LLM_PARAMS(params_total, "published total parameters (cross-check, 0 = none)"),

@@ -12,14 +12,13 @@
 #include "sim/metrics.h"
 #include "sim/xfer.h"
 
-static kv_access_t engine_access(const engine_t *e, const sim_req_t *r)
+static kv_access_t engine_access(const sim_req_t *r)
 {
-    const pod_t *p = e->pod;
     kv_access_t a = {
         .now_s = sgb_now(),
         .request_id = r->w.id,
         .session_id = r->w.session_id,
-        .recompute_s_per_block = st_prefill_time_s(p->st, p->block_tokens, r->w.input_tokens / 2.0) ,
+        .recompute_s_per_block = r->recompute_s_per_block,
         .next_use = NULL,
     };
     return a;
@@ -210,7 +209,9 @@ static void engine_admit(engine_t *e)
         }
         uint32_t prefix = kv_lookup_tiers(p->kv, e->id, r->w.block_ids, r->n_blocks, e->tier_of);
         uint32_t use = engine_fetch_decision(e, r, e->tier_of, prefix);
-        kv_access_t ctx = engine_access(e, r);
+        /* Cost-aware policies value a block by the prefill time it saves (at mid-context). */
+        r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
+        kv_access_t ctx = engine_access(r);
         if (kv_admit(p->kv, e->id, r->w.block_ids, r->n_blocks, use, r->extra_blocks, &ctx) != KV_OK) {
             if (e->n_run > 0)
                 break; /* room comes back as running requests complete */
@@ -271,7 +272,7 @@ static void engine_remove_done(engine_t *e)
 static void engine_complete(engine_t *e, sim_req_t *r)
 {
     pod_t *p = e->pod;
-    kv_access_t ctx = engine_access(e, r);
+    kv_access_t ctx = engine_access(r);
     kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->extra_blocks, &ctx);
     engine_issue_moves(e, NULL);
     engine_finish_request(e, r, RQ_COMPLETED);
@@ -285,7 +286,7 @@ static void engine_commit_progress(engine_t *e, sim_req_t *r)
     if (full > r->n_blocks)
         full = r->n_blocks;
     if (full > r->committed) {
-        kv_access_t ctx = engine_access(e, r);
+        kv_access_t ctx = engine_access(r);
         kv_commit(p->kv, e->id, r->w.block_ids, r->committed, full, &ctx);
         r->committed = full;
         engine_issue_moves(e, NULL);
@@ -366,8 +367,21 @@ static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     engine_remove_done(e);
 }
 
-/* A decode-only batch: runs up to the first completion in one timed wait, stopping early at the step
- * boundary after a wake-up. */
+/* Fills ff_t/ff_e for steps (from, to]: the context of every decoding request grows by one per step. */
+static void engine_ff_steps(engine_t *e, uint32_t from, uint32_t to, uint32_t n_dec, double dec_ctx)
+{
+    st_shape_t shape = {.decode_seqs = n_dec};
+    for (uint32_t j = from + 1; j <= to; j++) {
+        shape.decode_ctx_tokens = dec_ctx + (double)(j - 1) * n_dec;
+        st_time_t t;
+        st_step(e->pod->st, &shape, &t);
+        e->ff_t[j] = e->ff_t[j - 1] + t.time_s;
+        e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, &t);
+    }
+}
+
+/* A decode-only batch: runs up to the first completion, stopping early at the step boundary after a
+ * wake-up. Steps are computed and waited for in growing chunks, so an early wake-up wastes little. */
 static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
 {
     pod_t *p = e->pod;
@@ -384,30 +398,24 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
         e->ff_e = realloc(e->ff_e, e->ff_cap * sizeof *e->ff_e);
     }
     e->ff_t[0] = e->ff_e[0] = 0;
-    st_shape_t shape = {.decode_seqs = n_dec};
-    for (uint32_t j = 1; j <= n; j++) {
-        shape.decode_ctx_tokens = dec_ctx + (double)(j - 1) * n_dec;
-        st_time_t t;
-        st_step(p->st, &shape, &t);
-        e->ff_t[j] = e->ff_t[j - 1] + t.time_s;
-        e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, &t);
-    }
     double start = sgb_now();
-    uint32_t k = n;
-    if (n > 1 && sgb_sem_wait_for(e->wake, e->ff_t[n])) {
+    uint32_t done = 0, k = n, chunk = 32;
+    while (done < n) {
+        uint32_t upto = n - done > chunk ? done + chunk : n;
+        engine_ff_steps(e, done, upto, n_dec, dec_ctx);
+        done = upto;
+        chunk = chunk < 1024 ? chunk * 2 : chunk;
+        if (!sgb_sem_wait_for(e->wake, start + e->ff_t[done] - sgb_now()))
+            continue;
+        /* Woken: the step in progress finishes before the batch can change. */
         double elapsed = sgb_now() - start;
         k = 1;
-        while (k < n && e->ff_t[k] < elapsed)
+        while (k < done && e->ff_t[k] < elapsed)
             k++;
-        /* The step in progress finishes before the batch can change. */
         sgb_sleep_until(start + e->ff_t[k]);
-    } else if (n == 1) {
-        sgb_sleep_for(e->ff_t[1]);
+        break;
     }
-    for (uint32_t j = 1; j <= k; j++) {
-        metrics_gpu_busy(p->m, e->id, start + e->ff_t[j - 1], start + e->ff_t[j], e->ff_e[j] - e->ff_e[j - 1]);
-        metrics_tokens(p->m, start + e->ff_t[j], n_dec, 0);
-    }
+    metrics_decode_steps(p->m, e->id, start, e->ff_t, e->ff_e, k, n_dec);
     e->backlog -= (double)k * n_dec;
     for (uint32_t i = 0; i < e->n_run; i++) {
         sim_req_t *r = e->run[i];

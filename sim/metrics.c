@@ -185,6 +185,42 @@ void metrics_gpu_busy(metrics_t *m, uint32_t inst, double t0, double t1, double 
         m->win_gpu_busy_j += energy_j * w / d;
 }
 
+void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const double *cum_t, const double *cum_e,
+                          uint32_t k, double tokens_per_step)
+{
+    /* Steps that fall inside one interval are summed into it directly; only a step that straddles an
+     * interval edge is spread. */
+    ts_bucket_t *b = NULL;
+    double lo = 0, hi = -1;
+    double win_tokens = 0;
+    for (uint32_t j = 1; j <= k; j++) {
+        double t0 = start + cum_t[j - 1], t1 = start + cum_t[j];
+        double dt = t1 - t0, e = cum_e[j] - cum_e[j - 1];
+        if (!(t0 >= lo && t1 < hi)) {
+            b = bucket_at(m, t0);
+            lo = floor(t0 / m->interval_s) * m->interval_s;
+            hi = lo + m->interval_s;
+        }
+        if (t1 < hi) {
+            b->gpu_busy_s += dt;
+            b->gpu_busy_j += e;
+            b->output_tokens += tokens_per_step;
+        } else {
+            spread(m, t0, t1, dt, offsetof(ts_bucket_t, gpu_busy_s));
+            spread(m, t0, t1, e, offsetof(ts_bucket_t, gpu_busy_j));
+            bucket_at(m, t1)->output_tokens += tokens_per_step;
+            hi = -1; /* the bucket array may have moved */
+        }
+        if (t1 >= m->win_start && t1 <= m->win_end)
+            win_tokens += tokens_per_step;
+    }
+    m->win_output_tokens += win_tokens;
+    double span = cum_t[k], w = win_overlap(m, start, start + span);
+    m->busy_s[inst] += w;
+    if (span > 0)
+        m->win_gpu_busy_j += cum_e[k] * w / span;
+}
+
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled)
 {
     if (!stalled || t1 <= t0)

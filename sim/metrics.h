@@ -62,6 +62,10 @@ void metrics_request_end(metrics_t *m, const pod_t *p, const sim_req_t *r, int o
 void metrics_tokens(metrics_t *m, double t, double output_tokens, double input_tokens);
 /* Instance inst computed from t0 to t1 drawing energy_j (all its GPUs). */
 void metrics_gpu_busy(metrics_t *m, uint32_t inst, double t0, double t1, double energy_j);
+/* A fast-forwarded decode run of k steps starting at start: step j ends at start + cum_t[j] having drawn
+ * cum_e[j] - cum_e[j-1] joules, each step producing tokens_per_step output tokens (cum_t[0] = 0). */
+void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const double *cum_t, const double *cum_e,
+                          uint32_t k, double tokens_per_step);
 /* Instance inst waited from t0 to t1: stalled on KV transfers, or idle. */
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled);
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes,

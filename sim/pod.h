@@ -34,6 +34,7 @@ typedef struct sim_req {
     uint32_t decoded;        /* output tokens produced */
     uint32_t pending;        /* transfers this request waits for */
     double loaded_bytes;
+    double recompute_s_per_block; /* for cost-aware eviction */
     double t_admit, t_ready, t_first, t_done;
     struct sim_req *next;    /* waiting queue link */
 } sim_req_t;

@@ -109,8 +109,6 @@ static const jb_field_t scenario_fields[] = {
     JB_STR(scenario_t, name, "scenario name (results folder name)"),
     JB_STR(scenario_t, description, "one line on what the scenario is for"),
     JB_U64F(scenario_t, seed, 0, 9007199254740992.0, NULL, "run seed: every random stream derives from it"),
-    JB_STR(scenario_t, hw_preset, "informational: the hardware preset the resolved section came from"),
-    JB_STR(scenario_t, model_preset, "informational: the model preset the resolved section came from"),
     {"hardware", JB_OBJECT, offsetof(scenario_t, hw), sizeof(hw_pod_t), 0, 0, JB_REQUIRED, NULL, &cfg_hw_pod_spec,
      NULL, "hardware preset name or {\"preset\": NAME, overrides...}"},
     {"model", JB_OBJECT, offsetof(scenario_t, model), sizeof(llm_t), 0, 0, JB_REQUIRED, NULL, &cfg_llm_spec, NULL,
@@ -136,6 +134,8 @@ static void tier_defaults(sc_kv_tier_t *t, bool enabled, bool inclusive)
 static void scenario_defaults(scenario_t *sc)
 {
     sc->seed = 1;
+    hw_pod_defaults(&sc->hw);
+    llm_defaults(&sc->model);
     sc->deploy = (sc_deploy_t){
         .tp = 8,
         .pp = 1,
@@ -210,12 +210,18 @@ static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, l
     /* --set model=NAME switches the preset. */
     cfg_doc_normalize_preset(d, "hardware");
     cfg_doc_normalize_preset(d, "model");
-    if (cfg_doc_resolve_preset(d, "hardware", "hardware", sc->hw_preset, sizeof sc->hw_preset, err, errlen) ||
-        cfg_doc_resolve_preset(d, "model", "models", sc->model_preset, sizeof sc->model_preset, err, errlen))
+    char hw_preset[64], model_preset[64];
+    if (cfg_doc_resolve_preset(d, "hardware", "hardware", hw_preset, sizeof hw_preset, err, errlen) ||
+        cfg_doc_resolve_preset(d, "model", "models", model_preset, sizeof model_preset, err, errlen))
         return -1;
     jb_error_t e;
     if (jb_bind(&cfg_scenario_spec, d->root, sc, "", &e))
         return scenario_fail(sc, e.path, e.msg, err, errlen);
+    /* The resolved scenario names its presets again, so it loads back to the same values. */
+    if (hw_preset[0])
+        snprintf(sc->hw.preset, sizeof sc->hw.preset, "%s", hw_preset);
+    if (model_preset[0])
+        snprintf(sc->model.preset, sizeof sc->model.preset, "%s", model_preset);
     /* G3.5 is on by default, but only where the hardware has an ICMS tier, unless asked for explicitly. */
     const cJSON *kvj = cJSON_GetObjectItemCaseSensitive(d->root, "kv");
     const cJSON *g35 = kvj ? cJSON_GetObjectItemCaseSensitive(kvj, "g35") : NULL;

