@@ -16,6 +16,7 @@
 
 static const char usage[] =
     "usage: kvtwin gen -o FILE [--seed N] [--sessions N] [--duration S] [--set KEY=VALUE,...]\n"
+    "       kvtwin gen --params\n"
     "\n"
     "Generates synthetic agentic sessions and writes them in kvtwin's native session format (JSON Lines;\n"
     "gzip-compressed when FILE ends in .gz). Parameters default to the values fitted to the shared traces\n"
@@ -26,7 +27,9 @@ static const char usage[] =
     "  --seed N         seed of the random streams (default 1)\n"
     "  --sessions N     number of sessions (default: as many as start within --duration)\n"
     "  --duration S     sessions start during the first S seconds (default 3600)\n"
-    "  --set K=V,...    generator parameters (see kvtwin help run, section workload.synth)\n"
+    "  --set K=V,...    generator parameters (the keys of workload.synth)\n"
+    "  --params         print every key of a scenario's \"workload\" section (synth included) with its\n"
+    "                   range, unit and meaning, then exit\n"
     "\n"
     "Exit codes: 0 success, 2 usage or input error.\n";
 
@@ -42,7 +45,11 @@ static int cmd_main(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         unsigned long long u;
-        if (strcmp(a, "-o") == 0 && v) {
+        if (strcmp(a, "--params") == 0) {
+            jb_help(&cfg_workload_spec, stdout, 0);
+            rc = KVT_EXIT_OK;
+            goto done;
+        } else if (strcmp(a, "-o") == 0 && v) {
             out = v;
             i++;
         } else if (strcmp(a, "--seed") == 0 && v) {

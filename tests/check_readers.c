@@ -9,6 +9,7 @@
 #include "workloads/blockid.h"
 #include "workloads/reader.h"
 #include "workloads/source.h"
+#include "workloads/u64map.h"
 
 typedef struct rec {
     wl_request_t r;
@@ -266,6 +267,70 @@ START_TEST(warm_prefix_shares_system_blocks)
 }
 END_TEST
 
+/* Lines longer than the read buffer, CRLF endings and blank lines. */
+START_TEST(long_lines_and_crlf)
+{
+    const char *dir = tu_scratch_dir("long");
+    size_t n_ids = 70000; /* ~460 KB: longer than the 256 KiB chunk */
+    size_t cap = n_ids * 8 + 256;
+    char *text = malloc(cap);
+    size_t len = (size_t)snprintf(text, cap, "{\"timestamp\": 0, \"input_length\": %zu, \"output_length\": 1, \"hash_ids\": [",
+                                  n_ids * 512);
+    for (size_t i = 0; i < n_ids; i++)
+        len += (size_t)snprintf(text + len, cap - len, "%s%zu", i ? ", " : "", i);
+    len += (size_t)snprintf(text + len, cap - len, "]}\r\n\r\n{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 1, "
+                                                   "\"hash_ids\": [7]}\r\n");
+    const char *p = tu_write_file(dir, "long.jsonl", text);
+    free(text);
+    rec_t v[2];
+    ck_assert_uint_eq(read_all(p, WL_FMT_MOONCAKE, v, 2), 2);
+    ck_assert_uint_eq(v[0].r.n_blocks, n_ids);
+    ck_assert_uint_eq(v[0].r.block_ids[n_ids - 1], n_ids - 1);
+    ck_assert_uint_eq(v[1].r.block_ids[0], 7);
+    ck_assert_uint_eq(v[1].i.line, 3);
+    free_recs(v, 2);
+}
+END_TEST
+
+/* The session map (open addressing with backward-shift deletion) against a plain array. */
+START_TEST(u64map_matches_reference)
+{
+    enum { N = 4000 };
+    static uint64_t keys[N];
+    static int present[N];
+    wl_u64map_t m;
+    wl_u64map_init(&m);
+    uint64_t x = 12345;
+    for (int i = 0; i < N; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        keys[i] = (i % 3 == 0) ? (uint64_t)i : x; /* dense and scattered keys */
+    }
+    for (int round = 0; round < 20000; round++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        int k = (int)((x >> 33) % N);
+        if ((x >> 20) & 1) {
+            int rc = wl_u64map_put(&m, keys[k], &present[k]);
+            ck_assert_int_eq(rc, present[k] ? 0 : 1);
+            present[k] = 1;
+        } else {
+            ck_assert(wl_u64map_del(&m, keys[k]) == (present[k] != 0));
+            present[k] = 0;
+        }
+    }
+    size_t count = 0;
+    for (int i = 0; i < N; i++) {
+        void *v = NULL;
+        bool in = wl_u64map_get(&m, keys[i], &v);
+        ck_assert(in == (present[i] != 0));
+        if (in)
+            ck_assert_ptr_eq(v, &present[i]);
+        count += present[i] != 0;
+    }
+    ck_assert_uint_eq(m.n, count);
+    wl_u64map_free(&m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("readers");
@@ -276,6 +341,8 @@ int main(void)
     tcase_add_test(tc, azure_fixture_and_real);
     tcase_add_test(tc, native_fixture);
     tcase_add_test(tc, warm_prefix_shares_system_blocks);
+    tcase_add_test(tc, long_lines_and_crlf);
+    tcase_add_test(tc, u64map_matches_reference);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -187,6 +187,10 @@ START_TEST(gen_is_deterministic)
     ck_assert_ptr_nonnull(strstr(e, "-o FILE is required"));
     free(o);
     free(e);
+    ck_assert_int_eq(tu_run_kvtwin(&o, &e, "gen", "--params", NULL), 0);
+    ck_assert_msg(strstr(o, "  subagent_prob ") && strstr(o, "timing "), "%s", o);
+    free(o);
+    free(e);
 }
 END_TEST
 

@@ -269,6 +269,36 @@ START_TEST(bad_input_other_formats)
 }
 END_TEST
 
+START_TEST(check_and_formats_commands)
+{
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "formats", NULL), 0);
+    ck_assert_msg(strstr(out, "mooncake") && strstr(out, "kvtester") && strstr(out, "azure") && strstr(out, "native") &&
+                      strstr(out, "synthetic"),
+                  "%s", out);
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "check", "--closed", tu_fixture("workloads/two_sessions.jsonl"), NULL),
+                     0);
+    ck_assert_msg(strstr(out, ": 8 requests, 2 sessions,") != NULL, "%s", out);
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "check", tu_fixture("workloads/mooncake_small.jsonl"), NULL), 0);
+    ck_assert_msg(strstr(out, ": 6 requests, 0 sessions, 4713 input tokens, last arrival 6.000 s") != NULL, "%s", out);
+    free(out);
+    free(err);
+    const char *d = tu_scratch_dir("check");
+    const char *p = tu_write_file(d, "b.jsonl", "{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, \"hash_ids\": [1]}\n{\n");
+    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "check", p, NULL), 2);
+    ck_assert_msg(strstr(err, "b.jsonl:2:") != NULL, "%s", err);
+    free(out);
+    free(err);
+    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "bogus", NULL), 2);
+    free(out);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trace_stats");
@@ -280,6 +310,7 @@ int main(void)
     tcase_add_test(tc, bad_input_skip_and_inconsistent_ids);
     tcase_add_test(tc, bad_input_corrupt_gzip);
     tcase_add_test(tc, bad_input_other_formats);
+    tcase_add_test(tc, check_and_formats_commands);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

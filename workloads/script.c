@@ -184,6 +184,7 @@ int wl_script_fill(const wl_script_t *s, uint32_t k, wl_ctx_t *ctx, wl_request_t
         }
         if (wl_ids_from_runs(req, runs, t->n_runs, wl_stream_fresh(s->session_id, k)))
             return -1;
+        return 0; /* run turns need no context: every turn's ids come from its own runs */
     } else {
         assert(t->n_same <= ctx->n);
         if (wl_request_reserve(req, t->n_blocks))

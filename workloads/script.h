@@ -76,7 +76,8 @@ int wl_script_add_run_turn(wl_script_t *s, const wl_sturn_t *t, const wl_run_t *
 int wl_script_add_child(wl_script_t *s, wl_script_t *child);
 
 /* Rebuilds turn k's request into req: ids (from ctx, the ids of turn k-1, for delta turns) and tokens.
- * ctx is updated to turn k's ids. Timing fields of req are left to the caller. */
+ * For delta turns ctx is updated to turn k's ids (run turns do not use it). Arrival and session_ref are
+ * left to the caller. */
 typedef struct wl_ctx {
     uint64_t *ids;
     uint32_t n, cap;
