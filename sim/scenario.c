@@ -4,6 +4,7 @@
 #include "sim/scenario.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,10 +181,32 @@ static int scenario_fail(scenario_t *sc, const char *path, const char *msg, char
     return -1;
 }
 
+/* True if the merged tree holds a value at a.b.c (b, c may be NULL). */
+static bool scenario_has(const scenario_t *sc, const char *a, const char *b, const char *c)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(sc->doc.root, a);
+    if (x && b)
+        x = cJSON_GetObjectItemCaseSensitive(x, b);
+    if (x && c)
+        x = cJSON_GetObjectItemCaseSensitive(x, c);
+    return x != NULL;
+}
+
 /* Checks that need more than one section. */
 static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
 {
     char msg[512];
+    /* Generated contexts stay within the model's window: the generator's default (fitted to recorded
+     * sessions, up to 880K tokens) is capped; an explicit larger value is an error. */
+    double window = sc->model.max_context_tokens;
+    if (window > 0 && sc->workload.synth.max_context_tokens > window) {
+        if (scenario_has(sc, "workload", "synth", "max_context_tokens")) {
+            snprintf(msg, sizeof msg, "expected at most the model's context window (%.0f tokens), got %.0f", window,
+                     sc->workload.synth.max_context_tokens);
+            return scenario_fail(sc, "workload.synth.max_context_tokens", msg, err, errlen);
+        }
+        sc->workload.synth.max_context_tokens = window;
+    }
     llm_parallel_t par = {sc->deploy.tp, sc->deploy.pp, sc->deploy.ep};
     if (llm_check_parallel(&sc->model, &par, msg, sizeof msg))
         return scenario_fail(sc, "deployment.tp", msg, err, errlen);
@@ -223,9 +246,7 @@ static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, l
     if (model_preset[0])
         snprintf(sc->model.preset, sizeof sc->model.preset, "%s", model_preset);
     /* G3.5 is on by default, but only where the hardware has an ICMS tier, unless asked for explicitly. */
-    const cJSON *kvj = cJSON_GetObjectItemCaseSensitive(d->root, "kv");
-    const cJSON *g35 = kvj ? cJSON_GetObjectItemCaseSensitive(kvj, "g35") : NULL;
-    if (!sc->hw.icms.present && !(g35 && cJSON_GetObjectItemCaseSensitive(g35, "enabled")))
+    if (!sc->hw.icms.present && !scenario_has(sc, "kv", "g35", "enabled"))
         sc->kv.g35.enabled = false;
     if (seed_override >= 0)
         sc->seed = (uint64_t)seed_override;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include "testutil.h"
 
@@ -112,6 +114,44 @@ START_TEST(results_folder_contents)
         ck_assert_msg(tu_file_exists(p), "missing %s", p);
     }
     ck_assert_int_eq(tu_dir_entries(dir), 1); /* no temporary folder left behind */
+    /* run.h5: one row per request, the time series at the scenario's interval, five tiers, provenance. */
+    char h5[1100];
+    snprintf(h5, sizeof h5, "%s/run.h5", out);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hsize_t rows = 0;
+    hid_t ds = H5Dopen2(f, "requests", H5P_DEFAULT);
+    ck_assert(ds >= 0);
+    hid_t sp = H5Dget_space(ds);
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    ck_assert_uint_eq(rows, (hsize_t)num(j, "requests", "arrived", NULL));
+    H5Sclose(sp);
+    H5Dclose(ds);
+    double interval = 0, sim_end = num(j, "window", "simulated_end_s", NULL);
+    ck_assert(H5LTget_attribute_double(f, "timeseries", "interval_s", &interval) >= 0);
+    ck_assert_double_eq(interval, 1.0);
+    ds = H5Dopen2(f, "timeseries", H5P_DEFAULT);
+    sp = H5Dget_space(ds);
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    ck_assert_uint_eq(rows, (hsize_t)ceil(sim_end / interval));
+    H5Sclose(sp);
+    H5Dclose(ds);
+    ds = H5Dopen2(f, "tiers", H5P_DEFAULT);
+    sp = H5Dget_space(ds);
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    ck_assert_uint_eq(rows, 5);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    const char *attrs[] = {"scenario", "kvtwin_version", "simgrid_version"};
+    for (int a = 0; a < 3; a++) {
+        char value[65536];
+        ck_assert_msg(H5LTget_attribute_string(f, "/", attrs[a], value) >= 0, "attribute %s", attrs[a]);
+        ck_assert(strlen(value) > 0);
+    }
+    unsigned long seed = 0;
+    ck_assert(H5LTget_attribute_ulong(f, "/", "seed", &seed) >= 0);
+    ck_assert_uint_eq(seed, 7);
+    H5Fclose(f);
     /* The resolved scenario loads again as a scenario and gives the same run. */
     char resolved[1100], again[1100];
     snprintf(resolved, sizeof resolved, "%s/scenario.json", out);
