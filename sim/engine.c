@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "models/power.h"
+#include "sim/kv/fetch.h"
 #include "sim/metrics.h"
 #include "sim/xfer.h"
 
@@ -135,9 +136,9 @@ static void engine_issue_moves(engine_t *e, sim_req_t *r)
 
 /* ---- admission ---------------------------------------------------------------------------------------- */
 
-/* How many leading cached blocks to reuse: compares, at each point where the prefix moves to a slower
- * tier, loading up to there (tiers load in parallel over their routes, at the bandwidth a new flow would
- * get now) plus recomputing the rest, and keeps the cheapest (the longest on ties). */
+/* How many leading cached blocks to reuse (sim/kv/fetch.h): loading costs each source tier's route at the
+ * bandwidth a new flow would get on it now, plus its latency; recomputing costs the step-time model's
+ * prefill. The route of a tier is the one serving its first block in the prefix. */
 static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uint8_t *tier_of, uint32_t prefix)
 {
     pod_t *p = e->pod;
@@ -150,40 +151,21 @@ static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uin
             u++;
         return u;
     }
-    double input = r->w.input_tokens;
-    double bytes[KV_NTIERS] = {0}, share[KV_NTIERS] = {0}, lat[KV_NTIERS] = {0};
+    kv_fetch_hop_t hop[KV_NTIERS] = {{0, 0}};
     bool seen[KV_NTIERS] = {false};
     pf_ep_t dst = {PF_INST, e->id};
-    uint32_t best_u = 0;
-    double best = st_prefill_time_s(p->st, input, 0);
-    for (uint32_t u = 1; u <= prefix; u++) {
-        int t = tier_of[u - 1];
-        if (t != KV_G1) {
-            if (!seen[t]) {
-                seen[t] = true;
-                uint32_t loc = t <= KV_G3 ? e->domain : 0;
-                pf_route_t route;
-                pf_route(&p->pf, pod_tier_endpoint(p, t, loc, r->w.block_ids[u - 1]), dst, &route);
-                share[t] = pf_route_share_byte_s(&p->pf, &route);
-                lat[t] = route.latency_s;
-            }
-            bytes[t] += p->block_bytes;
-        }
-        bool boundary = u == prefix || tier_of[u] != t;
-        if (!boundary)
+    for (uint32_t u = 0; u < prefix; u++) {
+        int t = tier_of[u];
+        if (t == KV_G1 || seen[t])
             continue;
-        double load = 0;
-        for (int k = KV_G2; k < KV_NTIERS; k++)
-            if (bytes[k] > 0 && lat[k] + bytes[k] / share[k] > load)
-                load = lat[k] + bytes[k] / share[k];
-        double reused = fmin((double)u * p->block_tokens, input - 1);
-        double total = load + st_prefill_time_s(p->st, input - reused, reused);
-        if (total <= best) {
-            best = total;
-            best_u = u;
-        }
+        seen[t] = true;
+        pf_route_t route;
+        pf_route(&p->pf, pod_tier_endpoint(p, t, t <= KV_G3 ? e->domain : 0, r->w.block_ids[u]), dst, &route);
+        hop[t].bandwidth_byte_s = pf_route_share_byte_s(&p->pf, &route);
+        hop[t].latency_s = route.latency_s;
     }
-    return best_u;
+    kv_fetch_plan_t plan;
+    return kv_fetch_decide(p->st, tier_of, prefix, r->w.input_tokens, p->block_tokens, p->block_bytes, hop, &plan);
 }
 
 static void engine_run_push(engine_t *e, sim_req_t *r)
