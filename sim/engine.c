@@ -168,6 +168,21 @@ static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uin
     return kv_fetch_decide(p->st, tier_of, prefix, r->w.input_tokens, p->block_tokens, p->block_bytes, hop, &plan);
 }
 
+/* Prefetch: while requests wait for admission, their blocks in G3, G3.5 or G4 are staged into the
+ * domain's DRAM (background transfers on the same links as loads), so their admission loads from G2. */
+static void engine_prefetch_waiting(engine_t *e)
+{
+    pod_t *p = e->pod;
+    for (sim_req_t *r = e->wait_head; r; r = r->next) {
+        if (r->prefetched)
+            continue;
+        r->prefetched = true;
+        kv_access_t ctx = engine_access(r);
+        if (kv_prestage(p->kv, e->id, r->w.block_ids, r->n_blocks, KV_G2, &ctx) > 0)
+            engine_issue_moves(e, NULL);
+    }
+}
+
 static void engine_run_push(engine_t *e, sim_req_t *r)
 {
     if (e->n_run == e->cap_run) {
@@ -237,6 +252,8 @@ static void engine_admit(engine_t *e)
         }
         engine_run_push(e, r);
     }
+    if (p->sc->kv.prefetch == SC_PREFETCH_QUEUED && e->wait_head)
+        engine_prefetch_waiting(e);
 }
 
 /* ---- iterations --------------------------------------------------------------------------------------- */

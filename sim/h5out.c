@@ -111,6 +111,7 @@ typedef struct ts_row {
     double power_it_w;
     double load_bytes[KV_NTIERS];
     double writeback_bytes;
+    double prefetch_bytes;
     double running, waiting, loading;
     double used_blocks[KV_NTIERS];
 } ts_row_t;
@@ -137,6 +138,7 @@ static int h5out_timeseries(h5out_t *h, const pod_t *p)
         r->power_it_w = (b[i].gpu_busy_j + p->gpu_idle_w * (gpus / inst) * idle_s + b[i].transfer_j) / dt + static_w;
         memcpy(r->load_bytes, b[i].load_bytes, sizeof r->load_bytes);
         r->writeback_bytes = b[i].writeback_bytes;
+        r->prefetch_bytes = b[i].prefetch_bytes;
         r->running = b[i].running;
         r->waiting = b[i].waiting;
         r->loading = b[i].loading;
@@ -156,6 +158,7 @@ static int h5out_timeseries(h5out_t *h, const pod_t *p)
     F(power_it_w, H5T_NATIVE_DOUBLE);
     F(load_bytes, tiers);
     F(writeback_bytes, H5T_NATIVE_DOUBLE);
+    F(prefetch_bytes, H5T_NATIVE_DOUBLE);
     F(running, H5T_NATIVE_DOUBLE);
     F(waiting, H5T_NATIVE_DOUBLE);
     F(loading, H5T_NATIVE_DOUBLE);

@@ -52,7 +52,7 @@ struct metrics {
     double *busy_s, *stall_s; /* per instance, window */
     double win_gpu_busy_j;
     double win_en[EN_CLASSES]; /* per-byte energies in the window */
-    double win_load_bytes[KV_NTIERS], win_writeback_bytes;
+    double win_load_bytes[KV_NTIERS], win_writeback_bytes, win_prefetch_bytes;
     dvec_t ttft, tpot, e2e;
     double t_final;
 };
@@ -238,9 +238,11 @@ void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, d
     for (int c = 0; c < EN_CLASSES; c++)
         j += j_per_byte[c] * bytes;
     b->transfer_j += j;
-    bool load = kind == KV_MOVE_LOAD;
+    bool load = kind == KV_MOVE_LOAD, prefetch = kind == KV_MOVE_PRESTAGE;
     if (load)
         b->load_bytes[src_tier] += bytes;
+    else if (prefetch)
+        b->prefetch_bytes += bytes;
     else
         b->writeback_bytes += bytes;
     if (in_window(m, t)) {
@@ -248,6 +250,8 @@ void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, d
             m->win_en[c] += j_per_byte[c] * bytes;
         if (load)
             m->win_load_bytes[src_tier] += bytes;
+        else if (prefetch)
+            m->win_prefetch_bytes += bytes;
         else
             m->win_writeback_bytes += bytes;
     }
@@ -475,6 +479,7 @@ cJSON *metrics_summary(const metrics_t *m, const pod_t *p)
     for (int k = 0; k < KV_NTIERS; k++)
         cJSON_AddNumberToObject(lb, kv_tier_name(k), m->win_load_bytes[k]);
     cJSON_AddNumberToObject(tr, "writeback_bytes", m->win_writeback_bytes);
+    cJSON_AddNumberToObject(tr, "prefetch_bytes", m->win_prefetch_bytes);
 
     cJSON *tk = cJSON_AddObjectToObject(j, "tokens_completed_requests");
     cJSON_AddNumberToObject(tk, "input", m->tok_input);

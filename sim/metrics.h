@@ -41,6 +41,7 @@ typedef struct ts_bucket {
     double gpu_busy_j;
     double load_bytes[KV_NTIERS];   /* loaded into G1, by source tier */
     double writeback_bytes;         /* demotions and write-through */
+    double prefetch_bytes;          /* staged ahead of use */
     double transfer_j;
     /* gauges at the interval's end */
     double running, waiting, loading;

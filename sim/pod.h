@@ -33,6 +33,7 @@ typedef struct sim_req {
     uint32_t prefilled;      /* tokens whose KV exists in G1 (reused + computed so far) */
     uint32_t decoded;        /* output tokens produced */
     uint32_t pending;        /* transfers this request waits for */
+    bool prefetched;         /* its slower-tier blocks were staged into G2 while it waited */
     double loaded_bytes;
     double recompute_s_per_block; /* for cost-aware eviction */
     double t_admit, t_ready, t_first, t_done;

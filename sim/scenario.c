@@ -16,6 +16,7 @@ static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
 static const char *const router_names[] = {"round-robin", "least-loaded", "session-affinity", NULL};
 static const char *const write_names[] = {"write-back", "write-through", "selective", NULL};
 static const char *const fetch_names[] = {"cost", "always", "never", NULL};
+static const char *const prefetch_names[] = {"none", "queued", NULL};
 
 static int deploy_check(void *dst, jb_error_t *err)
 {
@@ -80,6 +81,7 @@ static const jb_field_t kv_fields[] = {
     JB_OBJ(sc_kv_t, g4, tier_spec, "G4: shared storage"),
     JB_CHOICEF(sc_kv_t, write_policy, write_names, "when blocks are written to lower tiers"),
     JB_CHOICEF(sc_kv_t, fetch, fetch_names, "fetch-or-recompute: compare load and recompute time, or always/never load"),
+    JB_CHOICEF(sc_kv_t, prefetch, prefetch_names, "stage queued requests' blocks from slower tiers into G2 while they wait"),
     JB_UINTF(sc_kv_t, transfer_workers, 1, 256, "transfers", "concurrent KV loads per instance (DMA queues)"),
     JB_UINTF(sc_kv_t, writeback_workers, 1, 256, "transfers", "concurrent write-backs per domain"),
     JB_END,
@@ -219,6 +221,8 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
         return scenario_fail(sc, "kv.g1.enabled", "G1 (HBM) must hold the running requests' KV", err, errlen);
     if (sc->kv.g35.enabled && !sc->hw.icms.present)
         return scenario_fail(sc, "kv.g35.enabled", "G3.5 needs hardware.icms.present", err, errlen);
+    if (sc->kv.prefetch == SC_PREFETCH_QUEUED && !sc->kv.g2.enabled)
+        return scenario_fail(sc, "kv.prefetch", "prefetching stages blocks into G2: enable kv.g2", err, errlen);
     if (sc->kv.g4.enabled && !sc->hw.g4.present)
         return scenario_fail(sc, "kv.g4.enabled", "G4 needs hardware.g4.present", err, errlen);
     if (sc->sim.warmup_s > 0 && sc->sim.duration_s > 0 && sc->sim.warmup_s >= sc->sim.duration_s)

@@ -33,6 +33,9 @@ typedef struct sc_deploy {
 
 typedef enum sc_fetch { SC_FETCH_COST = 0, SC_FETCH_ALWAYS, SC_FETCH_NEVER } sc_fetch_t;
 
+/* Prefetch: none, or stage the blocks of requests waiting in an engine's queue from G3/G3.5/G4 into G2. */
+typedef enum sc_prefetch { SC_PREFETCH_NONE = 0, SC_PREFETCH_QUEUED } sc_prefetch_t;
+
 typedef struct sc_kv_tier {
     bool enabled;
     double capacity_bytes;          /* 0 = what the hardware gives */
@@ -46,6 +49,7 @@ typedef struct sc_kv {
     sc_kv_tier_t g1, g2, g3, g35, g4;
     int write_policy;               /* kv_write_policy_t */
     int fetch;                      /* sc_fetch_t: fetch-or-recompute decision */
+    int prefetch;                   /* sc_prefetch_t */
     uint32_t transfer_workers;      /* concurrent KV transfers per instance (DMA queues) */
     uint32_t writeback_workers;     /* concurrent write-back transfers per domain */
 } sc_kv_t;

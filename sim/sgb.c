@@ -9,13 +9,19 @@
 #include <simgrid/semaphore.h>
 #include <stdlib.h>
 #include <xbt/config.h>
+#include <xbt/log.h>
 
 #define SGB_STACK_BYTES (64u * 1024u)
 
 static uint64_t sgb_activities;
 
+/* Below SimGrid's numerical accuracy a wait is no wait (SimGrid would log and round it). */
+#define SGB_MIN_WAIT_S 1e-9
+
 void sgb_init(int *sg_argc, char **sg_argv)
 {
+    /* Only warnings by default; --log=... on the command line still overrides. */
+    xbt_log_control_set("root.thres:warning");
     simgrid_init(sg_argc, sg_argv);
     sg_cfg_set_string("network/model", "CM02");
     sg_cfg_set_boolean("network/crosstraffic", "no");
@@ -79,7 +85,7 @@ double sgb_now(void)
 
 void sgb_sleep_until(double t_s)
 {
-    if (t_s <= simgrid_get_clock())
+    if (t_s - simgrid_get_clock() < SGB_MIN_WAIT_S)
         return;
     sgb_activities++;
     sg_actor_sleep_until(t_s);
@@ -87,7 +93,7 @@ void sgb_sleep_until(double t_s)
 
 void sgb_sleep_for(double dt_s)
 {
-    if (dt_s <= 0)
+    if (dt_s < SGB_MIN_WAIT_S)
         return;
     sgb_activities++;
     sg_actor_sleep_for(dt_s);
@@ -117,6 +123,8 @@ void sgb_sem_wait(sgb_sem_t *s)
 
 bool sgb_sem_wait_for(sgb_sem_t *s, double timeout_s)
 {
+    if (timeout_s < SGB_MIN_WAIT_S)
+        timeout_s = 0;
     if (sg_sem_would_block((sg_sem_t)s))
         sgb_activities++;
     return sg_sem_acquire_timeout((sg_sem_t)s, timeout_s) == 0;

@@ -316,9 +316,13 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
     fprintf(out, "%-30s", "metric");
     for (int i = 0; i < s->n; i++)
         fprintf(out, " %14s", s->v[i].name);
-    for (int i = 0; i < s->n; i++)
-        if (i != base)
-            fprintf(out, " %12s", "ratio");
+    for (int i = 0; i < s->n; i++) {
+        if (i == base)
+            continue;
+        char head[80];
+        snprintf(head, sizeof head, "%s/base", s->v[i].name);
+        fprintf(out, " %14s", s->n > 2 ? head : "ratio");
+    }
     fprintf(out, "\n");
     cJSON *rows = cJSON_AddArrayToObject(json, "metrics");
     for (size_t r = 0; r < sizeof study_rows / sizeof study_rows[0]; r++) {
@@ -352,7 +356,7 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
                 snprintf(cell, sizeof cell, "-");
             else
                 snprintf(cell, sizeof cell, "%.2fx", ratio);
-            fprintf(out, " %12s", cell);
+            fprintf(out, " %14s", cell);
             if (isnan(ratio) || isinf(ratio))
                 cJSON_AddNullToObject(ratios, s->v[i].name);
             else
