@@ -163,6 +163,32 @@ START_TEST(results_folder_contents)
 }
 END_TEST
 
+START_TEST(prefetch_stages_queued_requests)
+{
+    /* A small G2 pushes blocks down to G4 and a batch of two makes requests queue: with prefetching, their
+     * G4 blocks are staged into G2 while they wait, as background transfers. */
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/pf", dir);
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
+                           "--set", "kv.g4.enabled=true", "--set", "kv.g2.capacity_bytes=5e8", "--set",
+                           "kv.g1.capacity_bytes=3e9", "--set", "deployment.max_batch_seqs=2", "--set",
+                           "kv.prefetch=\"queued\"", NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    free(err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    char *text = tu_read_file(path, NULL);
+    cJSON *j = cJSON_Parse(text);
+    ck_assert(num(j, "transfers", "prefetch_bytes", NULL) > 0);
+    ck_assert(num(j, "transfers", "writeback_bytes", NULL) > 0);
+    check_conservation(j);
+    cJSON_Delete(j);
+    free(text);
+}
+END_TEST
+
 /* Infinite-cache prefix hits of the first n Mooncake requests, counted straight from the trace. */
 static void mooncake_ideal(int n, double *hit_tokens, double *input_tokens, double *output_tokens)
 {
@@ -235,6 +261,7 @@ int main(void)
     tcase_add_test(tc, same_seed_same_summary);
     tcase_add_test(tc, results_folder_contents);
     tcase_add_test(tc, mooncake_hit_rate_matches_trace);
+    tcase_add_test(tc, prefetch_stages_queued_requests);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
