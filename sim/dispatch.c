@@ -7,6 +7,7 @@
 
 #include "sim/engine.h"
 #include "sim/metrics.h"
+#include "sim/mix.h"
 
 void dispatch_prepare(const pod_t *p, sim_req_t *r)
 {
@@ -16,16 +17,6 @@ void dispatch_prepare(const pod_t *p, sim_req_t *r)
     /* Tokens without block ids (the output, input beyond the ids) still need G1 room while it runs. */
     uint64_t all = ((uint64_t)r->w.input_tokens + r->w.output_tokens + bt - 1) / bt;
     r->extra_blocks = all > r->n_blocks ? (uint32_t)(all - r->n_blocks) : 0;
-}
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 31;
-    x *= 0x7fb5d329728ea185ull;
-    x ^= x >> 27;
-    x *= 0x81dadef4bc2dd44dull;
-    x ^= x >> 33;
-    return x;
 }
 
 static uint32_t least_loaded(const pod_t *p)
@@ -46,7 +37,7 @@ static uint32_t route(pod_t *p, const sim_req_t *r)
     case SC_ROUTE_SESSION_AFFINITY:
         /* A session's turns share their prefix: keep them where its KV already is. */
         if (r->w.session_id != WL_NO_SESSION)
-            return (uint32_t)(mix64(r->w.session_id ^ p->sc->seed) % n);
+            return (uint32_t)(kvt_mix64(r->w.session_id ^ p->sc->seed) % n);
         return least_loaded(p);
     default:
         return least_loaded(p);

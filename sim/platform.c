@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/mix.h"
+
 #define PF_MAX_SPINES 16u
 
 static double gbit_to_byte_s(double gbit_s)
@@ -213,6 +215,24 @@ static void pf_hop(pf_route_t *r, uint32_t link, int down)
     r->n++;
 }
 
+/* Host memory of domain d. */
+static void pf_dram_hop(const platform_t *pf, uint32_t d, pf_route_t *r)
+{
+    pf_hop(r, pf->l_dram + d, 0);
+    r->j_per_byte[EN_DRAM] += pf->hw->energy.dram_j_per_byte;
+}
+
+/* The local NVMe of domain d, written to (data flows into it) or read from. */
+static void pf_nvme_hops(const platform_t *pf, uint32_t d, bool write, pf_route_t *r)
+{
+    const hw_energy_t *en = &pf->hw->energy;
+    if (write)
+        pf_hop(r, pf->l_nvmew + d, 0);
+    r->j_per_byte[EN_LOCAL_SSD] += write ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte;
+    pf_hop(r, pf->l_nvme + d, 0);
+    r->latency_s += pf->hw->node.nvme_latency_s;
+}
+
 /* Domain of a domain-local endpoint. */
 static uint32_t pf_domain_of(const platform_t *pf, pf_ep_t ep)
 {
@@ -242,18 +262,10 @@ static uint32_t pf_local_side(const platform_t *pf, pf_ep_t ep, bool inbound, pf
         }
         break;
     case PF_CPU:
-        pf_hop(r, pf->l_dram + d, 0);
-        r->j_per_byte[EN_DRAM] += en->dram_j_per_byte;
+        pf_dram_hop(pf, d, r);
         break;
     default: /* PF_SSD */
-        if (inbound) {
-            pf_hop(r, pf->l_nvmew + d, 0);
-            r->j_per_byte[EN_LOCAL_SSD] += en->ssd_write_j_per_byte;
-        } else {
-            r->j_per_byte[EN_LOCAL_SSD] += en->ssd_read_j_per_byte;
-        }
-        pf_hop(r, pf->l_nvme + d, 0);
-        r->latency_s += hw->node.nvme_latency_s;
+        pf_nvme_hops(pf, d, inbound, r);
         break;
     }
     pf_hop(r, pf->l_fe + d, dir);
@@ -292,9 +304,8 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
 
 static uint32_t pf_spine_of(const platform_t *pf, uint32_t a, uint32_t b)
 {
-    uint64_t h = (uint64_t)(a < b ? a : b) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(a < b ? b : a) * 0xC2B2AE3D27D4EB4Full;
-    h ^= h >> 29;
-    return (uint32_t)(h % pf->n_spine);
+    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    return (uint32_t)(kvt_mix64(lo << 32 | hi) % pf->n_spine);
 }
 
 /* Hops across the fabric from leaf a to leaf b (none if they are the same leaf). */
@@ -363,23 +374,13 @@ void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *r)
             r->j_per_byte[EN_LINKS] += b.kind == PF_CPU ? en->c2c_j_per_byte : en->pcie_j_per_byte;
             r->latency_s += hw->gpu.host_link_latency_s;
         } else {
-            pf_hop(r, pf->l_dram + d, 0);
-            r->j_per_byte[EN_DRAM] += en->dram_j_per_byte;
+            pf_dram_hop(pf, d, r);
         }
         if (b.kind == PF_CPU) {
-            if (a.kind == PF_INST) {
-                pf_hop(r, pf->l_dram + d, 0);
-                r->j_per_byte[EN_DRAM] += en->dram_j_per_byte;
-            }
+            if (a.kind == PF_INST)
+                pf_dram_hop(pf, d, r);
         } else {
-            if (forward) {
-                pf_hop(r, pf->l_nvmew + d, 0);
-                r->j_per_byte[EN_LOCAL_SSD] += en->ssd_write_j_per_byte;
-            } else {
-                r->j_per_byte[EN_LOCAL_SSD] += en->ssd_read_j_per_byte;
-            }
-            pf_hop(r, pf->l_nvme + d, 0);
-            r->latency_s += hw->node.nvme_latency_s;
+            pf_nvme_hops(pf, d, forward, r);
         }
         return;
     }
@@ -432,26 +433,16 @@ void pf_route_end(platform_t *pf, const pf_route_t *r)
     }
 }
 
-static uint64_t pf_mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
 uint32_t pf_icms_of_block(const platform_t *pf, uint64_t block_id)
 {
     assert(pf->n_icms > 0);
-    return (uint32_t)(pf_mix(block_id) % pf->n_icms);
+    return (uint32_t)(kvt_mix64(block_id) % pf->n_icms);
 }
 
 uint32_t pf_g4_of_block(const platform_t *pf, uint64_t block_id)
 {
     assert(pf->n_g4 > 0);
-    return (uint32_t)(pf_mix(block_id ^ 0x5bd1e995u) % pf->n_g4);
+    return (uint32_t)(kvt_mix64(block_id ^ 0x5bd1e995u) % pf->n_g4);
 }
 
 /* ---- XML ---------------------------------------------------------------------------------------------- */

@@ -402,6 +402,16 @@ static double *h5_column(const char *file, const char *dataset, const char *fiel
     return out;
 }
 
+/* One gnuplot `plot` command drawing PREFIX_<variant>.dat for every variant. */
+static void study_plot_line(FILE *g, const study_t *s, const char *prefix)
+{
+    fprintf(g, "plot ");
+    for (int i = 0; i < s->n; i++)
+        fprintf(g, "%s'%s_%s.dat' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", prefix, s->v[i].name,
+                s->v[i].label);
+    fprintf(g, "\n");
+}
+
 static int study_plots(const study_t *s, const outdir_t *od, char *err, size_t errlen)
 {
     char path[1300], gp[1300];
@@ -457,17 +467,11 @@ static int study_plots(const study_t *s, const outdir_t *od, char *err, size_t e
     fprintf(g, "set multiplot layout 1,2 title '%s'\n", s->name);
     fprintf(g, "set title 'TTFT distribution'\nset xlabel 'TTFT (s)'\nset ylabel 'fraction of requests'\n"
                "set logscale x\nset key bottom right\nset grid\n");
-    fprintf(g, "plot ");
-    for (int i = 0; i < s->n; i++)
-        fprintf(g, "%s'ttft_cdf_%s.dat' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", s->v[i].name,
-                s->v[i].label);
-    fprintf(g, "\nunset logscale x\nset title 'Output throughput over time'\nset xlabel 'simulated time (s)'\n"
+    study_plot_line(g, s, "ttft_cdf");
+    fprintf(g, "unset logscale x\nset title 'Output throughput over time'\nset xlabel 'simulated time (s)'\n"
                "set ylabel 'output tokens/s'\nset key top right\n");
-    fprintf(g, "plot ");
-    for (int i = 0; i < s->n; i++)
-        fprintf(g, "%s'throughput_%s.dat' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", s->v[i].name,
-                s->v[i].label);
-    fprintf(g, "\nunset multiplot\n");
+    study_plot_line(g, s, "throughput");
+    fprintf(g, "unset multiplot\n");
     fclose(g);
     fflush(NULL);
     pid_t pid = fork();

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
+#include "sim/outdir.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -60,36 +62,13 @@ static void tu_mkdirs(const char *path)
     mkdir(buf, 0755);
 }
 
-static void tu_rmtree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) {
-        unlink(path);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char sub[1024];
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        struct stat st;
-        if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-            tu_rmtree(sub);
-        else
-            unlink(sub);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
 const char *tu_scratch_dir(const char *tag)
 {
     static int counter;
     char *p = tu_path_slot();
     snprintf(p, 1024, "%s/tests-scratch/%s-%ld-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag,
              (long)getpid(), counter++);
-    tu_rmtree(p);
+    outdir_rmtree(p);
     tu_mkdirs(p);
     return p;
 }
