@@ -378,7 +378,7 @@ int st_steady_state(const st_model_t *m, double isl, double osl, double max_batc
     return 0;
 }
 
-double st_static_batch_time_s(const st_model_t *m, double batch, double isl, double osl)
+double st_prefill_batch_time_s(const st_model_t *m, double batch, double isl)
 {
     st_shape_t s = {0};
     s.prefill_tokens = batch * isl;
@@ -386,7 +386,13 @@ double st_static_batch_time_s(const st_model_t *m, double batch, double isl, dou
     s.prefill_attn_pairs = batch * isl * (isl + 1.0) / 2.0;
     st_time_t t;
     st_step(m, &s, &t);
-    double total = t.time_s;
+    return t.time_s;
+}
+
+double st_static_batch_time_s(const st_model_t *m, double batch, double isl, double osl)
+{
+    double total = st_prefill_batch_time_s(m, batch, isl);
+    st_time_t t;
     for (double i = 1; i < osl; i++) {
         st_shape_t d = {0};
         d.decode_seqs = batch;

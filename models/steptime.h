@@ -111,5 +111,7 @@ int st_steady_state(const st_model_t *m, double isl, double osl, double max_batc
 /* Time of a static batch run (all requests prefilled together, then osl decode steps), as in
  * TensorRT-LLM's gptSessionBenchmark and Splitwise's measurements: total seconds. */
 double st_static_batch_time_s(const st_model_t *m, double batch, double isl, double osl);
+/* One iteration prefilling `batch` prompts of isl tokens each, nothing cached. */
+double st_prefill_batch_time_s(const st_model_t *m, double batch, double isl);
 
 #endif

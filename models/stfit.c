@@ -47,27 +47,16 @@ static double st_mean_decode_s(const st_model_t *m, double batch, double isl, do
     return sum / k;
 }
 
-static double st_prefill_batch_s(const st_model_t *m, double batch, double isl)
-{
-    st_shape_t s = {0};
-    s.prefill_tokens = batch * isl;
-    s.prefill_seqs = batch;
-    s.prefill_attn_pairs = batch * isl * (isl + 1.0) / 2.0;
-    st_time_t t;
-    st_step(m, &s, &t);
-    return t.time_s;
-}
-
 double st_point_predict(const st_model_t *m, const st_point_t *p)
 {
     switch (p->kind) {
     case ST_PT_PREFILL_S:
     case ST_PT_TTFT_S:
-        return st_prefill_batch_s(m, p->batch, p->isl);
+        return st_prefill_batch_time_s(m, p->batch, p->isl);
     case ST_PT_DECODE_S:
         return st_mean_decode_s(m, p->batch, p->isl, p->osl);
     case ST_PT_STATIC_TOK_S_GPU: {
-        double total = st_prefill_batch_s(m, p->batch, p->isl) + (p->osl - 1.0) * st_mean_decode_s(m, p->batch, p->isl, p->osl);
+        double total = st_prefill_batch_time_s(m, p->batch, p->isl) + (p->osl - 1.0) * st_mean_decode_s(m, p->batch, p->isl, p->osl);
         return p->batch * p->osl / (total * st_gpus(m));
     }
     case ST_PT_STEADY_TOK_S_GPU: {

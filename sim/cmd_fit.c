@@ -367,16 +367,6 @@ static int read_data(const char *path, const char *select, bool keep_anomalous, 
     return rc;
 }
 
-static int parse_dtype(const char *s, int *out)
-{
-    for (int i = 0; llm_dtype_names[i]; i++)
-        if (strcmp(s, llm_dtype_names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    return -1;
-}
-
 static void print_calib(FILE *out, const char *key, const st_calib_t *c)
 {
     fprintf(out,
@@ -598,17 +588,8 @@ static int cmd_main(int argc, char **argv)
             fixes[nfix++] = argv[++i];
         } else if ((strcmp(a, "--precision") == 0 || strcmp(a, "--weight-dtype") == 0 ||
                     strcmp(a, "--kv-dtype") == 0 || strcmp(a, "--compute-dtype") == 0) && v) {
-            int d;
-            if (parse_dtype(v, &d))
+            if (cfg_dtype_option(a, "--precision", v, &wdt, &kdt, &cdt))
                 return cli_usage_error("fit", "%s: unknown dtype \"%s\" (bf16, fp8, fp4)", a, v);
-            if (a[2] == 'p')
-                wdt = kdt = cdt = d;
-            else if (a[2] == 'w')
-                wdt = d;
-            else if (a[2] == 'k')
-                kdt = d;
-            else
-                cdt = d;
             i++;
         } else if (strcmp(a, "--pp") == 0 && v) {
             unsigned long long x;

@@ -59,16 +59,6 @@ static int mt_list(const char *s, double *v, int n)
     return k == n ? 0 : -1;
 }
 
-static int mt_dtype(const char *s, int *out)
-{
-    for (int i = 0; llm_dtype_names[i]; i++)
-        if (strcmp(s, llm_dtype_names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
-    return -1;
-}
-
 static void mt_print_step(const st_model_t *m, const hw_pod_t *hw, const st_shape_t *s, const st_time_t *t)
 {
     double gpus = st_gpus(m);
@@ -121,17 +111,8 @@ static int cmd_main(int argc, char **argv)
             *(a[2] == 't' ? &tp : a[2] == 'p' ? &pp : &ep) = (unsigned)x;
         } else if (strcmp(a, "--dtype") == 0 || strcmp(a, "--weight-dtype") == 0 || strcmp(a, "--kv-dtype") == 0 ||
                    strcmp(a, "--compute-dtype") == 0) {
-            int d;
-            if (mt_dtype(v, &d))
+            if (cfg_dtype_option(a, "--dtype", v, &wdt, &kdt, &cdt))
                 return cli_usage_error("model-time", "%s: unknown dtype \"%s\" (bf16, fp8, fp4)", a, v);
-            if (a[2] == 'd')
-                wdt = kdt = cdt = d;
-            else if (a[2] == 'w')
-                wdt = d;
-            else if (a[2] == 'k')
-                kdt = d;
-            else
-                cdt = d;
         } else if (strcmp(a, "--prefill") == 0) {
             double n, ctx;
             if (mt_pair(v, &n, &ctx) || n < 1)

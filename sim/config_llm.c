@@ -73,3 +73,23 @@ int cfg_llm_load(const char *name_or_path, const char *const *sets, int nsets, l
     cfg_doc_free(&d);
     return rc;
 }
+
+int cfg_dtype_option(const char *option, const char *all_option, const char *value, int *weight, int *kv,
+                     int *compute)
+{
+    int d = -1;
+    for (int i = 0; llm_dtype_names[i]; i++)
+        if (strcmp(value, llm_dtype_names[i]) == 0)
+            d = i;
+    if (d < 0)
+        return -1;
+    if (strcmp(option, all_option) == 0)
+        *weight = *kv = *compute = d;
+    else if (strcmp(option, "--weight-dtype") == 0)
+        *weight = d;
+    else if (strcmp(option, "--kv-dtype") == 0)
+        *kv = d;
+    else
+        *compute = d;
+    return 0;
+}

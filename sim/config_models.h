@@ -28,4 +28,9 @@ int cfg_hw_load(const char *name_or_path, const char *const *sets, int nsets, hw
 /* A model preset, defaults applied then bound and checked. */
 int cfg_llm_load(const char *name_or_path, const char *const *sets, int nsets, llm_t *out, char *err, size_t errlen);
 
+/* The precision options of kvtwin fit and model-time: option is "--weight-dtype", "--kv-dtype",
+ * "--compute-dtype" or all_option (which sets all three); value a dtype name. 0, or -1 on an unknown name. */
+int cfg_dtype_option(const char *option, const char *all_option, const char *value, int *weight, int *kv,
+                     int *compute);
+
 #endif

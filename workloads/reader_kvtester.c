@@ -152,21 +152,6 @@ static size_t kt_path_push(kt_state_t *s, const char *fmt, ...)
     return n;
 }
 
-static int kt_grow(void **p, size_t elem, size_t need, size_t *cap)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 64;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 static int kt_u32(kt_state_t *s, const char *what, uint32_t *out)
 {
     uint64_t v;
@@ -284,7 +269,7 @@ static int kt_parse_entry(kt_state_t *s, uint32_t agent, size_t idx)
                                            (unsigned long long)id);
                     id = wl_ns_id(s->ns, id);
                 }
-                if (kt_grow((void **)&s->ids, sizeof *s->ids, s->n_ids + 1, &s->cap_ids))
+                if (wl_grow((void **)&s->ids, sizeof *s->ids, s->n_ids + 1, &s->cap_ids))
                     return kt_error_at(s, iat, "out of memory");
                 s->ids[s->n_ids++] = id;
             }
@@ -296,7 +281,7 @@ static int kt_parse_entry(kt_state_t *s, uint32_t agent, size_t idx)
             /* A sub-agent: its requests are parsed into a new agent attached after the parent's last one. */
             if (s->agents[agent].depth + 1 >= KT_MAX_DEPTH)
                 return kt_error_at(s, at, "sub-agents nested deeper than %d levels", KT_MAX_DEPTH);
-            if (kt_grow((void **)&s->agents, sizeof *s->agents, s->n_agents + 1, &s->cap_agents))
+            if (wl_grow((void **)&s->agents, sizeof *s->agents, s->n_agents + 1, &s->cap_agents))
                 return kt_error_at(s, at, "out of memory");
             child = (uint32_t)s->n_agents++;
             kt_agent_t *ca = &s->agents[child];
@@ -336,7 +321,7 @@ static int kt_parse_entry(kt_state_t *s, uint32_t agent, size_t idx)
     if (!have_t || !have_in || !have_out || !have_ids)
         return kt_error_at(s, at, "missing \"%s\"; expected a request {\"t\", \"in\", \"out\", \"hash_ids\", ...}",
                            !have_t ? "t" : !have_in ? "in" : !have_out ? "out" : "hash_ids");
-    if (kt_grow((void **)&s->reqs, sizeof *s->reqs, s->n_reqs + 1, &s->cap_reqs))
+    if (wl_grow((void **)&s->reqs, sizeof *s->reqs, s->n_reqs + 1, &s->cap_reqs))
         return kt_error_at(s, at, "out of memory");
     /* Requests are stored in parse order with their agent in req0 of a scratch field: see kt_group. */
     r.child0 = agent;

@@ -4,6 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+int wl_grow(void **p, size_t elem, size_t need, size_t *cap)
+{
+    if (need <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need)
+        nc *= 2;
+    void *np = realloc(*p, nc * elem);
+    if (!np)
+        return -1;
+    *p = np;
+    *cap = nc;
+    return 0;
+}
+
 int wl_request_reserve(wl_request_t *r, uint32_t n)
 {
     if (n <= r->blocks_cap)

@@ -4,6 +4,7 @@
 #ifndef KVTWIN_REQUEST_H
 #define KVTWIN_REQUEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define WL_NO_SESSION UINT64_MAX
@@ -24,6 +25,10 @@ typedef struct wl_request {
     double recorded_api_s; /* service time the trace recorded for this request, or -1 */
     void *session_ref;     /* opaque: handed back to the source on completion (closed loop) */
 } wl_request_t;
+
+/* Grows a malloc'd array *p of elem-byte items to hold at least need items (capacity doubles, from 16).
+ * Returns 0, or -1 on allocation failure (the array is then unchanged). */
+int wl_grow(void **p, size_t elem, size_t need, size_t *cap);
 
 /* Makes room for n ids; returns 0 or -1 on allocation failure. */
 int wl_request_reserve(wl_request_t *r, uint32_t n);

@@ -9,21 +9,6 @@
 
 #include "workloads/u64map.h"
 
-static int wl_grow(void **p, size_t elem, size_t need, size_t *cap)
-{
-    if (need <= *cap)
-        return 0;
-    size_t nc = *cap ? *cap : 8;
-    while (nc < need)
-        nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
-    *cap = nc;
-    return 0;
-}
-
 static int wl_grow32(void **p, size_t elem, size_t need, uint32_t *cap)
 {
     size_t c = *cap;

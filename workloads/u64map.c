@@ -27,7 +27,7 @@ static inline size_t wl_slot(const wl_u64map_t *m, uint64_t key)
     return (size_t)wl_mix64(key) & (m->cap - 1);
 }
 
-static int wl_grow(wl_u64map_t *m)
+static int u64map_grow(wl_u64map_t *m)
 {
     size_t ncap = m->cap ? m->cap * 2 : 64;
     wl_u64map_t nm = {calloc(ncap, sizeof(uint64_t)), calloc(ncap, sizeof(void *)), calloc(ncap, 1), ncap, 0};
@@ -45,7 +45,7 @@ static int wl_grow(wl_u64map_t *m)
 
 int wl_u64map_put(wl_u64map_t *m, uint64_t key, void *val)
 {
-    if ((m->n + 1) * 2 > m->cap && wl_grow(m))
+    if ((m->n + 1) * 2 > m->cap && u64map_grow(m))
         return -1;
     size_t i = wl_slot(m, key);
     while (m->used[i]) {
