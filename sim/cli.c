@@ -30,6 +30,8 @@ bool cli_wants_help(int argc, char **argv)
 void cli_print_usage(const kvt_cmd_t *cmd, FILE *out)
 {
     fprintf(out, "%s", cmd->usage);
+    if (cmd->more_help)
+        cmd->more_help(out);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

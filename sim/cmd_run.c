@@ -5,6 +5,7 @@
 
 #include "sim/cli.h"
 #include "sim/run.h"
+#include "sim/scenario.h"
 
 static int cmd_main(int argc, char **argv)
 {
@@ -71,6 +72,13 @@ done:
     return rc;
 }
 
+/* Every scenario key, from the tables that validate them. */
+static void run_more_help(FILE *out)
+{
+    fprintf(out, "\nScenario keys (JSON paths for --set; units in the key names):\n");
+    jb_help(&cfg_scenario_spec, out, 2);
+}
+
 const kvt_cmd_t kvt_cmd_run = {
     .name = "run",
     .summary = "simulate one scenario on the pod (timed, SimGrid)",
@@ -93,4 +101,5 @@ const kvt_cmd_t kvt_cmd_run = {
              "\n"
              "Exit codes: 0 success, 1 simulation failure, 2 usage or input error.\n",
     .main = cmd_main,
+    .more_help = run_more_help,
 };
