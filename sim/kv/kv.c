@@ -16,7 +16,13 @@
  *  - Release unpins a request's blocks from its last to its first: recency-ordered policies then see the
  *    deepest block as the oldest and break prefixes from the leaf, not the root.
  * Per admitted request the manager keeps a small record (keyed by kv_access_t.request_id): how many leading
- * blocks it pins and how much G1 room it still holds in reserve. */
+ * blocks it pins, how much G1 room it still holds in reserve, and the G1 slot of each pinned block. A pinned
+ * entry never moves, so commit and release reach its blocks through those slots instead of probing the
+ * index again (on long contexts the probes were most of the manager's time: one cache miss per block).
+ *
+ * Speed notes: every block-wise loop prefetches the index cells (or entries) a few blocks ahead, since
+ * consecutive blocks of a context sit in unrelated cells and the loops are otherwise bound by one memory
+ * miss after another. Prefetches are hints: they change no result. */
 #include "sim/kv/kv.h"
 
 #include <assert.h>
@@ -32,7 +38,26 @@ typedef struct kv_req {
     uint32_t inst, n, use, extra;
     uint32_t hi;       /* blocks [0, hi) are pinned by this request */
     uint64_t reserved; /* G1 room still reserved: uncommitted blocks + extra */
+    uint32_t *slots;   /* G1 slot of each block of [0, hi); the buffer stays with the record when recycled */
+    uint32_t capslots;
 } kv_req_t;
+
+/* The last prefix scan: each block of the prefix with the tier holding it and its slot there. An admission
+ * that follows on the same instance with the same ids, nothing having changed in between (same gen), takes
+ * its sources from here instead of probing every block again. Admission also uses it as its work space. */
+typedef struct kv_memo {
+    bool valid;
+    uint32_t inst, n; /* n: blocks recorded (the prefix found) */
+    uint64_t gen;
+    uint64_t *id;
+    uint8_t *tier;
+    uint32_t *slot;
+    uint32_t cap;
+} kv_memo_t;
+
+/* How far ahead block-wise loops prefetch: enough misses in flight to cover memory latency, few enough that
+ * the lines are still cached when the loop reaches them. */
+#define KV_AHEAD 12
 
 struct kv_mgr {
     kv_cfg_t cfg;
@@ -47,8 +72,8 @@ struct kv_mgr {
     kv_req_t *reqs;
     uint32_t nreqs, capreqs, free_req;
     kv_idmap_t ended;                /* sessions that will not return */
-    uint32_t *scratch;               /* per-block work space of one admission */
-    uint32_t capscratch;
+    uint64_t gen;                    /* bumped by every operation that may add, remove or move an entry */
+    kv_memo_t *memo;                 /* what the last lookup found (a pointer: lookups take a const manager) */
 };
 
 static const char *const kv_tier_names[KV_NTIERS] = {"G1", "G2", "G3", "G3.5", "G4"};
@@ -182,12 +207,15 @@ static void kv_evict_one(kv_mgr_t *m, kv_store_t *s, uint64_t incoming, double n
     kv_entry_t *e = kv_store_entry(s, slot);
     assert((e->flags & KV_E_LIVE) && e->pins == 0 && "policy proposed a pinned or free slot");
     kv_entry_t copy = *e;
+    /* The cells of the tiers below are asked for now: their misses overlap the removal from this one. */
+    kv_store_t *below[KV_NTIERS];
+    int nb = kv_below(m, s, below);
+    for (int k = 0; k < nb; k++)
+        kv_store_prefetch(below[k], copy.id);
     s->pol.ops->remove(&s->pol, slot);
     kv_store_del(s, slot);
     s->st.evicted_blocks++;
 
-    kv_store_t *below[KV_NTIERS];
-    int nb = kv_below(m, s, below);
     if (nb == 0)
         return;
     if (m->cfg.write_policy == KV_WRITE_SELECTIVE && !kv_likely_return(m, &copy))
@@ -249,11 +277,16 @@ static kv_req_t *kv_req_new(kv_mgr_t *m, uint64_t id)
             assert(m->reqs && "out of memory");
         }
         k = m->nreqs++;
+        m->reqs[k].slots = NULL;
+        m->reqs[k].capslots = 0;
     }
     kv_idmap_put(&m->req_index, id, k);
     kv_req_t *r = &m->reqs[k];
+    uint32_t *slots = r->slots, capslots = r->capslots;
     memset(r, 0, sizeof *r);
     r->id = id;
+    r->slots = slots;
+    r->capslots = capslots;
     return r;
 }
 
@@ -312,6 +345,8 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
         m->dom[i] = need_dom ? cfg->domain_of_instance[i] : 0;
     m->cfg.domain_of_instance = m->dom;
     m->free_req = UINT32_MAX;
+    m->memo = calloc(1, sizeof *m->memo);
+    assert(m->memo && "out of memory");
     kv_idmap_init(&m->req_index);
     kv_idmap_init(&m->ended);
     for (int t = 0; t < KV_NTIERS; t++) {
@@ -349,9 +384,16 @@ void kv_mgr_destroy(kv_mgr_t *m)
     }
     kv_idmap_fini(&m->req_index);
     kv_idmap_fini(&m->ended);
+    for (uint32_t k = 0; k < m->nreqs; k++)
+        free(m->reqs[k].slots);
     free(m->reqs);
     free(m->mv);
-    free(m->scratch);
+    if (m->memo) {
+        free(m->memo->id);
+        free(m->memo->tier);
+        free(m->memo->slot);
+        free(m->memo);
+    }
     free(m->dom);
     free(m);
 }
@@ -368,32 +410,97 @@ static int kv_holder(const kv_mgr_t *m, uint32_t inst, uint64_t id)
     return -1;
 }
 
-uint32_t kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out)
+/* The fastest tier below G1 holding id, and its slot there (*slot); -1 if none. */
+static int kv_holder_below_g1(const kv_mgr_t *m, uint32_t inst, uint64_t id, uint32_t *slot)
+{
+    for (int t = KV_G1 + 1; t < KV_NTIERS; t++) {
+        const kv_store_t *s = kv_path_store(m, t, inst);
+        if (s && (*slot = kv_store_find(s, id)) != KV_NO_SLOT)
+            return t;
+    }
+    return -1;
+}
+
+/* The enabled stores on inst's path, fastest first, with their tiers; returns how many. */
+static int kv_path(const kv_mgr_t *m, uint32_t inst, const kv_store_t **st, uint8_t *tier)
+{
+    int k = 0;
+    for (int t = 0; t < KV_NTIERS; t++) {
+        const kv_store_t *s = kv_path_store(m, t, inst);
+        if (s) {
+            st[k] = s;
+            tier[k++] = (uint8_t)t;
+        }
+    }
+    return k;
+}
+
+static void kv_memo_reserve(kv_memo_t *mo, uint32_t n)
+{
+    if (n <= mo->cap)
+        return;
+    mo->cap = n + n / 2;
+    mo->id = realloc(mo->id, (size_t)mo->cap * sizeof *mo->id);
+    mo->tier = realloc(mo->tier, (size_t)mo->cap * sizeof *mo->tier);
+    mo->slot = realloc(mo->slot, (size_t)mo->cap * sizeof *mo->slot);
+    assert(mo->id && mo->tier && mo->slot && "out of memory");
+}
+
+/* The leading run of ids[0..n) held somewhere on the path, the tier of each in tier_out (may be NULL); the
+ * run is remembered in the memo. G1's cells are prefetched KV_AHEAD blocks ahead, and so are those of the
+ * tier that held the block before: a context's prefix comes in runs per tier (G1 first, then what was
+ * demoted), so that tier is the likely one; prefetching every tier for every block only queued misses. */
+static uint32_t kv_prefix_scan(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out,
+                               uint32_t *by_tier)
 {
     assert(inst < m->cfg.n_instances);
+    const kv_store_t *st[KV_NTIERS];
+    uint8_t tier[KV_NTIERS];
+    int np = kv_path(m, inst, st, tier);
+    kv_memo_t *mo = m->memo;
+    kv_memo_reserve(mo, n);
+    for (uint32_t i = 0; i < n && i < KV_AHEAD; i++)
+        kv_store_prefetch(st[0], ids[i]);
+    int last = 0; /* path index of the tier that held the previous block */
     uint32_t i = 0;
     for (; i < n; i++) {
-        int t = kv_holder(m, inst, ids[i]);
-        if (t < 0)
+        if (i + KV_AHEAD < n) {
+            kv_store_prefetch(st[0], ids[i + KV_AHEAD]);
+            if (last > 0)
+                kv_store_prefetch(st[last], ids[i + KV_AHEAD]);
+        }
+        int k = 0;
+        uint32_t slot = KV_NO_SLOT;
+        while (k < np && (slot = kv_store_find(st[k], ids[i])) == KV_NO_SLOT)
+            k++;
+        if (k == np)
             break;
+        last = k;
+        mo->id[i] = ids[i];
+        mo->tier[i] = tier[k];
+        mo->slot[i] = slot;
         if (tier_out)
-            tier_out[i] = (uint8_t)t;
+            tier_out[i] = tier[k];
+        if (by_tier)
+            by_tier[tier[k]]++;
     }
+    mo->valid = true;
+    mo->inst = inst;
+    mo->n = i;
+    mo->gen = m->gen;
     return i;
+}
+
+uint32_t kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out)
+{
+    return kv_prefix_scan(m, inst, ids, n, tier_out, NULL);
 }
 
 void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, kv_hits_t *out)
 {
-    assert(inst < m->cfg.n_instances);
     memset(out, 0, sizeof *out);
     out->blocks = n;
-    for (uint32_t i = 0; i < n; i++) {
-        int t = kv_holder(m, inst, ids[i]);
-        if (t < 0)
-            break;
-        out->by_tier[t]++;
-        out->prefix++;
-    }
+    out->prefix = kv_prefix_scan(m, inst, ids, n, NULL, out->by_tier);
 }
 
 /* --- admission, commit, release --- */
@@ -407,37 +514,69 @@ static void kv_note_use(kv_entry_t *e, const kv_access_t *ctx, uint32_t i)
         e->cost_s = (float)ctx->recompute_s_per_block;
 }
 
+/* Makes room for the G1 slots of blocks [0, n) of r. */
+static void kv_req_reserve_slots(kv_req_t *r, uint32_t n)
+{
+    if (n > r->capslots) {
+        r->capslots = n;
+        r->slots = realloc(r->slots, (size_t)n * sizeof *r->slots);
+        assert(r->slots && "out of memory");
+    }
+}
+
 int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
              const kv_access_t *ctx)
 {
     assert(ctx && inst < m->cfg.n_instances && use <= n);
     kv_store_t *g1 = &m->tier[KV_G1][inst];
-    if (use > m->capscratch) {
-        m->capscratch = use * 2;
-        m->scratch = realloc(m->scratch, (size_t)m->capscratch * sizeof *m->scratch);
-        assert(m->scratch && "out of memory");
+    /* Where each used block comes from: src[i] = the fastest tier holding it, sslot[i] its slot there; from
+     * the lookup just made when nothing changed since, else probed again. The G1 entries are prefetched here
+     * and read in the next loop, so that their misses overlap. */
+    kv_memo_t *mo = m->memo;
+    bool known = mo->valid && mo->gen == m->gen && mo->inst == inst && use <= mo->n;
+    for (uint32_t i = 0; i < use && known; i++)
+        known = mo->id[i] == ids[i];
+    if (!known) {
+        mo->valid = false;
+        kv_memo_reserve(mo, use);
     }
-    /* Where each used block comes from: scratch[i] = the fastest tier holding it. */
+    uint8_t *src = mo->tier;
+    uint32_t *sslot = mo->slot;
     uint64_t need = (uint64_t)(n - use) + extra, unpinned_hits = 0;
     for (uint32_t i = 0; i < use; i++) {
-        uint32_t slot = kv_store_find(g1, ids[i]);
-        if (slot != KV_NO_SLOT) {
-            m->scratch[i] = KV_G1;
-            if (kv_store_entry(g1, slot)->pins == 0)
-                unpinned_hits++;
+        if (known) {
+            if (src[i] == KV_G1)
+                __builtin_prefetch(kv_store_entry(g1, sslot[i]));
+            else
+                need++;
             continue;
         }
-        int t = kv_holder(m, inst, ids[i]);
+        if (i + KV_AHEAD < use)
+            kv_store_prefetch(g1, ids[i + KV_AHEAD]);
+        uint32_t slot = kv_store_find(g1, ids[i]);
+        if (slot != KV_NO_SLOT) {
+            src[i] = KV_G1;
+            sslot[i] = slot;
+            __builtin_prefetch(kv_store_entry(g1, slot));
+            continue;
+        }
+        int t = kv_holder_below_g1(m, inst, ids[i], &slot);
         assert(t > KV_G1 && "admit: use exceeds the cached prefix");
-        m->scratch[i] = (uint32_t)t;
+        src[i] = (uint8_t)t;
+        sslot[i] = slot;
         need++;
     }
+    for (uint32_t i = 0; i < use; i++)
+        if (src[i] == KV_G1 && kv_store_entry(g1, sslot[i])->pins == 0)
+            unpinned_hits++;
     uint64_t free_now = g1->cap - g1->used - g1->reserved;
     uint64_t evictable = g1->used - g1->pinned;
     evictable = evictable > unpinned_hits ? evictable - unpinned_hits : 0;
     if (need > free_now + evictable)
-        return KV_ENOSPACE;
+        return KV_ENOSPACE; /* nothing changed (a memo that was valid stays so, for a retry) */
 
+    m->gen++;
+    mo->valid = false; /* src and sslot stay readable until the end of this call */
     kv_req_t *r = kv_req_new(m, ctx->request_id);
     r->inst = inst;
     r->n = n;
@@ -445,14 +584,17 @@ int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32
     r->hi = use;
     r->extra = extra;
     r->reserved = (uint64_t)(n - use) + extra;
+    kv_req_reserve_slots(r, n);
 
-    /* Pin what the request uses where it is, so that making room cannot evict it. */
+    /* Pin what the request uses where it is, so that making room cannot evict it (nor move it: the slots
+     * found above stay valid). */
     for (uint32_t i = 0; i < use; i++) {
-        kv_store_t *s = kv_path_store(m, (int)m->scratch[i], inst);
+        kv_store_t *s = kv_path_store(m, (int)src[i], inst);
         assert(s);
-        uint32_t slot = kv_store_find(s, ids[i]);
+        uint32_t slot = sslot[i];
         kv_pin(m, s, slot);
         if (s == g1) {
+            r->slots[i] = slot;
             kv_entry_t *e = kv_store_entry(g1, slot);
             kv_note_use(e, ctx, i);
             if (e->hits < UINT8_MAX)
@@ -469,16 +611,18 @@ int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32
 
     /* Promote the lower-tier hits into G1 (copy from inclusive tiers, move from exclusive ones). */
     for (uint32_t i = 0; i < use; i++) {
-        if (m->scratch[i] == KV_G1)
+        if (src[i] == KV_G1)
             continue;
-        kv_store_t *s = kv_path_store(m, (int)m->scratch[i], inst);
+        kv_store_t *s = kv_path_store(m, (int)src[i], inst);
         assert(s);
-        uint32_t slot = kv_store_find(s, ids[i]);
+        uint32_t slot = sslot[i];
+        assert(kv_store_entry(s, slot)->id == ids[i]);
         kv_entry_t proto = *kv_store_entry(s, slot);
         kv_unpin(m, s, slot, ctx->now_s);
         uint32_t dup = kv_store_find(g1, ids[i]);
         if (dup != KV_NO_SLOT) { /* the same id earlier in this request: already promoted */
             kv_pin(m, g1, dup);
+            r->slots[i] = dup;
             continue;
         }
         if (s->inclusive) {
@@ -502,6 +646,7 @@ int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32
         g1->pol.ops->insert(&g1->pol, gs, &c);
         g1->st.inserted_blocks++;
         kv_add_move(m, KV_MOVE_LOAD, s, g1, ids[i]);
+        r->slots[i] = gs;
     }
     return KV_OK;
 }
@@ -511,6 +656,7 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
     assert(ctx);
     kv_req_t *r = kv_req_get(m, ctx->request_id);
     assert(r && r->inst == inst && "commit of a request that was not admitted here");
+    m->gen++;
     assert(from <= to && to <= r->n && from <= r->hi && "commits must extend the pinned run in order");
     kv_store_t *g1 = &m->tier[KV_G1][inst];
     kv_store_t *below[KV_NTIERS];
@@ -519,13 +665,17 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
         assert(r->reserved > 0 && g1->reserved > 0);
         r->reserved--;
         g1->reserved--;
-        uint32_t slot = kv_store_find(g1, ids[i]);
+        if (i + KV_AHEAD < to)
+            kv_store_prefetch(g1, ids[i + KV_AHEAD]);
+        uint32_t cell = 0;
+        uint32_t slot = kv_store_find_cell(g1, ids[i], &cell);
         if (slot != KV_NO_SLOT) {
             /* Another request cached it meanwhile (or the engine chose to recompute it): share it. */
             kv_pin(m, g1, slot);
             kv_note_use(kv_store_entry(g1, slot), ctx, i);
             kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
             g1->pol.ops->hit(&g1->pol, slot, &c);
+            r->slots[i] = slot;
             continue;
         }
         kv_entry_t proto;
@@ -533,7 +683,8 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
         proto.id = ids[i];
         proto.parent = i ? ids[i - 1] : KV_NO_ID;
         kv_note_use(&proto, ctx, i);
-        slot = kv_store_add(g1, &proto);
+        slot = kv_store_add_at(g1, &proto, cell); /* nothing touched G1's index since the probe */
+        r->slots[i] = slot;
         kv_store_entry(g1, slot)->pins = 1;
         g1->pinned++;
         kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
@@ -552,10 +703,13 @@ void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uin
     assert(ctx);
     kv_req_t *r = kv_req_get(m, ctx->request_id);
     assert(r && r->inst == inst && r->n == n && r->extra == extra && "release does not match its admission");
+    m->gen++;
     kv_store_t *g1 = &m->tier[KV_G1][inst];
     for (uint32_t i = r->hi; i-- > 0;) {
-        uint32_t slot = kv_store_find(g1, ids[i]);
-        assert(slot != KV_NO_SLOT && "a pinned block left G1");
+        if (i >= KV_AHEAD)
+            __builtin_prefetch(kv_store_entry(g1, r->slots[i - KV_AHEAD]));
+        uint32_t slot = r->slots[i];
+        assert(kv_store_entry(g1, slot)->id == ids[i] && "a pinned block left G1");
         kv_unpin(m, g1, slot, ctx->now_s);
     }
     assert(g1->reserved >= r->reserved);
@@ -570,6 +724,7 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
     kv_store_t *dst = kv_path_store(m, dst_tier, inst);
     if (!dst)
         return 0;
+    m->gen++;
     double now_s = ctx ? ctx->now_s : 0;
     uint64_t staged = 0;
     for (uint32_t i = 0; i < n; i++) {

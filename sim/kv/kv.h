@@ -97,7 +97,9 @@ typedef struct kv_mgr kv_mgr_t;
 kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen);
 void kv_mgr_destroy(kv_mgr_t *m);
 
-/* The cached prefix of ids[0..n) as seen from instance inst. No side effects. */
+/* The cached prefix of ids[0..n) as seen from instance inst. Changes nothing in the cache; it remembers what
+ * it found, so that a kv_admit of the same ids that follows, nothing having changed in between, need not
+ * search again (so neither lookup may run concurrently with another call on the same manager). */
 void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, kv_hits_t *out);
 
 enum { KV_OK = 0, KV_ENOSPACE = 1 };
@@ -141,7 +143,7 @@ uint64_t kv_g1_free_blocks(const kv_mgr_t *m, uint32_t inst);
 const char *kv_write_policy_name(int write_policy);
 
 /* Like kv_lookup, and also writes the fastest tier holding each block of the prefix into tier_out[0..prefix)
- * (tier_out may be NULL). Returns the prefix. No side effects. */
+ * (tier_out may be NULL). Returns the prefix. Changes nothing in the cache (remembers, as kv_lookup). */
 uint32_t kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out);
 
 /* The session will not come back (its last turn completed): under the selective write policy its blocks
