@@ -50,6 +50,14 @@ static const jb_spec_t deploy_spec = {"deployment", deploy_fields, deploy_check}
 static int tier_check(void *dst, jb_error_t *err)
 {
     const sc_kv_tier_t *t = dst;
+    const kv_policy_ops_t *ops = t->policy[0] ? kv_policy_find(t->policy) : NULL;
+    if (ops && ops->needs_next_use) {
+        snprintf(err->path, sizeof err->path, "policy");
+        snprintf(err->msg, sizeof err->msg,
+                 "%s needs every future reference: it runs in the cache-only replay (kvtwin cache), not in a timed "
+                 "simulation", t->policy);
+        return -1;
+    }
     if (t->policy[0] && kv_policy_validate(t->policy, t->params, err) != 0) {
         char rel[256];
         snprintf(rel, sizeof rel, "%s", err->path);

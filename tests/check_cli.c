@@ -77,6 +77,11 @@ START_TEST(unknown_policy)
                                   "  \"kv\": {\"g2\": {\"policy\": \"mru-ish\"}}\n}\n");
     expect_input_error(p, NULL, "s.json:4:", "kv.g2.policy");
     expect_input_error(p, NULL, "lru", "mru-ish");
+    /* Belady needs the future: only the cache-only replay has it. */
+    p = tu_write_file(dir, "b.json",
+                      "{\n  \"hardware\": \"dgx-h100\",\n  \"model\": \"llama-3.1-8b\",\n"
+                      "  \"kv\": {\"g1\": {\"policy\": \"belady\"}}\n}\n");
+    expect_input_error(p, NULL, "b.json:4:", "kvtwin cache");
 }
 END_TEST
 
