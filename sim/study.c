@@ -350,7 +350,9 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
             if (i == base)
                 continue;
             double v = summary_value(s->v[i].summary, m->path);
-            double ratio = b != 0 && !isnan(b) && !isnan(v) ? v / b : (double)NAN;
+            /* Only against a baseline that is not zero at the printed precision. */
+            bool shown = !isnan(b) && fabs(b) >= 0.5 * pow(10, -m->decimals);
+            double ratio = shown && !isnan(v) ? v / b : (double)NAN;
             char cell[32];
             if (isnan(ratio) || isinf(ratio))
                 snprintf(cell, sizeof cell, "-");
