@@ -44,12 +44,15 @@ static uint32_t route(pod_t *p, const sim_req_t *r)
     }
 }
 
-static void arrivals_over(pod_t *p)
+static void end_arrivals(pod_t *p)
 {
     p->arrivals_over = true;
     for (uint32_t i = 0; i < p->pf.n_inst; i++)
         engine_poke(&p->eng[i]);
 }
+
+/* Arrivals this close to now are due: SimGrid's clock is only accurate to about a nanosecond. */
+#define DISPATCH_DUE_S 1e-9
 
 static void dispatch_main(void *arg)
 {
@@ -63,7 +66,7 @@ static void dispatch_main(void *arg)
         double now = sgb_now();
         for (;;) {
             if (!pending) {
-                if (wl_source_peek_time(p->src) > now)
+                if (wl_source_peek_time(p->src) > now + DISPATCH_DUE_S)
                     break;
                 pending = calloc(1, sizeof *pending);
                 int rc = wl_source_next(p->src, &pending->w, err, sizeof err);
@@ -73,7 +76,7 @@ static void dispatch_main(void *arg)
                     pending = NULL;
                     if (rc < 0) {
                         pod_fail(p, KVT_EXIT_INPUT, err);
-                        arrivals_over(p);
+                        end_arrivals(p);
                         return;
                     }
                     break;
@@ -82,7 +85,7 @@ static void dispatch_main(void *arg)
             }
             if (sim->duration_s > 0 && pending->w.arrival_s > sim->duration_s)
                 break;
-            if (pending->w.arrival_s > now)
+            if (pending->w.arrival_s > now + DISPATCH_DUE_S)
                 break;
             metrics_arrival(p->m, now);
             p->in_system++;
@@ -95,7 +98,7 @@ static void dispatch_main(void *arg)
                 wl_request_free(&pending->w);
                 free(pending);
             }
-            arrivals_over(p);
+            end_arrivals(p);
             return;
         }
         double next = pending ? pending->w.arrival_s : wl_source_peek_time(p->src);
