@@ -11,7 +11,11 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 printf '%-22s %10s %10s %10s %14s %16s %10s\n' scenario requests sim_s wall_s requests/s activities/s peak_MB
 for s in mooncake-h100-16 rubin-agentic rubin-pod-agentic; do
-    line=$("$build/kvtwin" run "configs/scenarios/$s.json" --out "$out/$s" 2>&1 >/dev/null | grep '^kvtwin: .* requests, ')
+    if ! err=$("$build/kvtwin" run "configs/scenarios/$s.json" --out "$out/$s" 2>&1 >/dev/null); then
+        echo "bench-sim: $s failed: $err" >&2
+        exit 1
+    fi
+    line=$(echo "$err" | grep '^kvtwin: .* requests, ')
     # kvtwin: N requests, S s simulated in W s wall: R requests/s, A SimGrid activities/s, peak RSS M MB
     read -r n sim wall rps aps mb < <(echo "$line" |
         sed -E 's/^kvtwin: ([0-9.]+) requests, ([0-9.]+) s simulated in ([0-9.]+) s wall: ([0-9.]+) requests\/s, ([0-9.]+) SimGrid activities\/s, peak RSS ([0-9.]+) MB$/\1 \2 \3 \4 \5 \6/')

@@ -15,7 +15,7 @@ static int cmd_main(int argc, char **argv)
     const char *file = NULL, *out = NULL;
     long long seed = -1;
     int jobs = 0;
-    bool quiet = false;
+    bool quiet = false, check = false;
     int rc = KVT_EXIT_INPUT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -43,6 +43,8 @@ static int cmd_main(int argc, char **argv)
             out = argv[++i];
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = true;
+        } else if (!strcmp(a, "--check")) {
+            check = true;
         } else if (a[0] == '-' && a[1]) {
             rc = cli_usage_error("study", "unknown option \"%s\"", a);
             goto done;
@@ -66,7 +68,7 @@ static int cmd_main(int argc, char **argv)
         }
         self[n] = '\0';
         study_opts_t o = {.out_dir = out, .sets = sets, .nsets = nsets, .seed = seed, .quiet = quiet, .jobs = jobs,
-                          .self_exe = self};
+                          .self_exe = self, .check_only = check};
         char err[2048];
         rc = study_run(file, &o, err, sizeof err);
         if (rc)
@@ -81,6 +83,7 @@ const kvt_cmd_t kvt_cmd_study = {
     .name = "study",
     .summary = "simulate variants of a scenario side by side (the main job)",
     .usage = "usage: kvtwin study STUDY.json [--set PATH=VALUE]... [--seed N] [--out DIR] [--jobs N] [--quiet]\n"
+             "       kvtwin study STUDY.json --check     (validate the study and its variants, run nothing)\n"
              "\n"
              "Runs every variant of the study (the base scenario with the variant's overrides) as its own\n"
              "simulation, up to N at once (default: one per core), then prints the main metrics side by side\n"

@@ -497,6 +497,12 @@ int study_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
     int rc = KVT_EXIT_INPUT;
     if (study_parse(s, path, err, errlen) || study_validate(s, o, err, errlen))
         goto done;
+    if (o->check_only) {
+        if (!o->quiet)
+            printf("%s: %d variants, all valid\n", s->name, s->n);
+        rc = 0;
+        goto done;
+    }
     char final[1024];
     if (o->out_dir && o->out_dir[0])
         snprintf(final, sizeof final, "%s", o->out_dir);

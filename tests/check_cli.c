@@ -1,5 +1,6 @@
 /* The command line and bad input: every error is one line naming the file (and line, column, JSON path)
  * with exit code 2, and leaves no results behind. */
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,43 @@ START_TEST(bad_command_lines)
 }
 END_TEST
 
+/* Every scenario and study shipped in configs/ loads and validates (a user's starting points must work).
+ * A scenario is checked through a one-variant study built on it; a study directly. */
+START_TEST(shipped_configs_validate)
+{
+    const char *dirs[] = {"configs/scenarios", "configs/studies"};
+    for (int k = 0; k < 2; k++) {
+        DIR *d = opendir(tu_source(dirs[k]));
+        ck_assert_ptr_nonnull(d);
+        int n = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            size_t len = strlen(e->d_name);
+            if (len < 6 || strcmp(e->d_name + len - 5, ".json"))
+                continue;
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dirs[k], e->d_name);
+            const char *study = tu_source(path);
+            if (k == 0) {
+                char text[1400];
+                snprintf(text, sizeof text,
+                         "{\"name\": \"check\", \"scenario\": \"%s\", \"variants\": [{\"name\": \"v\"}]}",
+                         tu_source(path));
+                study = tu_write_file(tu_scratch_dir("cfg"), "s.json", text);
+            }
+            char *err = NULL, *out = NULL;
+            int rc = tu_run_kvtwin(&out, &err, "study", study, "--check", NULL);
+            ck_assert_msg(rc == 0, "%s: %s", path, err);
+            free(out);
+            free(err);
+            n++;
+        }
+        closedir(d);
+        ck_assert_int_gt(n, 0);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -170,6 +208,7 @@ int main(void)
     tcase_add_test(tc, zero_or_negative_capacity);
     tcase_add_test(tc, malformed_trace_line);
     tcase_add_test(tc, bad_command_lines);
+    tcase_add_test(tc, shipped_configs_validate);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
