@@ -20,9 +20,9 @@ static void *kv_xrealloc(void *p, size_t n)
 /* A bucket array of n bytes. Very large ones (a pod-wide tier of millions of blocks) are read at random all
  * over: where the system offers transparent huge pages on request (Linux), they are 2 MB-aligned and asked
  * for them, which saves a TLB miss per probe and most page faults when the array is first written. Smaller
- * arrays are not worth it: a huge page costs its zeroing (and possibly a compaction) at every allocation, and
- * `kvtwin cache` builds a fresh tier per capacity point (with 2 MB arrays its largest points ran 2-3x
- * slower). Only a hint: the array works the same without. */
+ * arrays are not worth the risk: a huge page costs its zeroing (and possibly a compaction) at every
+ * allocation, and `kvtwin cache` builds fresh tiers for every capacity point. Only a hint: the array works
+ * the same without. */
 #define KV_HUGE_PAGE_BYTES ((size_t)2 << 20)
 #define KV_HUGE_TABLE_BYTES ((size_t)8 << 20)
 
