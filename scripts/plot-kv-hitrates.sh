@@ -6,6 +6,8 @@
 #   CAPACITIES  comma-separated token capacities of the single G1 pool
 # Example (VALIDATION.md 1): scripts/plot-kv-hitrates.sh ../shared/traces/mooncake/conversation_trace.jsonl \
 #            mooncake 2.5e5,5e5,1e6,2e6,3e6,5e6,1e7,2e7,3e7,5e7,1e8
+# Example (VALIDATION.md 2, the 92 agentic conversations replayed together, 70 s):
+#   scripts/plot-kv-hitrates.sh ../shared/traces/kv-cache-tester agentic 1e5,2e5,5e5,1e6,2e6,5e6,1e7,2e7,3e7
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trace=$1 name=$2 caps=$3 bin=${4:-build/kvtwin}

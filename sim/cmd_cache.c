@@ -4,12 +4,21 @@
  * token-weighted and request-averaged (definitions in sim/kv/replay.h and docs/validation.md).
  * Capacities are in tokens (converted with the trace's block size) unless suffixed with b (blocks);
  * "inf" is a cache that never evicts. Traces given together are concatenated; the block ids of the second
- * and later files are mixed with the file's index so that files never share blocks by accident. */
+ * and later files are mixed with the file's index so that files never share blocks by accident.
+ *
+ * Order of the replay: the workload source's open loop. Request logs in file order; a directory of agentic
+ * conversations (kv-cache-tester) with every conversation starting at time 0 and all their requests, sub-
+ * agents' included, merged by recorded time (so conversations overlap as concurrent users would).
+ * With --sessions, each row also gives the figures of main-agent requests (depth 0) alone and the
+ * distribution over top-level sessions of their token-weighted hit rate (VALIDATION.md 2 counts those). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "sim/cli.h"
 #include "sim/jsonbind.h"
@@ -162,6 +171,7 @@ static int load_traces(char **paths, int npaths, uint64_t max_requests, kv_trace
                                : salt                          ? mix64(req.session_id ^ salt)
                                                                : req.session_id;
             kv_trace_add(tr, req.block_ids, req.n_blocks, req.input_tokens, req.block_tokens, session, req.arrival_s);
+            kv_trace_set_depth(tr, req.depth);
         }
         wl_source_close(src);
     }
@@ -170,6 +180,100 @@ static int load_traces(char **paths, int npaths, uint64_t max_requests, kv_trace
         return cli_input_error("no requests in the trace%s", npaths > 1 ? "s" : "");
     kv_trace_finish(tr);
     return KVT_EXIT_OK;
+}
+
+/* Top-level sessions of a trace: each main-agent request (depth 0, with a session) mapped to its session's
+ * index, the others to UINT32_MAX. */
+typedef struct sess_map {
+    uint32_t *of;   /* per request */
+    uint32_t count;
+} sess_map_t;
+
+typedef struct sess_key {
+    uint64_t session, req;
+} sess_key_t;
+
+static int sess_key_cmp(const void *a, const void *b)
+{
+    const sess_key_t *x = a, *y = b;
+    if (x->session != y->session)
+        return x->session < y->session ? -1 : 1;
+    return x->req < y->req ? -1 : x->req > y->req;
+}
+
+static void sess_map_build(const kv_trace_t *t, sess_map_t *m)
+{
+    m->of = malloc((size_t)(t->nreq ? t->nreq : 1) * sizeof *m->of);
+    sess_key_t *k = malloc((size_t)(t->nreq ? t->nreq : 1) * sizeof *k);
+    if (!m->of || !k) {
+        fprintf(stderr, "kvtwin: out of memory\n");
+        abort();
+    }
+    uint64_t n = 0;
+    for (uint64_t r = 0; r < t->nreq; r++) {
+        m->of[r] = UINT32_MAX;
+        if (t->depth[r] == 0 && t->session[r] != UINT64_MAX)
+            k[n++] = (sess_key_t){t->session[r], r};
+    }
+    qsort(k, (size_t)n, sizeof *k, sess_key_cmp);
+    m->count = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (i > 0 && k[i].session != k[i - 1].session)
+            m->count++;
+        m->of[k[i].req] = m->count;
+    }
+    if (n)
+        m->count++;
+    free(k);
+}
+
+/* What --sessions adds to a row. */
+typedef struct sess_figs {
+    uint64_t main_requests;
+    double main_hit_tokens, main_hit_requests; /* token-weighted and request-averaged hit of main agents */
+    uint32_t sessions;                         /* top-level sessions with input */
+    double q[6];                               /* their token-weighted hit: min, p25, p50, p75, max, mean */
+} sess_figs_t;
+
+static void sess_figs_compute(const kv_trace_t *t, const sess_map_t *m, const uint32_t *hit, sess_figs_t *f)
+{
+    memset(f, 0, sizeof *f);
+    double main_hit = 0, main_in = 0, req_sum = 0;
+    double *sh = calloc((size_t)m->count + 1, sizeof *sh), *si = calloc((size_t)m->count + 1, sizeof *si);
+    if (!sh || !si) {
+        fprintf(stderr, "kvtwin: out of memory\n");
+        abort();
+    }
+    for (uint64_t r = 0; r < t->nreq; r++) {
+        if (t->depth[r] != 0)
+            continue;
+        f->main_requests++;
+        main_hit += hit[r];
+        main_in += t->input_tokens[r];
+        if (t->input_tokens[r] > 0)
+            req_sum += (double)hit[r] / t->input_tokens[r];
+        if (m->of[r] != UINT32_MAX) {
+            sh[m->of[r]] += hit[r];
+            si[m->of[r]] += t->input_tokens[r];
+        }
+    }
+    f->main_hit_tokens = main_in > 0 ? main_hit / main_in : 0;
+    f->main_hit_requests = f->main_requests ? req_sum / (double)f->main_requests : 0;
+    for (uint32_t k = 0; k < m->count; k++)
+        if (si[k] > 0)
+            sh[f->sessions++] = sh[k] / si[k];
+    if (f->sessions) {
+        /* Quantiles by linear interpolation between order statistics, as kvtwin trace stats gives them. */
+        gsl_sort(sh, 1, f->sessions);
+        f->q[0] = sh[0];
+        f->q[1] = gsl_stats_quantile_from_sorted_data(sh, 1, f->sessions, 0.25);
+        f->q[2] = gsl_stats_quantile_from_sorted_data(sh, 1, f->sessions, 0.50);
+        f->q[3] = gsl_stats_quantile_from_sorted_data(sh, 1, f->sessions, 0.75);
+        f->q[4] = sh[f->sessions - 1];
+        f->q[5] = gsl_stats_mean(sh, 1, f->sessions);
+    }
+    free(sh);
+    free(si);
 }
 
 static uint64_t to_blocks(double cap, bool blocks, uint32_t bt, uint64_t distinct)
@@ -187,6 +291,7 @@ static int cmd_main(int argc, char **argv)
     const char *policy_arg = NULL, *cap_arg = NULL, *tiers_arg = "G1=*", *format = "csv", *params_arg = NULL;
     int write_policy = KV_WRITE_BACK;
     unsigned long long max_requests = 0;
+    bool sessions = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -194,6 +299,10 @@ static int cmd_main(int argc, char **argv)
             if (npaths == 64)
                 return cli_usage_error("cache", "at most 64 traces");
             paths[npaths++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--sessions") == 0) {
+            sessions = true;
             continue;
         }
         if (!v)
@@ -296,6 +405,16 @@ static int cmd_main(int argc, char **argv)
     uint64_t distinct = kv_trace_distinct(&tr);
     bool oracle_done = false;
     double oracle_s = 0;
+    sess_map_t smap = {NULL, 0};
+    uint32_t *req_hit = NULL;
+    if (sessions) {
+        sess_map_build(&tr, &smap);
+        req_hit = malloc((size_t)tr.nreq * sizeof *req_hit);
+        if (!req_hit) {
+            fprintf(stderr, "kvtwin: out of memory\n");
+            abort();
+        }
+    }
 
     cJSON *rows = cJSON_CreateArray();
     bool csv = strcmp(format, "csv") == 0;
@@ -305,6 +424,9 @@ static int cmd_main(int argc, char **argv)
         for (int t = 0; t < KV_NTIERS; t++)
             if (ts[t].enabled)
                 printf(",%s_hit_rate_tokens,%s_hit_rate_requests", kv_tier_name(t), kv_tier_name(t));
+        if (sessions)
+            printf(",main_requests,main_hit_rate_tokens,main_hit_rate_requests,sessions,session_hit_min,"
+                   "session_hit_p25,session_hit_p50,session_hit_p75,session_hit_max,session_hit_mean");
         printf(",too_big,wall_s\n");
     }
     for (int p = 0; p < npols && rc == KVT_EXIT_OK; p++) {
@@ -331,11 +453,15 @@ static int cmd_main(int argc, char **argv)
             }
             kv_replay_result_t res;
             kv_replay_opts_t opts = {0};
+            opts.hit_tokens = req_hit;
             char err[512];
             if (kv_replay_run(&tr, &cfg, &opts, &res, err, sizeof err)) {
                 rc = cli_input_error("%s", err);
                 break;
             }
+            sess_figs_t sf;
+            if (sessions)
+                sess_figs_compute(&tr, &smap, req_hit, &sf);
             int sw = 0;
             for (int t = 0; t < KV_NTIERS; t++)
                 if (ts[t].swept)
@@ -352,6 +478,16 @@ static int cmd_main(int argc, char **argv)
                 for (int t = 0; t < KV_NTIERS; t++)
                     if (ts[t].enabled)
                         printf(",%.6f,%.6f", res.hit_tokens_tier[t] / in, res.req_hit_sum_tier[t] / n);
+                if (sessions) {
+                    printf(",%llu,%.6f,%.6f,%u", (unsigned long long)sf.main_requests, sf.main_hit_tokens,
+                           sf.main_hit_requests, sf.sessions);
+                    for (int k = 0; k < 6; k++) {
+                        if (sf.sessions)
+                            printf(",%.6f", sf.q[k]);
+                        else
+                            printf(",");
+                    }
+                }
                 printf(",%llu,%.4f\n", (unsigned long long)res.too_big, res.wall_s);
             } else {
                 cJSON *o = cJSON_CreateObject();
@@ -380,6 +516,20 @@ static int cmd_main(int argc, char **argv)
                     cJSON_AddNumberToObject(x, "metadata_bytes_per_block",
                                             res.tier[t].used_blocks ? (double)res.mem_bytes[t] / (double)res.tier[t].used_blocks : 0);
                 }
+                if (sessions) {
+                    cJSON *ma = cJSON_AddObjectToObject(o, "main_agents");
+                    cJSON_AddNumberToObject(ma, "requests", (double)sf.main_requests);
+                    cJSON_AddNumberToObject(ma, "hit_rate_tokens", sf.main_hit_tokens);
+                    cJSON_AddNumberToObject(ma, "hit_rate_requests", sf.main_hit_requests);
+                    cJSON *se = cJSON_AddObjectToObject(o, "sessions");
+                    cJSON_AddNumberToObject(se, "count", sf.sessions);
+                    if (sf.sessions) {
+                        static const char *const qn[6] = {"min", "p25", "p50", "p75", "max", "mean"};
+                        cJSON *hq = cJSON_AddObjectToObject(se, "hit_rate_tokens");
+                        for (int k = 0; k < 6; k++)
+                            cJSON_AddNumberToObject(hq, qn[k], sf.q[k]);
+                    }
+                }
                 cJSON_AddNumberToObject(o, "too_big", (double)res.too_big);
                 cJSON_AddNumberToObject(o, "wall_s", res.wall_s);
                 if (future)
@@ -396,6 +546,8 @@ static int cmd_main(int argc, char **argv)
     }
     cJSON_Delete(rows);
     cJSON_Delete(params);
+    free(smap.of);
+    free(req_hit);
     kv_trace_free(&tr);
     return rc;
 }
@@ -405,7 +557,7 @@ const kvt_cmd_t kvt_cmd_cache = {
     .summary = "cache-only replay: hit rates per policy, capacity and tier",
     .usage =
         "usage: kvtwin cache TRACE... --policy P[,P...] --capacity LIST [--tiers SPEC] [--params K=V,...]\n"
-        "                    [--write back|through|selective] [--format csv|json] [--max-requests N]\n"
+        "                    [--write back|through|selective] [--format csv|json] [--max-requests N] [--sessions]\n"
         "\n"
         "Replays traces (any supported format, open loop, concatenated) through a KV tier stack with no timing\n"
         "and prints, for every policy and capacity, the prefix hit rate overall and per tier: token-weighted\n"
@@ -421,6 +573,11 @@ const kvt_cmd_t kvt_cmd_cache = {
         "  --write W       write policy between tiers (default back)\n"
         "  --format F      csv (default) or json\n"
         "  --max-requests  stop each trace after N requests\n"
+        "  --sessions      also the hit rates of main-agent requests alone (sub-agents replayed, not counted)\n"
+        "                  and, over top-level sessions, min/p25/p50/p75/max/mean of their token-weighted hit\n"
+        "\n"
+        "Order: the trace's open loop. A directory of agentic conversations starts every conversation at time 0\n"
+        "and merges all their requests (sub-agents' too) by recorded time.\n"
         "\n"
         "Offline policies (belady) get the future from an oracle pass over the loaded trace.\n"
         "Exit codes: 0 ok, 2 bad arguments, unknown policy or parameter, unreadable trace.\n",

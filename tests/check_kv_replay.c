@@ -1,9 +1,16 @@
 /* Cache-only replay (sim/kv/replay.h) on hand-made traces: hit tokens clamped to the input, per-tier
  * attribution with the clamp on the last hit block, request averages, requests larger than G1, the oracle
  * requirement of offline policies; and the CLI's bad-input paths (unknown policy or parameter: exit 2 with
- * the valid names; `kvtwin policies` lists every policy). The Mooncake figures are in docs/validation.md. */
+ * the valid names; `kvtwin policies` lists every policy). The Mooncake figures are in docs/validation.md.
+ * On four real agentic conversations (two with sub-agents), `kvtwin cache --capacity inf --sessions` must
+ * match a count made here from the JSON files alone, with no kvtwin reader involved. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
+
+#include <cjson/cJSON.h>
 
 #include "sim/kv/policy.h"
 #include "sim/kv/replay.h"
@@ -127,6 +134,219 @@ START_TEST(cli_bad_policy_and_listing)
 }
 END_TEST
 
+/* The metadata budget (DESIGN.md: at most 128 bytes per cached block per tier) for every policy, on
+ * growing multi-turn contexts, in a tier that fills (small and large) and in one that never does. */
+START_TEST(metadata_budget_every_policy)
+{
+    kv_trace_t t;
+    kv_trace_init(&t);
+    uint64_t x = 12345, ids[400];
+    for (uint32_t r = 0; r < 3000; r++) {
+        uint32_t sess = r % 60, turn = r / 60, n = 20 + 6 * turn;
+        for (uint32_t i = 0; i < n; i++) /* a session's context grows by 6 blocks per turn */
+            ids[i] = ((uint64_t)sess << 32) | i;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        if (x % 4 == 0) /* sometimes a new context (compaction): no reuse */
+            for (uint32_t i = 0; i < n; i++)
+                ids[i] = ((uint64_t)(1000 + r) << 32) | i;
+        kv_trace_add(&t, ids, n, n * 16, 16, sess, r);
+    }
+    kv_trace_finish(&t);
+    kv_trace_oracle(&t);
+    uint64_t distinct = kv_trace_distinct(&t);
+    const uint64_t caps[] = {400, 6000, 40000, distinct * 4};
+    for (size_t p = 0; p < kv_policy_count(); p++) {
+        for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
+            kv_cfg_t cfg = cfg1(kv_policy_at(p)->name, caps[c], 0);
+            kv_replay_result_t r;
+            char err[256];
+            ck_assert_int_eq(kv_replay_run(&t, &cfg, NULL, &r, err, sizeof err), 0);
+            double per = (double)r.mem_bytes[KV_G1] / (double)r.tier[KV_G1].used_blocks;
+            ck_assert_msg(per <= 128, "%s at %llu blocks (%llu used): %.1f bytes per cached block",
+                          kv_policy_at(p)->name, (unsigned long long)caps[c],
+                          (unsigned long long)r.tier[KV_G1].used_blocks, per);
+        }
+    }
+    kv_trace_free(&t);
+}
+END_TEST
+
+/* ---- the independent count ---- */
+
+/* A set of 64-bit ids: open addressing, never full (sized for every id of a conversation). */
+typedef struct idset {
+    uint64_t *k;
+    size_t cap;
+} idset_t;
+
+static bool idset_has(const idset_t *s, uint64_t id)
+{
+    for (size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull) % s->cap;; i = (i + 1) % s->cap) {
+        if (s->k[i] == id + 1)
+            return true;
+        if (s->k[i] == 0)
+            return false;
+    }
+}
+
+static void idset_add(idset_t *s, uint64_t id)
+{
+    size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull) % s->cap;
+    while (s->k[i] != 0 && s->k[i] != id + 1)
+        i = (i + 1) % s->cap;
+    s->k[i] = id + 1; /* 0 marks an empty slot */
+}
+
+static char *read_gz(const char *path)
+{
+    gzFile gz = gzopen(path, "rb");
+    ck_assert_msg(gz != NULL, "cannot open %s", path);
+    size_t len = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    int n;
+    while ((n = gzread(gz, buf + len, (unsigned)(cap - len - 1))) > 0) {
+        len += (size_t)n;
+        if (cap - len < 4096)
+            buf = realloc(buf, cap *= 2);
+    }
+    gzclose(gz);
+    buf[len] = '\0';
+    return buf;
+}
+
+static size_t count_ids(const cJSON *reqs)
+{
+    size_t n = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, reqs)
+    {
+        const cJSON *sub = cJSON_GetObjectItem(r, "requests");
+        n += sub ? count_ids(sub) : (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(r, "hash_ids"));
+    }
+    return n;
+}
+
+/* Walks one agent's requests in file order, sub-agents where they appear (they share the conversation's
+ * ids): the infinite cache holds every block seen before. Main-agent hits and inputs are summed into
+ * hit[0], in[0], every request's into hit[1], in[1]; hit tokens = min(prefix x 64, input). */
+static void walk(const cJSON *reqs, bool main_agent, idset_t *seen, double *hit, double *in, int *nmain)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, reqs)
+    {
+        const cJSON *sub = cJSON_GetObjectItem(r, "requests");
+        if (sub) {
+            walk(sub, false, seen, hit, in, nmain);
+            continue;
+        }
+        const cJSON *ids = cJSON_GetObjectItem(r, "hash_ids");
+        double input = cJSON_GetObjectItem(r, "in")->valuedouble;
+        int n = cJSON_GetArraySize(ids), prefix = 0;
+        while (prefix < n && idset_has(seen, (uint64_t)cJSON_GetArrayItem(ids, prefix)->valuedouble))
+            prefix++;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, ids) idset_add(seen, (uint64_t)x->valuedouble);
+        double h = fmin(64.0 * prefix, input);
+        hit[1] += h;
+        in[1] += input;
+        if (main_agent) {
+            hit[0] += h;
+            in[0] += input;
+            (*nmain)++;
+        }
+    }
+}
+
+static void copy_file(const char *from, const char *dir, const char *name)
+{
+    char to[1024];
+    snprintf(to, sizeof to, "%s/%s", dir, name);
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    ck_assert(a && b);
+    char buf[1 << 14];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0)
+        ck_assert_uint_eq(fwrite(buf, 1, n, b), n);
+    fclose(a);
+    fclose(b);
+}
+
+static double jnum(const cJSON *o, const char *a, const char *b)
+{
+    const cJSON *x = cJSON_GetObjectItem(o, a);
+    if (b)
+        x = cJSON_GetObjectItem(x, b);
+    ck_assert_msg(cJSON_IsNumber(x), "missing %s.%s", a, b ? b : "");
+    return x->valuedouble;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+START_TEST(agentic_infinite_cache_matches_independent_count)
+{
+    /* The conversation with the lowest hit (72.2 %), the highest (98.9 %) and two with sub-agents. */
+    static const char *const names[] = {"trace_0277.json.gz", "trace_0291.json.gz", "trace_0505.json.gz",
+                                        "trace_0681.json.gz"};
+    enum { NCONV = 4 };
+    const char *dir = tu_scratch_dir("agentic");
+    double hit[2] = {0, 0}, in[2] = {0, 0}, conv[NCONV];
+    int nmain = 0;
+    for (int c = 0; c < NCONV; c++) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "traces/kv-cache-tester/%s", names[c]);
+        const char *path = tu_shared(rel);
+        copy_file(path, dir, names[c]);
+        char *text = read_gz(path);
+        cJSON *root = cJSON_Parse(text);
+        ck_assert_msg(root != NULL, "%s: not JSON", path);
+        const cJSON *reqs = cJSON_GetObjectItem(root, "requests");
+        idset_t seen = {NULL, 2 * count_ids(reqs) + 1};
+        seen.k = calloc(seen.cap, sizeof *seen.k);
+        double h[2] = {0, 0}, i[2] = {0, 0};
+        walk(reqs, true, &seen, h, i, &nmain);
+        conv[c] = h[0] / i[0];
+        for (int k = 0; k < 2; k++) {
+            hit[k] += h[k];
+            in[k] += i[k];
+        }
+        free(seen.k);
+        cJSON_Delete(root);
+        free(text);
+    }
+    qsort(conv, NCONV, sizeof *conv, cmp_double);
+    ck_assert_msg(in[1] > in[0], "the chosen conversations must have sub-agents");
+
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "cache", dir, "--policy", "lru", "--capacity", "inf", "--sessions", "--format",
+                           "json", NULL);
+    ck_assert_msg(rc == 0, "kvtwin cache failed: %s", err);
+    cJSON *rows = cJSON_Parse(out);
+    ck_assert(rows && cJSON_GetArraySize(rows) == 1);
+    const cJSON *row = cJSON_GetArrayItem(rows, 0);
+    ck_assert_double_eq(jnum(row, "hit_tokens", NULL), hit[1]);
+    ck_assert_double_eq(jnum(row, "input_tokens", NULL), in[1]);
+    ck_assert_double_eq(jnum(row, "main_agents", "requests"), nmain);
+    ck_assert_double_eq_tol(jnum(row, "main_agents", "hit_rate_tokens"), hit[0] / in[0], 1e-12);
+    const cJSON *q = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "sessions"), "hit_rate_tokens");
+    ck_assert_double_eq(jnum(row, "sessions", "count"), NCONV);
+    ck_assert_double_eq_tol(jnum(q, "min", NULL), conv[0], 1e-12);
+    ck_assert_double_eq_tol(jnum(q, "p50", NULL), (conv[1] + conv[2]) / 2, 1e-12);
+    ck_assert_double_eq_tol(jnum(q, "p25", NULL), conv[0] + 0.75 * (conv[1] - conv[0]), 1e-12);
+    ck_assert_double_eq_tol(jnum(q, "max", NULL), conv[3], 1e-12);
+    ck_assert_double_eq_tol(jnum(q, "mean", NULL), (conv[0] + conv[1] + conv[2] + conv[3]) / 4, 1e-12);
+    /* The figures of VALIDATION.md 2 for these two conversations. */
+    ck_assert_double_eq_tol(100 * conv[0], 72.2, 0.05);
+    ck_assert_double_eq_tol(100 * conv[3], 98.9, 0.05);
+    cJSON_Delete(rows);
+    free(out);
+    free(err);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
     Suite *s = suite_create("kv_replay");
@@ -135,6 +355,8 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, per_tier_split);
     tcase_add_test(tc, offline_needs_oracle);
     tcase_add_test(tc, cli_bad_policy_and_listing);
+    tcase_add_test(tc, agentic_infinite_cache_matches_independent_count);
+    tcase_add_test(tc, metadata_budget_every_policy);
     suite_add_tcase(s, tc);
     return s;
 }

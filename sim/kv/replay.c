@@ -40,6 +40,7 @@ void kv_trace_free(kv_trace_t *t)
     free(t->session);
     free(t->t_s);
     free(t->last_turn);
+    free(t->depth);
     free(t->next_use);
     memset(t, 0, sizeof *t);
 }
@@ -55,6 +56,7 @@ void kv_trace_add(kv_trace_t *t, const uint64_t *ids, uint32_t n, uint32_t input
         t->session = kv_grow(t->session, t->cap_req, sizeof *t->session);
         t->t_s = kv_grow(t->t_s, t->cap_req, sizeof *t->t_s);
         t->last_turn = kv_grow(t->last_turn, t->cap_req, sizeof *t->last_turn);
+        t->depth = kv_grow(t->depth, t->cap_req, sizeof *t->depth);
         if (t->nreq == 0)
             t->off[0] = 0;
     }
@@ -72,6 +74,13 @@ void kv_trace_add(kv_trace_t *t, const uint64_t *ids, uint32_t n, uint32_t input
     t->session[r] = session;
     t->t_s[r] = t_s;
     t->last_turn[r] = 0;
+    t->depth[r] = 0;
+}
+
+void kv_trace_set_depth(kv_trace_t *t, uint32_t depth)
+{
+    assert(t->nreq > 0);
+    t->depth[t->nreq - 1] = (uint8_t)(depth < UINT8_MAX ? depth : UINT8_MAX);
 }
 
 void kv_trace_finish(kv_trace_t *t)
@@ -172,6 +181,8 @@ int kv_replay_run(const kv_trace_t *t, const kv_cfg_t *cfg_in, const kv_replay_o
         }
         if (in > 0)
             out->req_hit_sum += (double)hit / in;
+        if (opts && opts->hit_tokens)
+            opts->hit_tokens[r] = (uint32_t)hit;
 
         kv_access_t a = {t->t_s[r], r, t->session[r], 1.0 + 0.5 * in / knee,
                          t->next_use ? t->next_use + t->off[r] : NULL};

@@ -22,6 +22,7 @@ typedef struct kv_trace {
     uint64_t *session;       /* UINT64_MAX: none */
     double *t_s;             /* arrival time */
     uint8_t *last_turn;      /* 1: the session's last request (filled by kv_trace_finish) */
+    uint8_t *depth;          /* 0: a main agent (or no session), 1: a sub-agent, ... (saturates at 255) */
     uint64_t *next_use;      /* per reference (kv_trace_oracle), or NULL */
     uint64_t cap_req, cap_ids;
 } kv_trace_t;
@@ -31,6 +32,8 @@ void kv_trace_free(kv_trace_t *t);
 /* Appends one request (ids copied). */
 void kv_trace_add(kv_trace_t *t, const uint64_t *ids, uint32_t n, uint32_t input_tokens, uint32_t block_tokens,
                   uint64_t session, double t_s);
+/* Sets the agent depth of the request added last (kv_trace_add makes it 0). */
+void kv_trace_set_depth(kv_trace_t *t, uint32_t depth);
 /* Marks each session's last request (sessions then end in the manager after it: selective writes). */
 void kv_trace_finish(kv_trace_t *t);
 /* Computes next_use for every reference (Belady). Returns the seconds it took. */
@@ -40,6 +43,7 @@ uint64_t kv_trace_distinct(const kv_trace_t *t);
 
 typedef struct kv_replay_opts {
     double cost_knee_tokens; /* cost-aware proxy: per-block recompute cost = 1 + (input / 2) / knee */
+    uint32_t *hit_tokens;    /* if not NULL: filled with each request's hit tokens (nreq entries) */
 } kv_replay_opts_t;
 
 typedef struct kv_replay_result {
