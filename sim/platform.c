@@ -346,9 +346,24 @@ static uint32_t pf_attach_key(const platform_t *pf, pf_ep_t ep)
     }
 }
 
+uint32_t pf_count(const platform_t *pf, int kind)
+{
+    switch (kind) {
+    case PF_INST:
+        return pf->n_inst;
+    case PF_CPU:
+    case PF_SSD:
+        return pf->n_domains;
+    case PF_ICMS:
+        return pf->n_icms;
+    default:
+        return pf->n_g4;
+    }
+}
+
 bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst)
 {
-    if (src.kind == dst.kind)
+    if (src.kind == dst.kind || src.idx >= pf_count(pf, src.kind) || dst.idx >= pf_count(pf, dst.kind))
         return false;
     bool ls = pf_is_local(src), ld = pf_is_local(dst);
     if (ls && ld)
@@ -482,9 +497,8 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
     }
     fprintf(f, "<?xml version='1.0'?>\n<!DOCTYPE platform SYSTEM \"https://simgrid.org/simgrid.dtd\">\n"
                "<platform version=\"4.1\">\n<zone id=\"pod\" routing=\"Full\">\n");
-    uint32_t counts[PF_KINDS] = {pf->n_inst, pf->n_domains, pf->n_domains, pf->n_icms, pf->n_g4};
     for (int k = 0; k < PF_KINDS; k++) {
-        for (uint32_t i = 0; i < counts[k]; i++) {
+        for (uint32_t i = 0; i < pf_count(pf, k); i++) {
             char name[32];
             pf_host_name((pf_ep_t){(uint8_t)k, i}, name, sizeof name);
             fprintf(f, "<host id=\"%s\" speed=\"1f\"/>\n", name);

@@ -74,6 +74,9 @@ void pf_free(platform_t *pf);
 /* Writes the SimGrid platform XML (hosts, links, every route the simulation may use). */
 int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errlen);
 
+/* Endpoints of a kind (pf_kind_t) on this platform. */
+uint32_t pf_count(const platform_t *pf, int kind);
+
 /* "inst-3", "cpu-0", "ssd-0", "icms-2", "g4-1" */
 void pf_host_name(pf_ep_t ep, char *buf, size_t len);
 

@@ -78,10 +78,10 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
 
 static void host_table(pod_t *p)
 {
-    uint32_t counts[PF_KINDS] = {p->pf.n_inst, p->pf.n_domains, p->pf.n_domains, p->pf.n_icms, p->pf.n_g4};
     for (int k = 0; k < PF_KINDS; k++) {
-        p->hosts[k] = calloc(counts[k] + 1, sizeof *p->hosts[k]);
-        for (uint32_t i = 0; i < counts[k]; i++) {
+        uint32_t n = pf_count(&p->pf, k);
+        p->hosts[k] = calloc(n + 1, sizeof *p->hosts[k]);
+        for (uint32_t i = 0; i < n; i++) {
             char name[32];
             pf_host_name((pf_ep_t){(uint8_t)k, i}, name, sizeof name);
             p->hosts[k][i] = sgb_host(name);

@@ -39,7 +39,8 @@ START_TEST(rubin_rack_layout)
     ck_assert_double_eq_tol(pf.links[pf.l_c2c].bw_byte_s, 4 * sc->hw.gpu.host_link_bandwidth_byte_s, 1);
     /* A load from ICMS crosses the enclosure's flash, DPUs and ports, the fabric and the node's port. */
     pf_route_t r;
-    pf_route(&pf, (pf_ep_t){PF_ICMS, 3}, (pf_ep_t){PF_INST, 5}, &r);
+    ck_assert(!pf_has_route(&pf, (pf_ep_t){PF_ICMS, pf.n_icms}, (pf_ep_t){PF_INST, 5}));
+    pf_route(&pf, (pf_ep_t){PF_ICMS, pf.n_icms - 1}, (pf_ep_t){PF_INST, 5}, &r);
     ck_assert_uint_ge(r.n, 5);
     ck_assert(r.latency_s > sc->hw.icms.ssd_latency_s);
     double j = 0;
