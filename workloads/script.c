@@ -256,6 +256,17 @@ static void asm_mark_complete(wl_script_t *s)
     s->n_last = s->cap_last = 0;
 }
 
+/* Appends a top-level session to the queue of sessions waiting to be delivered. */
+static void asm_append_root(wl_asm_t *a, asm_root_t *r)
+{
+    if (a->tail)
+        a->tail->next = r;
+    else
+        a->head = r;
+    a->tail = r;
+    a->pending++;
+}
+
 int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info, char *err, size_t errlen)
 {
     if (req->session_id == WL_NO_SESSION) {
@@ -270,12 +281,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
         }
         asm_mark_complete(s);
         r->script = s;
-        if (a->tail)
-            a->tail->next = r;
-        else
-            a->head = r;
-        a->tail = r;
-        a->pending++;
+        asm_append_root(a, r);
         return 0;
     }
     void *v = NULL;
@@ -308,12 +314,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
             r->script = s;
             r->open = 1;
             node->root = r;
-            if (a->tail)
-                a->tail->next = r;
-            else
-                a->head = r;
-            a->tail = r;
-            a->pending++;
+            asm_append_root(a, r);
         } else {
             void *pv = NULL;
             asm_node_t *pn = NULL;
