@@ -256,20 +256,12 @@ void cfg_list_presets(const char *kind, char *buf, size_t len)
     }
 }
 
-int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *name_out, size_t name_len,
-                           char *err, size_t errlen)
+int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *err, size_t errlen)
 {
-    if (name_len)
-        name_out[0] = '\0';
     cJSON *s = cJSON_GetObjectItemCaseSensitive(d->root, section);
     if (!s || !cJSON_IsObject(s))
         return 0;
     cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "preset");
-    if (name && cJSON_IsString(name) && !name->valuestring[0]) {
-        /* A resolved section written back: "preset": "" names no file. */
-        cJSON_DeleteItemFromObjectCaseSensitive(s, "preset");
-        return 0;
-    }
     if (!name)
         return 0;
     char path[256];
@@ -298,7 +290,6 @@ int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, 
         return -1;
     }
     /* The overrides are the section minus its "preset" key. */
-    snprintf(name_out, name_len, "%s", name->valuestring);
     cJSON *over = cJSON_Duplicate(s, 1);
     cJSON_DeleteItemFromObjectCaseSensitive(over, "preset");
     cfg_json_merge(preset, over);

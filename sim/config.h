@@ -45,10 +45,9 @@ void cfg_doc_normalize_preset(cfg_doc_t *d, const char *section);
 int cfg_doc_set(cfg_doc_t *d, const char *assignment, char *err, size_t errlen);
 
 /* Replaces section {"preset": NAME, ...overrides} by the preset file configs/<kind>/NAME.json with the
- * overrides merged over it; NAME goes to name_out ("" if the section names no preset, and is then left
- * as is). Unknown preset names give an error listing the available ones, located at the "preset" value. */
-int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *name_out, size_t name_len,
-                           char *err, size_t errlen);
+ * overrides merged over it (a section without "preset" is left as is). Unknown preset names give an error
+ * listing the available ones, located at the "preset" value. */
+int cfg_doc_resolve_preset(cfg_doc_t *d, const char *section, const char *kind, char *err, size_t errlen);
 
 /* Formats "WHERE: PATH: msg" for an error about the value at path in the merged tree, WHERE being the
  * file:line:column (or the --set argument) the value came from. */

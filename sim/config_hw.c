@@ -207,8 +207,8 @@ static int hw_pod_spec_check(void *dst, jb_error_t *err)
 }
 
 static const jb_field_t pod_fields[] = {
-    /* Hidden: read back from a resolved scenario, never written (the scenario records hw_preset itself,
-     * and an empty "preset" would read as a preset reference). */
+    /* Hidden: set by cfg_hw_load for `kvtwin fit`, never written (an empty "preset" in a resolved
+     * scenario would read as a preset reference). */
     {"preset", JB_STRING, offsetof(hw_pod_t, preset), JB_MEMBER_SIZE(hw_pod_t, preset), 0, 0, JB_HIDDEN, NULL, NULL,
      NULL, "preset file this came from"},
     HW_STR(hw_pod_t, name, 1, "name of the configuration"),

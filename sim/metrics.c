@@ -504,11 +504,11 @@ static double jnum(const cJSON *o, const char *a, const char *b)
     return x && cJSON_IsNumber(x) ? x->valuedouble : (double)NAN;
 }
 
-void metrics_print(const metrics_t *m, const pod_t *p, FILE *out)
+void metrics_print(const cJSON *s, const pod_t *p, FILE *out)
 {
-    cJSON *s = metrics_summary(m, p);
-    fprintf(out, "%s: %u instances x %u GPUs (%s, %s), window %.0f-%.0f s\n", p->sc->name, m->n_inst, m->inst_gpus,
-            p->sc->hw.name, p->sc->model.name, m->win_start, m->win_end);
+    fprintf(out, "%s: %u instances x %u GPUs (%s, %s), window %.0f-%.0f s\n", p->sc->name, p->pf.n_inst,
+            p->pf.inst_gpus, p->sc->hw.name, p->sc->model.name, jnum(s, "window", "start_s"),
+            jnum(s, "window", "end_s"));
     fprintf(out, "  requests          %.0f arrived, %.0f completed, %.0f rejected, %.0f unfinished\n",
             jnum(s, "requests", "arrived"), jnum(s, "requests", "completed"), jnum(s, "requests", "rejected"),
             jnum(s, "requests", "unfinished"));
@@ -528,5 +528,4 @@ void metrics_print(const metrics_t *m, const pod_t *p, FILE *out)
             jnum(s, "gpu_time_fraction", "stall"), jnum(s, "gpu_time_fraction", "idle"));
     fprintf(out, "  tokens/J          %.4f (IT power %.1f kW)\n", jnum(s, "tokens_per_joule", NULL),
             jnum(s, "average_it_power_w", NULL) / 1e3);
-    cJSON_Delete(s);
 }

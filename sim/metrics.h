@@ -80,8 +80,8 @@ void metrics_finish(metrics_t *m, const pod_t *p, double t_final);
 
 /* summary.json content: the metrics with units in their keys (after metrics_finish). */
 cJSON *metrics_summary(const metrics_t *m, const pod_t *p);
-/* The readable table on stdout. */
-void metrics_print(const metrics_t *m, const pod_t *p, FILE *out);
+/* The readable table on stdout, from a summary made by metrics_summary. */
+void metrics_print(const cJSON *summary, const pod_t *p, FILE *out);
 
 const ts_bucket_t *metrics_buckets(const metrics_t *m, uint32_t *n, double *interval_s);
 /* Power of every class over the run's static part (for the time series). */

@@ -200,10 +200,9 @@ static void start_actors(pod_t *p, cli_progress_t *progress)
     dispatch_start_sampler(p, pod_host(p, (pf_ep_t){PF_CPU, 0}), progress);
 }
 
-static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, char *err, size_t errlen)
+static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, const cJSON *summary, char *err, size_t errlen)
 {
     char path[1200];
-    cJSON *summary = metrics_summary(p->m, p);
     outdir_file(od, "summary.json", path, sizeof path);
     int rc = cfg_write_json_atomic(path, summary, err, errlen);
     cJSON *resolved = scenario_to_json(p->sc);
@@ -217,7 +216,6 @@ static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, char *err, size_t 
         rc = -1;
     free(resolved_text);
     cJSON_Delete(resolved);
-    cJSON_Delete(summary);
     return rc;
 }
 
@@ -282,13 +280,15 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     for (uint32_t i = 0; i < p->pf.n_inst; i++)
         engine_flush_unfinished(&p->eng[i]);
     metrics_finish(p->m, p, t_final);
-    if (write_results(p, &od, h5, err, errlen) || outdir_commit(&od, err, errlen)) {
+    cJSON *summary = metrics_summary(p->m, p);
+    if (write_results(p, &od, h5, summary, err, errlen) || outdir_commit(&od, err, errlen)) {
+        cJSON_Delete(summary);
         outdir_abort(&od);
         pod_teardown(p);
         return KVT_EXIT_FAIL;
     }
     if (!opts->quiet) {
-        metrics_print(p->m, p, stdout);
+        metrics_print(summary, p, stdout);
         printf("  results           %s/\n", od.final);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
@@ -299,6 +299,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
                 "activities/s, peak RSS %.0f MB\n",
                 nreq, t_final, wall, nreq / wall, (double)sgb_activity_count() / wall, ru.ru_maxrss / 1024.0);
     }
+    cJSON_Delete(summary);
     pod_teardown(p);
     return KVT_EXIT_OK;
 }

@@ -250,18 +250,12 @@ static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, l
     /* --set model=NAME switches the preset. */
     cfg_doc_normalize_preset(d, "hardware");
     cfg_doc_normalize_preset(d, "model");
-    char hw_preset[64], model_preset[64];
-    if (cfg_doc_resolve_preset(d, "hardware", "hardware", hw_preset, sizeof hw_preset, err, errlen) ||
-        cfg_doc_resolve_preset(d, "model", "models", model_preset, sizeof model_preset, err, errlen))
+    if (cfg_doc_resolve_preset(d, "hardware", "hardware", err, errlen) ||
+        cfg_doc_resolve_preset(d, "model", "models", err, errlen))
         return -1;
     jb_error_t e;
     if (jb_bind(&cfg_scenario_spec, d->root, sc, "", &e))
         return scenario_fail(sc, e.path, e.msg, err, errlen);
-    /* The resolved scenario names its presets again, so it loads back to the same values. */
-    if (hw_preset[0])
-        snprintf(sc->hw.preset, sizeof sc->hw.preset, "%s", hw_preset);
-    if (model_preset[0])
-        snprintf(sc->model.preset, sizeof sc->model.preset, "%s", model_preset);
     /* G3.5 is on by default, but only where the hardware has an ICMS tier, unless asked for explicitly. */
     if (!sc->hw.icms.present && !scenario_has(sc, "kv", "g35", "enabled"))
         sc->kv.g35.enabled = false;
