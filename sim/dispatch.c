@@ -88,7 +88,6 @@ static void dispatch_main(void *arg)
             if (pending->w.arrival_s > now + DISPATCH_DUE_S)
                 break;
             metrics_arrival(p->m, now);
-            p->in_system++;
             engine_enqueue(&p->eng[route(p, pending)], pending);
             pending = NULL;
         }

@@ -72,7 +72,6 @@ static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
     r->state = RQ_DONE;
     e->backlog -= (double)(r->w.input_tokens - r->prefilled) + (r->w.output_tokens - r->decoded);
     metrics_request_end(p->m, p, r, outcome);
-    p->in_system--;
     wl_source_complete(p->src, &r->w, outcome == RQ_COMPLETED ? r->t_first : now, now);
     sgb_sem_post(p->dispatch_wake);
 }
@@ -223,7 +222,6 @@ static void engine_admit(engine_t *e)
         engine_pop_waiting(e);
         r->t_admit = sgb_now();
         r->found_tokens = (uint32_t)fmin((double)prefix * bt, r->w.input_tokens);
-        r->use_blocks = use;
         r->committed = use;
         uint64_t reusable = (uint64_t)use * bt;
         uint32_t max_reuse = r->w.input_tokens ? r->w.input_tokens - 1 : 0;

@@ -25,7 +25,6 @@ typedef struct sim_req {
     int state;               /* req_state_t */
     uint32_t n_blocks;       /* block ids used: at most ceil(input / block) */
     uint32_t extra_blocks;   /* G1 room for tokens without ids: output and uncovered input */
-    uint32_t use_blocks;     /* leading blocks reused (after the fetch-or-recompute decision) */
     uint32_t committed;      /* blocks committed to G1 so far */
     uint32_t found_tokens;   /* cached prefix found at admission, trace definition min(k x block, input) */
     uint32_t reused_tokens;  /* tokens not recomputed: min(use x block, input - 1) */
@@ -58,10 +57,9 @@ typedef struct pod {
     uint32_t block_tokens;
     double block_bytes;      /* KV bytes of one block, whole instance */
     double kv_bytes_per_token;
-    double gpu_idle_w, gpu_static_w;
+    double gpu_idle_w;              /* one GPU, idle */
     sgb_sem_t *dispatch_wake;
     bool arrivals_over;      /* the dispatcher will deliver nothing more */
-    uint64_t in_system;      /* requests arrived and not yet completed or rejected */
     uint32_t rr_next;        /* round-robin router position */
     sim_req_t *first;        /* the first request, read before the run to size the KV blocks */
     int fail_code;           /* 0, or the exit code a failure inside the run maps to */

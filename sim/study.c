@@ -268,29 +268,28 @@ typedef struct metric_row {
     const char *label;
     const char *path[4]; /* keys into summary.json */
     int decimals;
-    bool higher_is_better;
 } metric_row_t;
 
 static const metric_row_t study_rows[] = {
-    {"output tokens/s (TPS)", {"throughput", "output_tokens_per_s"}, 1, true},
-    {"output tokens/s per GPU", {"throughput", "output_tokens_per_s_per_gpu"}, 2, true},
-    {"total tokens/s", {"throughput", "total_tokens_per_s"}, 1, true},
-    {"TTFT p50 (s)", {"latency_s", "ttft", "p50"}, 3, false},
-    {"TTFT p99 (s)", {"latency_s", "ttft", "p99"}, 3, false},
-    {"TPOT p50 (s)", {"latency_s", "tpot", "p50"}, 4, false},
-    {"hit rate, token-weighted", {"hit_rate", "token_weighted"}, 3, true},
-    {"  from G1 (HBM)", {"hit_rate", "by_tier_token_weighted", "G1"}, 3, true},
-    {"  from G2 (DRAM)", {"hit_rate", "by_tier_token_weighted", "G2"}, 3, true},
-    {"  from G3 (local NVMe)", {"hit_rate", "by_tier_token_weighted", "G3"}, 3, true},
-    {"  from G3.5 (ICMS)", {"hit_rate", "by_tier_token_weighted", "G3.5"}, 3, true},
-    {"  from G4 (storage)", {"hit_rate", "by_tier_token_weighted", "G4"}, 3, true},
-    {"GPU busy", {"gpu_time_fraction", "busy"}, 3, true},
-    {"GPU stalled on KV", {"gpu_time_fraction", "stall"}, 3, false},
-    {"GPU idle", {"gpu_time_fraction", "idle"}, 3, false},
-    {"goodput (requests/s)", {"goodput", "requests_per_s"}, 3, true},
-    {"tokens/J (IT)", {"tokens_per_joule"}, 4, true},
-    {"average IT power (kW)", {"average_it_power_w"}, 1, false},
-    {"$ per million output tokens", {"cost", "usd_per_million_output_tokens"}, 3, false},
+    {"output tokens/s (TPS)", {"throughput", "output_tokens_per_s"}, 1},
+    {"output tokens/s per GPU", {"throughput", "output_tokens_per_s_per_gpu"}, 2},
+    {"total tokens/s", {"throughput", "total_tokens_per_s"}, 1},
+    {"TTFT p50 (s)", {"latency_s", "ttft", "p50"}, 3},
+    {"TTFT p99 (s)", {"latency_s", "ttft", "p99"}, 3},
+    {"TPOT p50 (s)", {"latency_s", "tpot", "p50"}, 4},
+    {"hit rate, token-weighted", {"hit_rate", "token_weighted"}, 3},
+    {"  from G1 (HBM)", {"hit_rate", "by_tier_token_weighted", "G1"}, 3},
+    {"  from G2 (DRAM)", {"hit_rate", "by_tier_token_weighted", "G2"}, 3},
+    {"  from G3 (local NVMe)", {"hit_rate", "by_tier_token_weighted", "G3"}, 3},
+    {"  from G3.5 (ICMS)", {"hit_rate", "by_tier_token_weighted", "G3.5"}, 3},
+    {"  from G4 (storage)", {"hit_rate", "by_tier_token_weighted", "G4"}, 3},
+    {"GPU busy", {"gpu_time_fraction", "busy"}, 3},
+    {"GPU stalled on KV", {"gpu_time_fraction", "stall"}, 3},
+    {"GPU idle", {"gpu_time_fraction", "idle"}, 3},
+    {"goodput (requests/s)", {"goodput", "requests_per_s"}, 3},
+    {"tokens/J (IT)", {"tokens_per_joule"}, 4},
+    {"average IT power (kW)", {"average_it_power_w"}, 1},
+    {"$ per million output tokens", {"cost", "usd_per_million_output_tokens"}, 3},
 };
 
 static double summary_value(const cJSON *s, const char *const *path)
