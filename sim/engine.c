@@ -458,7 +458,7 @@ static void engine_main(void *arg)
             metrics_gpu_wait(p->m, e->id, t0, sgb_now(), stalled);
             continue;
         }
-        if (n_pre > 0 && n_dec < p->sc->deploy.max_batch_tokens)
+        if ((n_pre > 0 && n_dec < p->sc->deploy.max_batch_tokens) || !p->sc->sim.fast_forward)
             engine_mixed_step(e, n_dec, dec_ctx);
         else
             engine_fast_forward(e, n_dec, dec_ctx);

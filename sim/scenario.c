@@ -102,6 +102,9 @@ static const jb_field_t sim_fields[] = {
     JB_DBL_POS(sc_sim_t, sample_interval_s, 1e9, "s", "time-series interval"),
     JB_DBL(sc_sim_t, max_sim_s, 0, 1e9, "s", "hard stop of simulated time; 0 = none"),
     JB_BOOLF(sc_sim_t, drain, "let admitted requests finish after the last arrival"),
+    JB_BOOLF(sc_sim_t, fast_forward,
+             "run a decode-only batch to its next change in one timed wait (false: one event per decode step, "
+             "for checking; same results, slower)"),
     JB_DBL_POS(sc_sim_t, slo_ttft_s, 1e6, "s", "goodput SLO on time to first token"),
     JB_DBL_POS(sc_sim_t, slo_tpot_s, 1e6, "s", "goodput SLO on time per output token"),
     JB_END,
@@ -170,7 +173,7 @@ static void scenario_defaults(scenario_t *sc)
     sc->kv.fetch = SC_FETCH_COST;
     sc->kv.transfer_workers = 4;
     sc->kv.writeback_workers = 2;
-    sc->sim = (sc_sim_t){.sample_interval_s = 1.0, .drain = true, .slo_ttft_s = 2.0, .slo_tpot_s = 0.1};
+    sc->sim = (sc_sim_t){.sample_interval_s = 1.0, .drain = true, .fast_forward = true, .slo_ttft_s = 2.0, .slo_tpot_s = 0.1};
     sc->output = (sc_output_t){.per_request = true, .timeseries = true};
     wl_config_defaults(&sc->workload);
 }

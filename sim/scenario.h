@@ -60,6 +60,7 @@ typedef struct sc_sim {
     double sample_interval_s;       /* time-series interval */
     double max_sim_s;               /* hard stop of simulated time (0 = none) */
     bool drain;                     /* let admitted requests finish after the last arrival */
+    bool fast_forward;              /* decode-only batches run to their next change in one timed wait */
     double slo_ttft_s;              /* goodput: a request meets its SLO with TTFT and TPOT at most these */
     double slo_tpot_s;
 } sc_sim_t;

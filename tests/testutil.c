@@ -143,16 +143,25 @@ static char *tu_slurp_fd(int fd)
 
 int tu_run_kvtwin(char **out, char **err, const char *arg0, ...)
 {
+    const char *args[64];
+    int n = 0;
+    va_list ap;
+    va_start(ap, arg0);
+    for (const char *a = arg0; a && n < 62; a = va_arg(ap, const char *))
+        args[n++] = a;
+    va_end(ap);
+    return tu_run_kvtwin_argv(out, err, n, args);
+}
+
+int tu_run_kvtwin_argv(char **out, char **err, int nargs, const char *const *args)
+{
     /* execv wants char *const[]; the strings are never modified. */
     char *argv[64];
     int argc = 0;
     static char bin[] = KVTWIN_BIN;
     argv[argc++] = bin;
-    va_list ap;
-    va_start(ap, arg0);
-    for (const char *a = arg0; a && argc < 63; a = va_arg(ap, const char *))
-        argv[argc++] = strdup(a);
-    va_end(ap);
+    for (int i = 0; i < nargs && argc < 63; i++)
+        argv[argc++] = strdup(args[i]);
     argv[argc] = NULL;
 
     /* Capture through temporary files: pipes could fill up and deadlock on long outputs. */

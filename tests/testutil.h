@@ -19,6 +19,8 @@ const char *tu_write_file(const char *dir, const char *name, const char *text);
 /* Runs the kvtwin binary with the given arguments (NULL-terminated), capturing stdout and stderr into
  * malloc'd strings (may be NULL to discard). Returns the exit status, or -1 if it did not exit normally. */
 int tu_run_kvtwin(char **out, char **err, const char *arg0, ...);
+/* The same with the arguments as an array of nargs strings. */
+int tu_run_kvtwin_argv(char **out, char **err, int nargs, const char *const *args);
 /* Whole file into a malloc'd NUL-terminated string, or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 int tu_file_exists(const char *path);
