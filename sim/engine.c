@@ -76,6 +76,23 @@ static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
     sgb_sem_post(p->dispatch_wake);
 }
 
+double engine_load(const engine_t *e)
+{
+    if (e->ff_steps == 0)
+        return e->backlog;
+    /* Steps of the fast-forward that ended by now: ff_t is increasing, so bisect. */
+    double elapsed = sgb_now() - e->ff_start;
+    uint32_t lo = 0, hi = e->ff_steps;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        if (e->ff_t[mid] <= elapsed)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return e->backlog - (double)lo * e->ff_seqs;
+}
+
 /* ---- transfers ---------------------------------------------------------------------------------------- */
 
 static void engine_load_done(pod_t *p, void *ctx)
@@ -400,11 +417,14 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     }
     e->ff_t[0] = e->ff_e[0] = 0;
     double start = sgb_now();
+    e->ff_start = start;
+    e->ff_seqs = n_dec;
     uint32_t done = 0, k = n, chunk = 32;
     while (done < n) {
         uint32_t upto = n - done > chunk ? done + chunk : n;
         engine_ff_steps(e, done, upto, n_dec, dec_ctx);
         done = upto;
+        e->ff_steps = done;
         chunk = chunk < 1024 ? chunk * 2 : chunk;
         if (!sgb_sem_wait_for(e->wake, start + e->ff_t[done] - sgb_now()))
             continue;
@@ -416,6 +436,7 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
         sgb_sleep_until(start + e->ff_t[k]);
         break;
     }
+    e->ff_steps = 0;
     metrics_decode_steps(p->m, e->id, start, e->ff_t, e->ff_e, k, n_dec);
     e->backlog -= (double)k * n_dec;
     for (uint32_t i = 0; i < e->n_run; i++) {

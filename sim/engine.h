@@ -23,6 +23,9 @@ struct engine {
     uint32_t n_loading;
     double *ff_t, *ff_e;              /* fast-forward scratch: cumulative step end times and energies */
     uint32_t ff_cap;
+    uint32_t ff_steps;                /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
+    uint32_t ff_seqs;                 /* its decoding requests, one token each per step */
+    double ff_start;                  /* when it began */
     uint8_t *tier_of;                 /* admission scratch: tier of each cached prefix block */
     uint32_t tier_cap;
     struct engine_chunk *chunks;      /* mixed-step scratch: the prefill chunks of the iteration */
@@ -41,11 +44,9 @@ void engine_enqueue(engine_t *e, sim_req_t *r);
 /* Wakes the engine (a load finished, arrivals are over). */
 void engine_poke(engine_t *e);
 
-/* Outstanding work, for the least-loaded router: tokens still to prefill or decode. */
-static inline double engine_load(const engine_t *e)
-{
-    return e->backlog;
-}
+/* Outstanding work, for the least-loaded router: tokens still to prefill or decode now, counting the steps
+ * a fast-forward in progress has already passed (as a step-by-step engine would have). */
+double engine_load(const engine_t *e);
 
 /* Requests still inside at the end of the run: recorded as unfinished, freed. */
 void engine_flush_unfinished(engine_t *e);

@@ -9,7 +9,9 @@
  *
  * With KVTWIN_GOLDEN_UPDATE=1 in the environment the suite rewrites the golden files instead of comparing
  * (scripts/update-golden.sh does this and prints the diff).
- */
+ *
+ * Also here: fast-forwarded decode against one event per decode step (sim.fast_forward=false) on the same
+ * scenarios, equal within 1e-6 relative. The two paths sum step times in a different order, nothing else. */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@
 
 #define GOLDEN_REL_TOL 1e-9
 #define GOLDEN_ABS_TOL 1e-12
+#define FF_REL_TOL 1e-6
+#define FF_ABS_TOL 1e-9
 
 static cJSON *golden_cases;
 
@@ -223,6 +227,22 @@ START_TEST(every_golden_file_has_a_case)
 }
 END_TEST
 
+/* Fast-forwarded decode equals step-by-step decode: every figure of the timed golden runs. */
+START_TEST(fast_forward_equals_step_by_step)
+{
+    const cJSON *c = case_at(_i);
+    if (strcmp(cJSON_GetObjectItemCaseSensitive(c, "command")->valuestring, "run") != 0)
+        return;
+    const char *step[] = {"sim.fast_forward=false"};
+    const char *ff[] = {"sim.fast_forward=true"};
+    cJSON *a = run_case(c, ff, 1);
+    cJSON *b = run_case(c, step, 1);
+    compare(cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring, a, b, FF_REL_TOL, FF_ABS_TOL);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+END_TEST
+
 int main(void)
 {
     char path[1024];
@@ -241,6 +261,10 @@ int main(void)
     tcase_add_loop_test(tc, golden_figures, 0, n);
     tcase_add_test(tc, every_golden_file_has_a_case);
     suite_add_tcase(s, tc);
+    TCase *eq = tcase_create("fast_forward");
+    tcase_set_timeout(eq, 600);
+    tcase_add_loop_test(eq, fast_forward_equals_step_by_step, 0, n);
+    suite_add_tcase(s, eq);
     int rc = tu_run_suite(s);
     cJSON_Delete(golden_cases);
     return rc;
