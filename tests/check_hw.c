@@ -9,8 +9,8 @@
 #include "models/cost.h"
 #include "models/hw.h"
 #include "models/power.h"
-#include "sim/config_models.h"
-#include "sim/scenario.h"
+#include "sim/config/config_models.h"
+#include "sim/config/scenario.h"
 #include "testutil.h"
 
 static hw_pod_t load_hw(const char *name)

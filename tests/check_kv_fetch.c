@@ -12,7 +12,7 @@
 
 #include "models/llm.h"
 #include "models/steptime.h"
-#include "sim/config_models.h"
+#include "sim/config/config_models.h"
 #include "sim/kv/fetch.h"
 #include "testutil.h"
 

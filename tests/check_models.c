@@ -10,7 +10,7 @@
 #include "models/hw.h"
 #include "models/llm.h"
 #include "models/steptime.h"
-#include "sim/config_models.h"
+#include "sim/config/config_models.h"
 #include "testutil.h"
 
 static llm_t load_model(const char *name)

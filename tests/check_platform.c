@@ -9,8 +9,8 @@
 #include <string.h>
 #include <xbt/dynar.h>
 
-#include "sim/platform.h"
-#include "sim/scenario.h"
+#include "sim/core/platform.h"
+#include "sim/config/scenario.h"
 #include "testutil.h"
 
 static scenario_t *load(const char *const *sets, int nsets)

@@ -9,7 +9,7 @@
 #include "workloads/blockid.h"
 #include "workloads/reader.h"
 #include "workloads/source.h"
-#include "workloads/u64map.h"
+#include "sim/base/u64map.h"
 
 typedef struct rec {
     wl_request_t r;
@@ -298,8 +298,8 @@ START_TEST(u64map_matches_reference)
     enum { N = 4000 };
     static uint64_t keys[N];
     static int present[N];
-    wl_u64map_t m;
-    wl_u64map_init(&m);
+    u64map_t m;
+    u64map_init(&m);
     uint64_t x = 12345;
     for (int i = 0; i < N; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -309,25 +309,25 @@ START_TEST(u64map_matches_reference)
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         int k = (int)((x >> 33) % N);
         if ((x >> 20) & 1) {
-            int rc = wl_u64map_put(&m, keys[k], &present[k]);
+            int rc = u64map_put(&m, keys[k], &present[k]);
             ck_assert_int_eq(rc, present[k] ? 0 : 1);
             present[k] = 1;
         } else {
-            ck_assert(wl_u64map_del(&m, keys[k]) == (present[k] != 0));
+            ck_assert(u64map_del(&m, keys[k]) == (present[k] != 0));
             present[k] = 0;
         }
     }
     size_t count = 0;
     for (int i = 0; i < N; i++) {
         void *v = NULL;
-        bool in = wl_u64map_get(&m, keys[i], &v);
+        bool in = u64map_get(&m, keys[i], &v);
         ck_assert(in == (present[i] != 0));
         if (in)
             ck_assert_ptr_eq(v, &present[i]);
         count += present[i] != 0;
     }
     ck_assert_uint_eq(m.n, count);
-    wl_u64map_free(&m);
+    u64map_free(&m);
 }
 END_TEST
 

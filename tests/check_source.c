@@ -6,8 +6,8 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "sim/jsonbind.h"
-#include "sim/scenario.h"
+#include "sim/base/jsonbind.h"
+#include "sim/config/scenario.h"
 #include "testutil.h"
 #include "workloads/reader.h"
 #include "workloads/source.h"

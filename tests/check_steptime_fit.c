@@ -9,7 +9,7 @@
 #include <cjson/cJSON.h>
 
 #include "models/stfit.h"
-#include "sim/config_models.h"
+#include "sim/config/config_models.h"
 #include "testutil.h"
 
 static void load(const char *hwname, const char *model, hw_pod_t *hw, llm_t *m)

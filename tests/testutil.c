@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "testutil.h"
 
-#include "sim/outdir.h"
+#include "sim/out/outdir.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -18,7 +18,7 @@ int wl_ids_from_runs(wl_request_t *req, const wl_run_t *runs, uint32_t n_runs, u
     uint64_t prev = UINT64_C(0x6B767477696E0001);
     for (uint32_t j = 0; j < n; j++) {
         uint32_t want = req->input_tokens - j * bt < bt ? req->input_tokens - j * bt : bt;
-        uint64_t h = wl_mix64(prev);
+        uint64_t h = kvt_splitmix64(prev);
         while (want > 0) {
             while (r < n_runs && in_run >= runs[r].tokens) {
                 r++;
@@ -34,8 +34,8 @@ int wl_ids_from_runs(wl_request_t *req, const wl_run_t *runs, uint32_t n_runs, u
                 avail = want;
             }
             uint32_t take = avail < want ? (uint32_t)avail : want;
-            h = wl_mix64(h ^ stream);
-            h = wl_mix64(h + (in_run << 24) + take);
+            h = kvt_splitmix64(h ^ stream);
+            h = kvt_splitmix64(h + (in_run << 24) + take);
             in_run += take;
             want -= take;
         }

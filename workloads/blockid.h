@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/base/mix.h"
 #include "workloads/request.h"
 
 #define WL_NS_SHIFT 40
@@ -26,15 +27,6 @@
 static inline uint64_t wl_ns_id(uint64_t ns, uint64_t local)
 {
     return (ns << WL_NS_SHIFT) | local;
-}
-
-/* A strong 64-bit mixer (the splitmix64 finaliser): deterministic, no state. */
-static inline uint64_t wl_mix64(uint64_t x)
-{
-    x += UINT64_C(0x9E3779B97F4A7C15);
-    x = (x ^ (x >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    x = (x ^ (x >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return x ^ (x >> 31);
 }
 
 #define WL_MAX_RUNS 64 /* runs per request */
@@ -57,7 +49,7 @@ void wl_apply_warm_prefix(wl_request_t *req, uint32_t shared_tokens);
 /* Stream ids the generator and the native reader derive from (kind, a, b): distinct kinds never meet. */
 static inline uint64_t wl_stream_id(uint64_t kind, uint64_t a, uint64_t b)
 {
-    return wl_mix64(wl_mix64(kind * UINT64_C(0x100000001B3) ^ a) ^ (b + UINT64_C(0x632BE59BD9B4E019)));
+    return kvt_splitmix64(kvt_splitmix64(kind * UINT64_C(0x100000001B3) ^ a) ^ (b + UINT64_C(0x632BE59BD9B4E019)));
 }
 
 /* The stream a native "prefix" run names: a number, or a string (hashed with FNV-1a). */

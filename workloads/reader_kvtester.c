@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "workloads/blockid.h"
-#include "workloads/jsonpos.h"
+#include "sim/base/jsonpos.h"
 #include "workloads/jsonscan.h"
 #include "workloads/lineio.h"
 #include "workloads/reader.h"

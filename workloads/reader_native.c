@@ -18,12 +18,12 @@
 #include <zlib.h>
 
 #include "workloads/blockid.h"
-#include "workloads/jsonpos.h"
+#include "sim/base/jsonpos.h"
 #include "workloads/lineio.h"
 #include "workloads/native.h"
 #include "workloads/reader.h"
 #include "workloads/source.h"
-#include "workloads/u64map.h"
+#include "sim/base/u64map.h"
 
 #define NV_EXACT_MAX 9007199254740992.0 /* 2^53: integers above are not exact in a JSON number read as double */
 
@@ -45,7 +45,7 @@ typedef struct nv_state {
     wl_lines_t *lines;
     wl_reader_opts_t o;
     uint32_t block_tokens; /* from the header, else default_block_tokens */
-    wl_u64map_t sess;
+    u64map_t sess;
     double prev_arrival_s;
     bool have_prev;
     uint64_t backwards;
@@ -72,7 +72,7 @@ static void nv_close(void *state)
     for (size_t i = 0; i < s->sess.cap; i++)
         if (s->sess.used[i])
             free(s->sess.vals[i]);
-    wl_u64map_free(&s->sess);
+    u64map_free(&s->sess);
     wl_lines_close(s->lines);
     free(s);
 }
@@ -91,7 +91,7 @@ static int nv_open(void **state, const char *path, const wl_reader_opts_t *o, ch
     }
     s->o = *o;
     s->block_tokens = o->default_block_tokens ? o->default_block_tokens : 64;
-    wl_u64map_init(&s->sess);
+    u64map_init(&s->sess);
     if (wl_lines_open(&s->lines, path, err, errlen)) {
         free(s);
         return -1;
@@ -200,14 +200,14 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
 
     /* Session structure. */
     void *v;
-    nv_sess_t *se = wl_u64map_get(&s->sess, session, &v) ? v : NULL;
+    nv_sess_t *se = u64map_get(&s->sess, session, &v) ? v : NULL;
     nv_sess_t *pa = NULL;
     if (!se) {
         if (turn != 0)
             return nv_fail(c, "turn", "session %llu starts at turn %llu; expected turn 0 first",
                            (unsigned long long)session, (unsigned long long)turn);
         if (has_parent) {
-            pa = wl_u64map_get(&s->sess, parent, &v) ? v : NULL;
+            pa = u64map_get(&s->sess, parent, &v) ? v : NULL;
             if (!pa || pa->next_turn != parent_turn + 1 || pa->fork_seen >= pa->fork_announced)
                 return nv_fail(c, "parent",
                                "sub-agent of session %llu forked after turn %llu; expected that turn to be the "
@@ -217,7 +217,7 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
             return nv_fail(c, NULL, "missing \"arrival_s\"; expected it on the first turn of a top-level session");
         }
         se = calloc(1, sizeof *se);
-        if (!se || wl_u64map_put(&s->sess, session, se) < 0) {
+        if (!se || u64map_put(&s->sess, session, se) < 0) {
             free(se);
             return nv_fail(c, NULL, "out of memory");
         }
@@ -363,9 +363,9 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
         se->done = true;
     /* Finished sessions tell their parent and leave; a parent leaves once done and its children are. */
     while (se && se->done && se->fork_pending == 0) {
-        nv_sess_t *p = se->parent != WL_NO_SESSION && wl_u64map_get(&s->sess, se->parent, &v) ? v : NULL;
+        nv_sess_t *p = se->parent != WL_NO_SESSION && u64map_get(&s->sess, se->parent, &v) ? v : NULL;
         double end = se->last_arrival_s + se->last_api_s;
-        wl_u64map_del(&s->sess, se->id);
+        u64map_del(&s->sess, se->id);
         free(se);
         se = NULL;
         if (p) {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads/u64map.h"
+#include "sim/base/u64map.h"
 
 static int wl_grow32(void **p, size_t elem, size_t need, uint32_t *cap)
 {
@@ -209,7 +209,7 @@ typedef struct asm_node {
 } asm_node_t;
 
 struct wl_asm {
-    wl_u64map_t nodes; /* session id -> asm_node_t, for every script of an unfinished tree */
+    u64map_t nodes; /* session id -> asm_node_t, for every script of an unfinished tree */
     asm_root_t *head, *tail;
     size_t pending;
 };
@@ -218,16 +218,16 @@ wl_asm_t *wl_asm_new(void)
 {
     wl_asm_t *a = calloc(1, sizeof *a);
     if (a)
-        wl_u64map_init(&a->nodes);
+        u64map_init(&a->nodes);
     return a;
 }
 
 static void asm_forget(wl_asm_t *a, wl_script_t *s)
 {
     void *v;
-    if (s->session_id != WL_NO_SESSION && wl_u64map_get(&a->nodes, s->session_id, &v)) {
+    if (s->session_id != WL_NO_SESSION && u64map_get(&a->nodes, s->session_id, &v)) {
         free(v);
-        wl_u64map_del(&a->nodes, s->session_id);
+        u64map_del(&a->nodes, s->session_id);
     }
     for (uint32_t i = 0; i < s->n_children; i++)
         asm_forget(a, s->children[i]);
@@ -244,7 +244,7 @@ void wl_asm_free(wl_asm_t *a)
         wl_script_free(r->script);
         free(r);
     }
-    wl_u64map_free(&a->nodes);
+    u64map_free(&a->nodes);
     free(a);
 }
 
@@ -286,7 +286,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
     }
     void *v = NULL;
     asm_node_t *node = NULL;
-    if (wl_u64map_get(&a->nodes, req->session_id, &v))
+    if (u64map_get(&a->nodes, req->session_id, &v))
         node = v;
     if (!node) {
         if (req->turn != 0) {
@@ -318,7 +318,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
         } else {
             void *pv = NULL;
             asm_node_t *pn = NULL;
-            if (wl_u64map_get(&a->nodes, info->parent_session, &pv))
+            if (u64map_get(&a->nodes, info->parent_session, &pv))
                 pn = pv;
             const char *why = NULL;
             if (!pn)
@@ -346,7 +346,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
             if (node->root->expected > 0)
                 node->root->expected--;
         }
-        if (wl_u64map_put(&a->nodes, req->session_id, node) < 0) {
+        if (u64map_put(&a->nodes, req->session_id, node) < 0) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads/u64map.h"
+#include "sim/base/u64map.h"
 
 typedef struct dvec {
     double *v;
@@ -75,8 +75,8 @@ typedef struct sess {
 
 struct wl_stats {
     bool absolute_time;
-    wl_u64map_t seen_main, seen_all; /* block sets */
-    wl_u64map_t sessions;            /* session id -> sess_t */
+    u64map_t seen_main, seen_all; /* block sets */
+    u64map_t sessions;            /* session id -> sess_t */
     hitacc_t main, all;
     uint64_t requests, main_requests, sub_requests, top_sessions, subagents, forks;
     dvec_t in_tok, out_tok, turns, conv_hit_pct, think, delay, arrivals, new_conv_arrivals, session_starts;
@@ -105,9 +105,9 @@ wl_stats_t *wl_stats_new(bool absolute_time)
     if (!st)
         return NULL;
     st->absolute_time = absolute_time;
-    wl_u64map_init(&st->seen_main);
-    wl_u64map_init(&st->seen_all);
-    wl_u64map_init(&st->sessions);
+    u64map_init(&st->seen_main);
+    u64map_init(&st->seen_all);
+    u64map_init(&st->sessions);
     return st;
 }
 
@@ -115,9 +115,9 @@ void wl_stats_free(wl_stats_t *st)
 {
     if (!st)
         return;
-    wl_u64map_free(&st->seen_main);
-    wl_u64map_free(&st->seen_all);
-    wl_u64map_free(&st->sessions);
+    u64map_free(&st->seen_main);
+    u64map_free(&st->seen_all);
+    u64map_free(&st->sessions);
     dvec_t *vs[] = {&st->in_tok, &st->out_tok, &st->turns, &st->conv_hit_pct, &st->think, &st->delay,
                     &st->arrivals, &st->new_conv_arrivals, &st->session_starts, &st->log_init_ctx, &st->log_growth, &st->log_out,
                     &st->log_think_user, &st->log_tool, &st->spawn_s, &st->sub_prompt, &st->main_prompt};
@@ -133,13 +133,13 @@ void wl_stats_free(wl_stats_t *st)
 }
 
 /* Longest leading run of ids in set; then adds all ids to it. */
-static uint32_t hit_prefix(wl_u64map_t *set, const wl_request_t *r)
+static uint32_t hit_prefix(u64map_t *set, const wl_request_t *r)
 {
     uint32_t k = 0;
-    while (k < r->n_blocks && wl_u64map_get(set, r->block_ids[k], NULL))
+    while (k < r->n_blocks && u64map_get(set, r->block_ids[k], NULL))
         k++;
     for (uint32_t i = k; i < r->n_blocks; i++)
-        wl_u64map_put(set, r->block_ids[i], NULL);
+        u64map_put(set, r->block_ids[i], NULL);
     return k;
 }
 
@@ -207,15 +207,15 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
     conv_t *cv = NULL;
     if (r->session_id != WL_NO_SESSION) {
         void *v;
-        if (wl_u64map_get(&st->sessions, r->session_id, &v)) {
+        if (u64map_get(&st->sessions, r->session_id, &v)) {
             se = v;
         } else {
             se = push_ptr((void ***)&st->all_sess, &st->n_sess, &st->cap_sess, calloc(1, sizeof *se));
             if (!se)
                 return -1;
-            wl_u64map_put(&st->sessions, r->session_id, se);
+            u64map_put(&st->sessions, r->session_id, se);
             void *pv;
-            if (info->parent_session != WL_NO_SESSION && wl_u64map_get(&st->sessions, info->parent_session, &pv)) {
+            if (info->parent_session != WL_NO_SESSION && u64map_get(&st->sessions, info->parent_session, &pv)) {
                 se->root = ((sess_t *)pv)->root;
                 se->conv = ((sess_t *)pv)->conv;
             } else {

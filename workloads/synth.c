@@ -109,7 +109,7 @@ static gsl_rng *wl_rng_for(uint64_t seed, uint64_t entity)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     if (r)
-        gsl_rng_set(r, (unsigned long)wl_mix64(wl_mix64(seed) ^ entity));
+        gsl_rng_set(r, (unsigned long)kvt_splitmix64(kvt_splitmix64(seed) ^ entity));
     return r;
 }
 
@@ -278,7 +278,7 @@ int wl_synth_next(wl_synth_t *g, wl_script_t **out)
     if (c->sessions ? g->index >= c->sessions : g->next_start_s > c->duration_s)
         return 0;
     double start = g->next_start_s;
-    gsl_rng_set(g->r, (unsigned long)wl_mix64(wl_mix64(g->seed) ^ (g->index + 1)));
+    gsl_rng_set(g->r, (unsigned long)kvt_splitmix64(kvt_splitmix64(g->seed) ^ (g->index + 1)));
     g->next_id = g->index << 12;
     double end;
     wl_script_t *s = wl_gen_agent(g, 0, start, 0, &end);

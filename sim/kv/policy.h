@@ -25,7 +25,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "sim/jsonbind.h"
+#include "sim/base/jsonbind.h"
 
 #define KV_NO_ID UINT64_MAX   /* no block: reserved, never a real block id */
 #define KV_NO_SLOT UINT32_MAX /* no entry */

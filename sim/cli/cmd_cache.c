@@ -1,0 +1,578 @@
+/* kvtwin cache: cache-only replay. Reads one or more traces through the workload sources (open loop, any
+ * supported format), keeps their block references in memory once, then replays them through a KV tier
+ * stack with no timing for every (policy, capacity) point and prints the hit rates per tier and overall,
+ * token-weighted and request-averaged (definitions in sim/kv/replay.h and docs/validation.md).
+ * Capacities are in tokens (converted with the trace's block size) unless suffixed with b (blocks);
+ * "inf" is a cache that never evicts. Traces given together are concatenated; the block ids of the second
+ * and later files are mixed with the file's index so that files never share blocks by accident.
+ *
+ * Order of the replay: the workload source's open loop. Request logs in file order; a directory of agentic
+ * conversations (kv-cache-tester) with every conversation starting at time 0 and all their requests, sub-
+ * agents' included, merged by recorded time (so conversations overlap as concurrent users would).
+ * With --sessions, each row also gives the figures of main-agent requests (depth 0) alone and the
+ * distribution over top-level sessions of their token-weighted hit rate (VALIDATION.md 2 counts those). */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "sim/base/mix.h"
+#include "sim/cli/cli.h"
+#include "sim/base/jsonbind.h"
+#include "sim/kv/kv.h"
+#include "sim/kv/policy.h"
+#include "sim/kv/replay.h"
+#include "workloads/source.h"
+
+#define MAX_POINTS 256
+#define MAX_POLICIES 32
+
+typedef struct tier_spec {
+    bool enabled, swept, inclusive;
+    double cap;          /* tokens or blocks, see blocks; INFINITY: never evicts */
+    bool blocks;         /* cap is in blocks */
+    char policy[32];     /* "" = the --policy of the run */
+} tier_spec_t;
+
+static int tier_index(const char *name)
+{
+    for (int t = 0; t < KV_NTIERS; t++)
+        if (strcmp(kv_tier_name(t), name) == 0)
+            return t;
+    return -1;
+}
+
+/* "12", "1e6", "2000b", "inf" -> value; false on junk. */
+static bool parse_cap(const char *s, double *v, bool *blocks)
+{
+    *blocks = false;
+    if (strcmp(s, "inf") == 0) {
+        *v = INFINITY;
+        return true;
+    }
+    char *end;
+    double x = strtod(s, &end);
+    if (end == s || !(x > 0) || !isfinite(x))
+        return false;
+    if (*end == 'b' && end[1] == '\0')
+        *blocks = true;
+    else if (*end)
+        return false;
+    *v = x;
+    return true;
+}
+
+/* "G1=*,G2=4e7:exclusive:lfu,G4=inf" */
+static int parse_tiers(const char *text, tier_spec_t *ts, char *msg, size_t len)
+{
+    memset(ts, 0, KV_NTIERS * sizeof *ts);
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    int swept = 0;
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        if (!eq) {
+            snprintf(msg, len, "--tiers: expected NAME=CAPACITY in \"%s\"", item);
+            return -1;
+        }
+        *eq = '\0';
+        int t = tier_index(item);
+        if (t < 0) {
+            snprintf(msg, len, "--tiers: unknown tier \"%s\"; valid tiers: G1, G2, G3, G3.5, G4", item);
+            return -1;
+        }
+        tier_spec_t *x = &ts[t];
+        x->enabled = true;
+        x->inclusive = true;
+        char *save2 = NULL;
+        char *cap = strtok_r(eq + 1, ":", &save2);
+        if (cap && strcmp(cap, "*") == 0) {
+            x->swept = true;
+            swept++;
+        } else if (!cap || !parse_cap(cap, &x->cap, &x->blocks)) {
+            snprintf(msg, len, "--tiers: bad capacity for %s (tokens, NNNb for blocks, inf or *)", item);
+            return -1;
+        }
+        for (char *opt = strtok_r(NULL, ":", &save2); opt; opt = strtok_r(NULL, ":", &save2)) {
+            if (strcmp(opt, "inclusive") == 0) {
+                x->inclusive = true;
+            } else if (strcmp(opt, "exclusive") == 0) {
+                x->inclusive = false;
+            } else if (kv_policy_find(opt)) {
+                snprintf(x->policy, sizeof x->policy, "%s", opt);
+            } else {
+                char names[512];
+                kv_policy_names(names, sizeof names);
+                snprintf(msg, len, "--tiers: \"%s\" is neither inclusive/exclusive nor a policy; valid policies: %s",
+                         opt, names);
+                return -1;
+            }
+        }
+    }
+    if (!ts[KV_G1].enabled) {
+        snprintf(msg, len, "--tiers: G1 is required");
+        return -1;
+    }
+    if (swept != 1) {
+        snprintf(msg, len, "--tiers: exactly one tier must have capacity * (the one --capacity sweeps)");
+        return -1;
+    }
+    return 0;
+}
+
+static int load_traces(char **paths, int npaths, uint64_t max_requests, kv_trace_t *tr, uint32_t *block_tokens)
+{
+    wl_request_t req;
+    memset(&req, 0, sizeof req);
+    *block_tokens = 0;
+    for (int k = 0; k < npaths; k++) {
+        wl_config_t wc;
+        wl_config_defaults(&wc);
+        wc.replay = WL_OPEN_LOOP;
+        wc.format = WL_FMT_AUTO;
+        wc.max_requests = max_requests;
+        if (strlen(paths[k]) >= sizeof wc.path)
+            return cli_input_error("%s: path too long", paths[k]);
+        snprintf(wc.path, sizeof wc.path, "%s", paths[k]);
+        char err[512];
+        wl_source_t *src = NULL;
+        if (wl_source_open(&src, &wc, err, sizeof err)) {
+            wl_request_free(&req);
+            return cli_input_error("%s", err);
+        }
+        uint64_t salt = k ? kvt_splitmix64((uint64_t)k) : 0;
+        for (;;) {
+            int rc = wl_source_next(src, &req, err, sizeof err);
+            if (rc < 0) {
+                wl_source_close(src);
+                wl_request_free(&req);
+                return cli_input_error("%s", err);
+            }
+            if (rc == 0)
+                break;
+            if (salt)
+                for (uint32_t i = 0; i < req.n_blocks; i++)
+                    req.block_ids[i] = kvt_splitmix64(req.block_ids[i] ^ salt);
+            if (*block_tokens == 0)
+                *block_tokens = req.block_tokens;
+            uint64_t session = req.session_id == WL_NO_SESSION ? UINT64_MAX
+                               : salt                          ? kvt_splitmix64(req.session_id ^ salt)
+                                                               : req.session_id;
+            kv_trace_add(tr, req.block_ids, req.n_blocks, req.input_tokens, req.block_tokens, session, req.arrival_s);
+            kv_trace_set_depth(tr, req.depth);
+        }
+        wl_source_close(src);
+    }
+    wl_request_free(&req);
+    if (tr->nreq == 0)
+        return cli_input_error("no requests in the trace%s", npaths > 1 ? "s" : "");
+    kv_trace_finish(tr);
+    return KVT_EXIT_OK;
+}
+
+/* Top-level sessions of a trace: each main-agent request (depth 0, with a session) mapped to its session's
+ * index, the others to UINT32_MAX. */
+typedef struct sess_map {
+    uint32_t *of;   /* per request */
+    uint32_t count;
+} sess_map_t;
+
+typedef struct sess_key {
+    uint64_t session, req;
+} sess_key_t;
+
+static int sess_key_cmp(const void *a, const void *b)
+{
+    const sess_key_t *x = a, *y = b;
+    if (x->session != y->session)
+        return x->session < y->session ? -1 : 1;
+    return x->req < y->req ? -1 : x->req > y->req;
+}
+
+static void sess_map_build(const kv_trace_t *t, sess_map_t *m)
+{
+    m->of = malloc((size_t)(t->nreq ? t->nreq : 1) * sizeof *m->of);
+    sess_key_t *k = malloc((size_t)(t->nreq ? t->nreq : 1) * sizeof *k);
+    if (!m->of || !k) {
+        fprintf(stderr, "kvtwin: out of memory\n");
+        abort();
+    }
+    uint64_t n = 0;
+    for (uint64_t r = 0; r < t->nreq; r++) {
+        m->of[r] = UINT32_MAX;
+        if (t->depth[r] == 0 && t->session[r] != UINT64_MAX)
+            k[n++] = (sess_key_t){t->session[r], r};
+    }
+    qsort(k, (size_t)n, sizeof *k, sess_key_cmp);
+    m->count = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (i > 0 && k[i].session != k[i - 1].session)
+            m->count++;
+        m->of[k[i].req] = m->count;
+    }
+    if (n)
+        m->count++;
+    free(k);
+}
+
+/* What --sessions adds to a row. */
+typedef struct sess_figs {
+    uint64_t main_requests;
+    double main_hit_tokens, main_hit_requests; /* token-weighted and request-averaged hit of main agents */
+    uint32_t sessions;                         /* top-level sessions with input */
+    double q[6];                               /* their token-weighted hit: min, p25, p50, p75, max, mean */
+} sess_figs_t;
+
+static void sess_figs_compute(const kv_trace_t *t, const sess_map_t *m, const uint32_t *hit, sess_figs_t *f)
+{
+    memset(f, 0, sizeof *f);
+    double main_hit = 0, main_in = 0, req_sum = 0;
+    double *sh = calloc((size_t)m->count + 1, sizeof *sh), *si = calloc((size_t)m->count + 1, sizeof *si);
+    if (!sh || !si) {
+        fprintf(stderr, "kvtwin: out of memory\n");
+        abort();
+    }
+    for (uint64_t r = 0; r < t->nreq; r++) {
+        if (t->depth[r] != 0)
+            continue;
+        f->main_requests++;
+        main_hit += hit[r];
+        main_in += t->input_tokens[r];
+        if (t->input_tokens[r] > 0)
+            req_sum += (double)hit[r] / t->input_tokens[r];
+        if (m->of[r] != UINT32_MAX) {
+            sh[m->of[r]] += hit[r];
+            si[m->of[r]] += t->input_tokens[r];
+        }
+    }
+    f->main_hit_tokens = main_in > 0 ? main_hit / main_in : 0;
+    f->main_hit_requests = f->main_requests ? req_sum / (double)f->main_requests : 0;
+    for (uint32_t k = 0; k < m->count; k++)
+        if (si[k] > 0)
+            sh[f->sessions++] = sh[k] / si[k];
+    if (f->sessions) {
+        /* Quantiles by linear interpolation between order statistics, as kvtwin trace stats gives them. */
+        gsl_sort(sh, 1, f->sessions);
+        f->q[0] = sh[0];
+        f->q[1] = gsl_stats_quantile_from_sorted_data(sh, 1, f->sessions, 0.25);
+        f->q[2] = gsl_stats_quantile_from_sorted_data(sh, 1, f->sessions, 0.50);
+        f->q[3] = gsl_stats_quantile_from_sorted_data(sh, 1, f->sessions, 0.75);
+        f->q[4] = sh[f->sessions - 1];
+        f->q[5] = gsl_stats_mean(sh, 1, f->sessions);
+    }
+    free(sh);
+    free(si);
+}
+
+static uint64_t to_blocks(double cap, bool blocks, uint32_t bt, uint64_t distinct)
+{
+    if (isinf(cap))
+        return distinct ? distinct : 1;
+    double b = blocks ? cap : floor(cap / bt);
+    return b < 1 ? 1 : (uint64_t)b;
+}
+
+static int cmd_main(int argc, char **argv)
+{
+    char *paths[64];
+    int npaths = 0;
+    const char *policy_arg = NULL, *cap_arg = NULL, *tiers_arg = "G1=*", *format = "csv", *params_arg = NULL;
+    int write_policy = KV_WRITE_BACK;
+    unsigned long long max_requests = 0;
+    bool sessions = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-') {
+            if (npaths == 64)
+                return cli_usage_error("cache", "at most 64 traces");
+            paths[npaths++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--sessions") == 0) {
+            sessions = true;
+            continue;
+        }
+        if (!v)
+            return cli_usage_error("cache", "option %s needs a value", a);
+        i++;
+        if (strcmp(a, "--policy") == 0)
+            policy_arg = v;
+        else if (strcmp(a, "--capacity") == 0)
+            cap_arg = v;
+        else if (strcmp(a, "--tiers") == 0)
+            tiers_arg = v;
+        else if (strcmp(a, "--format") == 0)
+            format = v;
+        else if (strcmp(a, "--params") == 0)
+            params_arg = v;
+        else if (strcmp(a, "--max-requests") == 0) {
+            if (cli_parse_u64(v, &max_requests))
+                return cli_usage_error("cache", "--max-requests: expected a count, got \"%s\"", v);
+        } else if (strcmp(a, "--write") == 0) {
+            if (strcmp(v, "back") == 0)
+                write_policy = KV_WRITE_BACK;
+            else if (strcmp(v, "through") == 0)
+                write_policy = KV_WRITE_THROUGH;
+            else if (strcmp(v, "selective") == 0)
+                write_policy = KV_WRITE_SELECTIVE;
+            else
+                return cli_usage_error("cache", "--write: expected back, through or selective, got \"%s\"", v);
+        } else
+            return cli_usage_error("cache", "unknown option \"%s\"", a);
+    }
+    if (npaths == 0)
+        return cli_usage_error("cache", "no trace given");
+    if (!policy_arg)
+        return cli_usage_error("cache", "--policy is required");
+    if (!cap_arg)
+        return cli_usage_error("cache", "--capacity is required");
+    if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
+        return cli_usage_error("cache", "--format: expected csv or json, got \"%s\"", format);
+
+    /* Policies. */
+    const char *pols[MAX_POLICIES];
+    int npols = 0;
+    char polbuf[512];
+    snprintf(polbuf, sizeof polbuf, "%s", policy_arg);
+    if (strcmp(policy_arg, "all") == 0) {
+        for (size_t i = 0; i < kv_policy_count() && npols < MAX_POLICIES; i++)
+            pols[npols++] = kv_policy_at(i)->name;
+    } else {
+        char *save = NULL;
+        for (char *p = strtok_r(polbuf, ",", &save); p && npols < MAX_POLICIES; p = strtok_r(NULL, ",", &save))
+            pols[npols++] = p;
+    }
+    cJSON *params = NULL;
+    if (params_arg) {
+        char msg[256];
+        params = jb_parse_kv_list(params_arg, msg, sizeof msg);
+        if (!params)
+            return cli_usage_error("cache", "--params: %s", msg);
+    }
+    int rc = KVT_EXIT_OK;
+    for (int p = 0; p < npols; p++) {
+        jb_error_t je;
+        if (kv_policy_validate(pols[p], params, &je)) {
+            rc = je.path[0] ? cli_input_error("--params %s: %s", je.path, je.msg) : cli_input_error("%s", je.msg);
+            cJSON_Delete(params);
+            return rc;
+        }
+    }
+    /* Tiers and capacities. */
+    tier_spec_t ts[KV_NTIERS];
+    char msg[640];
+    if (parse_tiers(tiers_arg, ts, msg, sizeof msg)) {
+        cJSON_Delete(params);
+        return cli_usage_error("cache", "%s", msg);
+    }
+    double caps[MAX_POINTS];
+    bool cap_blocks[MAX_POINTS];
+    int ncaps = 0;
+    char capbuf[4096];
+    snprintf(capbuf, sizeof capbuf, "%s", cap_arg);
+    char *save = NULL;
+    for (char *c = strtok_r(capbuf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
+        if (ncaps == MAX_POINTS || !parse_cap(c, &caps[ncaps], &cap_blocks[ncaps])) {
+            cJSON_Delete(params);
+            return cli_usage_error("cache", "--capacity: bad value \"%s\" (tokens, NNNb for blocks, or inf; at most %d)",
+                                   c, MAX_POINTS);
+        }
+        ncaps++;
+    }
+
+    kv_trace_t tr;
+    kv_trace_init(&tr);
+    uint32_t bt = 0;
+    rc = load_traces(paths, npaths, max_requests, &tr, &bt);
+    if (rc != KVT_EXIT_OK) {
+        kv_trace_free(&tr);
+        cJSON_Delete(params);
+        return rc;
+    }
+    uint64_t distinct = kv_trace_distinct(&tr);
+    bool oracle_done = false;
+    double oracle_s = 0;
+    sess_map_t smap = {NULL, 0};
+    uint32_t *req_hit = NULL;
+    if (sessions) {
+        sess_map_build(&tr, &smap);
+        req_hit = malloc((size_t)tr.nreq * sizeof *req_hit);
+        if (!req_hit) {
+            fprintf(stderr, "kvtwin: out of memory\n");
+            abort();
+        }
+    }
+
+    cJSON *rows = cJSON_CreateArray();
+    bool csv = strcmp(format, "csv") == 0;
+    if (csv) {
+        printf("policy,write,tiers,capacity_tokens,capacity_blocks,requests,block_refs,hit_blocks,input_tokens,"
+               "hit_tokens,hit_rate_tokens,hit_rate_requests,hit_rate_blocks");
+        for (int t = 0; t < KV_NTIERS; t++)
+            if (ts[t].enabled)
+                printf(",%s_hit_rate_tokens,%s_hit_rate_requests", kv_tier_name(t), kv_tier_name(t));
+        if (sessions)
+            printf(",main_requests,main_hit_rate_tokens,main_hit_rate_requests,sessions,session_hit_min,"
+                   "session_hit_p25,session_hit_p50,session_hit_p75,session_hit_max,session_hit_mean");
+        printf(",too_big,wall_s\n");
+    }
+    for (int p = 0; p < npols && rc == KVT_EXIT_OK; p++) {
+        for (int c = 0; c < ncaps; c++) {
+            kv_cfg_t cfg;
+            memset(&cfg, 0, sizeof cfg);
+            cfg.write_policy = write_policy;
+            bool future = false;
+            for (int t = 0; t < KV_NTIERS; t++) {
+                if (!ts[t].enabled)
+                    continue;
+                kv_tier_cfg_t *k = &cfg.tier[t];
+                k->enabled = true;
+                k->inclusive = ts[t].inclusive;
+                k->capacity_blocks = ts[t].swept ? to_blocks(caps[c], cap_blocks[c], bt, distinct)
+                                                 : to_blocks(ts[t].cap, ts[t].blocks, bt, distinct);
+                snprintf(k->policy, sizeof k->policy, "%s", ts[t].policy[0] ? ts[t].policy : pols[p]);
+                k->policy_params = ts[t].policy[0] ? NULL : params;
+                future |= kv_policy_find(k->policy)->needs_next_use;
+            }
+            if (future && !oracle_done) {
+                oracle_s = kv_trace_oracle(&tr);
+                oracle_done = true;
+            }
+            kv_replay_result_t res;
+            kv_replay_opts_t opts = {0};
+            opts.hit_tokens = req_hit;
+            char err[512];
+            if (kv_replay_run(&tr, &cfg, &opts, &res, err, sizeof err)) {
+                rc = cli_input_error("%s", err);
+                break;
+            }
+            sess_figs_t sf;
+            if (sessions)
+                sess_figs_compute(&tr, &smap, req_hit, &sf);
+            int sw = 0;
+            for (int t = 0; t < KV_NTIERS; t++)
+                if (ts[t].swept)
+                    sw = t;
+            uint64_t capb = cfg.tier[sw].capacity_blocks;
+            double n = (double)res.requests, in = (double)res.input_tokens;
+            if (csv) {
+                printf("%s,%s,%s,%.0f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f", pols[p],
+                       kv_write_policy_name(write_policy), tiers_arg, (double)capb * bt, (unsigned long long)capb,
+                       (unsigned long long)res.requests, (unsigned long long)res.block_refs,
+                       (unsigned long long)res.hit_blocks, (unsigned long long)res.input_tokens,
+                       (unsigned long long)res.hit_tokens, res.hit_tokens / in, res.req_hit_sum / n,
+                       (double)res.hit_blocks / (double)res.block_refs);
+                for (int t = 0; t < KV_NTIERS; t++)
+                    if (ts[t].enabled)
+                        printf(",%.6f,%.6f", res.hit_tokens_tier[t] / in, res.req_hit_sum_tier[t] / n);
+                if (sessions) {
+                    printf(",%llu,%.6f,%.6f,%u", (unsigned long long)sf.main_requests, sf.main_hit_tokens,
+                           sf.main_hit_requests, sf.sessions);
+                    for (int k = 0; k < 6; k++) {
+                        if (sf.sessions)
+                            printf(",%.6f", sf.q[k]);
+                        else
+                            printf(",");
+                    }
+                }
+                printf(",%llu,%.4f\n", (unsigned long long)res.too_big, res.wall_s);
+            } else {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "policy", pols[p]);
+                cJSON_AddStringToObject(o, "write", kv_write_policy_name(write_policy));
+                cJSON_AddStringToObject(o, "tiers", tiers_arg);
+                cJSON_AddNumberToObject(o, "capacity_tokens", (double)capb * bt);
+                cJSON_AddNumberToObject(o, "capacity_blocks", (double)capb);
+                cJSON_AddNumberToObject(o, "requests", n);
+                cJSON_AddNumberToObject(o, "block_refs", (double)res.block_refs);
+                cJSON_AddNumberToObject(o, "hit_blocks", (double)res.hit_blocks);
+                cJSON_AddNumberToObject(o, "input_tokens", in);
+                cJSON_AddNumberToObject(o, "hit_tokens", (double)res.hit_tokens);
+                cJSON_AddNumberToObject(o, "hit_rate_tokens", res.hit_tokens / in);
+                cJSON_AddNumberToObject(o, "hit_rate_requests", res.req_hit_sum / n);
+                cJSON_AddNumberToObject(o, "hit_rate_blocks", (double)res.hit_blocks / (double)res.block_refs);
+                cJSON *per = cJSON_AddObjectToObject(o, "tiers_hit");
+                for (int t = 0; t < KV_NTIERS; t++) {
+                    if (!ts[t].enabled)
+                        continue;
+                    cJSON *x = cJSON_AddObjectToObject(per, kv_tier_name(t));
+                    cJSON_AddNumberToObject(x, "capacity_blocks", (double)cfg.tier[t].capacity_blocks);
+                    cJSON_AddNumberToObject(x, "hit_rate_tokens", res.hit_tokens_tier[t] / in);
+                    cJSON_AddNumberToObject(x, "hit_rate_requests", res.req_hit_sum_tier[t] / n);
+                    cJSON_AddNumberToObject(x, "evicted_blocks", (double)res.tier[t].evicted_blocks);
+                    cJSON_AddNumberToObject(x, "metadata_bytes_per_block",
+                                            res.tier[t].used_blocks ? (double)res.mem_bytes[t] / (double)res.tier[t].used_blocks : 0);
+                }
+                if (sessions) {
+                    cJSON *ma = cJSON_AddObjectToObject(o, "main_agents");
+                    cJSON_AddNumberToObject(ma, "requests", (double)sf.main_requests);
+                    cJSON_AddNumberToObject(ma, "hit_rate_tokens", sf.main_hit_tokens);
+                    cJSON_AddNumberToObject(ma, "hit_rate_requests", sf.main_hit_requests);
+                    cJSON *se = cJSON_AddObjectToObject(o, "sessions");
+                    cJSON_AddNumberToObject(se, "count", sf.sessions);
+                    if (sf.sessions) {
+                        static const char *const qn[6] = {"min", "p25", "p50", "p75", "max", "mean"};
+                        cJSON *hq = cJSON_AddObjectToObject(se, "hit_rate_tokens");
+                        for (int k = 0; k < 6; k++)
+                            cJSON_AddNumberToObject(hq, qn[k], sf.q[k]);
+                    }
+                }
+                cJSON_AddNumberToObject(o, "too_big", (double)res.too_big);
+                cJSON_AddNumberToObject(o, "wall_s", res.wall_s);
+                if (future)
+                    cJSON_AddNumberToObject(o, "oracle_s", oracle_s);
+                cJSON_AddItemToArray(rows, o);
+            }
+            fflush(stdout);
+        }
+    }
+    if (!csv && rc == KVT_EXIT_OK) {
+        char *text = cJSON_Print(rows);
+        printf("%s\n", text);
+        cJSON_free(text);
+    }
+    cJSON_Delete(rows);
+    cJSON_Delete(params);
+    free(smap.of);
+    free(req_hit);
+    kv_trace_free(&tr);
+    return rc;
+}
+
+const kvt_cmd_t kvt_cmd_cache = {
+    .name = "cache",
+    .summary = "cache-only replay: hit rates per policy, capacity and tier",
+    .usage =
+        "usage: kvtwin cache TRACE... --policy P[,P...] --capacity LIST [--tiers SPEC] [--params K=V,...]\n"
+        "                    [--write back|through|selective] [--format csv|json] [--max-requests N] [--sessions]\n"
+        "\n"
+        "Replays traces (any supported format, open loop, concatenated) through a KV tier stack with no timing\n"
+        "and prints, for every policy and capacity, the prefix hit rate overall and per tier: token-weighted\n"
+        "(sum of hit tokens / sum of input tokens) and request-averaged. A request hits the longest leading\n"
+        "run of its blocks cached in any tier; hit tokens = min(prefix x block tokens, input tokens).\n"
+        "\n"
+        "  --policy P      eviction policy of every tier without its own (kvtwin policies); a comma list or\n"
+        "                  \"all\" runs each in turn\n"
+        "  --capacity LIST capacities of the swept tier, comma separated: tokens (1e6), blocks (2000b) or inf\n"
+        "  --tiers SPEC    the tier stack, fastest first: NAME=CAP[:inclusive|:exclusive][:POLICY],...\n"
+        "                  with CAP = * for the swept tier; default G1=*. Example: G1=1e6,G2=*,G4=inf:exclusive\n"
+        "  --params K=V    parameters of --policy (kvtwin policies NAME lists them)\n"
+        "  --write W       write policy between tiers (default back)\n"
+        "  --format F      csv (default) or json\n"
+        "  --max-requests  stop each trace after N requests\n"
+        "  --sessions      also the hit rates of main-agent requests alone (sub-agents replayed, not counted)\n"
+        "                  and, over top-level sessions, min/p25/p50/p75/max/mean of their token-weighted hit\n"
+        "\n"
+        "Order: the trace's open loop. A directory of agentic conversations starts every conversation at time 0\n"
+        "and merges all their requests (sub-agents' too) by recorded time.\n"
+        "\n"
+        "Offline policies (belady) get the future from an oracle pass over the loaded trace.\n"
+        "Exit codes: 0 ok, 2 bad arguments, unknown policy or parameter, unreadable trace.\n",
+    .main = cmd_main,
+};

@@ -1,0 +1,308 @@
+/* Scenario loading: presets, --set, binding every section with its table, cross-section checks; see
+ * scenario.h. Defaults are set before binding, so a scenario names only what it changes. */
+#define _POSIX_C_SOURCE 200809L
+#include "sim/config/scenario.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/kv/kv.h"
+#include "sim/kv/policy.h"
+
+static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
+static const char *const router_names[] = {"round-robin", "least-loaded", "session-affinity", NULL};
+static const char *const write_names[] = {"write-back", "write-through", "selective", NULL};
+static const char *const fetch_names[] = {"cost", "always", "never", NULL};
+static const char *const prefetch_names[] = {"none", "queued", NULL};
+
+static int deploy_check(void *dst, jb_error_t *err)
+{
+    const sc_deploy_t *d = dst;
+    if (d->prefill_chunk_tokens > d->max_batch_tokens) {
+        snprintf(err->path, sizeof err->path, "prefill_chunk_tokens");
+        snprintf(err->msg, sizeof err->msg, "expected at most max_batch_tokens (%u), got %u", d->max_batch_tokens,
+                 d->prefill_chunk_tokens);
+        return -1;
+    }
+    return 0;
+}
+
+static const jb_field_t deploy_fields[] = {
+    JB_UINTF(sc_deploy_t, tp, 1, 1024, "GPUs", "tensor-parallel degree"),
+    JB_UINTF(sc_deploy_t, pp, 1, 1024, "GPUs", "pipeline-parallel degree"),
+    JB_UINTF(sc_deploy_t, ep, 1, 1024, "GPUs", "expert-parallel degree (MoE)"),
+    JB_UINTF(sc_deploy_t, instances, 0, 1e6, "instances", "model replicas; 0 = as many as the pod's GPUs hold"),
+    JB_CHOICEF(sc_deploy_t, weight_dtype, dtype_names, "weight precision"),
+    JB_CHOICEF(sc_deploy_t, kv_dtype, dtype_names, "KV cache precision"),
+    JB_CHOICEF(sc_deploy_t, compute_dtype, dtype_names, "tensor-core precision of the matmuls"),
+    JB_UINTF(sc_deploy_t, max_batch_seqs, 1, 1e6, "requests", "running requests per instance"),
+    JB_UINTF(sc_deploy_t, max_batch_tokens, 1, 1e7, "tokens", "tokens per iteration (decodes + prefill chunks)"),
+    JB_UINTF(sc_deploy_t, prefill_chunk_tokens, 1, 1e7, "tokens", "largest prefill chunk of one request per iteration"),
+    JB_DBL(sc_deploy_t, activation_reserve_fraction, 0, 0.9, "fraction", "HBM kept for activations and workspace"),
+    JB_CHOICEF(sc_deploy_t, router, router_names, "how requests are spread over instances"),
+    JB_END,
+};
+static const jb_spec_t deploy_spec = {"deployment", deploy_fields, deploy_check};
+
+static int tier_check(void *dst, jb_error_t *err)
+{
+    const sc_kv_tier_t *t = dst;
+    const kv_policy_ops_t *ops = t->policy[0] ? kv_policy_find(t->policy) : NULL;
+    if (ops && ops->needs_next_use) {
+        snprintf(err->path, sizeof err->path, "policy");
+        snprintf(err->msg, sizeof err->msg,
+                 "%s needs every future reference: it runs in the cache-only replay (kvtwin cache), not in a timed "
+                 "simulation", t->policy);
+        return -1;
+    }
+    if (t->policy[0] && kv_policy_validate(t->policy, t->params, err) != 0) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "%s", err->path);
+        if (rel[0])
+            snprintf(err->path, sizeof err->path, "params.%s", rel);
+        else
+            snprintf(err->path, sizeof err->path, "policy");
+        return -1;
+    }
+    return 0;
+}
+
+static const jb_field_t tier_fields[] = {
+    JB_BOOLF(sc_kv_tier_t, enabled, "whether the tier holds KV"),
+    JB_DBL(sc_kv_tier_t, capacity_bytes, 0, 1e21, "bytes", "KV capacity per tier instance; 0 = what the hardware gives"),
+    JB_STR(sc_kv_tier_t, policy, "eviction policy (kvtwin policies)"),
+    JB_JSONF(sc_kv_tier_t, params, "eviction policy parameters"),
+    JB_BOOLF(sc_kv_tier_t, inclusive, "keep a copy here when a block is promoted to G1"),
+    JB_END,
+};
+static const jb_spec_t tier_spec = {"tier", tier_fields, tier_check};
+
+static const jb_field_t kv_fields[] = {
+    JB_UINTF(sc_kv_t, block_tokens, 0, 65536, "tokens", "tokens per KV block; 0 = the workload's block size"),
+    JB_OBJ(sc_kv_t, g1, tier_spec, "G1: GPU HBM, per instance"),
+    JB_OBJ(sc_kv_t, g2, tier_spec, "G2: host DRAM, per domain"),
+    JB_OBJ(sc_kv_t, g3, tier_spec, "G3: local NVMe, per domain"),
+    JB_OBJ(sc_kv_t, g35, tier_spec, "G3.5: ICMS pod flash behind BlueField-4 DPUs, shared"),
+    JB_OBJ(sc_kv_t, g4, tier_spec, "G4: shared storage"),
+    JB_CHOICEF(sc_kv_t, write_policy, write_names, "when blocks are written to lower tiers"),
+    JB_CHOICEF(sc_kv_t, fetch, fetch_names, "fetch-or-recompute: compare load and recompute time, or always/never load"),
+    JB_CHOICEF(sc_kv_t, prefetch, prefetch_names, "stage queued requests' blocks from slower tiers into G2 while they wait"),
+    JB_UINTF(sc_kv_t, transfer_workers, 1, 256, "transfers", "concurrent KV loads per instance (DMA queues)"),
+    JB_UINTF(sc_kv_t, writeback_workers, 1, 256, "transfers", "concurrent write-backs per domain"),
+    JB_END,
+};
+static const jb_spec_t kv_spec = {"kv", kv_fields, NULL};
+
+static const jb_field_t sim_fields[] = {
+    JB_DBL(sc_sim_t, duration_s, 0, 1e9, "s", "no arrivals after this time; 0 = until the workload ends"),
+    JB_DBL(sc_sim_t, warmup_s, 0, 1e9, "s", "the metrics window starts here"),
+    JB_DBL_POS(sc_sim_t, sample_interval_s, 1e9, "s", "time-series interval"),
+    JB_DBL(sc_sim_t, max_sim_s, 0, 1e9, "s", "hard stop of simulated time; 0 = none"),
+    JB_BOOLF(sc_sim_t, drain, "let admitted requests finish after the last arrival"),
+    JB_BOOLF(sc_sim_t, fast_forward,
+             "run a decode-only batch to its next change in one timed wait (false: one event per decode step, "
+             "for checking; same results, slower)"),
+    JB_DBL_POS(sc_sim_t, slo_ttft_s, 1e6, "s", "goodput SLO on time to first token"),
+    JB_DBL_POS(sc_sim_t, slo_tpot_s, 1e6, "s", "goodput SLO on time per output token"),
+    JB_END,
+};
+static const jb_spec_t sim_spec = {"sim", sim_fields, NULL};
+
+static const jb_field_t output_fields[] = {
+    JB_STR(sc_output_t, dir, "results folder; empty = results/<name>"),
+    JB_BOOLF(sc_output_t, per_request, "write the per-request table to run.h5"),
+    JB_BOOLF(sc_output_t, timeseries, "write the time series to run.h5"),
+    JB_END,
+};
+static const jb_spec_t output_spec = {"output", output_fields, NULL};
+
+static const jb_field_t scenario_fields[] = {
+    JB_STR(scenario_t, name, "scenario name (results folder name)"),
+    JB_STR(scenario_t, description, "one line on what the scenario is for"),
+    JB_U64F(scenario_t, seed, 0, 9007199254740992.0, NULL, "run seed: every random stream derives from it"),
+    {"hardware", JB_OBJECT, offsetof(scenario_t, hw), sizeof(hw_pod_t), 0, 0, JB_REQUIRED, NULL, &cfg_hw_pod_spec,
+     NULL, "hardware preset name or {\"preset\": NAME, overrides...}"},
+    {"model", JB_OBJECT, offsetof(scenario_t, model), sizeof(llm_t), 0, 0, JB_REQUIRED, NULL, &cfg_llm_spec, NULL,
+     "model preset name or {\"preset\": NAME, overrides...}"},
+    {"deployment", JB_OBJECT, offsetof(scenario_t, deploy), sizeof(sc_deploy_t), 0, 0, 0, NULL, &deploy_spec, NULL,
+     "parallelism, precision and batching of each instance"},
+    JB_OBJ(scenario_t, kv, kv_spec, "KV tiers, policies and transfers"),
+    JB_OBJ(scenario_t, workload, cfg_workload_spec, "trace or generator and replay mode"),
+    JB_OBJ(scenario_t, sim, sim_spec, "simulated time and metrics window"),
+    JB_OBJ(scenario_t, output, output_spec, "what is written and where"),
+    JB_END,
+};
+const jb_spec_t cfg_scenario_spec = {"scenario", scenario_fields, NULL};
+
+static void tier_defaults(sc_kv_tier_t *t, bool enabled, bool inclusive)
+{
+    memset(t, 0, sizeof *t);
+    t->enabled = enabled;
+    t->inclusive = inclusive;
+    snprintf(t->policy, sizeof t->policy, "lru");
+}
+
+static void scenario_defaults(scenario_t *sc)
+{
+    sc->seed = 1;
+    hw_pod_defaults(&sc->hw);
+    llm_defaults(&sc->model);
+    sc->deploy = (sc_deploy_t){
+        .tp = 8,
+        .pp = 1,
+        .ep = 1,
+        .instances = 0,
+        .weight_dtype = LLM_DT_FP8,
+        .kv_dtype = LLM_DT_FP8,
+        .compute_dtype = LLM_DT_FP8,
+        .max_batch_seqs = 256,
+        .max_batch_tokens = 8192,
+        .prefill_chunk_tokens = 8192,
+        .activation_reserve_fraction = 0.1,
+        .router = SC_ROUTE_SESSION_AFFINITY,
+    };
+    tier_defaults(&sc->kv.g1, true, false);
+    tier_defaults(&sc->kv.g2, true, true);
+    tier_defaults(&sc->kv.g3, false, true);
+    tier_defaults(&sc->kv.g35, true, true);
+    tier_defaults(&sc->kv.g4, false, true);
+    sc->kv.write_policy = KV_WRITE_BACK;
+    sc->kv.fetch = SC_FETCH_COST;
+    sc->kv.transfer_workers = 4;
+    sc->kv.writeback_workers = 2;
+    sc->sim = (sc_sim_t){.sample_interval_s = 1.0, .drain = true, .fast_forward = true, .slo_ttft_s = 2.0, .slo_tpot_s = 0.1};
+    sc->output = (sc_output_t){.per_request = true, .timeseries = true};
+    wl_config_defaults(&sc->workload);
+}
+
+static void name_from_path(char *out, size_t len, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    snprintf(out, len, "%s", base);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+static int scenario_fail(scenario_t *sc, const char *path, const char *msg, char *err, size_t errlen)
+{
+    cfg_doc_error(&sc->doc, path, msg, err, errlen);
+    return -1;
+}
+
+/* True if the merged tree holds a value at a.b.c (b, c may be NULL). */
+static bool scenario_has(const scenario_t *sc, const char *a, const char *b, const char *c)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(sc->doc.root, a);
+    if (x && b)
+        x = cJSON_GetObjectItemCaseSensitive(x, b);
+    if (x && c)
+        x = cJSON_GetObjectItemCaseSensitive(x, c);
+    return x != NULL;
+}
+
+/* Checks that need more than one section. */
+static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
+{
+    char msg[512];
+    /* Generated contexts stay within the model's window: the generator's default (fitted to recorded
+     * sessions, up to 880K tokens) is capped; an explicit larger value is an error. */
+    double window = sc->model.max_context_tokens;
+    if (window > 0 && sc->workload.synth.max_context_tokens > window) {
+        if (scenario_has(sc, "workload", "synth", "max_context_tokens")) {
+            snprintf(msg, sizeof msg, "expected at most the model's context window (%.0f tokens), got %.0f", window,
+                     sc->workload.synth.max_context_tokens);
+            return scenario_fail(sc, "workload.synth.max_context_tokens", msg, err, errlen);
+        }
+        sc->workload.synth.max_context_tokens = window;
+        if (sc->workload.format == WL_FMT_SYNTHETIC && wl_synth_check(&sc->workload.synth, msg, sizeof msg)) {
+            char full[700];
+            snprintf(full, sizeof full, "capped at the model's %.0f-token window: %s", window, msg);
+            return scenario_fail(sc, "workload.synth.max_context_tokens", full, err, errlen);
+        }
+    }
+    llm_parallel_t par = {sc->deploy.tp, sc->deploy.pp, sc->deploy.ep};
+    if (llm_check_parallel(&sc->model, &par, msg, sizeof msg))
+        return scenario_fail(sc, "deployment.tp", msg, err, errlen);
+    if (!sc->kv.g1.enabled)
+        return scenario_fail(sc, "kv.g1.enabled", "G1 (HBM) must hold the running requests' KV", err, errlen);
+    if (sc->kv.g35.enabled && !sc->hw.icms.present)
+        return scenario_fail(sc, "kv.g35.enabled", "G3.5 needs hardware.icms.present", err, errlen);
+    if (sc->kv.prefetch == SC_PREFETCH_QUEUED && !sc->kv.g2.enabled)
+        return scenario_fail(sc, "kv.prefetch", "prefetching stages blocks into G2: enable kv.g2", err, errlen);
+    if (sc->kv.g4.enabled && !sc->hw.g4.present)
+        return scenario_fail(sc, "kv.g4.enabled", "G4 needs hardware.g4.present", err, errlen);
+    if (sc->sim.warmup_s > 0 && sc->sim.duration_s > 0 && sc->sim.warmup_s >= sc->sim.duration_s)
+        return scenario_fail(sc, "sim.warmup_s", "expected a warm-up shorter than sim.duration_s", err, errlen);
+    return 0;
+}
+
+static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, long long seed_override, char *err,
+                           size_t errlen)
+{
+    cfg_doc_t *d = &sc->doc;
+    cfg_doc_normalize_preset(d, "hardware");
+    cfg_doc_normalize_preset(d, "model");
+    for (int i = 0; i < nsets; i++)
+        if (cfg_doc_set(d, sets[i], err, errlen))
+            return -1;
+    /* --set model=NAME switches the preset. */
+    cfg_doc_normalize_preset(d, "hardware");
+    cfg_doc_normalize_preset(d, "model");
+    if (cfg_doc_resolve_preset(d, "hardware", "hardware", err, errlen) ||
+        cfg_doc_resolve_preset(d, "model", "models", err, errlen))
+        return -1;
+    jb_error_t e;
+    if (jb_bind(&cfg_scenario_spec, d->root, sc, "", &e))
+        return scenario_fail(sc, e.path, e.msg, err, errlen);
+    /* G3.5 is on by default, but only where the hardware has an ICMS tier, unless asked for explicitly. */
+    if (!sc->hw.icms.present && !scenario_has(sc, "kv", "g35", "enabled"))
+        sc->kv.g35.enabled = false;
+    if (seed_override >= 0)
+        sc->seed = (uint64_t)seed_override;
+    sc->workload.seed = sc->seed;
+    if (sc->workload.path[0] && sc->workload.path[0] != '/') {
+        char dir[1024], full[2100];
+        cfg_doc_origin_dir(d, "workload.path", dir, sizeof dir);
+        snprintf(full, sizeof full, "%s/%s", dir, sc->workload.path);
+        if (strlen(full) >= sizeof sc->workload.path)
+            return scenario_fail(sc, "workload.path", "path too long", err, errlen);
+        snprintf(sc->workload.path, sizeof sc->workload.path, "%s", full);
+    }
+    return scenario_cross_check(sc, err, errlen);
+}
+
+int scenario_load(scenario_t *sc, const char *path, const char *const *sets, int nsets, long long seed_override,
+                  char *err, size_t errlen)
+{
+    memset(sc, 0, sizeof *sc);
+    scenario_defaults(sc);
+    name_from_path(sc->name, sizeof sc->name, path);
+    if (cfg_doc_load(&sc->doc, path, err, errlen))
+        return -1;
+    return scenario_finish(sc, sets, nsets, seed_override, err, errlen);
+}
+
+int scenario_from_json(scenario_t *sc, cJSON *root, const char *label, const char *dir, const char *const *sets,
+                       int nsets, long long seed_override, char *err, size_t errlen)
+{
+    memset(sc, 0, sizeof *sc);
+    scenario_defaults(sc);
+    name_from_path(sc->name, sizeof sc->name, label);
+    cfg_doc_init_from(&sc->doc, root, label, dir);
+    return scenario_finish(sc, sets, nsets, seed_override, err, errlen);
+}
+
+cJSON *scenario_to_json(const scenario_t *sc)
+{
+    return jb_to_json(&cfg_scenario_spec, sc);
+}
+
+void scenario_free(scenario_t *sc)
+{
+    cfg_doc_free(&sc->doc);
+}

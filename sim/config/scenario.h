@@ -1,0 +1,109 @@
+/* A scenario: everything one simulation run needs, resolved from a scenario file, the presets it names
+ * and --set overrides. Sections: hardware (models/hw.h), model (models/llm.h), deployment, kv, workload
+ * (workloads/source.h), sim, output. The resolved JSON is kept and saved with every result. */
+#ifndef KVTWIN_SCENARIO_H
+#define KVTWIN_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "models/hw.h"
+#include "models/llm.h"
+#include "models/steptime.h"
+#include "sim/config/config.h"
+#include "sim/base/jsonbind.h"
+#include "workloads/source.h"
+
+typedef enum sc_router { SC_ROUTE_ROUND_ROBIN = 0, SC_ROUTE_LEAST_LOADED, SC_ROUTE_SESSION_AFFINITY } sc_router_t;
+
+typedef struct sc_deploy {
+    uint32_t tp, pp, ep;
+    uint32_t instances;             /* model replicas; 0 = as many as the pod's GPUs hold */
+    int weight_dtype;               /* llm_dtype_t */
+    int kv_dtype;
+    int compute_dtype;
+    uint32_t max_batch_seqs;        /* running requests per instance */
+    uint32_t max_batch_tokens;      /* tokens per iteration (decode + prefill chunk) */
+    uint32_t prefill_chunk_tokens;  /* largest prefill chunk per request per iteration */
+    double activation_reserve_fraction; /* share of HBM kept for activations and workspace */
+    int router;                     /* sc_router_t */
+} sc_deploy_t;
+
+typedef enum sc_fetch { SC_FETCH_COST = 0, SC_FETCH_ALWAYS, SC_FETCH_NEVER } sc_fetch_t;
+
+/* Prefetch: none, or stage the blocks of requests waiting in an engine's queue from G3/G3.5/G4 into G2. */
+typedef enum sc_prefetch { SC_PREFETCH_NONE = 0, SC_PREFETCH_QUEUED } sc_prefetch_t;
+
+typedef struct sc_kv_tier {
+    bool enabled;
+    double capacity_bytes;          /* 0 = what the hardware gives */
+    char policy[32];
+    const cJSON *params;            /* policy parameters (borrowed from the scenario tree), or NULL */
+    bool inclusive;
+} sc_kv_tier_t;
+
+typedef struct sc_kv {
+    uint32_t block_tokens;          /* 0 = the workload's own block size */
+    sc_kv_tier_t g1, g2, g3, g35, g4;
+    int write_policy;               /* kv_write_policy_t */
+    int fetch;                      /* sc_fetch_t: fetch-or-recompute decision */
+    int prefetch;                   /* sc_prefetch_t */
+    uint32_t transfer_workers;      /* concurrent KV transfers per instance (DMA queues) */
+    uint32_t writeback_workers;     /* concurrent write-back transfers per domain */
+} sc_kv_t;
+
+typedef struct sc_sim {
+    double duration_s;              /* no arrivals after this (0 = until the workload ends) */
+    double warmup_s;                /* metrics window starts here */
+    double sample_interval_s;       /* time-series interval */
+    double max_sim_s;               /* hard stop of simulated time (0 = none) */
+    bool drain;                     /* let admitted requests finish after the last arrival */
+    bool fast_forward;              /* decode-only batches run to their next change in one timed wait */
+    double slo_ttft_s;              /* goodput: a request meets its SLO with TTFT and TPOT at most these */
+    double slo_tpot_s;
+} sc_sim_t;
+
+typedef struct sc_output {
+    char dir[512];                  /* results folder; "" = results/<name> */
+    bool per_request;               /* per-request table in run.h5 */
+    bool timeseries;                /* time series in run.h5 */
+} sc_output_t;
+
+typedef struct scenario {
+    char name[64];
+    char description[256];
+    uint64_t seed;
+    hw_pod_t hw;
+    llm_t model;
+    sc_deploy_t deploy;
+    sc_kv_t kv;
+    wl_config_t workload;
+    sc_sim_t sim;
+    sc_output_t output;
+    cfg_doc_t doc;                  /* the merged tree and its sources */
+} scenario_t;
+
+/* Binding tables of the sections, each owned by its module's config file. */
+extern const jb_spec_t cfg_hw_pod_spec;   /* sim/config_hw.c */
+extern const jb_spec_t cfg_llm_spec;      /* sim/config_llm.c */
+extern const jb_spec_t cfg_workload_spec; /* sim/config_workload.c */
+extern const jb_spec_t cfg_scenario_spec; /* sim/scenario.c: the top level */
+
+/* Loads a scenario file, applies the --set assignments (sets[0..nsets)), resolves presets and validates
+ * everything. seed_override >= 0 replaces the seed. Returns 0, or -1 with one line in err naming the
+ * file:line:column and JSON path. */
+int scenario_load(scenario_t *sc, const char *path, const char *const *sets, int nsets, long long seed_override,
+                  char *err, size_t errlen);
+
+/* Same from an in-memory JSON object (takes ownership), labelled for errors. */
+int scenario_from_json(scenario_t *sc, cJSON *root, const char *label, const char *dir, const char *const *sets,
+                       int nsets, long long seed_override, char *err, size_t errlen);
+
+/* The resolved scenario as JSON (every key, defaults included). */
+cJSON *scenario_to_json(const scenario_t *sc);
+
+void scenario_free(scenario_t *sc);
+
+#endif

@@ -1,0 +1,156 @@
+/* Dispatcher, router and sampler; see dispatch.h. */
+#include "sim/core/dispatch.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "sim/core/engine.h"
+#include "sim/out/metrics.h"
+#include "sim/base/mix.h"
+
+void dispatch_prepare(const pod_t *p, sim_req_t *r)
+{
+    uint32_t bt = p->block_tokens;
+    uint64_t covering = ((uint64_t)r->w.input_tokens + bt - 1) / bt;
+    r->n_blocks = r->w.n_blocks < covering ? r->w.n_blocks : (uint32_t)covering;
+    /* Tokens without block ids (the output, input beyond the ids) still need G1 room while it runs. */
+    uint64_t all = ((uint64_t)r->w.input_tokens + r->w.output_tokens + bt - 1) / bt;
+    r->extra_blocks = all > r->n_blocks ? (uint32_t)(all - r->n_blocks) : 0;
+}
+
+static uint32_t least_loaded(const pod_t *p)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < p->pf.n_inst; i++)
+        if (engine_load(&p->eng[i]) < engine_load(&p->eng[best]))
+            best = i;
+    return best;
+}
+
+static uint32_t route(pod_t *p, const sim_req_t *r)
+{
+    uint32_t n = p->pf.n_inst;
+    switch (p->sc->deploy.router) {
+    case SC_ROUTE_ROUND_ROBIN:
+        return p->rr_next++ % n;
+    case SC_ROUTE_SESSION_AFFINITY:
+        /* A session's turns share their prefix: keep them where its KV already is. */
+        if (r->w.session_id != WL_NO_SESSION)
+            return (uint32_t)(kvt_mix64(r->w.session_id ^ p->sc->seed) % n);
+        return least_loaded(p);
+    default:
+        return least_loaded(p);
+    }
+}
+
+static void end_arrivals(pod_t *p)
+{
+    p->arrivals_over = true;
+    for (uint32_t i = 0; i < p->pf.n_inst; i++)
+        engine_poke(&p->eng[i]);
+}
+
+/* Arrivals this close to now are due: SimGrid's clock is only accurate to about a nanosecond. */
+#define DISPATCH_DUE_S 1e-9
+
+static void dispatch_main(void *arg)
+{
+    pod_t *p = arg;
+    const sc_sim_t *sim = &p->sc->sim;
+    sim_req_t *pending = p->first;
+    p->first = NULL;
+    char err[1024];
+    for (;;) {
+        sgb_sem_drain(p->dispatch_wake);
+        double now = sgb_now();
+        for (;;) {
+            if (!pending) {
+                if (wl_source_peek_time(p->src) > now + DISPATCH_DUE_S)
+                    break;
+                pending = calloc(1, sizeof *pending);
+                int rc = wl_source_next(p->src, &pending->w, err, sizeof err);
+                if (rc <= 0) {
+                    wl_request_free(&pending->w);
+                    free(pending);
+                    pending = NULL;
+                    if (rc < 0) {
+                        pod_fail(p, KVT_EXIT_INPUT, err);
+                        end_arrivals(p);
+                        return;
+                    }
+                    break;
+                }
+                dispatch_prepare(p, pending);
+            }
+            if (sim->duration_s > 0 && pending->w.arrival_s > sim->duration_s)
+                break;
+            if (pending->w.arrival_s > now + DISPATCH_DUE_S)
+                break;
+            metrics_arrival(p->m, now);
+            engine_enqueue(&p->eng[route(p, pending)], pending);
+            pending = NULL;
+        }
+        bool past_end = pending && sim->duration_s > 0 && pending->w.arrival_s > sim->duration_s;
+        if (past_end || (!pending && wl_source_finished(p->src))) {
+            if (pending) {
+                wl_request_free(&pending->w);
+                free(pending);
+            }
+            end_arrivals(p);
+            return;
+        }
+        double next = pending ? pending->w.arrival_s : wl_source_peek_time(p->src);
+        if (isinf(next))
+            sgb_sem_wait(p->dispatch_wake); /* closed loop: a completion will schedule the next turn */
+        else
+            sgb_sem_wait_for(p->dispatch_wake, next - sgb_now());
+    }
+}
+
+void dispatch_start(pod_t *p, sgb_host_t *host)
+{
+    sgb_spawn("dispatcher", host, dispatch_main, p, false);
+}
+
+typedef struct sampler {
+    pod_t *pod;
+    progress_t *progress;
+} sampler_t;
+
+static void sampler_main(void *arg)
+{
+    sampler_t *s = arg;
+    pod_t *p = s->pod;
+    double dt = p->sc->sim.sample_interval_s;
+    double horizon = p->sc->sim.duration_s > 0 ? p->sc->sim.duration_s : p->sc->sim.max_sim_s;
+    for (uint64_t k = 1;; k++) {
+        sgb_sleep_until((double)k * dt);
+        double running = 0, waiting = 0, loading = 0;
+        for (uint32_t i = 0; i < p->pf.n_inst; i++) {
+            running += p->eng[i].n_run - p->eng[i].n_loading;
+            waiting += p->eng[i].n_waiting;
+            loading += p->eng[i].n_loading;
+        }
+        double used[KV_NTIERS];
+        for (int t = 0; t < KV_NTIERS; t++) {
+            kv_tier_stats_t ts;
+            kv_tier_stats(p->kv, t, &ts);
+            used[t] = (double)ts.used_blocks;
+        }
+        double now = sgb_now();
+        metrics_sample(p->m, now, running, waiting, loading, used);
+        char line[160];
+        snprintf(line, sizeof line, "%s: t=%.0f s, %llu requests done, %.0f running, %.0f waiting", p->sc->name, now,
+                 (unsigned long long)metrics_completed(p->m), running, waiting);
+        progress_update(s->progress, horizon > 0 ? now / horizon : -1, line);
+    }
+}
+
+void dispatch_start_sampler(pod_t *p, sgb_host_t *host, progress_t *progress)
+{
+    static sampler_t s;
+    s.pod = p;
+    s.progress = progress;
+    sgb_spawn("sampler", host, sampler_main, &s, true);
+}

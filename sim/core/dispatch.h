@@ -1,0 +1,19 @@
+/* The dispatcher: one actor that pulls requests from the workload source at their arrival times, routes
+ * each to an instance and hands it to that instance's engine. In closed loop it sleeps until the next
+ * scheduled turn and is woken when a completion schedules an earlier one. Also the sampler, a daemon that
+ * reads the gauges (running, waiting, loading requests; blocks per tier) at every interval and drives the
+ * progress line. */
+#ifndef KVTWIN_DISPATCH_H
+#define KVTWIN_DISPATCH_H
+
+#include "sim/base/exitcodes.h"
+#include "sim/base/progress.h"
+#include "sim/core/pod.h"
+
+/* Prepares a request freshly read from the source for the engines (block clamping, reservations). */
+void dispatch_prepare(const pod_t *p, sim_req_t *r);
+
+void dispatch_start(pod_t *p, sgb_host_t *host);
+void dispatch_start_sampler(pod_t *p, sgb_host_t *host, progress_t *progress);
+
+#endif

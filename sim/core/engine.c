@@ -1,0 +1,526 @@
+/* Instance engine: continuous batching with chunked prefill and fast-forwarded decode; see engine.h.
+ * Units: seconds, tokens, bytes, joules. A fully cached prompt still computes its last token (the first
+ * output needs its logits), so at most input - 1 tokens are reused. */
+#include "sim/core/engine.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/power.h"
+#include "sim/kv/fetch.h"
+#include "sim/out/metrics.h"
+#include "sim/core/xfer.h"
+
+static kv_access_t engine_access(const sim_req_t *r)
+{
+    kv_access_t a = {
+        .now_s = sgb_now(),
+        .request_id = r->w.id,
+        .session_id = r->w.session_id,
+        .recompute_s_per_block = r->recompute_s_per_block,
+        .next_use = NULL,
+    };
+    return a;
+}
+
+void engine_poke(engine_t *e)
+{
+    sgb_sem_post(e->wake);
+}
+
+void engine_enqueue(engine_t *e, sim_req_t *r)
+{
+    r->inst = e->id;
+    r->state = RQ_WAITING;
+    r->next = NULL;
+    if (e->wait_tail)
+        e->wait_tail->next = r;
+    else
+        e->wait_head = r;
+    e->wait_tail = r;
+    e->n_waiting++;
+    e->backlog += (double)r->w.input_tokens + r->w.output_tokens;
+    engine_poke(e);
+}
+
+static sim_req_t *engine_pop_waiting(engine_t *e)
+{
+    sim_req_t *r = e->wait_head;
+    e->wait_head = r->next;
+    if (!e->wait_head)
+        e->wait_tail = NULL;
+    r->next = NULL;
+    e->n_waiting--;
+    return r;
+}
+
+static void engine_request_free(sim_req_t *r)
+{
+    wl_request_free(&r->w);
+    free(r);
+}
+
+/* The request leaves the system: completion or rejection. Closed-loop sessions go on either way.
+ * The caller frees it (completed requests leave the run array first). */
+static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
+{
+    pod_t *p = e->pod;
+    double now = sgb_now();
+    r->t_done = now;
+    r->state = RQ_DONE;
+    e->backlog -= (double)(r->w.input_tokens - r->prefilled) + (r->w.output_tokens - r->decoded);
+    metrics_request_end(p->m, p, r, outcome);
+    wl_source_complete(p->src, &r->w, outcome == RQ_COMPLETED ? r->t_first : now, now);
+    sgb_sem_post(p->dispatch_wake);
+}
+
+double engine_load(const engine_t *e)
+{
+    if (e->ff_steps == 0)
+        return e->backlog;
+    /* Steps of the fast-forward that ended by now: ff_t is increasing, so bisect. */
+    double elapsed = sgb_now() - e->ff_start;
+    uint32_t lo = 0, hi = e->ff_steps;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        if (e->ff_t[mid] <= elapsed)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return e->backlog - (double)lo * e->ff_seqs;
+}
+
+/* ---- transfers ---------------------------------------------------------------------------------------- */
+
+static void engine_load_done(pod_t *p, void *ctx)
+{
+    sim_req_t *r = ctx;
+    assert(r->pending > 0);
+    if (--r->pending == 0 && r->state == RQ_LOADING) {
+        engine_t *e = &p->eng[r->inst];
+        r->state = RQ_PREFILL;
+        r->t_ready = sgb_now();
+        e->n_loading--;
+        metrics_tokens(p->m, r->t_ready, 0, r->reused_tokens);
+        engine_poke(e);
+    }
+}
+
+/* Turns the manager's pending moves into transfer jobs. Loads into this instance and the evictions out of
+ * its G1 that make room for r are waited for by r; everything else is background write-back. */
+static void engine_issue_moves(engine_t *e, sim_req_t *r)
+{
+    pod_t *p = e->pod;
+    kv_move_t mv[16];
+    size_t n;
+    while ((n = kv_drain_moves(p->kv, mv, 16)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            const kv_move_t *m = &mv[i];
+            xfer_job_t job = {
+                .src = pod_tier_endpoint(p, m->src_tier, m->src_loc, m->first_block),
+                .dst = pod_tier_endpoint(p, m->dst_tier, m->dst_loc, m->first_block),
+                .bytes = (double)m->blocks * p->block_bytes,
+                .kind = m->kind,
+                .src_tier = m->src_tier,
+                .dst_tier = m->dst_tier,
+            };
+            bool waited = r && ((m->kind == KV_MOVE_LOAD && m->dst_tier == KV_G1 && m->dst_loc == e->id) ||
+                                (m->kind == KV_MOVE_DEMOTE && m->src_tier == KV_G1 && m->src_loc == e->id));
+            if (waited) {
+                job.done = engine_load_done;
+                job.ctx = r;
+                r->pending++;
+                if (m->kind == KV_MOVE_LOAD) {
+                    r->loaded_bytes += job.bytes;
+                    r->hit_tokens_by_tier[m->src_tier] += (uint32_t)(m->blocks * p->block_tokens);
+                }
+                xfer_submit(&p->load_pool[e->id], &job);
+            } else {
+                uint32_t pool = m->src_tier == KV_G1   ? p->pf.domain_of_inst[m->src_loc]
+                                : m->src_tier <= KV_G3 ? m->src_loc
+                                                       : p->pf.n_domains;
+                xfer_submit(&p->wb_pool[pool], &job);
+            }
+        }
+        if (n < 16)
+            break;
+    }
+}
+
+/* ---- admission ---------------------------------------------------------------------------------------- */
+
+/* How many leading cached blocks to reuse (sim/kv/fetch.h): loading costs each source tier's route at the
+ * bandwidth a new flow would get on it now, plus its latency; recomputing costs the step-time model's
+ * prefill. The route of a tier is the one serving its first block in the prefix. */
+static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uint8_t *tier_of, uint32_t prefix)
+{
+    pod_t *p = e->pod;
+    int mode = p->sc->kv.fetch;
+    if (prefix == 0 || mode == SC_FETCH_ALWAYS)
+        return prefix;
+    if (mode == SC_FETCH_NEVER) {
+        uint32_t u = 0;
+        while (u < prefix && tier_of[u] == KV_G1)
+            u++;
+        return u;
+    }
+    kv_fetch_hop_t hop[KV_NTIERS] = {{0, 0}};
+    bool seen[KV_NTIERS] = {false};
+    pf_ep_t dst = {PF_INST, e->id};
+    for (uint32_t u = 0; u < prefix; u++) {
+        int t = tier_of[u];
+        if (t == KV_G1 || seen[t])
+            continue;
+        seen[t] = true;
+        pf_route_t route;
+        pf_route(&p->pf, pod_tier_endpoint(p, t, t <= KV_G3 ? e->domain : 0, r->w.block_ids[u]), dst, &route);
+        hop[t].bandwidth_byte_s = pf_route_share_byte_s(&p->pf, &route);
+        hop[t].latency_s = route.latency_s;
+    }
+    kv_fetch_plan_t plan;
+    return kv_fetch_decide(p->st, tier_of, prefix, r->w.input_tokens, p->block_tokens, p->block_bytes, hop, &plan);
+}
+
+/* Prefetch: while requests wait for admission, their blocks in G3, G3.5 or G4 are staged into the
+ * domain's DRAM (background transfers on the same links as loads), so their admission loads from G2. */
+static void engine_prefetch_waiting(engine_t *e)
+{
+    pod_t *p = e->pod;
+    for (sim_req_t *r = e->wait_head; r; r = r->next) {
+        if (r->prefetched)
+            continue;
+        r->prefetched = true;
+        kv_access_t ctx = engine_access(r);
+        if (kv_prestage(p->kv, e->id, r->w.block_ids, r->n_blocks, KV_G2, &ctx) > 0)
+            engine_issue_moves(e, NULL);
+    }
+}
+
+static void engine_run_push(engine_t *e, sim_req_t *r)
+{
+    if (e->n_run == e->cap_run) {
+        e->cap_run = e->cap_run ? e->cap_run * 2 : 64;
+        e->run = realloc(e->run, e->cap_run * sizeof *e->run);
+    }
+    e->run[e->n_run++] = r;
+}
+
+/* Admits waiting requests in arrival order while the batch and G1 have room. */
+static void engine_admit(engine_t *e)
+{
+    pod_t *p = e->pod;
+    const sc_deploy_t *dep = &p->sc->deploy;
+    uint32_t bt = p->block_tokens;
+    while (e->wait_head && e->n_run < dep->max_batch_seqs && !e->g1_full) {
+        sim_req_t *r = e->wait_head;
+        if (r->n_blocks + 1 > e->tier_cap) {
+            e->tier_cap = r->n_blocks * 2 + 1;
+            e->tier_of = realloc(e->tier_of, e->tier_cap);
+        }
+        uint32_t prefix = kv_lookup_tiers(p->kv, e->id, r->w.block_ids, r->n_blocks, e->tier_of);
+        uint32_t use = engine_fetch_decision(e, r, e->tier_of, prefix);
+        /* Cost-aware policies value a block by the prefill time it saves (at mid-context). */
+        r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
+        kv_access_t ctx = engine_access(r);
+        if (kv_admit(p->kv, e->id, r->w.block_ids, r->n_blocks, use, r->extra_blocks, &ctx) != KV_OK) {
+            if (e->n_run > 0) {
+                e->g1_full = true; /* room comes back as running requests complete */
+                break;
+            }
+            /* Even an empty G1 cannot hold it: it can never run here. */
+            engine_pop_waiting(e);
+            engine_finish_request(e, r, RQ_REJECTED);
+            engine_request_free(r);
+            continue;
+        }
+        engine_pop_waiting(e);
+        r->t_admit = sgb_now();
+        r->found_tokens = (uint32_t)fmin((double)prefix * bt, r->w.input_tokens);
+        r->committed = use;
+        uint64_t reusable = (uint64_t)use * bt;
+        uint32_t max_reuse = r->w.input_tokens ? r->w.input_tokens - 1 : 0;
+        r->reused_tokens = reusable < max_reuse ? (uint32_t)reusable : max_reuse;
+        r->prefilled = r->reused_tokens;
+        e->backlog -= r->reused_tokens;
+        engine_issue_moves(e, r);
+        /* Tokens from G1 are what the loads did not bring; the last block may be partial or recomputed. */
+        uint32_t loaded = 0;
+        for (int k = KV_G2; k < KV_NTIERS; k++)
+            loaded += r->hit_tokens_by_tier[k];
+        r->hit_tokens_by_tier[KV_G1] = (uint32_t)(reusable - (loaded < reusable ? loaded : reusable));
+        uint64_t excess = reusable - r->reused_tokens;
+        for (int k = 0; k < KV_NTIERS && excess > 0; k++) {
+            uint32_t take = r->hit_tokens_by_tier[k] < excess ? r->hit_tokens_by_tier[k] : (uint32_t)excess;
+            r->hit_tokens_by_tier[k] -= take;
+            excess -= take;
+        }
+        if (r->pending > 0) {
+            r->state = RQ_LOADING;
+            e->n_loading++;
+        } else {
+            r->state = RQ_PREFILL;
+            r->t_ready = r->t_admit;
+            metrics_tokens(p->m, r->t_ready, 0, r->reused_tokens);
+        }
+        engine_run_push(e, r);
+    }
+    if (p->sc->kv.prefetch == SC_PREFETCH_QUEUED && e->wait_head)
+        engine_prefetch_waiting(e);
+}
+
+/* ---- iterations --------------------------------------------------------------------------------------- */
+
+static void engine_remove_done(engine_t *e)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        if (e->run[i]->state != RQ_DONE)
+            e->run[k++] = e->run[i];
+        else
+            engine_request_free(e->run[i]);
+    }
+    e->n_run = k;
+}
+
+static void engine_complete(engine_t *e, sim_req_t *r)
+{
+    pod_t *p = e->pod;
+    kv_access_t ctx = engine_access(r);
+    kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->extra_blocks, &ctx);
+    e->g1_full = false;
+    engine_issue_moves(e, NULL);
+    engine_finish_request(e, r, RQ_COMPLETED);
+}
+
+/* Commits the blocks r's prefill has fully covered; all of them once its prompt is done. */
+static void engine_commit_progress(engine_t *e, sim_req_t *r)
+{
+    pod_t *p = e->pod;
+    uint32_t full = r->prefilled >= r->w.input_tokens ? r->n_blocks : r->prefilled / p->block_tokens;
+    if (full > r->n_blocks)
+        full = r->n_blocks;
+    if (full > r->committed) {
+        kv_access_t ctx = engine_access(r);
+        kv_commit(p->kv, e->id, r->w.block_ids, r->committed, full, &ctx);
+        r->committed = full;
+        engine_issue_moves(e, NULL);
+    }
+}
+
+/* Joules of all the instance's GPUs over one iteration (compute, memory-bound, collective and overhead
+ * time each at their own power level: models/power.h). */
+static double engine_step_energy(const engine_t *e, const st_time_t *t)
+{
+    return pw_gpu_step_j(&e->pod->sc->hw.gpu, t) * e->pod->pf.inst_gpus;
+}
+
+typedef struct engine_chunk {
+    sim_req_t *r;
+    uint32_t tokens;
+} chunk_t;
+
+/* One mixed iteration: the decodes plus prefill chunks. */
+static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
+{
+    pod_t *p = e->pod;
+    const sc_deploy_t *dep = &p->sc->deploy;
+    if (e->chunk_cap < e->n_run) {
+        e->chunk_cap = e->n_run * 2;
+        e->chunks = realloc(e->chunks, e->chunk_cap * sizeof *e->chunks);
+    }
+    chunk_t *chunks = e->chunks;
+    st_shape_t shape = {.decode_seqs = n_dec, .decode_ctx_tokens = dec_ctx};
+    uint32_t budget = dep->max_batch_tokens > n_dec ? dep->max_batch_tokens - n_dec : 0;
+    uint32_t nch = 0;
+    for (uint32_t i = 0; i < e->n_run && budget > 0; i++) {
+        sim_req_t *r = e->run[i];
+        if (r->state != RQ_PREFILL)
+            continue;
+        uint32_t rem = r->w.input_tokens - r->prefilled;
+        uint32_t c = rem < dep->prefill_chunk_tokens ? rem : dep->prefill_chunk_tokens;
+        if (c > budget)
+            c = budget;
+        chunks[nch++] = (chunk_t){r, c};
+        budget -= c;
+        shape.prefill_tokens += c;
+        shape.prefill_attn_pairs += (double)c * (r->prefilled + (c + 1) / 2.0);
+        shape.prefill_seqs += 1;
+    }
+    st_time_t t;
+    st_step(p->st, &shape, &t);
+    double t0 = sgb_now();
+    sgb_sleep_for(t.time_s);
+    double now = sgb_now();
+    metrics_gpu_busy(p->m, e->id, t0, now, engine_step_energy(e, &t));
+    /* Decodes first: a request finishing its prefill in this step does not also decode in it. */
+    if (n_dec) {
+        metrics_tokens(p->m, now, n_dec, 0);
+        e->backlog -= n_dec;
+        for (uint32_t i = 0; i < e->n_run; i++) {
+            sim_req_t *r = e->run[i];
+            if (r->state == RQ_DECODE && ++r->decoded >= r->w.output_tokens)
+                engine_complete(e, r);
+        }
+    }
+    for (uint32_t c = 0; c < nch; c++) {
+        sim_req_t *r = chunks[c].r;
+        r->prefilled += chunks[c].tokens;
+        e->backlog -= chunks[c].tokens;
+        metrics_tokens(p->m, now, 0, chunks[c].tokens);
+        engine_commit_progress(e, r);
+        if (r->prefilled >= r->w.input_tokens) {
+            /* The prompt's last step yields the first output token. */
+            r->t_first = now;
+            r->decoded = r->w.output_tokens > 0 ? 1 : 0;
+            e->backlog -= r->decoded;
+            r->state = RQ_DECODE;
+            metrics_tokens(p->m, now, r->decoded, 0);
+            if (r->decoded >= r->w.output_tokens)
+                engine_complete(e, r);
+        }
+    }
+    engine_remove_done(e);
+}
+
+/* Fills ff_t/ff_e for steps (from, to]: the context of every decoding request grows by one per step. */
+static void engine_ff_steps(engine_t *e, uint32_t from, uint32_t to, uint32_t n_dec, double dec_ctx)
+{
+    st_shape_t shape = {.decode_seqs = n_dec};
+    for (uint32_t j = from + 1; j <= to; j++) {
+        shape.decode_ctx_tokens = dec_ctx + (double)(j - 1) * n_dec;
+        st_time_t t;
+        st_step(e->pod->st, &shape, &t);
+        e->ff_t[j] = e->ff_t[j - 1] + t.time_s;
+        e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, &t);
+    }
+}
+
+/* A decode-only batch: runs up to the first completion, stopping early at the step boundary after a
+ * wake-up. Steps are computed and waited for in growing chunks, so an early wake-up wastes little. */
+static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
+{
+    pod_t *p = e->pod;
+    uint32_t n = UINT32_MAX;
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        const sim_req_t *r = e->run[i];
+        if (r->state == RQ_DECODE && r->w.output_tokens - r->decoded < n)
+            n = r->w.output_tokens - r->decoded;
+    }
+    assert(n >= 1 && n != UINT32_MAX);
+    if (n + 1 > e->ff_cap) {
+        e->ff_cap = (n + 1) * 2;
+        e->ff_t = realloc(e->ff_t, e->ff_cap * sizeof *e->ff_t);
+        e->ff_e = realloc(e->ff_e, e->ff_cap * sizeof *e->ff_e);
+    }
+    e->ff_t[0] = e->ff_e[0] = 0;
+    double start = sgb_now();
+    e->ff_start = start;
+    e->ff_seqs = n_dec;
+    uint32_t done = 0, k = n, chunk = 32;
+    while (done < n) {
+        uint32_t upto = n - done > chunk ? done + chunk : n;
+        engine_ff_steps(e, done, upto, n_dec, dec_ctx);
+        done = upto;
+        e->ff_steps = done;
+        chunk = chunk < 1024 ? chunk * 2 : chunk;
+        if (!sgb_sem_wait_for(e->wake, start + e->ff_t[done] - sgb_now()))
+            continue;
+        /* Woken: the step in progress finishes before the batch can change. */
+        double elapsed = sgb_now() - start;
+        k = 1;
+        while (k < done && e->ff_t[k] < elapsed)
+            k++;
+        sgb_sleep_until(start + e->ff_t[k]);
+        break;
+    }
+    e->ff_steps = 0;
+    metrics_decode_steps(p->m, e->id, start, e->ff_t, e->ff_e, k, n_dec);
+    e->backlog -= (double)k * n_dec;
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        sim_req_t *r = e->run[i];
+        if (r->state != RQ_DECODE)
+            continue;
+        r->decoded += k;
+        if (r->decoded >= r->w.output_tokens)
+            engine_complete(e, r);
+    }
+    engine_remove_done(e);
+}
+
+static void engine_main(void *arg)
+{
+    engine_t *e = arg;
+    pod_t *p = e->pod;
+    for (;;) {
+        sgb_sem_drain(e->wake);
+        if (p->fail_code)
+            return;
+        engine_admit(e);
+        uint32_t n_dec = 0, n_pre = 0;
+        double dec_ctx = 0;
+        for (uint32_t i = 0; i < e->n_run; i++) {
+            const sim_req_t *r = e->run[i];
+            if (r->state == RQ_DECODE) {
+                n_dec++;
+                dec_ctx += (double)r->w.input_tokens + r->decoded;
+            } else if (r->state == RQ_PREFILL) {
+                n_pre++;
+            }
+        }
+        if (n_dec == 0 && n_pre == 0) {
+            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0)
+                return;
+            double t0 = sgb_now();
+            bool stalled = e->n_loading > 0;
+            sgb_sem_wait(e->wake);
+            metrics_gpu_wait(p->m, e->id, t0, sgb_now(), stalled);
+            continue;
+        }
+        if ((n_pre > 0 && n_dec < p->sc->deploy.max_batch_tokens) || !p->sc->sim.fast_forward)
+            engine_mixed_step(e, n_dec, dec_ctx);
+        else
+            engine_fast_forward(e, n_dec, dec_ctx);
+    }
+}
+
+void engine_start(engine_t *e, pod_t *p, uint32_t id)
+{
+    memset(e, 0, sizeof *e);
+    e->pod = p;
+    e->id = id;
+    e->domain = p->pf.domain_of_inst[id];
+    e->wake = sgb_sem_new(0);
+    char name[32];
+    snprintf(name, sizeof name, "engine-%u", id);
+    sgb_spawn(name, pod_host(p, (pf_ep_t){PF_INST, id}), engine_main, e, false);
+}
+
+void engine_flush_unfinished(engine_t *e)
+{
+    pod_t *p = e->pod;
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        metrics_request_end(p->m, p, e->run[i], RQ_UNFINISHED);
+        engine_request_free(e->run[i]);
+    }
+    e->n_run = 0;
+    while (e->wait_head) {
+        sim_req_t *r = engine_pop_waiting(e);
+        metrics_request_end(p->m, p, r, RQ_UNFINISHED);
+        engine_request_free(r);
+    }
+}
+
+void engine_free(engine_t *e)
+{
+    free(e->run);
+    free(e->tier_of);
+    free(e->chunks);
+    free(e->ff_t);
+    free(e->ff_e);
+    if (e->wake)
+        sgb_sem_free(e->wake);
+    memset(e, 0, sizeof *e);
+}

@@ -1,0 +1,54 @@
+/* The engine of one model instance: a long-lived actor running iteration-level continuous batching with
+ * chunked prefill, as vLLM-like servers do. Each iteration takes decodes first (one token per running
+ * request), then fills the remaining token budget with prefill chunks in admission order; its duration
+ * comes from the step-time model. When a batch only decodes and nothing can change it, the engine
+ * fast-forwards to the first completion in one timed wait, waking early (at the next step boundary) if an
+ * arrival or a finished KV load may change the batch. Admission is FCFS: a request enters when G1 can hold
+ * its whole KV (prefix, new input and output), after the fetch-or-recompute decision on its cached prefix;
+ * KV found in lower tiers is loaded by the transfer pools before its prefill starts. */
+#ifndef KVTWIN_ENGINE_H
+#define KVTWIN_ENGINE_H
+
+#include "sim/core/pod.h"
+
+struct engine {
+    pod_t *pod;
+    uint32_t id;
+    uint32_t domain;
+    sgb_sem_t *wake;
+    sim_req_t *wait_head, *wait_tail; /* arrived, not admitted */
+    uint32_t n_waiting;
+    sim_req_t **run;                  /* admitted: loading, prefilling or decoding */
+    uint32_t n_run, cap_run;
+    uint32_t n_loading;
+    double *ff_t, *ff_e;              /* fast-forward scratch: cumulative step end times and energies */
+    uint32_t ff_cap;
+    uint32_t ff_steps;                /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
+    uint32_t ff_seqs;                 /* its decoding requests, one token each per step */
+    double ff_start;                  /* when it began */
+    uint8_t *tier_of;                 /* admission scratch: tier of each cached prefix block */
+    uint32_t tier_cap;
+    struct engine_chunk *chunks;      /* mixed-step scratch: the prefill chunks of the iteration */
+    uint32_t chunk_cap;
+    double backlog;                   /* tokens still to prefill or decode, waiting requests included */
+    bool g1_full;                     /* the queue head did not fit G1: retry once a request releases room */
+};
+
+/* Prepares the engine of instance id and starts its actor. */
+void engine_start(engine_t *e, pod_t *p, uint32_t id);
+void engine_free(engine_t *e);
+
+/* A request routed to this engine arrives now. */
+void engine_enqueue(engine_t *e, sim_req_t *r);
+
+/* Wakes the engine (a load finished, arrivals are over). */
+void engine_poke(engine_t *e);
+
+/* Outstanding work, for the least-loaded router: tokens still to prefill or decode now, counting the steps
+ * a fast-forward in progress has already passed (as a step-by-step engine would have). */
+double engine_load(const engine_t *e);
+
+/* Requests still inside at the end of the run: recorded as unfinished, freed. */
+void engine_flush_unfinished(engine_t *e);
+
+#endif

@@ -1,0 +1,100 @@
+/* The pod as SimGrid sees it, generated from the hardware config at start-up.
+ *
+ * Hosts: one per model instance (its TP x PP GPUs, aggregated: a KV load lands on all of them at once),
+ * one host CPU/DRAM and one local-NVMe host per domain (the nodes an instance's GPUs sit on), one per ICMS
+ * enclosure and one per G4 storage server. Links are the resources that contend: NVLink-C2C or PCIe of
+ * each instance, DRAM and NVMe of each domain, node ports (front-end DPU or GPU NICs), leaf-spine uplinks
+ * (derated by the routing's effective efficiency), and inside each enclosure/server its ports, DPU
+ * engines (or x86 controller) and flash. Routes are explicit link lists in a Full zone, generated only for
+ * the host pairs the simulation uses; the spine of a pair is a static hash, as ECMP would pick it.
+ * Link latencies are zero in the XML so sharing is plain max-min; each route's latency is kept here and
+ * added analytically by the transfer layer. */
+#ifndef KVTWIN_PLATFORM_H
+#define KVTWIN_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/out/energy.h"
+#include "sim/config/scenario.h"
+
+typedef enum pf_kind { PF_INST = 0, PF_CPU, PF_SSD, PF_ICMS, PF_G4, PF_KINDS } pf_kind_t;
+
+typedef struct pf_ep {
+    uint8_t kind; /* pf_kind_t */
+    uint32_t idx;
+} pf_ep_t;
+
+typedef struct pf_link {
+    char name[24];
+    double bw_byte_s;
+    bool splitduplex;
+    uint32_t active[2];     /* transfers in flight per direction (0 = UP, 1 = DOWN) */
+} pf_link_t;
+
+#define PF_MAX_HOPS 12
+
+typedef struct pf_hop {
+    uint32_t link;
+    uint8_t down; /* SPLITDUPLEX direction: 0 = UP, 1 = DOWN */
+} pf_hop_t;
+
+typedef struct pf_route {
+    pf_hop_t hop[PF_MAX_HOPS];
+    uint8_t n;
+    double latency_s;             /* fixed part: device access, DPU/controller, NICs, switch hops */
+    double j_per_byte[EN_CLASSES]; /* energy of moving one byte along the route, by component class */
+} pf_route_t;
+
+typedef struct platform {
+    uint32_t n_inst, n_domains, n_nodes;
+    uint32_t inst_gpus;           /* GPUs per instance */
+    uint32_t nodes_per_domain;
+    uint32_t *domain_of_inst;     /* n_inst */
+    uint32_t n_icms, n_g4;
+    uint32_t n_leaf, n_spine, n_compute_leaves;
+    uint32_t *leaf_of_attach;     /* leaf of each domain's (or instance's) network attachment */
+    uint32_t *leaf_of_icms, *leaf_of_g4;
+    bool storage_via_gpu_nic;
+    pf_link_t *links;
+    uint32_t n_links;
+    /* first link index of each family */
+    uint32_t l_c2c, l_pcie, l_nic, l_dram, l_nvme, l_nvmew, l_fe, l_up, l_eport, l_edpu, l_essd, l_essdw,
+        l_g4nic, l_g4ctl, l_g4m, l_g4mw;
+    const hw_pod_t *hw;           /* borrowed from the scenario */
+    double ethernet_j_per_byte, optics_j_per_byte;
+} platform_t;
+
+/* Lays out instances, domains, leaves and links for a scenario. Errors (GPUs that do not tile into
+ * instances, a fabric too small) come back as one line. */
+int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen);
+void pf_free(platform_t *pf);
+
+/* Writes the SimGrid platform XML (hosts, links, every route the simulation may use). */
+int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errlen);
+
+/* Endpoints of a kind (pf_kind_t) on this platform. */
+uint32_t pf_count(const platform_t *pf, int kind);
+
+/* "inst-3", "cpu-0", "ssd-0", "icms-2", "g4-1" */
+void pf_host_name(pf_ep_t ep, char *buf, size_t len);
+
+/* The route from src to dst (data flows src -> dst). Asserts on pairs the platform has no route for. */
+void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *out);
+bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst);
+
+/* Bandwidth a new transfer on the route would get now: the smallest fair share over its links. */
+double pf_route_share_byte_s(const platform_t *pf, const pf_route_t *r);
+/* Bottleneck bandwidth of the route when idle. */
+double pf_route_peak_byte_s(const platform_t *pf, const pf_route_t *r);
+
+/* Flow bookkeeping for the estimates above. */
+void pf_route_begin(platform_t *pf, const pf_route_t *r);
+void pf_route_end(platform_t *pf, const pf_route_t *r);
+
+/* The ICMS enclosure / G4 server that serves a block (striping by block id). */
+uint32_t pf_icms_of_block(const platform_t *pf, uint64_t block_id);
+uint32_t pf_g4_of_block(const platform_t *pf, uint64_t block_id);
+
+#endif

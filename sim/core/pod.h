@@ -1,0 +1,80 @@
+/* The state of one simulation run, shared by its few long-lived actors (one dispatcher, one engine per
+ * instance, transfer workers, a sampler). SimGrid runs actors one at a time, so plain C structures are
+ * shared without locks. One run per process. */
+#ifndef KVTWIN_POD_H
+#define KVTWIN_POD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "models/steptime.h"
+#include "sim/kv/kv.h"
+#include "sim/core/platform.h"
+#include "sim/config/scenario.h"
+#include "sim/core/sgb.h"
+#include "workloads/source.h"
+
+typedef enum req_state { RQ_WAITING = 0, RQ_LOADING, RQ_PREFILL, RQ_DECODE, RQ_DONE } req_state_t;
+
+typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_outcome_t;
+
+/* A request inside the simulated system, from arrival to completion. */
+typedef struct sim_req {
+    wl_request_t w;          /* as the source delivered it (owns its block ids) */
+    uint32_t inst;
+    int state;               /* req_state_t */
+    uint32_t n_blocks;       /* block ids used: at most ceil(input / block) */
+    uint32_t extra_blocks;   /* G1 room for tokens without ids: output and uncovered input */
+    uint32_t committed;      /* blocks committed to G1 so far */
+    uint32_t found_tokens;   /* cached prefix found at admission, trace definition min(k x block, input) */
+    uint32_t reused_tokens;  /* tokens not recomputed: min(use x block, input - 1) */
+    uint32_t hit_tokens_by_tier[KV_NTIERS]; /* reused tokens by the tier they came from */
+    uint32_t prefilled;      /* tokens whose KV exists in G1 (reused + computed so far) */
+    uint32_t decoded;        /* output tokens produced */
+    uint32_t pending;        /* transfers this request waits for */
+    bool prefetched;         /* its slower-tier blocks were staged into G2 while it waited */
+    double loaded_bytes;
+    double recompute_s_per_block; /* for cost-aware eviction */
+    double t_admit, t_ready, t_first, t_done;
+    struct sim_req *next;    /* waiting queue link */
+} sim_req_t;
+
+typedef struct engine engine_t;
+typedef struct xfer_pool xfer_pool_t;
+typedef struct metrics metrics_t;
+
+typedef struct pod {
+    scenario_t *sc;
+    platform_t pf;
+    kv_mgr_t *kv;
+    st_model_t *st;
+    wl_source_t *src;
+    engine_t *eng;           /* n_inst engines */
+    xfer_pool_t *load_pool;  /* per instance: KV loads and the write-backs a request waits for */
+    xfer_pool_t *wb_pool;    /* per domain, plus one for the pod-level tiers: background write-backs */
+    metrics_t *m;
+    sgb_host_t **hosts[PF_KINDS]; /* SimGrid host of every platform endpoint */
+    uint32_t block_tokens;
+    double block_bytes;      /* KV bytes of one block, whole instance */
+    double kv_bytes_per_token;
+    double gpu_idle_w;              /* one GPU, idle */
+    sgb_sem_t *dispatch_wake;
+    bool arrivals_over;      /* the dispatcher will deliver nothing more */
+    uint32_t rr_next;        /* round-robin router position */
+    sim_req_t *first;        /* the first request, read before the run to size the KV blocks */
+    int fail_code;           /* 0, or the exit code a failure inside the run maps to */
+    char fail_msg[1024];
+} pod_t;
+
+/* Tier endpoint on the platform for a KV location (G1 -> instance, G2 -> domain CPU, ...). */
+pf_ep_t pod_tier_endpoint(const pod_t *p, int tier, uint32_t loc, uint64_t first_block);
+
+static inline sgb_host_t *pod_host(const pod_t *p, pf_ep_t ep)
+{
+    return p->hosts[ep.kind][ep.idx];
+}
+
+/* Stops the run because of bad input discovered mid-run (a malformed trace record): no result is written. */
+void pod_fail(pod_t *p, int code, const char *msg);
+
+#endif

@@ -1,0 +1,306 @@
+/* One timed simulation run; see run.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "sim/core/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "models/power.h"
+#include "sim/base/exitcodes.h"
+#include "sim/base/progress.h"
+#include "sim/core/dispatch.h"
+#include "sim/core/engine.h"
+#include "sim/out/h5out.h"
+#include "sim/out/metrics.h"
+#include "sim/out/outdir.h"
+#include "sim/core/xfer.h"
+
+/* Capacity of each tier instance in bytes, from the hardware unless the scenario overrides it. */
+static double tier_capacity_bytes(const pod_t *p, int tier)
+{
+    const scenario_t *sc = p->sc;
+    const hw_pod_t *hw = &sc->hw;
+    const sc_kv_tier_t *cfg[KV_NTIERS] = {&sc->kv.g1, &sc->kv.g2, &sc->kv.g3, &sc->kv.g35, &sc->kv.g4};
+    if (cfg[tier]->capacity_bytes > 0)
+        return cfg[tier]->capacity_bytes;
+    double npd = p->pf.nodes_per_domain;
+    switch (tier) {
+    case KV_G1:
+        return st_kv_budget_bytes_per_gpu(p->st, sc->deploy.activation_reserve_fraction) * p->pf.inst_gpus;
+    case KV_G2:
+        return hw->node.dram_capacity_bytes * hw->node.dram_kv_fraction * npd;
+    case KV_G3:
+        return hw->node.nvme_drives * hw->node.nvme_capacity_bytes * hw->node.nvme_kv_fraction * npd;
+    case KV_G35:
+        return (double)hw->icms.enclosures * hw->icms.dpus_per_enclosure * hw->icms.capacity_per_dpu_bytes;
+    default:
+        return hw->g4.capacity_bytes;
+    }
+}
+
+static int build_kv(pod_t *p, char *err, size_t errlen)
+{
+    const scenario_t *sc = p->sc;
+    const sc_kv_tier_t *cfg[KV_NTIERS] = {&sc->kv.g1, &sc->kv.g2, &sc->kv.g3, &sc->kv.g35, &sc->kv.g4};
+    static const char *const keys[KV_NTIERS] = {"g1", "g2", "g3", "g35", "g4"};
+    kv_cfg_t kc;
+    memset(&kc, 0, sizeof kc);
+    kc.n_instances = p->pf.n_inst;
+    kc.n_domains = p->pf.n_domains;
+    kc.domain_of_instance = p->pf.domain_of_inst;
+    kc.write_policy = sc->kv.write_policy;
+    kc.block_bytes = (uint64_t)ceil(p->block_bytes);
+    kc.seed = sc->seed;
+    for (int t = 0; t < KV_NTIERS; t++) {
+        kv_tier_cfg_t *k = &kc.tier[t];
+        k->enabled = cfg[t]->enabled;
+        snprintf(k->policy, sizeof k->policy, "%s", cfg[t]->policy);
+        k->policy_params = cfg[t]->params;
+        k->inclusive = cfg[t]->inclusive;
+        if (!k->enabled)
+            continue;
+        double bytes = tier_capacity_bytes(p, t);
+        k->capacity_blocks = (uint64_t)floor(bytes / p->block_bytes);
+        if (k->capacity_blocks == 0) {
+            char path[64], msg[256];
+            snprintf(path, sizeof path, "kv.%s.capacity_bytes", keys[t]);
+            snprintf(msg, sizeof msg, "%s holds %.3g bytes per tier instance: not one %.3g-byte KV block",
+                     kv_tier_name(t), bytes, p->block_bytes);
+            cfg_doc_error(&sc->doc, path, msg, err, errlen);
+            return -1;
+        }
+    }
+    p->kv = kv_mgr_create(&kc, err, errlen);
+    return p->kv ? 0 : -1;
+}
+
+static void host_table(pod_t *p)
+{
+    for (int k = 0; k < PF_KINDS; k++) {
+        uint32_t n = pf_count(&p->pf, k);
+        p->hosts[k] = calloc(n + 1, sizeof *p->hosts[k]);
+        for (uint32_t i = 0; i < n; i++) {
+            char name[32];
+            pf_host_name((pf_ep_t){(uint8_t)k, i}, name, sizeof name);
+            p->hosts[k][i] = sgb_host(name);
+        }
+    }
+}
+
+static void pod_teardown(pod_t *p)
+{
+    if (p->eng) {
+        for (uint32_t i = 0; i < p->pf.n_inst; i++)
+            engine_free(&p->eng[i]);
+        free(p->eng);
+    }
+    if (p->load_pool) {
+        for (uint32_t i = 0; i < p->pf.n_inst; i++)
+            xfer_pool_free(&p->load_pool[i]);
+        free(p->load_pool);
+    }
+    if (p->wb_pool) {
+        for (uint32_t i = 0; i <= p->pf.n_domains; i++)
+            xfer_pool_free(&p->wb_pool[i]);
+        free(p->wb_pool);
+    }
+    if (p->first) {
+        wl_request_free(&p->first->w);
+        free(p->first);
+    }
+    for (int k = 0; k < PF_KINDS; k++)
+        free(p->hosts[k]);
+    if (p->dispatch_wake)
+        sgb_sem_free(p->dispatch_wake);
+    metrics_free(p->m);
+    kv_mgr_destroy(p->kv);
+    st_model_destroy(p->st);
+    if (p->src)
+        wl_source_close(p->src);
+    pf_free(&p->pf);
+}
+
+/* Reads the first request: it fixes the KV block size of the run. */
+static int read_first(pod_t *p, char *err, size_t errlen)
+{
+    p->first = calloc(1, sizeof *p->first);
+    int rc = wl_source_next(p->src, &p->first->w, err, errlen);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        cfg_doc_error(&p->sc->doc, "workload", "the workload delivers no request", err, errlen);
+        return -1;
+    }
+    uint32_t bt = p->first->w.block_tokens;
+    if (p->sc->kv.block_tokens && bt && p->sc->kv.block_tokens != bt) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "expected 0 or the workload's own block size (%u tokens), got %u", bt,
+                 p->sc->kv.block_tokens);
+        cfg_doc_error(&p->sc->doc, "kv.block_tokens", msg, err, errlen);
+        return -1;
+    }
+    p->block_tokens = bt ? bt : p->sc->kv.block_tokens;
+    if (!p->block_tokens) {
+        cfg_doc_error(&p->sc->doc, "kv.block_tokens", "the workload has no block size: set one", err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
+static int setup(pod_t *p, char *err, size_t errlen)
+{
+    scenario_t *sc = p->sc;
+    if (pf_build(&p->pf, sc, err, errlen))
+        return KVT_EXIT_INPUT;
+    if (wl_source_open(&p->src, &sc->workload, err, errlen))
+        return KVT_EXIT_INPUT;
+    if (read_first(p, err, errlen))
+        return KVT_EXIT_INPUT;
+    st_deploy_t dep = {
+        .par = {sc->deploy.tp, sc->deploy.pp, sc->deploy.ep},
+        .weight_dtype = sc->deploy.weight_dtype,
+        .kv_dtype = sc->deploy.kv_dtype,
+        .compute_dtype = sc->deploy.compute_dtype,
+    };
+    char msg[512];
+    p->st = st_model_create(&sc->hw.gpu, &sc->model, &dep, NULL, msg, sizeof msg);
+    if (!p->st) {
+        cfg_doc_error(&sc->doc, "deployment", msg, err, errlen);
+        return KVT_EXIT_INPUT;
+    }
+    p->kv_bytes_per_token = llm_kv_bytes_per_token(&sc->model, sc->deploy.kv_dtype);
+    p->block_bytes = p->kv_bytes_per_token * p->block_tokens;
+    p->gpu_idle_w = pw_gpu_w(&sc->hw.gpu, 0, 0);
+    if (build_kv(p, err, errlen))
+        return KVT_EXIT_INPUT;
+    dispatch_prepare(p, p->first);
+    return 0;
+}
+
+static void start_actors(pod_t *p, progress_t *progress)
+{
+    const sc_kv_t *kv = &p->sc->kv;
+    p->dispatch_wake = sgb_sem_new(0);
+    p->eng = calloc(p->pf.n_inst, sizeof *p->eng);
+    p->load_pool = calloc(p->pf.n_inst, sizeof *p->load_pool);
+    p->wb_pool = calloc(p->pf.n_domains + 1, sizeof *p->wb_pool);
+    for (uint32_t i = 0; i < p->pf.n_inst; i++) {
+        sgb_host_t *h = pod_host(p, (pf_ep_t){PF_INST, i});
+        xfer_pool_start(&p->load_pool[i], p, kv->transfer_workers, h, "load");
+        engine_start(&p->eng[i], p, i);
+    }
+    for (uint32_t d = 0; d < p->pf.n_domains; d++)
+        xfer_pool_start(&p->wb_pool[d], p, kv->writeback_workers, pod_host(p, (pf_ep_t){PF_CPU, d}), "writeback");
+    /* Moves between the pod-level tiers (G3.5 -> G4) have their own pool. */
+    xfer_pool_start(&p->wb_pool[p->pf.n_domains], p, kv->writeback_workers, pod_host(p, (pf_ep_t){PF_CPU, 0}),
+                    "writeback-pod");
+    dispatch_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
+    dispatch_start_sampler(p, pod_host(p, (pf_ep_t){PF_CPU, 0}), progress);
+}
+
+static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, const cJSON *summary, char *err, size_t errlen)
+{
+    char path[1200];
+    outdir_file(od, "summary.json", path, sizeof path);
+    int rc = cfg_write_json_atomic(path, summary, err, errlen);
+    cJSON *resolved = scenario_to_json(p->sc);
+    char *resolved_text = cJSON_Print(resolved);
+    if (!rc) {
+        outdir_file(od, "scenario.json", path, sizeof path);
+        rc = cfg_write_json_atomic(path, resolved, err, errlen);
+    }
+    /* Always finished: it also closes the file. */
+    if (h5out_finish(h5, p, resolved_text, p->sc->output.timeseries, err, errlen))
+        rc = -1;
+    free(resolved_text);
+    cJSON_Delete(resolved);
+    return rc;
+}
+
+int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errlen)
+{
+    double wall0 = wall_clock_s();
+    pod_t pod;
+    memset(&pod, 0, sizeof pod);
+    pod_t *p = &pod;
+    p->sc = sc;
+    char final[1024];
+    if (opts->out_dir && opts->out_dir[0])
+        snprintf(final, sizeof final, "%s", opts->out_dir);
+    else if (sc->output.dir[0])
+        snprintf(final, sizeof final, "%s", sc->output.dir);
+    else
+        snprintf(final, sizeof final, "results/%s", sc->name);
+    outdir_t od;
+    int code = setup(p, err, errlen);
+    if (code) {
+        pod_teardown(p);
+        return code;
+    }
+    if (outdir_begin(&od, final, err, errlen)) {
+        pod_teardown(p);
+        return KVT_EXIT_FAIL;
+    }
+    char xml[1200], h5path[1200];
+    outdir_file(&od, "platform.xml", xml, sizeof xml);
+    if (pf_write_xml(&p->pf, xml, err, errlen)) {
+        outdir_abort(&od);
+        pod_teardown(p);
+        return KVT_EXIT_FAIL;
+    }
+    outdir_file(&od, "run.h5", h5path, sizeof h5path);
+    h5out_t *h5 = h5out_open(h5path, sc->output.per_request, err, errlen);
+    if (!h5) {
+        outdir_abort(&od);
+        pod_teardown(p);
+        return KVT_EXIT_FAIL;
+    }
+    p->m = metrics_create(p, h5out_request, h5);
+
+    int sg_argc = opts->sg_argc;
+    sgb_init(&sg_argc, opts->sg_argv);
+    sgb_load_platform(xml);
+    host_table(p);
+    progress_t progress;
+    progress_init(&progress, opts->quiet);
+    start_actors(p, &progress);
+    sgb_run(sc->sim.max_sim_s);
+    progress_done(&progress);
+    double t_final = sgb_now();
+
+    if (p->fail_code) {
+        snprintf(err, errlen, "%s", p->fail_msg);
+        h5out_abort(h5);
+        outdir_abort(&od);
+        pod_teardown(p);
+        return p->fail_code;
+    }
+    for (uint32_t i = 0; i < p->pf.n_inst; i++)
+        engine_flush_unfinished(&p->eng[i]);
+    metrics_finish(p->m, p, t_final);
+    cJSON *summary = metrics_summary(p->m, p);
+    if (write_results(p, &od, h5, summary, err, errlen) || outdir_commit(&od, err, errlen)) {
+        cJSON_Delete(summary);
+        outdir_abort(&od);
+        pod_teardown(p);
+        return KVT_EXIT_FAIL;
+    }
+    if (!opts->quiet) {
+        metrics_print(summary, p, stdout);
+        printf("  results           %s/\n", od.final);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        double wall = wall_clock_s() - wall0;
+        double nreq = (double)metrics_completed(p->m);
+        fprintf(stderr,
+                "kvtwin: %.0f requests, %.0f s simulated in %.2f s wall: %.0f requests/s, %.0f SimGrid "
+                "activities/s, peak RSS %.0f MB\n",
+                nreq, t_final, wall, nreq / wall, (double)sgb_activity_count() / wall, ru.ru_maxrss / 1024.0);
+    }
+    cJSON_Delete(summary);
+    pod_teardown(p);
+    return KVT_EXIT_OK;
+}

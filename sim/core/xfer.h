@@ -1,0 +1,43 @@
+/* KV transfers as SimGrid activities: pools of a few long-lived worker actors (DMA queues) that each move
+ * one job at a time over the platform's route, after the route's fixed latency. One job is one request's
+ * blocks for one tier hop, never one block. Workers account bytes and per-byte energy and call the job's
+ * completion callback. */
+#ifndef KVTWIN_XFER_H
+#define KVTWIN_XFER_H
+
+#include "sim/core/pod.h"
+
+typedef void (*xfer_done_fn)(pod_t *p, void *ctx);
+
+typedef struct xfer_job {
+    pf_ep_t src, dst;
+    double bytes;
+    int kind;        /* kv_move_kind_t */
+    int src_tier, dst_tier;
+    xfer_done_fn done; /* may be NULL */
+    void *ctx;
+    struct xfer_job *next;
+} xfer_job_t;
+
+typedef struct xfer_worker {
+    struct xfer_pool *pool;
+    xfer_job_t *current; /* the job in flight: freed by xfer_pool_free if the run ends mid-transfer */
+} xfer_worker_t;
+
+struct xfer_pool {
+    pod_t *pod;
+    xfer_job_t *head, *tail;
+    uint32_t queued;
+    sgb_sem_t *jobs;
+    xfer_worker_t *workers;
+    uint32_t n_workers;
+};
+
+/* Starts `workers` daemon worker actors on host for the pool. */
+void xfer_pool_start(xfer_pool_t *pool, pod_t *p, uint32_t workers, sgb_host_t *host, const char *name);
+void xfer_pool_free(xfer_pool_t *pool);
+
+/* Queues a transfer; the job is copied. */
+void xfer_submit(xfer_pool_t *pool, const xfer_job_t *job);
+
+#endif
