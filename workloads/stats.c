@@ -9,51 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/base/dvec.h"
 #include "sim/base/u64map.h"
-
-typedef struct dvec {
-    double *v;
-    size_t n, cap;
-} dvec_t;
-
-static void dv_push(dvec_t *d, double x)
-{
-    if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 256;
-        double *nv = realloc(d->v, nc * sizeof *nv);
-        if (!nv)
-            return; /* a statistic short of a sample is still a statistic; the caller checks counts */
-        d->v = nv;
-        d->cap = nc;
-    }
-    d->v[d->n++] = x;
-}
-
-static void dv_free(dvec_t *d)
-{
-    free(d->v);
-    memset(d, 0, sizeof *d);
-}
-
-static void dv_append(dvec_t *d, const dvec_t *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        dv_push(d, s->v[i]);
-}
-
-/* Sorts in place; quantile q in [0,1] by linear interpolation. */
-static double dv_q(dvec_t *d, double q)
-{
-    if (!d->n)
-        return NAN;
-    gsl_sort(d->v, 1, d->n);
-    return gsl_stats_quantile_from_sorted_data(d->v, 1, d->n, q);
-}
-
-static double dv_mean(const dvec_t *d)
-{
-    return d->n ? gsl_stats_mean(d->v, 1, d->n) : (double)NAN;
-}
 
 typedef struct hitacc {
     double hit_tokens, in_tokens, ratio_sum;
@@ -122,7 +79,7 @@ void wl_stats_free(wl_stats_t *st)
                     &st->arrivals, &st->new_conv_arrivals, &st->session_starts, &st->log_init_ctx, &st->log_growth, &st->log_out,
                     &st->log_think_user, &st->log_tool, &st->spawn_s, &st->sub_prompt, &st->main_prompt};
     for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
-        dv_free(vs[i]);
+        dvec_free(vs[i]);
     for (size_t i = 0; i < st->n_sess; i++)
         free(st->all_sess[i]);
     free(st->all_sess);
@@ -179,8 +136,8 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
 {
     bool main_agent = r->depth == 0;
     st->requests++;
-    dv_push(&st->in_tok, r->input_tokens);
-    dv_push(&st->out_tok, r->output_tokens);
+    dvec_push(&st->in_tok, r->input_tokens);
+    dvec_push(&st->out_tok, r->output_tokens);
     if (st->block_tokens_seen && st->block_tokens_seen != r->block_tokens)
         st->mixed_block_tokens = true;
     st->block_tokens_seen = r->block_tokens;
@@ -196,10 +153,10 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
     uint32_t k_all = hit_prefix(&st->seen_all, r);
     hit_add(&st->all, r, k_all);
     if (st->absolute_time) {
-        dv_push(&st->arrivals, r->arrival_s);
+        dvec_push(&st->arrivals, r->arrival_s);
         /* A request that finds at most its first block (a shared system prompt) starts a conversation. */
         if (k_all <= 1)
-            dv_push(&st->new_conv_arrivals, r->arrival_s);
+            dvec_push(&st->new_conv_arrivals, r->arrival_s);
     }
 
     /* Session bookkeeping. */
@@ -227,13 +184,13 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
             if (info->parent_session == WL_NO_SESSION) {
                 st->top_sessions++;
                 if (st->absolute_time)
-                    dv_push(&st->session_starts, r->arrival_s);
+                    dvec_push(&st->session_starts, r->arrival_s);
                 if (info->shared_prefix_tokens)
-                    dv_push(&st->main_prompt, info->shared_prefix_tokens);
+                    dvec_push(&st->main_prompt, info->shared_prefix_tokens);
             } else {
                 st->subagents++;
                 if (info->shared_prefix_tokens)
-                    dv_push(&st->sub_prompt, info->shared_prefix_tokens);
+                    dvec_push(&st->sub_prompt, info->shared_prefix_tokens);
             }
         }
         cv = se->conv;
@@ -245,7 +202,7 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
         st->sub_requests++;
         st->sub_turns++;
         if (r->turn == 0 && info->delay_known)
-            dv_push(&st->spawn_s, r->think_s);
+            dvec_push(&st->spawn_s, r->think_s);
     } else {
         st->main_requests++;
         uint32_t k = hit_prefix(&st->seen_main, r);
@@ -255,7 +212,7 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
             cv->main_turns++;
         }
         if (r->output_tokens > 0)
-            dv_push(&st->log_out, log(r->output_tokens));
+            dvec_push(&st->log_out, log(r->output_tokens));
         if (r->input_tokens > st->max_input)
             st->max_input = r->input_tokens;
         if (r->recorded_api_s >= 0) {
@@ -270,25 +227,25 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
         if (r->turn == 0 && se && info->parent_session == WL_NO_SESSION) {
             double ctx = (double)r->input_tokens - info->shared_prefix_tokens;
             if (ctx >= 1)
-                dv_push(&st->log_init_ctx, log(ctx));
+                dvec_push(&st->log_init_ctx, log(ctx));
         }
         if (r->turn > 0) {
             if (info->think_rec_s >= 0)
-                dv_push(&st->think, info->think_rec_s);
-            dv_push(&st->delay, r->think_s);
+                dvec_push(&st->think, info->think_rec_s);
+            dvec_push(&st->delay, r->think_s);
             if (se && !se->prev_forked) {
                 double g = (double)r->input_tokens - se->prev_in - se->prev_out;
                 if (g > 0)
-                    dv_push(&st->log_growth, log(g));
+                    dvec_push(&st->log_growth, log(g));
                 else if (g < 0)
                     st->growth_negative++;
                 if (info->delay_known) {
                     if (info->tool_s > 0) {
                         st->tool_turns++;
-                        dv_push(&st->log_tool, log(info->tool_s));
+                        dvec_push(&st->log_tool, log(info->tool_s));
                     } else if (r->think_s > 0) {
                         st->user_turns++;
-                        dv_push(&st->log_think_user, log(r->think_s));
+                        dvec_push(&st->log_think_user, log(r->think_s));
                     }
                 }
             }
@@ -318,10 +275,10 @@ static cJSON *dist_json(dvec_t *d)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "count", (double)d->n);
     if (d->n) {
-        cJSON_AddNumberToObject(o, "mean", dv_mean(d));
-        cJSON_AddNumberToObject(o, "p50", dv_q(d, 0.5));
-        cJSON_AddNumberToObject(o, "p90", dv_q(d, 0.9));
-        cJSON_AddNumberToObject(o, "p99", dv_q(d, 0.99));
+        cJSON_AddNumberToObject(o, "mean", dvec_mean(d));
+        cJSON_AddNumberToObject(o, "p50", dvec_quantile(d, 0.5));
+        cJSON_AddNumberToObject(o, "p90", dvec_quantile(d, 0.9));
+        cJSON_AddNumberToObject(o, "p99", dvec_quantile(d, 0.99));
         cJSON_AddNumberToObject(o, "min", d->v[0]);
         cJSON_AddNumberToObject(o, "max", d->v[d->n - 1]);
     }
@@ -375,13 +332,13 @@ static cJSON *arrivals_json(dvec_t *a)
     cJSON_AddNumberToObject(o, "rate_per_s", span > 0 ? (double)(a->n - 1) / span : 0);
     dvec_t gaps = {0};
     for (size_t i = 1; i < a->n; i++)
-        dv_push(&gaps, a->v[i] - a->v[i - 1]);
-    double m = dv_mean(&gaps);
+        dvec_push(&gaps, a->v[i] - a->v[i - 1]);
+    double m = dvec_mean(&gaps);
     double sd = gaps.n > 1 ? gsl_stats_sd_m(gaps.v, 1, gaps.n, m) : 0;
     cJSON_AddNumberToObject(o, "interarrival_cv", m > 0 ? sd / m : 0);
     double d = dispersion(a, WL_DISPERSION_WINDOW_S);
     cJSON_AddNumberToObject(o, "dispersion_60s", isfinite(d) ? d : 0);
-    dv_free(&gaps);
+    dvec_free(&gaps);
     return o;
 }
 
@@ -398,10 +355,10 @@ cJSON *wl_stats_json(wl_stats_t *st)
     cJSON_AddNumberToObject(o, "distinct_blocks", (double)st->seen_all.n);
     cJSON_AddItemToObject(o, "input_tokens", dist_json(&st->in_tok));
     cJSON_AddItemToObject(o, "output_tokens", dist_json(&st->out_tok));
-    dv_free(&st->turns);
+    dvec_free(&st->turns);
     for (size_t i = 0; i < st->n_convs; i++)
         if (st->convs[i]->main_turns)
-            dv_push(&st->turns, st->convs[i]->main_turns);
+            dvec_push(&st->turns, st->convs[i]->main_turns);
     if (st->top_sessions)
         cJSON_AddItemToObject(o, "turns_per_session", dist_json(&st->turns));
     if (st->absolute_time) {
@@ -415,19 +372,19 @@ cJSON *wl_stats_json(wl_stats_t *st)
     cJSON_AddItemToObject(hits, "all", hit_json(&st->all));
     if (st->sub_requests)
         cJSON_AddItemToObject(hits, "main_agents", hit_json(&st->main));
-    dv_free(&st->conv_hit_pct);
+    dvec_free(&st->conv_hit_pct);
     for (size_t i = 0; i < st->n_convs; i++)
         if (st->convs[i]->main.in_tokens > 0)
-            dv_push(&st->conv_hit_pct, 100.0 * st->convs[i]->main.hit_tokens / st->convs[i]->main.in_tokens);
+            dvec_push(&st->conv_hit_pct, 100.0 * st->convs[i]->main.hit_tokens / st->convs[i]->main.in_tokens);
     if (st->conv_hit_pct.n) {
         cJSON *pc = cJSON_CreateObject();
         cJSON_AddNumberToObject(pc, "count", (double)st->conv_hit_pct.n);
-        cJSON_AddNumberToObject(pc, "min", dv_q(&st->conv_hit_pct, 0));
-        cJSON_AddNumberToObject(pc, "p25", dv_q(&st->conv_hit_pct, 0.25));
-        cJSON_AddNumberToObject(pc, "p50", dv_q(&st->conv_hit_pct, 0.5));
-        cJSON_AddNumberToObject(pc, "p75", dv_q(&st->conv_hit_pct, 0.75));
-        cJSON_AddNumberToObject(pc, "max", dv_q(&st->conv_hit_pct, 1));
-        cJSON_AddNumberToObject(pc, "mean", dv_mean(&st->conv_hit_pct));
+        cJSON_AddNumberToObject(pc, "min", dvec_quantile(&st->conv_hit_pct, 0));
+        cJSON_AddNumberToObject(pc, "p25", dvec_quantile(&st->conv_hit_pct, 0.25));
+        cJSON_AddNumberToObject(pc, "p50", dvec_quantile(&st->conv_hit_pct, 0.5));
+        cJSON_AddNumberToObject(pc, "p75", dvec_quantile(&st->conv_hit_pct, 0.75));
+        cJSON_AddNumberToObject(pc, "max", dvec_quantile(&st->conv_hit_pct, 1));
+        cJSON_AddNumberToObject(pc, "mean", dvec_mean(&st->conv_hit_pct));
         cJSON_AddItemToObject(hits, "per_conversation_pct", pc);
     }
     cJSON_AddItemToObject(o, "infinite_cache_hit", hits);
@@ -557,24 +514,24 @@ void wl_fit_free(wl_fit_t *f)
     dvec_t *vs[] = {&f->log_init_ctx, &f->log_growth, &f->log_out, &f->log_think_user, &f->log_tool, &f->spawn_s,
                     &f->sub_prompt, &f->main_prompt, &f->turns, &f->conv_starts_rate, &f->conv_starts_disp};
     for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
-        dv_free(vs[i]);
+        dvec_free(vs[i]);
     free(f);
 }
 
 void wl_fit_add(wl_fit_t *f, wl_stats_t *st)
 {
     if (st->top_sessions) {
-        dv_append(&f->log_init_ctx, &st->log_init_ctx);
-        dv_append(&f->log_growth, &st->log_growth);
-        dv_append(&f->log_out, &st->log_out);
-        dv_append(&f->log_think_user, &st->log_think_user);
-        dv_append(&f->log_tool, &st->log_tool);
-        dv_append(&f->spawn_s, &st->spawn_s);
-        dv_append(&f->sub_prompt, &st->sub_prompt);
-        dv_append(&f->main_prompt, &st->main_prompt);
+        dvec_append(&f->log_init_ctx, &st->log_init_ctx);
+        dvec_append(&f->log_growth, &st->log_growth);
+        dvec_append(&f->log_out, &st->log_out);
+        dvec_append(&f->log_think_user, &st->log_think_user);
+        dvec_append(&f->log_tool, &st->log_tool);
+        dvec_append(&f->spawn_s, &st->spawn_s);
+        dvec_append(&f->sub_prompt, &st->sub_prompt);
+        dvec_append(&f->main_prompt, &st->main_prompt);
         for (size_t i = 0; i < st->n_convs; i++)
             if (st->convs[i]->main_turns) {
-                dv_push(&f->turns, st->convs[i]->main_turns);
+                dvec_push(&f->turns, st->convs[i]->main_turns);
                 if (st->convs[i]->main_turns > f->max_turns)
                     f->max_turns = st->convs[i]->main_turns;
             }
@@ -602,23 +559,23 @@ void wl_fit_add(wl_fit_t *f, wl_stats_t *st)
         gsl_sort(a->v, 1, a->n);
         double span = a->v[a->n - 1] - a->v[0];
         if (span > 0) {
-            dv_push(&f->conv_starts_rate, (double)(a->n - 1) / span);
+            dvec_push(&f->conv_starts_rate, (double)(a->n - 1) / span);
             if (st->top_sessions) {
                 /* Exact session starts: the CV of their gaps. */
                 dvec_t gaps = {0};
                 for (size_t i = 1; i < a->n; i++)
-                    dv_push(&gaps, a->v[i] - a->v[i - 1]);
-                double m = dv_mean(&gaps);
+                    dvec_push(&gaps, a->v[i] - a->v[i - 1]);
+                double m = dvec_mean(&gaps);
                 if (m > 0)
-                    dv_push(&f->conv_starts_disp, pow(gsl_stats_sd_m(gaps.v, 1, gaps.n, m) / m, 2));
-                dv_free(&gaps);
+                    dvec_push(&f->conv_starts_disp, pow(gsl_stats_sd_m(gaps.v, 1, gaps.n, m) / m, 2));
+                dvec_free(&gaps);
             } else {
                 /* Request logs quantise time (Mooncake: 3 s), which destroys short gaps; the index of
                  * dispersion of counts in windows much longer than a gap estimates CV^2 of a renewal process
                  * instead (and is what burstiness means for a cache). */
                 double d = dispersion(a, WL_DISPERSION_WINDOW_S);
                 if (isfinite(d))
-                    dv_push(&f->conv_starts_disp, d);
+                    dvec_push(&f->conv_starts_disp, d);
             }
         }
     }
@@ -631,7 +588,7 @@ static double sd_of(const dvec_t *d)
 
 static double median_of(dvec_t *d)
 {
-    return dv_q(d, 0.5);
+    return dvec_quantile(d, 0.5);
 }
 
 /* Solves the 3x3 normal equations by Gaussian elimination with partial pivoting; 0 on success. */
@@ -686,17 +643,17 @@ int wl_fit_result(wl_fit_t *f, wl_synth_cfg_t *c, char *notes, size_t noteslen)
     notes[0] = '\0';
 #define NOTE(...) used += (size_t)snprintf(notes + used, used < noteslen ? noteslen - used : 0, __VA_ARGS__)
     if (f->conv_starts_rate.n) {
-        c->session_rate_per_s = sig4(dv_mean(&f->conv_starts_rate));
+        c->session_rate_per_s = sig4(dvec_mean(&f->conv_starts_rate));
         n++;
         if (f->conv_starts_disp.n) {
-            c->arrival_cv = sig4(sqrt(dv_mean(&f->conv_starts_disp)));
+            c->arrival_cv = sig4(sqrt(dvec_mean(&f->conv_starts_disp)));
             n++;
         }
     } else {
         NOTE("session_rate_per_s, arrival_cv: not fitted (needs a request log with block ids, e.g. Mooncake)\n");
     }
     if (f->turns.n) {
-        c->turns_mean = sig4(dv_mean(&f->turns));
+        c->turns_mean = sig4(dvec_mean(&f->turns));
         c->turns_max = f->max_turns;
         n += 2;
     } else {
@@ -704,31 +661,31 @@ int wl_fit_result(wl_fit_t *f, wl_synth_cfg_t *c, char *notes, size_t noteslen)
         return n;
     }
     if (f->main_prompt.n) {
-        c->system_prompt_tokens = round(dv_mean(&f->main_prompt));
+        c->system_prompt_tokens = round(dvec_mean(&f->main_prompt));
         n++;
     }
     if (f->log_init_ctx.n) {
-        c->initial_context_tokens_median = sig4(exp(dv_mean(&f->log_init_ctx)));
+        c->initial_context_tokens_median = sig4(exp(dvec_mean(&f->log_init_ctx)));
         c->initial_context_sigma = sig4(sd_of(&f->log_init_ctx));
         n += 2;
     }
     if (f->log_growth.n) {
-        c->growth_tokens_median = sig4(exp(dv_mean(&f->log_growth)));
+        c->growth_tokens_median = sig4(exp(dvec_mean(&f->log_growth)));
         c->growth_sigma = sig4(sd_of(&f->log_growth));
         n += 2;
     }
     if (f->log_out.n) {
-        c->output_tokens_median = sig4(exp(dv_mean(&f->log_out)));
+        c->output_tokens_median = sig4(exp(dvec_mean(&f->log_out)));
         c->output_sigma = sig4(sd_of(&f->log_out));
         n += 2;
     }
     if (f->log_think_user.n) {
-        c->think_s_median = sig4(exp(dv_mean(&f->log_think_user)));
+        c->think_s_median = sig4(exp(dvec_mean(&f->log_think_user)));
         c->think_sigma = sig4(sd_of(&f->log_think_user));
         n += 2;
     }
     if (f->log_tool.n) {
-        c->tool_s_median = sig4(exp(dv_mean(&f->log_tool)));
+        c->tool_s_median = sig4(exp(dvec_mean(&f->log_tool)));
         c->tool_sigma = sig4(sd_of(&f->log_tool));
         n += 2;
     }
@@ -750,7 +707,7 @@ int wl_fit_result(wl_fit_t *f, wl_synth_cfg_t *c, char *notes, size_t noteslen)
         n++;
     }
     if (f->sub_prompt.n) {
-        c->subagent_prompt_tokens = round(dv_mean(&f->sub_prompt));
+        c->subagent_prompt_tokens = round(dvec_mean(&f->sub_prompt));
         n++;
     }
     if (f->spawn_s.n) {

@@ -2,29 +2,14 @@
 #include "sim/out/metrics.h"
 
 #include <assert.h>
-#include <gsl/gsl_sort.h>
-#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/cost.h"
 #include "models/power.h"
+#include "sim/base/dvec.h"
 #include "sim/base/version.h"
-
-typedef struct dvec {
-    double *v;
-    size_t n, cap;
-} dvec_t;
-
-static void dvec_push(dvec_t *d, double x)
-{
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 1024;
-        d->v = realloc(d->v, d->cap * sizeof *d->v);
-    }
-    d->v[d->n++] = x;
-}
 
 struct metrics {
     double interval_s;
@@ -135,9 +120,9 @@ void metrics_free(metrics_t *m)
     free(m->b);
     free(m->busy_s);
     free(m->stall_s);
-    free(m->ttft.v);
-    free(m->tpot.v);
-    free(m->e2e.v);
+    dvec_free(&m->ttft);
+    dvec_free(&m->tpot);
+    dvec_free(&m->e2e);
     free(m);
 }
 
@@ -381,14 +366,13 @@ static cJSON *percentiles(const dvec_t *d)
         cJSON_AddNullToObject(o, "p99");
         return o;
     }
-    double *s = malloc(d->n * sizeof *s);
-    memcpy(s, d->v, d->n * sizeof *s);
-    gsl_sort(s, 1, d->n);
-    cJSON_AddNumberToObject(o, "mean", gsl_stats_mean(s, 1, d->n));
-    cJSON_AddNumberToObject(o, "p50", gsl_stats_quantile_from_sorted_data(s, 1, d->n, 0.50));
-    cJSON_AddNumberToObject(o, "p90", gsl_stats_quantile_from_sorted_data(s, 1, d->n, 0.90));
-    cJSON_AddNumberToObject(o, "p99", gsl_stats_quantile_from_sorted_data(s, 1, d->n, 0.99));
-    free(s);
+    static const double qs[] = {0.50, 0.90, 0.99};
+    double q[3];
+    dvec_quantiles(d, qs, 3, q);
+    cJSON_AddNumberToObject(o, "mean", dvec_mean(d));
+    cJSON_AddNumberToObject(o, "p50", q[0]);
+    cJSON_AddNumberToObject(o, "p90", q[1]);
+    cJSON_AddNumberToObject(o, "p99", q[2]);
     return o;
 }
 
