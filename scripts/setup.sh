@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs kvtwin's build and run dependencies from Debian's packages, skipping those already present.
 # Works on a minimal Debian 12 as root, or through sudo. Safe to run repeatedly.
+# Extra package names given as arguments are installed too (the CI checks use this for their tools).
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libsimgrid-dev libgsl-dev libhdf5-dev libcjson-dev check
-          gnuplot-nox zlib1g-dev)
+          gnuplot-nox zlib1g-dev "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,7 +9,6 @@
 #include "workloads/blockid.h"
 #include "workloads/reader.h"
 #include "workloads/source.h"
-#include "sim/base/u64map.h"
 
 typedef struct rec {
     wl_request_t r;
@@ -292,45 +291,6 @@ START_TEST(long_lines_and_crlf)
 }
 END_TEST
 
-/* The session map (open addressing with backward-shift deletion) against a plain array. */
-START_TEST(u64map_matches_reference)
-{
-    enum { N = 4000 };
-    static uint64_t keys[N];
-    static int present[N];
-    u64map_t m;
-    u64map_init(&m);
-    uint64_t x = 12345;
-    for (int i = 0; i < N; i++) {
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        keys[i] = (i % 3 == 0) ? (uint64_t)i : x; /* dense and scattered keys */
-    }
-    for (int round = 0; round < 20000; round++) {
-        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-        int k = (int)((x >> 33) % N);
-        if ((x >> 20) & 1) {
-            int rc = u64map_put(&m, keys[k], &present[k]);
-            ck_assert_int_eq(rc, present[k] ? 0 : 1);
-            present[k] = 1;
-        } else {
-            ck_assert(u64map_del(&m, keys[k]) == (present[k] != 0));
-            present[k] = 0;
-        }
-    }
-    size_t count = 0;
-    for (int i = 0; i < N; i++) {
-        void *v = NULL;
-        bool in = u64map_get(&m, keys[i], &v);
-        ck_assert(in == (present[i] != 0));
-        if (in)
-            ck_assert_ptr_eq(v, &present[i]);
-        count += present[i] != 0;
-    }
-    ck_assert_uint_eq(m.n, count);
-    u64map_free(&m);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("readers");
@@ -342,7 +302,6 @@ int main(void)
     tcase_add_test(tc, native_fixture);
     tcase_add_test(tc, warm_prefix_shares_system_blocks);
     tcase_add_test(tc, long_lines_and_crlf);
-    tcase_add_test(tc, u64map_matches_reference);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -69,9 +69,10 @@ static void nv_close(void *state)
     nv_state_t *s = state;
     if (!s)
         return;
-    for (size_t i = 0; i < s->sess.cap; i++)
-        if (s->sess.used[i])
-            free(s->sess.vals[i]);
+    size_t pos = 0;
+    uint64_t key, val;
+    while (u64map_next(&s->sess, &pos, &key, &val))
+        free((void *)(uintptr_t)val);
     u64map_free(&s->sess);
     wl_lines_close(s->lines);
     free(s);
@@ -199,15 +200,14 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
     bool last = last_j && cJSON_IsTrue(last_j);
 
     /* Session structure. */
-    void *v;
-    nv_sess_t *se = u64map_get(&s->sess, session, &v) ? v : NULL;
+    nv_sess_t *se = u64map_get_ptr(&s->sess, session);
     nv_sess_t *pa = NULL;
     if (!se) {
         if (turn != 0)
             return nv_fail(c, "turn", "session %llu starts at turn %llu; expected turn 0 first",
                            (unsigned long long)session, (unsigned long long)turn);
         if (has_parent) {
-            pa = u64map_get(&s->sess, parent, &v) ? v : NULL;
+            pa = u64map_get_ptr(&s->sess, parent);
             if (!pa || pa->next_turn != parent_turn + 1 || pa->fork_seen >= pa->fork_announced)
                 return nv_fail(c, "parent",
                                "sub-agent of session %llu forked after turn %llu; expected that turn to be the "
@@ -217,10 +217,9 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
             return nv_fail(c, NULL, "missing \"arrival_s\"; expected it on the first turn of a top-level session");
         }
         se = calloc(1, sizeof *se);
-        if (!se || u64map_put(&s->sess, session, se) < 0) {
-            free(se);
+        if (!se)
             return nv_fail(c, NULL, "out of memory");
-        }
+        u64map_put_ptr(&s->sess, session, se);
         se->id = session;
         se->parent = parent;
         se->depth = pa ? pa->depth + 1 : 0;
@@ -363,7 +362,7 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
         se->done = true;
     /* Finished sessions tell their parent and leave; a parent leaves once done and its children are. */
     while (se && se->done && se->fork_pending == 0) {
-        nv_sess_t *p = se->parent != WL_NO_SESSION && u64map_get(&s->sess, se->parent, &v) ? v : NULL;
+        nv_sess_t *p = se->parent != WL_NO_SESSION ? u64map_get_ptr(&s->sess, se->parent) : NULL;
         double end = se->last_arrival_s + se->last_api_s;
         u64map_del(&s->sess, se->id);
         free(se);

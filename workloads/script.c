@@ -225,7 +225,7 @@ wl_asm_t *wl_asm_new(void)
 static void asm_forget(wl_asm_t *a, wl_script_t *s)
 {
     void *v;
-    if (s->session_id != WL_NO_SESSION && u64map_get(&a->nodes, s->session_id, &v)) {
+    if (s->session_id != WL_NO_SESSION && (v = u64map_get_ptr(&a->nodes, s->session_id)) != NULL) {
         free(v);
         u64map_del(&a->nodes, s->session_id);
     }
@@ -284,10 +284,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
         asm_append_root(a, r);
         return 0;
     }
-    void *v = NULL;
-    asm_node_t *node = NULL;
-    if (u64map_get(&a->nodes, req->session_id, &v))
-        node = v;
+    asm_node_t *node = u64map_get_ptr(&a->nodes, req->session_id);
     if (!node) {
         if (req->turn != 0) {
             snprintf(err, errlen, "session %llu starts at turn %u; expected turn 0 first",
@@ -316,10 +313,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
             node->root = r;
             asm_append_root(a, r);
         } else {
-            void *pv = NULL;
-            asm_node_t *pn = NULL;
-            if (u64map_get(&a->nodes, info->parent_session, &pv))
-                pn = pv;
+            asm_node_t *pn = u64map_get_ptr(&a->nodes, info->parent_session);
             const char *why = NULL;
             if (!pn)
                 why = "its parent is unknown or already finished (the parent's forking turn must come first "
@@ -346,10 +340,7 @@ int wl_asm_add(wl_asm_t *a, const wl_request_t *req, const wl_sess_info_t *info,
             if (node->root->expected > 0)
                 node->root->expected--;
         }
-        if (u64map_put(&a->nodes, req->session_id, node) < 0) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
+        u64map_put_ptr(&a->nodes, req->session_id, node);
     } else {
         wl_script_t *s = node->script;
         if (s->complete) {

@@ -96,7 +96,7 @@ static uint32_t hit_prefix(u64map_t *set, const wl_request_t *r)
     while (k < r->n_blocks && u64map_get(set, r->block_ids[k], NULL))
         k++;
     for (uint32_t i = k; i < r->n_blocks; i++)
-        u64map_put(set, r->block_ids[i], NULL);
+        u64map_put(set, r->block_ids[i], 0);
     return k;
 }
 
@@ -163,18 +163,17 @@ int wl_stats_add(wl_stats_t *st, const wl_request_t *r, const wl_sess_info_t *in
     sess_t *se = NULL;
     conv_t *cv = NULL;
     if (r->session_id != WL_NO_SESSION) {
-        void *v;
-        if (u64map_get(&st->sessions, r->session_id, &v)) {
-            se = v;
-        } else {
+        se = u64map_get_ptr(&st->sessions, r->session_id);
+        if (!se) {
             se = push_ptr((void ***)&st->all_sess, &st->n_sess, &st->cap_sess, calloc(1, sizeof *se));
             if (!se)
                 return -1;
-            u64map_put(&st->sessions, r->session_id, se);
-            void *pv;
-            if (info->parent_session != WL_NO_SESSION && u64map_get(&st->sessions, info->parent_session, &pv)) {
-                se->root = ((sess_t *)pv)->root;
-                se->conv = ((sess_t *)pv)->conv;
+            u64map_put_ptr(&st->sessions, r->session_id, se);
+            const sess_t *pv =
+                info->parent_session != WL_NO_SESSION ? u64map_get_ptr(&st->sessions, info->parent_session) : NULL;
+            if (pv) {
+                se->root = pv->root;
+                se->conv = pv->conv;
             } else {
                 se->root = r->session_id;
                 se->conv = push_ptr((void ***)&st->convs, &st->n_convs, &st->cap_convs, calloc(1, sizeof *se->conv));

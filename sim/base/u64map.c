@@ -1,105 +1,151 @@
-/* Open-addressing u64 map; see u64map.h. Load factor kept at or below 1/2. */
+/* Open-addressing u64 map with backward-shift deletion; see u64map.h. */
 #include "sim/base/u64map.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-#include "sim/base/mix.h"
+#include "sim/base/alloc.h"
+
+#define U64MAP_EMPTY UINT64_MAX
+
+static inline size_t u64map_home(uint64_t key, uint32_t bits)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
 
 void u64map_init(u64map_t *m)
 {
-    m->keys = NULL;
-    m->vals = NULL;
-    m->used = NULL;
-    m->cap = 0;
-    m->n = 0;
+    memset(m, 0, sizeof *m);
 }
 
 void u64map_free(u64map_t *m)
 {
     free(m->keys);
     free(m->vals);
-    free(m->used);
-    u64map_init(m);
+    memset(m, 0, sizeof *m);
 }
 
-static inline size_t wl_slot(const u64map_t *m, uint64_t key)
+static void u64map_resize(u64map_t *m, uint32_t bits)
 {
-    return (size_t)kvt_splitmix64(key) & (m->cap - 1);
-}
-
-static int u64map_grow(u64map_t *m)
-{
-    size_t ncap = m->cap ? m->cap * 2 : 64;
-    u64map_t nm = {calloc(ncap, sizeof(uint64_t)), calloc(ncap, sizeof(void *)), calloc(ncap, 1), ncap, 0};
-    if (!nm.keys || !nm.vals || !nm.used) {
-        u64map_free(&nm);
-        return -1;
+    size_t size = (size_t)1 << bits;
+    uint64_t *keys = kvt_realloc(NULL, size, sizeof *keys);
+    uint64_t *vals = kvt_realloc(NULL, size, sizeof *vals);
+    memset(keys, 0xff, size * sizeof *keys);
+    size_t old = m->bits ? (size_t)1 << m->bits : 0;
+    for (size_t i = 0; i < old; i++) {
+        if (m->keys[i] == U64MAP_EMPTY)
+            continue;
+        size_t j = u64map_home(m->keys[i], bits);
+        while (keys[j] != U64MAP_EMPTY)
+            j = (j + 1) & (size - 1);
+        keys[j] = m->keys[i];
+        vals[j] = m->vals[i];
     }
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->used[i])
-            u64map_put(&nm, m->keys[i], m->vals[i]);
-    u64map_free(m);
-    *m = nm;
-    return 0;
+    free(m->keys);
+    free(m->vals);
+    m->keys = keys;
+    m->vals = vals;
+    m->bits = bits;
 }
 
-int u64map_put(u64map_t *m, uint64_t key, void *val)
+bool u64map_get(const u64map_t *m, uint64_t key, uint64_t *val)
 {
-    if ((m->n + 1) * 2 > m->cap && u64map_grow(m))
-        return -1;
-    size_t i = wl_slot(m, key);
-    while (m->used[i]) {
-        if (m->keys[i] == key) {
-            m->vals[i] = val;
-            return 0;
-        }
-        i = (i + 1) & (m->cap - 1);
+    if (key == U64MAP_EMPTY) {
+        if (m->has_max && val)
+            *val = m->max_val;
+        return m->has_max;
     }
-    m->used[i] = 1;
-    m->keys[i] = key;
-    m->vals[i] = val;
-    m->n++;
-    return 1;
-}
-
-bool u64map_get(const u64map_t *m, uint64_t key, void **val)
-{
-    if (!m->cap)
+    if (!m->bits)
         return false;
-    size_t i = wl_slot(m, key);
-    while (m->used[i]) {
+    size_t mask = ((size_t)1 << m->bits) - 1;
+    for (size_t i = u64map_home(key, m->bits);; i = (i + 1) & mask) {
         if (m->keys[i] == key) {
             if (val)
                 *val = m->vals[i];
             return true;
         }
-        i = (i + 1) & (m->cap - 1);
+        if (m->keys[i] == U64MAP_EMPTY)
+            return false;
     }
-    return false;
+}
+
+bool u64map_put(u64map_t *m, uint64_t key, uint64_t val)
+{
+    if (key == U64MAP_EMPTY) {
+        bool added = !m->has_max;
+        m->has_max = true;
+        m->max_val = val;
+        m->n += added;
+        return added;
+    }
+    if (!m->bits || (m->n + 1) * 4 > ((uint64_t)1 << m->bits) * 3)
+        u64map_resize(m, m->bits ? m->bits + 1 : 4);
+    size_t mask = ((size_t)1 << m->bits) - 1;
+    size_t i = u64map_home(key, m->bits);
+    while (m->keys[i] != U64MAP_EMPTY && m->keys[i] != key)
+        i = (i + 1) & mask;
+    bool added = m->keys[i] == U64MAP_EMPTY;
+    m->n += added;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    return added;
 }
 
 bool u64map_del(u64map_t *m, uint64_t key)
 {
-    if (!m->cap)
+    if (key == U64MAP_EMPTY) {
+        bool had = m->has_max;
+        m->has_max = false;
+        m->n -= had;
+        return had;
+    }
+    if (!m->bits)
         return false;
-    size_t mask = m->cap - 1;
-    size_t i = wl_slot(m, key);
-    while (m->used[i] && m->keys[i] != key)
+    size_t mask = ((size_t)1 << m->bits) - 1;
+    size_t i = u64map_home(key, m->bits);
+    while (m->keys[i] != key) {
+        if (m->keys[i] == U64MAP_EMPTY)
+            return false;
         i = (i + 1) & mask;
-    if (!m->used[i])
-        return false;
-    /* Backward-shift: pull later members of the probe run into the hole when their home allows it. */
-    size_t hole = i;
-    for (size_t j = (i + 1) & mask; m->used[j]; j = (j + 1) & mask) {
-        size_t home = wl_slot(m, m->keys[j]);
-        bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
-        if (movable) {
-            m->keys[hole] = m->keys[j];
-            m->vals[hole] = m->vals[j];
-            hole = j;
+    }
+    /* Backward shift: pull later members of the probe run into the hole when their home allows it. */
+    for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
+        if (m->keys[j] == U64MAP_EMPTY)
+            break;
+        size_t h = u64map_home(m->keys[j], m->bits);
+        /* j's entry may move to i if i lies cyclically in [h, j). */
+        if (((j - h) & mask) >= ((j - i) & mask)) {
+            m->keys[i] = m->keys[j];
+            m->vals[i] = m->vals[j];
+            i = j;
         }
     }
-    m->used[hole] = 0;
+    m->keys[i] = U64MAP_EMPTY;
     m->n--;
     return true;
+}
+
+bool u64map_next(const u64map_t *m, size_t *pos, uint64_t *key, uint64_t *val)
+{
+    size_t size = m->bits ? (size_t)1 << m->bits : 0;
+    while (*pos < size) {
+        size_t i = (*pos)++;
+        if (m->keys[i] != U64MAP_EMPTY) {
+            *key = m->keys[i];
+            *val = m->vals[i];
+            return true;
+        }
+    }
+    if (*pos == size && m->has_max) {
+        (*pos)++;
+        *key = U64MAP_EMPTY;
+        *val = m->max_val;
+        return true;
+    }
+    return false;
+}
+
+size_t u64map_mem_bytes(const u64map_t *m)
+{
+    return m->bits ? ((size_t)1 << m->bits) * (sizeof *m->keys + sizeof *m->vals) : 0;
 }

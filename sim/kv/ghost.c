@@ -16,14 +16,14 @@ void kv_ghost_init(kv_ghost_t *g, uint64_t cap)
     g->free_head = GH_NONE;
     for (int l = 0; l < KV_GHOST_LISTS; l++)
         g->oldest[l] = g->newest[l] = GH_NONE;
-    kv_idmap_init(&g->index);
+    u64map_init(&g->index);
 }
 
 void kv_ghost_fini(kv_ghost_t *g)
 {
     free(g->v);
     free(g->list);
-    kv_idmap_fini(&g->index);
+    u64map_free(&g->index);
     memset(g, 0, sizeof *g);
 }
 
@@ -59,7 +59,7 @@ static void gh_link(kv_ghost_t *g, int l, uint32_t k)
 static void gh_free(kv_ghost_t *g, uint32_t k)
 {
     gh_unlink(g, k);
-    kv_idmap_del(&g->index, g->v[k].id);
+    u64map_del(&g->index, g->v[k].id);
     g->v[k].next = g->free_head;
     g->free_head = k;
 }
@@ -85,8 +85,8 @@ void kv_ghost_add(kv_ghost_t *g, int l, uint64_t id)
     assert(l >= 0 && l < KV_GHOST_LISTS);
     if (g->cap == 0)
         return;
-    uint32_t k;
-    if (kv_idmap_get(&g->index, id, &k)) {
+    uint64_t k;
+    if (u64map_get(&g->index, id, &k)) {
         gh_unlink(g, k);
         gh_link(g, l, k);
         return;
@@ -109,20 +109,20 @@ void kv_ghost_add(kv_ghost_t *g, int l, uint64_t id)
         k = g->nfresh++;
     }
     g->v[k].id = id;
-    kv_idmap_put(&g->index, id, k);
+    u64map_put(&g->index, id, k);
     gh_link(g, l, k);
 }
 
 int kv_ghost_which(const kv_ghost_t *g, uint64_t id)
 {
-    uint32_t k;
-    return kv_idmap_get(&g->index, id, &k) ? g->list[k] : -1;
+    uint64_t k;
+    return u64map_get(&g->index, id, &k) ? g->list[k] : -1;
 }
 
 bool kv_ghost_del(kv_ghost_t *g, uint64_t id)
 {
-    uint32_t k;
-    if (!kv_idmap_get(&g->index, id, &k))
+    uint64_t k;
+    if (!u64map_get(&g->index, id, &k))
         return false;
     gh_free(g, k);
     return true;
@@ -130,5 +130,5 @@ bool kv_ghost_del(kv_ghost_t *g, uint64_t id)
 
 size_t kv_ghost_mem_bytes(const kv_ghost_t *g)
 {
-    return (size_t)g->nalloc * (sizeof *g->v + 1) + kv_idmap_mem_bytes(&g->index);
+    return (size_t)g->nalloc * (sizeof *g->v + 1) + u64map_mem_bytes(&g->index);
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/kv/idmap.h"
+#include "sim/base/u64map.h"
 
 #define KV_GHOST_LISTS 2
 
@@ -24,7 +24,7 @@ typedef struct kv_ghost {
     uint32_t cap, nalloc, nfresh, free_head;
     uint32_t oldest[KV_GHOST_LISTS], newest[KV_GHOST_LISTS];
     uint64_t n[KV_GHOST_LISTS];
-    kv_idmap_t index;    /* id -> node */
+    u64map_t index;    /* id -> node */
 } kv_ghost_t;
 
 /* cap = most ids remembered over all lists (0 allowed: remembers nothing). */

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/kv/idmap.h"
+#include "sim/base/u64map.h"
 #include "sim/kv/store.h"
 
 typedef struct kv_req {
@@ -68,10 +68,10 @@ struct kv_mgr {
     uint64_t seq;
     kv_move_t *mv;
     size_t nmv, capmv, mv_drained;   /* moves [mv_drained, nmv) are pending */
-    kv_idmap_t req_index;            /* request id -> record */
+    u64map_t req_index;            /* request id -> record */
     kv_req_t *reqs;
     uint32_t nreqs, capreqs, free_req;
-    kv_idmap_t ended;                /* sessions that will not return */
+    u64map_t ended;                /* sessions that will not return */
     uint64_t gen;                    /* bumped by every operation that may add, remove or move an entry */
     kv_memo_t *memo;                 /* what the last lookup found (a pointer: lookups take a const manager) */
 };
@@ -191,7 +191,7 @@ static bool kv_likely_return(const kv_mgr_t *m, const kv_entry_t *e)
 {
     if (e->hits > 0)
         return true;
-    return e->session != UINT64_MAX && !kv_idmap_get(&m->ended, e->session, NULL);
+    return e->session != UINT64_MAX && !u64map_get(&m->ended, e->session, NULL);
 }
 
 static bool kv_place(kv_mgr_t *m, kv_store_t *dst, const kv_entry_t *proto, double now_s, int kind,
@@ -257,15 +257,15 @@ static bool kv_place(kv_mgr_t *m, kv_store_t *dst, const kv_entry_t *proto, doub
 
 static kv_req_t *kv_req_get(const kv_mgr_t *m, uint64_t id)
 {
-    uint32_t k;
-    if (!kv_idmap_get(&m->req_index, id, &k))
+    uint64_t k;
+    if (!u64map_get(&m->req_index, id, &k))
         return NULL;
     return &m->reqs[k];
 }
 
 static kv_req_t *kv_req_new(kv_mgr_t *m, uint64_t id)
 {
-    assert(!kv_idmap_get(&m->req_index, id, NULL) && "request admitted twice without release");
+    assert(!u64map_get(&m->req_index, id, NULL) && "request admitted twice without release");
     uint32_t k;
     if (m->free_req != UINT32_MAX) {
         k = m->free_req;
@@ -280,7 +280,7 @@ static kv_req_t *kv_req_new(kv_mgr_t *m, uint64_t id)
         m->reqs[k].slots = NULL;
         m->reqs[k].capslots = 0;
     }
-    kv_idmap_put(&m->req_index, id, k);
+    u64map_put(&m->req_index, id, k);
     kv_req_t *r = &m->reqs[k];
     uint32_t *slots = r->slots, capslots = r->capslots;
     memset(r, 0, sizeof *r);
@@ -293,7 +293,7 @@ static kv_req_t *kv_req_new(kv_mgr_t *m, uint64_t id)
 static void kv_req_del(kv_mgr_t *m, kv_req_t *r)
 {
     uint32_t k = (uint32_t)(r - m->reqs);
-    kv_idmap_del(&m->req_index, r->id);
+    u64map_del(&m->req_index, r->id);
     r->id = m->free_req; /* free list threaded through the id field */
     m->free_req = k;
 }
@@ -347,8 +347,8 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
     m->free_req = UINT32_MAX;
     m->memo = calloc(1, sizeof *m->memo);
     assert(m->memo && "out of memory");
-    kv_idmap_init(&m->req_index);
-    kv_idmap_init(&m->ended);
+    u64map_init(&m->req_index);
+    u64map_init(&m->ended);
     for (int t = 0; t < KV_NTIERS; t++) {
         const kv_tier_cfg_t *tc = &cfg->tier[t];
         m->en[t] = tc->enabled;
@@ -382,8 +382,8 @@ void kv_mgr_destroy(kv_mgr_t *m)
             kv_store_fini(&m->tier[t][loc]);
         free(m->tier[t]);
     }
-    kv_idmap_fini(&m->req_index);
-    kv_idmap_fini(&m->ended);
+    u64map_free(&m->req_index);
+    u64map_free(&m->ended);
     for (uint32_t k = 0; k < m->nreqs; k++)
         free(m->reqs[k].slots);
     free(m->reqs);
@@ -773,7 +773,7 @@ size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap)
 void kv_session_end(kv_mgr_t *m, uint64_t session_id)
 {
     if (session_id != UINT64_MAX)
-        kv_idmap_put(&m->ended, session_id, 1);
+        u64map_put(&m->ended, session_id, 1);
 }
 
 /* --- inspection --- */

@@ -1,19 +1,17 @@
 /* Next-use oracle: one backward pass over the reference stream; see oracle.h. */
 #include "sim/kv/oracle.h"
 
-#include <assert.h>
 
-#include "sim/kv/idmap.h"
+#include "sim/base/u64map.h"
 
 void kv_oracle_next_use(const uint64_t *ids, size_t n, uint64_t *next)
 {
-    assert(n < UINT32_MAX);
-    kv_idmap_t last;
-    kv_idmap_init(&last);
+    u64map_t last;
+    u64map_init(&last);
     for (size_t k = n; k-- > 0;) {
-        uint32_t j;
-        next[k] = kv_idmap_get(&last, ids[k], &j) ? j : UINT64_MAX;
-        kv_idmap_put(&last, ids[k], (uint32_t)k);
+        uint64_t j;
+        next[k] = u64map_get(&last, ids[k], &j) ? j : UINT64_MAX;
+        u64map_put(&last, ids[k], k);
     }
-    kv_idmap_fini(&last);
+    u64map_free(&last);
 }

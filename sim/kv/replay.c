@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sim/kv/idmap.h"
+#include "sim/base/u64map.h"
 #include "sim/kv/oracle.h"
 #include "sim/kv/policy.h"
 
@@ -85,18 +85,18 @@ void kv_trace_set_depth(kv_trace_t *t, uint32_t depth)
 
 void kv_trace_finish(kv_trace_t *t)
 {
-    kv_idmap_t seen;
-    kv_idmap_init(&seen);
+    u64map_t seen;
+    u64map_init(&seen);
     for (uint64_t r = t->nreq; r-- > 0;) {
         t->last_turn[r] = 0;
         if (t->session[r] == UINT64_MAX)
             continue;
-        if (!kv_idmap_get(&seen, t->session[r], NULL)) {
+        if (!u64map_get(&seen, t->session[r], NULL)) {
             t->last_turn[r] = 1;
-            kv_idmap_put(&seen, t->session[r], 1);
+            u64map_put(&seen, t->session[r], 1);
         }
     }
-    kv_idmap_fini(&seen);
+    u64map_free(&seen);
 }
 
 double kv_trace_oracle(kv_trace_t *t)
@@ -112,14 +112,14 @@ double kv_trace_oracle(kv_trace_t *t)
 
 uint64_t kv_trace_distinct(const kv_trace_t *t)
 {
-    kv_idmap_t seen;
-    kv_idmap_init(&seen);
+    u64map_t seen;
+    u64map_init(&seen);
     uint64_t n = t->nreq ? t->off[t->nreq] : 0;
     for (uint64_t k = 0; k < n; k++)
-        if (!kv_idmap_get(&seen, t->ids[k], NULL))
-            kv_idmap_put(&seen, t->ids[k], 1);
+        if (!u64map_get(&seen, t->ids[k], NULL))
+            u64map_put(&seen, t->ids[k], 1);
     uint64_t d = seen.n;
-    kv_idmap_fini(&seen);
+    u64map_free(&seen);
     return d;
 }
 

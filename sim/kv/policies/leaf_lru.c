@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "sim/kv/heap.h"
-#include "sim/kv/idmap.h"
+#include "sim/base/u64map.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
 
@@ -29,7 +29,7 @@ typedef struct leaf_meta {
 
 typedef struct leaf_state {
     kv_heap_t heap;
-    kv_idmap_t pending; /* parent id -> cached children that arrived before it */
+    u64map_t pending; /* parent id -> cached children that arrived before it */
 } leaf_state_t;
 
 static int leaf_init(kv_pol_t *p, char *err, size_t errlen)
@@ -40,7 +40,7 @@ static int leaf_init(kv_pol_t *p, char *err, size_t errlen)
     if (!st)
         return -1;
     kv_heap_init(&st->heap, p->store, offsetof(leaf_meta_t, pos));
-    kv_idmap_init(&st->pending);
+    u64map_init(&st->pending);
     p->state = st;
     return 0;
 }
@@ -49,7 +49,7 @@ static void leaf_fini(kv_pol_t *p)
 {
     leaf_state_t *st = p->state;
     kv_heap_fini(&st->heap);
-    kv_idmap_fini(&st->pending);
+    u64map_free(&st->pending);
     free(st);
     p->state = NULL;
 }
@@ -81,10 +81,10 @@ static void leaf_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
     mt->pos = KV_HEAP_NONE;
     mt->last = c->seq;
     mt->children = 0;
-    uint32_t waiting;
-    if (kv_idmap_get(&st->pending, kv_store_entry(p->store, slot)->id, &waiting)) {
+    uint64_t waiting;
+    if (u64map_get(&st->pending, kv_store_entry(p->store, slot)->id, &waiting)) {
         mt->children = waiting;
-        kv_idmap_del(&st->pending, kv_store_entry(p->store, slot)->id);
+        u64map_del(&st->pending, kv_store_entry(p->store, slot)->id);
     }
     uint64_t parent = leaf_parent(p, slot);
     if (parent != KV_NO_ID) {
@@ -93,9 +93,9 @@ static void leaf_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
             if (leaf_m(p, ps)->children++ == 0)
                 kv_heap_remove(&st->heap, ps);
         } else {
-            uint32_t n = 0;
-            kv_idmap_get(&st->pending, parent, &n);
-            kv_idmap_put(&st->pending, parent, n + 1);
+            uint64_t n = 0;
+            u64map_get(&st->pending, parent, &n);
+            u64map_put(&st->pending, parent, n + 1);
         }
     }
     leaf_offer(p, slot);
@@ -114,7 +114,7 @@ static void leaf_remove(kv_pol_t *p, uint32_t slot)
     kv_heap_remove(&st->heap, slot);
     /* Children left behind (a block moved up from an exclusive tier) wait for it to come back. */
     if (mt->children)
-        kv_idmap_put(&st->pending, kv_store_entry(p->store, slot)->id, mt->children);
+        u64map_put(&st->pending, kv_store_entry(p->store, slot)->id, mt->children);
     uint64_t parent = leaf_parent(p, slot);
     if (parent == KV_NO_ID)
         return;
@@ -123,11 +123,11 @@ static void leaf_remove(kv_pol_t *p, uint32_t slot)
         if (--leaf_m(p, ps)->children == 0)
             leaf_offer(p, ps);
     } else {
-        uint32_t n = 0;
-        if (kv_idmap_get(&st->pending, parent, &n) && n > 1)
-            kv_idmap_put(&st->pending, parent, n - 1);
+        uint64_t n = 0;
+        if (u64map_get(&st->pending, parent, &n) && n > 1)
+            u64map_put(&st->pending, parent, n - 1);
         else
-            kv_idmap_del(&st->pending, parent);
+            u64map_del(&st->pending, parent);
     }
 }
 
@@ -167,7 +167,7 @@ static uint32_t leaf_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *
 static size_t leaf_mem(const kv_pol_t *p)
 {
     const leaf_state_t *st = p->state;
-    return sizeof *st + kv_heap_mem_bytes(&st->heap) + kv_idmap_mem_bytes(&st->pending);
+    return sizeof *st + kv_heap_mem_bytes(&st->heap) + u64map_mem_bytes(&st->pending);
 }
 
 const kv_policy_ops_t kv_policy_leaf_lru = {

@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "sim/kv/dlist.h"
-#include "sim/kv/idmap.h"
+#include "sim/base/u64map.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
 
@@ -74,7 +74,7 @@ typedef struct sttl_list {
 typedef struct sttl_state {
     sttl_group_t *g;
     uint32_t ng, capg, free_g;
-    kv_idmap_t index;  /* session -> group */
+    u64map_t index;  /* session -> group */
     sttl_list_t order; /* least recently active first */
     sttl_list_t empty; /* groups without blocks, oldest first */
     uint64_t hist[STTL_BINS];
@@ -123,7 +123,7 @@ static int sttl_init(kv_pol_t *p, char *err, size_t errlen)
     sttl_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_idmap_init(&st->index);
+    u64map_init(&st->index);
     st->order.head = st->order.tail = STTL_NONE;
     st->empty.head = st->empty.tail = STTL_NONE;
     st->free_g = STTL_NONE;
@@ -146,7 +146,7 @@ static int sttl_init(kv_pol_t *p, char *err, size_t errlen)
 static void sttl_fini(kv_pol_t *p)
 {
     sttl_state_t *st = p->state;
-    kv_idmap_fini(&st->index);
+    u64map_free(&st->index);
     free(st->g);
     free(st);
     p->state = NULL;
@@ -180,13 +180,14 @@ static uint32_t sttl_group_of(kv_pol_t *p, uint64_t session)
     sttl_state_t *st = p->state;
     if (session == UINT64_MAX)
         return 0;
+    uint64_t found;
+    if (u64map_get(&st->index, session, &found))
+        return (uint32_t)found;
     uint32_t k;
-    if (kv_idmap_get(&st->index, session, &k))
-        return k;
     if (st->empty.n >= pa->max_sessions && st->empty.head != STTL_NONE) {
         uint32_t old = st->empty.head;
         gl_unlink(st, &st->empty, old);
-        kv_idmap_del(&st->index, st->g[old].session);
+        u64map_del(&st->index, st->g[old].session);
         st->g[old].next = st->free_g;
         st->free_g = old;
     }
@@ -208,7 +209,7 @@ static uint32_t sttl_group_of(kv_pol_t *p, uint64_t session)
     kv_dl_init(&x->blocks, 0);
     x->in_order = 0;
     gl_push(st, &st->empty, k);
-    kv_idmap_put(&st->index, session, k);
+    u64map_put(&st->index, session, k);
     return k;
 }
 
@@ -310,7 +311,7 @@ static uint32_t sttl_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *
 static size_t sttl_mem(const kv_pol_t *p)
 {
     const sttl_state_t *st = p->state;
-    return sizeof *st + (size_t)st->capg * sizeof *st->g + kv_idmap_mem_bytes(&st->index);
+    return sizeof *st + (size_t)st->capg * sizeof *st->g + u64map_mem_bytes(&st->index);
 }
 
 const kv_policy_ops_t kv_policy_session_ttl = {
