@@ -116,7 +116,7 @@ START_TEST(config_defaults_and_binding)
                            "\"synth\": {\"turns_mean\": 10, \"sessions\": 3}}");
     jb_error_t e;
     ck_assert_int_eq(jb_bind(&cfg_workload_spec, j, &c, "workload", &e), 0);
-    ck_assert_int_eq(c.format, WL_FMT_MOONCAKE);
+    ck_assert_int_eq(c.format, wl_format_find("mooncake"));
     ck_assert_str_eq(c.path, "t.jsonl");
     ck_assert_int_eq(c.replay, WL_OPEN_LOOP);
     ck_assert_int_eq(c.timing, WL_TIMING_API_SCALED);

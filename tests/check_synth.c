@@ -23,7 +23,7 @@ static void feed(wl_fit_t *fit, const char *path)
     wl_stream_t *s;
     char err[512];
     ck_assert_msg(wl_stream_open(&s, path, &o, err, sizeof err) == 0, "%s", err);
-    wl_stats_t *st = wl_stats_new(wl_stream_reader(s)->format != WL_FMT_KVTESTER);
+    wl_stats_t *st = wl_stats_new(!wl_stream_reader(s)->whole_conversations);
     wl_request_t r = {0};
     wl_sess_info_t info;
     int rc;

@@ -15,9 +15,9 @@
 
 const wl_reader_ops_t *wl_reader_by_format(int format)
 {
-    for (const wl_reader_ops_t *const *r = wl_readers; *r; r++)
-        if ((*r)->format == format)
-            return *r;
+    for (int i = 0; wl_readers[i]; i++)
+        if (i + 1 == format)
+            return wl_readers[i];
     return NULL;
 }
 

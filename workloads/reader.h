@@ -41,7 +41,9 @@ enum { WL_REC_EOF = 0, WL_REC_OK = 1, WL_REC_BAD = -1, WL_REC_FATAL = -2 };
 typedef struct wl_reader_ops {
     const char *name;        /* format name as in configs: "mooncake", ... */
     const char *description; /* one line for `kvtwin trace formats` */
-    int format;              /* wl_format_t */
+    /* Each file is one conversation timed from its own start, sub-agents nested in their parent: open-loop
+     * replay assembles it as a script, and its statistics use conversation-relative time. */
+    bool whole_conversations;
     bool sessions;           /* records carry session structure */
     const char *extensions;  /* file names it recognises, for the docs ("*.jsonl[.gz]") */
     /* How sure the reader is that a file with this name and first line is its format: 0 (no) .. 100. */
@@ -74,7 +76,7 @@ void wl_free_inputs(char **names, size_t n);
 typedef struct wl_stream wl_stream_t;
 
 typedef struct wl_stream_opts {
-    int format;           /* wl_format_t; WL_FMT_AUTO detects per file */
+    int format;           /* index into wl_format_names; WL_FMT_AUTO detects per file */
     bool skip_bad;
     wl_reader_opts_t reader;
     double stagger_s;     /* session files: conversation k's clock starts at k * stagger_s */

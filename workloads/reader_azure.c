@@ -250,7 +250,6 @@ const wl_reader_ops_t wl_reader_azure = {
     .name = "azure",
     .description = "Azure LLM inference CSV: TIMESTAMP, ContextTokens, GeneratedTokens (no prefix sharing: unique "
                    "block ids)",
-    .format = WL_FMT_AZURE,
     .sessions = false,
     .extensions = "*.csv, *.csv.gz",
     .probe = az_probe,

@@ -614,7 +614,7 @@ const wl_reader_ops_t wl_reader_kvtester = {
     .name = "kvtester",
     .description = "agentic sessions, kv-cache-tester JSON: one conversation per file (or a directory of them), "
                    "nested sub-agents, local or global hash ids",
-    .format = WL_FMT_KVTESTER,
+    .whole_conversations = true,
     .sessions = true,
     .extensions = "*.json, *.json.gz (a file or a directory)",
     .probe = kt_probe,

@@ -302,7 +302,6 @@ const wl_reader_ops_t wl_reader_mooncake = {
     .name = "mooncake",
     .description = "Mooncake request log, JSON Lines: timestamp (ms), input_length, output_length, hash_ids "
                    "(512-token blocks)",
-    .format = WL_FMT_MOONCAKE,
     .sessions = false,
     .extensions = "*.jsonl, *.jsonl.gz",
     .probe = mc_probe,

@@ -441,7 +441,6 @@ const wl_reader_ops_t wl_reader_native = {
     .name = "native",
     .description = "kvtwin session JSON Lines (docs/workloads.md): sessions, sub-agents, think/tool times, block ids "
                    "or token-stream prefixes",
-    .format = WL_FMT_NATIVE,
     .sessions = true,
     .extensions = "*.jsonl, *.jsonl.gz",
     .probe = nv_probe,

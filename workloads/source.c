@@ -21,7 +21,6 @@
 #include "workloads/reader.h"
 #include "workloads/script.h"
 
-const char *const wl_format_names[] = {"auto", "mooncake", "kvtester", "azure", "native", "synthetic", NULL};
 const char *const wl_replay_names[] = {"open", "closed", NULL};
 const char *const wl_timing_names[] = {"think-only", "original", "api-scaled", NULL};
 
@@ -180,13 +179,12 @@ int wl_source_open(wl_source_t **out, const wl_config_t *cfg, char *err, size_t 
     s->cfg = *cfg;
     int fmt = cfg->format;
     if (fmt == WL_FMT_AUTO && cfg->path[0] == '\0')
-        fmt = WL_FMT_SYNTHETIC;
-    if (fmt == WL_FMT_SYNTHETIC) {
+        fmt = wl_format_synthetic;
+    if (fmt == wl_format_synthetic) {
         if (wl_synth_open(&s->synth, &cfg->synth, cfg->seed, err, errlen)) {
             free(s);
             return -1;
         }
-        s->format = fmt;
         s->mode = cfg->replay == WL_OPEN_LOOP ? SRC_SCRIPT_OPEN : SRC_CLOSED;
         *out = s;
         return 0;
@@ -220,11 +218,10 @@ int wl_source_open(wl_source_t **out, const wl_config_t *cfg, char *err, size_t 
         return -1;
     }
     const wl_reader_ops_t *ops = wl_stream_reader(s->stream);
-    s->format = ops->format;
     if (cfg->replay == WL_CLOSED_LOOP)
         s->mode = SRC_CLOSED;
     else
-        s->mode = ops->format == WL_FMT_KVTESTER ? SRC_SCRIPT_OPEN : SRC_STREAM_OPEN;
+        s->mode = ops->whole_conversations ? SRC_SCRIPT_OPEN : SRC_STREAM_OPEN;
     if (s->mode != SRC_STREAM_OPEN && !(s->as = wl_asm_new())) {
         wl_source_close(s);
         snprintf(err, errlen, "workload: out of memory");

@@ -17,21 +17,19 @@
 #include "workloads/request.h"
 #include "workloads/synth.h"
 
-typedef enum wl_format {
-    WL_FMT_AUTO = 0,  /* from the file name / content */
-    WL_FMT_MOONCAKE,  /* Mooncake JSON Lines */
-    WL_FMT_KVTESTER,  /* agentic session JSON (file or directory), kv-cache-tester style */
-    WL_FMT_AZURE,     /* Azure LLM inference CSV */
-    WL_FMT_NATIVE,    /* kvtwin session JSON Lines */
-    WL_FMT_SYNTHETIC, /* the built-in agentic generator */
-} wl_format_t;
+/* Workload formats are indices into wl_format_names (workloads/readers.c): WL_FMT_AUTO detects the format
+ * from the file, 1..n are the registered readers in registry order, wl_format_synthetic is the generator. */
+enum { WL_FMT_AUTO = 0 };
+extern const int wl_format_synthetic;
+/* The value of a format name ("auto", a reader's name, "synthetic"), or -1. */
+int wl_format_find(const char *name);
 
 typedef enum wl_replay { WL_OPEN_LOOP = 0, WL_CLOSED_LOOP } wl_replay_t;
 
 typedef enum wl_timing { WL_TIMING_THINK_ONLY = 0, WL_TIMING_ORIGINAL, WL_TIMING_API_SCALED } wl_timing_t;
 
 typedef struct wl_config {
-    int format;          /* wl_format_t */
+    int format;          /* index into wl_format_names */
     char path[1024];     /* trace file or directory (unused for synthetic) */
     int replay;          /* wl_replay_t */
     double time_scale;   /* open loop: arrival times are multiplied by this */
@@ -94,8 +92,8 @@ int wl_source_next_info(wl_source_t *s, wl_request_t *req, struct wl_sess_info *
  * stream numbers); 0 runs otherwise. Valid until the next delivery. */
 uint32_t wl_source_last_runs(const wl_source_t *s, const struct wl_run **runs);
 
-/* Names of the choices, index = enum value (NULL-terminated), shared with the config binding. */
-extern const char *const wl_format_names[];
+/* Names of the choices, index = value (NULL-terminated), shared with the config binding. */
+extern const char *const wl_format_names[]; /* workloads/readers.c */
 extern const char *const wl_replay_names[];
 extern const char *const wl_timing_names[];
 

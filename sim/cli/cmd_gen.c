@@ -99,7 +99,7 @@ static int cmd_main(int argc, char **argv)
         cli_input_error("--set %s: %s", je.path, je.msg);
         goto done;
     }
-    cfg.format = WL_FMT_SYNTHETIC;
+    cfg.format = wl_format_synthetic;
     cfg.replay = WL_OPEN_LOOP; /* the generator's own timeline */
     wl_source_t *src;
     if (wl_source_open(&src, &cfg, err, sizeof err)) {

@@ -16,6 +16,18 @@
 #include "workloads/source.h"
 #include "workloads/stats.h"
 
+/* An unknown --format: the message lists every trace format of the registry. */
+static int trace_bad_format(const char *name)
+{
+    char list[256] = "";
+    size_t used = 0;
+    for (int k = 0; wl_format_names[k]; k++)
+        if (k != wl_format_synthetic)
+            used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0, "%s%s", k ? ", " : "",
+                                     wl_format_names[k]);
+    return cli_usage_error("trace", "unknown format \"%s\"; expected one of %s", name, list);
+}
+
 static const char usage[] =
     "usage: kvtwin trace stats [OPTIONS] FILE|DIR...\n"
     "       kvtwin trace check [--format NAME] [--closed] [--skip-bad] [--allow-backwards-time] FILE|DIR\n"
@@ -26,7 +38,7 @@ static const char usage[] =
     "conversation for session traces) and the think-time distribution of each input.\n"
     "\n"
     "options:\n"
-    "  --format NAME           auto (default), mooncake, kvtester, azure or native\n"
+    "  --format NAME           auto (default) or a trace format (kvtwin trace formats)\n"
     "  --json                  print JSON instead of text\n"
     "  --fit                   also print the synthetic generator's parameters fitted to the inputs\n"
     "                          (session shape from session traces, arrivals from request logs)\n"
@@ -59,7 +71,7 @@ static int stats_one(const char *path, const wl_stream_opts_t *so, bool json, cJ
     if (wl_stream_open(&s, path, so, err, sizeof err))
         return cli_input_error("%s", err);
     const wl_reader_ops_t *ops = wl_stream_reader(s);
-    wl_stats_t *st = wl_stats_new(ops->format != WL_FMT_KVTESTER);
+    wl_stats_t *st = wl_stats_new(!ops->whole_conversations);
     wl_request_t req = {0};
     wl_sess_info_t info;
     int rc;
@@ -132,14 +144,10 @@ static int cmd_stats(int argc, char **argv)
             so.reader.allow_backwards_time = true;
         } else if ((strcmp(a, "--format") == 0 && i + 1 < argc) || strncmp(a, "--format=", 9) == 0) {
             const char *name = a[8] == '=' ? a + 9 : argv[++i];
-            int f = -1;
-            for (int k = 0; wl_format_names[k]; k++)
-                if (strcmp(wl_format_names[k], name) == 0)
-                    f = k;
-            if (f < 0 || f == WL_FMT_SYNTHETIC) {
+            int f = wl_format_find(name);
+            if (f < 0 || f == wl_format_synthetic) {
                 free(paths);
-                return cli_usage_error("trace", "unknown format \"%s\"; expected auto, mooncake, kvtester, azure or native",
-                                       name);
+                return trace_bad_format(name);
             }
             so.format = f;
         } else if (strcmp(a, "--block-tokens") == 0 && i + 1 < argc) {
@@ -228,13 +236,9 @@ static int cmd_check(int argc, char **argv)
             c.allow_backwards_time = true;
         } else if ((strcmp(a, "--format") == 0 && i + 1 < argc) || strncmp(a, "--format=", 9) == 0) {
             const char *name = a[8] == '=' ? a + 9 : argv[++i];
-            c.format = -1;
-            for (int k = 0; wl_format_names[k]; k++)
-                if (strcmp(wl_format_names[k], name) == 0)
-                    c.format = k;
-            if (c.format < 0 || c.format == WL_FMT_SYNTHETIC)
-                return cli_usage_error("trace", "unknown format \"%s\"; expected auto, mooncake, kvtester, azure or native",
-                                       name);
+            c.format = wl_format_find(name);
+            if (c.format < 0 || c.format == wl_format_synthetic)
+                return trace_bad_format(name);
         } else if (a[0] == '-' && a[1]) {
             return cli_usage_error("trace", "unknown option %s", a);
         } else if (path) {

@@ -219,7 +219,7 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
             return scenario_fail(sc, "workload.synth.max_context_tokens", msg, err, errlen);
         }
         sc->workload.synth.max_context_tokens = window;
-        if (sc->workload.format == WL_FMT_SYNTHETIC && wl_synth_check(&sc->workload.synth, msg, sizeof msg)) {
+        if (sc->workload.format == wl_format_synthetic && wl_synth_check(&sc->workload.synth, msg, sizeof msg)) {
             char full[700];
             snprintf(full, sizeof full, "capped at the model's %.0f-token window: %s", window, msg);
             return scenario_fail(sc, "workload.synth.max_context_tokens", full, err, errlen);
