@@ -167,6 +167,9 @@ typedef struct st_fit_ctx {
     st_calib_t base;
     int free_idx[ST_FIT_PARAMS]; /* parameter behind each entry of x */
     int nfree;
+    double prior_weight;
+    double prior_x[ST_FIT_PARAMS]; /* per prior parameter, in the fit's own coordinates */
+    size_t nprior;               /* prior residuals after the n point residuals: one per free prior parameter */
 } st_fit_ctx_t;
 
 static double st_logistic(double x)
@@ -204,6 +207,13 @@ static int st_is_efficiency(int i)
     return i <= ST_FIT_COMM;
 }
 
+/* Parameters the prior speaks of: the efficiencies and the collective latency (whose per-hop value a fit
+ * at one tensor-parallel degree cannot separate from a per-step overhead). */
+static int st_has_prior(int i)
+{
+    return st_is_efficiency(i) || i == ST_FIT_LATENCY;
+}
+
 static st_calib_t st_fit_unpack(const st_fit_ctx_t *c, const gsl_vector *x)
 {
     st_calib_t cal = c->base;
@@ -228,6 +238,12 @@ static int st_fit_f(const gsl_vector *x, void *params, gsl_vector *f)
         double y = st_point_predict(st_set_get(&set, c->pts[i].tp), &c->pts[i]);
         gsl_vector_set(f, i, y / c->pts[i].measured - 1.0);
     }
+    size_t r = c->n;
+    for (int k = 0; k < c->nfree && c->nprior; k++) {
+        int i = c->free_idx[k];
+        if (st_has_prior(i))
+            gsl_vector_set(f, r++, c->prior_weight * (gsl_vector_get(x, (size_t)k) - c->prior_x[i]));
+    }
     st_set_free(&set);
     return GSL_SUCCESS;
 }
@@ -245,11 +261,12 @@ static double st_fit_run(st_fit_ctx_t *c, const double *x0, int max_iter, st_cal
     const gsl_multifit_nlinear_type *T = gsl_multifit_nlinear_trust;
     gsl_multifit_nlinear_parameters fp = gsl_multifit_nlinear_default_parameters();
     size_t p = (size_t)c->nfree;
-    gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(T, &fp, c->n, p);
+    size_t nres = c->n + c->nprior;
+    gsl_multifit_nlinear_workspace *w = gsl_multifit_nlinear_alloc(T, &fp, nres, p);
     gsl_multifit_nlinear_fdf fdf;
     memset(&fdf, 0, sizeof fdf);
     fdf.f = st_fit_f;
-    fdf.n = c->n;
+    fdf.n = nres;
     fdf.p = p;
     fdf.params = c;
     gsl_vector *x = gsl_vector_alloc(p);
@@ -262,7 +279,7 @@ static double st_fit_run(st_fit_ctx_t *c, const double *x0, int max_iter, st_cal
         (void)gsl_multifit_nlinear_driver((size_t)max_iter, 1e-10, 1e-10, 1e-12, NULL, NULL, &info, w);
         gsl_vector *r = gsl_multifit_nlinear_residual(w);
         double s = 0;
-        for (size_t i = 0; i < c->n; i++)
+        for (size_t i = 0; i < nres; i++)
             s += gsl_vector_get(r, i) * gsl_vector_get(r, i);
         if (isfinite(s)) {
             chisq = s;
@@ -290,6 +307,23 @@ int st_fit(const hw_gpu_t *gpu, const llm_t *llm, const st_deploy_t *dep, const 
     for (int i = 0; i < ST_FIT_PARAMS; i++)
         if (!(c.fixed & (1u << i)))
             c.free_idx[c.nfree++] = i;
+    if (opts->prior_weight > 0) {
+        c.prior_weight = opts->prior_weight;
+        st_calib_t pr = opts->prior;
+        for (int i = 0; i < ST_FIT_PARAMS; i++) {
+            if (!st_has_prior(i))
+                continue;
+            double v = *st_calib_slot(&pr, i);
+            if (!(v > 0 && (v < 1 || !st_is_efficiency(i)))) {
+                snprintf(err, errlen, "prior %s %g is not in %s", st_fit_param_names[i], v,
+                         st_is_efficiency(i) ? "(0, 1)" : "(0, inf)");
+                return -1;
+            }
+            c.prior_x[i] = st_fit_pack(i, v);
+        }
+        for (int k = 0; k < c.nfree; k++)
+            c.nprior += st_has_prior(c.free_idx[k]) ? 1 : 0;
+    }
     if (c.nfree == 0) {
         snprintf(err, errlen, "every parameter is held fixed: nothing to fit");
         return -1;

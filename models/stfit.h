@@ -60,6 +60,14 @@ typedef struct st_fit_opts {
     unsigned fixed_mask;       /* bit i set: parameter i held at start's value */
     st_calib_t start;          /* values of held parameters (and a first starting point) */
     int max_iter;              /* per start (0 = 200) */
+    /* A weak prior (maximum a posteriori instead of least squares) on the three efficiencies and the
+     * collective latency: each free one adds the residual prior_weight x (its value - the prior's), in the
+     * fit's coordinates (logit of an efficiency, log of the latency). Points at one tensor-parallel degree
+     * cannot tell a per-step constant (overhead, collective latency) from the weight read at that degree;
+     * the prior decides between them where the data cannot, and weighs little where it can.
+     * 0 = plain least squares. */
+    double prior_weight;
+    st_calib_t prior;          /* compute_, memory_, comm_efficiency and collective_latency_s are read */
 } st_fit_opts_t;
 
 typedef struct st_fit_report {

@@ -33,6 +33,15 @@
 #include "sim/cli/cli.h"
 #include "sim/config/config_models.h"
 
+/* Prior efficiencies (estimates, docs/parameters.md "Step-time fit priors"): large BF16 GEMMs reach about
+ * 60-70 % of dense peak on Hopper and Ampere, streaming HBM reads about 90 % of the rated bandwidth, NCCL
+ * ring all-reduce about half of the NVLink bandwidth per direction. */
+#define FIT_PRIOR_COMPUTE 0.6
+#define FIT_PRIOR_MEMORY 0.9
+#define FIT_PRIOR_COMM 0.5
+#define FIT_PRIOR_LATENCY_S 5e-6 /* per ring hop: a kernel launch and an NVLink hop of a few microseconds */
+#define FIT_PRIOR_WEIGHT_CV 1.0 /* the prior --cross-validate also scores when --prior-weight is not given */
+
 #define FIT_MAX_SETS 32
 #define FIT_MAX_FIX 8
 
@@ -398,6 +407,131 @@ static void print_report(FILE *out, const fit_data_t *d, const double *pred, con
     fprintf(out, "worst point: %s: %+.1f %%\n", d->pts[r->worst].label, r->worst_err);
 }
 
+/* ---- cross-validation: fits scored on points they did not see ---- */
+
+/* One split: which points train the fit; the others score it. */
+typedef struct cv_split {
+    char name[96];
+    bool train[1024];
+} cv_split_t;
+
+#define CV_MAX_SPLITS 16
+#define CV_MAX_POINTS 1024
+
+static size_t cv_distinct(const fit_data_t *d, bool by_tp, double *vals)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        double v = by_tp ? d->pts[i].tp : d->pts[i].isl;
+        size_t k = 0;
+        while (k < n && vals[k] != v)
+            k++;
+        if (k == n)
+            vals[n++] = v;
+    }
+    qsort(vals, n, sizeof *vals, cmp_double);
+    return n;
+}
+
+/* The splits of --cross-validate: leave each TP out, fit each TP alone, and fit every other prompt size
+ * (the 1st, 3rd, ... of the sorted sizes) to score the ones between. */
+static int cv_splits(const fit_data_t *d, cv_split_t *sp)
+{
+    double tps[64], isls[64];
+    size_t ntp = cv_distinct(d, true, tps), nisl = cv_distinct(d, false, isls);
+    int n = 0;
+    for (size_t k = 0; ntp > 1 && k < ntp && n + 2 <= CV_MAX_SPLITS; k++) {
+        cv_split_t *out = &sp[n++], *in = &sp[n++];
+        snprintf(out->name, sizeof out->name, "leave TP%.0f out: fit the other TPs, score TP%.0f", tps[k], tps[k]);
+        snprintf(in->name, sizeof in->name, "TP%.0f alone: fit TP%.0f, score the other TPs", tps[k], tps[k]);
+        for (size_t i = 0; i < d->n; i++) {
+            out->train[i] = d->pts[i].tp != tps[k];
+            in->train[i] = !out->train[i];
+        }
+    }
+    if (nisl > 2 && n < CV_MAX_SPLITS) {
+        cv_split_t *ps = &sp[n++];
+        char *w = ps->name;
+        size_t left = sizeof ps->name;
+        int used = snprintf(w, left, "prompt sizes: fit");
+        for (size_t k = 0; k < nisl; k += 2)
+            used += snprintf(w + used, used < (int)left ? left - (size_t)used : 0, "%s%.0f", k ? "/" : " ", isls[k]);
+        used += snprintf(w + used, used < (int)left ? left - (size_t)used : 0, ", score");
+        for (size_t k = 1; k < nisl; k += 2)
+            used += snprintf(w + used, used < (int)left ? left - (size_t)used : 0, "%s%.0f", k > 1 ? "/" : " ", isls[k]);
+        for (size_t i = 0; i < d->n; i++) {
+            size_t k = 0;
+            while (isls[k] != d->pts[i].isl)
+                k++;
+            ps->train[i] = k % 2 == 0;
+        }
+    }
+    return n;
+}
+
+/* Fits on each split's training points and prints the in-sample and out-of-sample MAPE of each. */
+static int cross_validate_one(const hw_pod_t *hw, const llm_t *llm, const st_deploy_t *dep, const fit_data_t *d,
+                              const st_fit_opts_t *opts, bool points, char *err, size_t errlen)
+{
+    if (d->n > CV_MAX_POINTS) {
+        snprintf(err, errlen, "--cross-validate takes at most %d points (got %zu)", CV_MAX_POINTS, d->n);
+        return -1;
+    }
+    static cv_split_t sp[CV_MAX_SPLITS];
+    int ns = cv_splits(d, sp);
+    if (ns == 0) {
+        snprintf(err, errlen, "--cross-validate needs points at two TPs or three prompt sizes");
+        return -1;
+    }
+    st_point_t *tr = calloc(d->n, sizeof *tr), *te = calloc(d->n, sizeof *te);
+    double *pred = calloc(d->n, sizeof *pred);
+    int rc = 0;
+    printf("%-66s %6s %6s %9s %9s  %s\n", "split", "fit", "score", "in-sample", "out-of-s.", "worst held-out point");
+    for (int s = 0; s < ns && rc == 0; s++) {
+        size_t ntr = 0, nte = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            if (sp[s].train[i])
+                tr[ntr++] = d->pts[i];
+            else
+                te[nte++] = d->pts[i];
+        }
+        st_calib_t cal;
+        st_fit_report_t rin, rout;
+        if (st_fit(&hw->gpu, llm, dep, tr, ntr, opts, &cal, &rin, err, errlen) ||
+            st_fit_evaluate(&hw->gpu, llm, dep, &cal, te, nte, pred, &rout, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        printf("%-66s %6zu %6zu %8.1f%% %8.1f%%  %s: %+.1f%%\n", sp[s].name, ntr, nte, rin.mape_all, rout.mape_all,
+               te[rout.worst].label, rout.worst_err);
+        if (points)
+            for (size_t i = 0; i < nte; i++)
+                printf("    %-52s %+7.1f%%\n", te[i].label, 100.0 * (pred[i] / te[i].measured - 1.0));
+    }
+    free(tr);
+    free(te);
+    free(pred);
+    return rc;
+}
+
+/* Scores the plain least-squares fit and the fit with the efficiency prior (opts->prior_weight, or
+ * FIT_PRIOR_WEIGHT_CV when it is 0) on the same splits. */
+static int cross_validate(const hw_pod_t *hw, const llm_t *llm, const st_deploy_t *dep, const fit_data_t *d,
+                          const st_fit_opts_t *opts, bool points, char *err, size_t errlen)
+{
+    st_fit_opts_t plain = *opts, prior = *opts;
+    plain.prior_weight = 0;
+    if (prior.prior_weight <= 0)
+        prior.prior_weight = FIT_PRIOR_WEIGHT_CV;
+    printf("## least squares (--prior-weight 0)\n");
+    if (cross_validate_one(hw, llm, dep, d, &plain, points, err, errlen))
+        return -1;
+    printf("## with the prior (--prior-weight %g --prior %g,%g,%g,%g)\n", prior.prior_weight,
+           prior.prior.compute_efficiency, prior.prior.memory_efficiency, prior.prior.comm_efficiency,
+           prior.prior.collective_latency_s);
+    return cross_validate_one(hw, llm, dep, d, &prior, points, err, errlen);
+}
+
 /* Time parts of one measured configuration (one prefill, then tokens - 1 decode steps), summed over the
  * run: what the power model weighs. */
 typedef struct fit_power_parts {
@@ -562,9 +696,11 @@ static int cmd_main(int argc, char **argv)
     int nfix = 0;
     int wdt = -1, kdt = -1, cdt = -1;
     unsigned pp = 1;
-    bool evaluate = false, keep = false, points = false, power = false, fit_power = false;
+    bool evaluate = false, keep = false, points = false, power = false, fit_power = false, cv = false;
     unsigned holdout_tp = 0;
     double reserve = 0.1;
+    double prior_w = 0;
+    double prior_eff[4] = {FIT_PRIOR_COMPUTE, FIT_PRIOR_MEMORY, FIT_PRIOR_COMM, FIT_PRIOR_LATENCY_S};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -617,6 +753,21 @@ static int cmd_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--evaluate") == 0) {
             evaluate = true;
+        } else if (strcmp(a, "--cross-validate") == 0) {
+            cv = true;
+        } else if (strcmp(a, "--prior-weight") == 0 && v) {
+            if (fit_num(v, &prior_w) || prior_w < 0 || prior_w > 100)
+                return cli_usage_error("fit", "--prior-weight wants a number in [0, 100]");
+            i++;
+        } else if (strcmp(a, "--prior") == 0 && v) {
+            char extra;
+            int got = sscanf(v, "%lf,%lf,%lf,%lf%c", &prior_eff[0], &prior_eff[1], &prior_eff[2], &prior_eff[3], &extra);
+            if ((got != 3 && got != 4) || !(prior_eff[0] > 0 && prior_eff[0] < 1) ||
+                !(prior_eff[1] > 0 && prior_eff[1] < 1) || !(prior_eff[2] > 0 && prior_eff[2] < 1) ||
+                !(prior_eff[3] > 0 && prior_eff[3] < 1))
+                return cli_usage_error("fit", "--prior wants COMPUTE,MEMORY,COMM efficiencies in (0, 1) and "
+                                              "optionally a collective latency in seconds");
+            i++;
         } else if (strcmp(a, "--keep-anomalous") == 0) {
             keep = true;
         } else if (strcmp(a, "--points") == 0) {
@@ -661,6 +812,11 @@ static int cmd_main(int argc, char **argv)
     /* The starting point and held values: the preset's calibration for this precision. */
     st_fit_opts_t opts = {0};
     opts.start = *hw_gpu_calib(&hw.gpu, dep.compute_dtype);
+    opts.prior_weight = prior_w;
+    opts.prior.compute_efficiency = prior_eff[0];
+    opts.prior.memory_efficiency = prior_eff[1];
+    opts.prior.comm_efficiency = prior_eff[2];
+    opts.prior.collective_latency_s = prior_eff[3];
     for (int k = 0; k < nfix; k++) {
         char *eq = strchr(fixes[k], '=');
         if (eq)
@@ -696,6 +852,12 @@ static int cmd_main(int argc, char **argv)
     if (d.excluded[0])
         printf("# excluded as anomalous (prefill of N tokens faster than half of one of <= N/2 tokens): %s\n",
                d.excluded);
+    if (cv) {
+        int cvrc = cross_validate(&hw, &llm, &dep, &d, &opts, points, err, sizeof err);
+        free(d.pts);
+        free(d.pw);
+        return cvrc ? cli_input_error("%s", err) : KVT_EXIT_OK;
+    }
     st_calib_t cal = opts.start;
     st_fit_report_t rep;
     int rc = KVT_EXIT_OK;
@@ -746,6 +908,14 @@ const kvt_cmd_t kvt_cmd_fit = {
         "  --keep-anomalous       keep Splitwise configurations flagged as physically implausible\n"
         "  --reserve FRACTION     share of HBM kept from KV for steady_tok_s_gpu points (default 0.1)\n"
         "  --evaluate             do not fit: score the preset's own calibration\n"
+        "  --cross-validate       score fits out of sample: leave each TP out, fit each TP alone, fit every\n"
+        "                         other prompt size and score the ones between; for the plain fit and the\n"
+        "                         fit with the prior (with --points, every held-out point)\n"
+        "  --prior-weight W       maximum a posteriori fit: a weak prior pulls the efficiencies (logit) and\n"
+        "                         the collective latency (log) toward --prior, residual W x difference;\n"
+        "                         default 0 = least squares; --cross-validate scores W = 1 when none is given\n"
+        "  --prior C,M,N[,L]      prior compute, memory and NVLink efficiencies and collective latency per\n"
+        "                         ring hop in s (default 0.6,0.9,0.5,5e-6; estimates, docs/parameters.md)\n"
         "  --power                score the power model against Splitwise's average_power and peak_power\n"
         "                         columns (GPU power as a share of TDP) instead of the times\n"
         "  --fit-power            with --power: fit memory_bound_power_fraction and comm_power_fraction\n"
