@@ -48,6 +48,7 @@ typedef struct hw_gpu {
     st_calib_t calib;                   /* fitted efficiency factors: BF16 compute (the default) */
     st_calib_t calib_fp8;               /* FP8 compute; absent = use calib */
     st_calib_t calib_fp4;               /* FP4 compute; absent = use calib_fp8, then calib */
+    char calib_source[200];             /* where the calibrations come from: fitted here, or borrowed */
 } hw_gpu_t;
 
 typedef struct hw_node {

@@ -260,6 +260,8 @@ START_TEST(model_time_and_hw_show)
     cJSON *o = cJSON_Parse(out);
     ck_assert_msg(o != NULL, "not JSON: %s", out);
     ck_assert_int_eq(cJSON_GetObjectItem(o, "gpus")->valueint, 1152);
+    /* Rubin has no measurements of its own: the preset says whose calibration it borrows. */
+    ck_assert(strstr(cJSON_GetObjectItem(o, "calib_source")->valuestring, "borrowed from dgx-h100") != NULL);
     cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "tiers"), 3);
     ck_assert_str_eq(cJSON_GetObjectItem(t, "tier")->valuestring, "G3.5 ICMS");
     /* 9.6 PB of ICMS at DeepSeek-V3's 35,136 FP8 bytes per token */
@@ -271,6 +273,21 @@ START_TEST(model_time_and_hw_show)
     rc = tu_run_kvtwin(&out, &err, "hw", "list", NULL);
     ck_assert_int_eq(rc, 0);
     ck_assert(strstr(out, "vera-rubin-nvl72") && strstr(out, "gb300-nvl72") && !strstr(out, "does not load"));
+    free(out);
+    free(err);
+    /* every preset states where its calibration comes from */
+    static const char *const presets[] = {"dgx-a100", "dgx-h100", "hgx-h200", "hgx-b200", "gb200-nvl72", "gb300-nvl72",
+                                          "vera-rubin-nvl72"};
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
+        rc = tu_run_kvtwin(&out, &err, "hw", "show", presets[i], NULL);
+        ck_assert_int_eq(rc, 0);
+        const char *line = strstr(out, "step-time calibration: ");
+        ck_assert_msg(line && (strncmp(line + 23, "fitted", 6) == 0 || strncmp(line + 23, "borrowed", 8) == 0),
+                      "%s: %s", presets[i], out);
+        free(out);
+        free(err);
+    }
+    out = err = NULL;
     free(out);
     free(err);
 }

@@ -170,6 +170,7 @@ static int cmd_main(int argc, char **argv)
         cJSON_AddStringToObject(o, "preset", preset);
         cJSON_AddStringToObject(o, "name", p.name);
         cJSON_AddNumberToObject(o, "gpus", hw_pod_gpus(&p));
+        cJSON_AddStringToObject(o, "calib_source", p.gpu.calib_source);
         cJSON *ta = cJSON_AddArrayToObject(o, "tiers");
         for (int k = 0; k < HW_TIERS; k++) {
             cJSON *t = cJSON_CreateObject();
@@ -212,6 +213,7 @@ static int cmd_main(int argc, char **argv)
            g->hbm_capacity_bytes / 1e9, g->hbm_bandwidth_byte_s / 1e12, g->bf16_dense_flop_s / 1e12,
            g->fp8_dense_flop_s / 1e12, g->fp4_dense_flop_s / 1e12, g->nvlink_bandwidth_byte_s / 1e9,
            g->host_link_c2c ? "NVLink-C2C" : "PCIe", g->host_link_bandwidth_byte_s / 1e9, g->tdp_w);
+    printf("  step-time calibration: %s\n", g->calib_source[0] ? g->calib_source : "(source not stated in the preset)");
     printf("  node: %u CPUs, %.2f TB DRAM at %.0f GB/s, %u NVMe x %.2f TB, %u x %.0f Gb/s NIC ports per GPU, %u DPUs\n",
            n->cpus, n->dram_capacity_bytes / 1e12, n->dram_bandwidth_byte_s / 1e9, n->nvme_drives,
            n->nvme_capacity_bytes / 1e12, n->nic_ports_per_gpu, n->nic_port_gbit_s, n->dpus);

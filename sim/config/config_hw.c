@@ -72,6 +72,8 @@ static const jb_field_t gpu_fields[] = {
     HW_OBJ(hw_gpu_t, calib, calib_spec, 1, "step-time efficiencies for BF16 compute (kvtwin fit)"),
     HW_OBJ(hw_gpu_t, calib_fp8, calib_spec, 0, "step-time efficiencies for FP8 compute (absent: calib)"),
     HW_OBJ(hw_gpu_t, calib_fp4, calib_spec, 0, "step-time efficiencies for FP4 compute (absent: calib_fp8)"),
+    HW_STR(hw_gpu_t, calib_source, 0,
+           "where calib, calib_fp8 and calib_fp4 come from: fitted on this GPU (and to what), or borrowed from which"),
     JB_END,
 };
 static const jb_spec_t gpu_spec = {"gpu", gpu_fields, NULL};
