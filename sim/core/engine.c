@@ -139,9 +139,11 @@ static void engine_issue_moves(engine_t *e, sim_req_t *r)
                 }
                 xfer_submit(&p->load_pool[e->id], &job);
             } else {
-                uint32_t pool = m->src_tier == KV_G1   ? p->pf.domain_of_inst[m->src_loc]
-                                : m->src_tier <= KV_G3 ? m->src_loc
-                                                       : p->pf.n_domains;
+                /* Background moves queue at the source's domain; those between pod-wide tiers at the pod's. */
+                int scope = kv_tiers[m->src_tier].scope;
+                uint32_t pool = scope == KV_SCOPE_INSTANCE ? p->pf.domain_of_inst[m->src_loc]
+                                : scope == KV_SCOPE_DOMAIN ? m->src_loc
+                                                           : p->pf.n_domains;
                 xfer_submit(&p->wb_pool[pool], &job);
             }
         }
@@ -176,7 +178,7 @@ static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uin
             continue;
         seen[t] = true;
         pf_route_t route;
-        pf_route(&p->pf, pod_tier_endpoint(p, t, t <= KV_G3 ? e->domain : 0, r->w.block_ids[u]), dst, &route);
+        pf_route(&p->pf, pod_tier_endpoint(p, t, pod_tier_loc(p, t, e->id), r->w.block_ids[u]), dst, &route);
         hop[t].bandwidth_byte_s = pf_route_share_byte_s(&p->pf, &route);
         hop[t].latency_s = route.latency_s;
     }

@@ -66,8 +66,12 @@ typedef struct pod {
     char fail_msg[1024];
 } pod_t;
 
-/* Tier endpoint on the platform for a KV location (G1 -> instance, G2 -> domain CPU, ...). */
+/* Tier endpoint on the platform for a KV location (G1 -> instance, G2 -> domain CPU, ...): the tier table's
+ * endpoint kind; a pod-wide tier is striped over its enclosures or servers by block id. */
 pf_ep_t pod_tier_endpoint(const pod_t *p, int tier, uint32_t loc, uint64_t first_block);
+
+/* The location (kv_move_t loc) of a tier on instance inst's path, by the tier's scope. */
+uint32_t pod_tier_loc(const pod_t *p, int tier, uint32_t inst);
 
 static inline sgb_host_t *pod_host(const pod_t *p, pf_ep_t ep)
 {

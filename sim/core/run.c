@@ -23,9 +23,8 @@ static double tier_capacity_bytes(const pod_t *p, int tier)
 {
     const scenario_t *sc = p->sc;
     const hw_pod_t *hw = &sc->hw;
-    const sc_kv_tier_t *cfg[KV_NTIERS] = {&sc->kv.g1, &sc->kv.g2, &sc->kv.g3, &sc->kv.g35, &sc->kv.g4};
-    if (cfg[tier]->capacity_bytes > 0)
-        return cfg[tier]->capacity_bytes;
+    if (sc->kv.tier[tier].capacity_bytes > 0)
+        return sc->kv.tier[tier].capacity_bytes;
     double npd = p->pf.nodes_per_domain;
     switch (tier) {
     case KV_G1:
@@ -44,8 +43,7 @@ static double tier_capacity_bytes(const pod_t *p, int tier)
 static int build_kv(pod_t *p, char *err, size_t errlen)
 {
     const scenario_t *sc = p->sc;
-    const sc_kv_tier_t *cfg[KV_NTIERS] = {&sc->kv.g1, &sc->kv.g2, &sc->kv.g3, &sc->kv.g35, &sc->kv.g4};
-    static const char *const keys[KV_NTIERS] = {"g1", "g2", "g3", "g35", "g4"};
+    const sc_kv_tier_t *cfg = sc->kv.tier;
     kv_cfg_t kc;
     memset(&kc, 0, sizeof kc);
     kc.n_instances = p->pf.n_inst;
@@ -56,17 +54,17 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
     kc.seed = sc->seed;
     for (int t = 0; t < KV_NTIERS; t++) {
         kv_tier_cfg_t *k = &kc.tier[t];
-        k->enabled = cfg[t]->enabled;
-        snprintf(k->policy, sizeof k->policy, "%s", cfg[t]->policy);
-        k->policy_params = cfg[t]->params;
-        k->inclusive = cfg[t]->inclusive;
+        k->enabled = cfg[t].enabled;
+        snprintf(k->policy, sizeof k->policy, "%s", cfg[t].policy);
+        k->policy_params = cfg[t].params;
+        k->inclusive = cfg[t].inclusive;
         if (!k->enabled)
             continue;
         double bytes = tier_capacity_bytes(p, t);
         k->capacity_blocks = (uint64_t)floor(bytes / p->block_bytes);
         if (k->capacity_blocks == 0) {
             char path[64], msg[256];
-            snprintf(path, sizeof path, "kv.%s.capacity_bytes", keys[t]);
+            snprintf(path, sizeof path, "kv.%s.capacity_bytes", kv_tiers[t].key);
             snprintf(msg, sizeof msg, "%s holds %.3g bytes per tier instance: not one %.3g-byte KV block",
                      kv_tier_name(t), bytes, p->block_bytes);
             cfg_doc_error(&sc->doc, path, msg, err, errlen);

@@ -19,10 +19,8 @@
 
 #include <cjson/cJSON.h>
 
-typedef enum kv_tier_id { KV_G1 = 0, KV_G2, KV_G3, KV_G35, KV_G4, KV_NTIERS } kv_tier_id_t;
+#include "sim/kv/tier.h"
 
-/* "G1", "G2", "G3", "G3.5", "G4" */
-const char *kv_tier_name(int tier);
 
 typedef enum kv_write_policy {
     KV_WRITE_BACK = 0,  /* a block goes down when it is evicted */

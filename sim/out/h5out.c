@@ -188,11 +188,10 @@ typedef struct tier_row {
 static int h5out_tiers(h5out_t *h, const pod_t *p)
 {
     tier_row_t rows[KV_NTIERS];
-    const sc_kv_tier_t *cfg[KV_NTIERS] = {&p->sc->kv.g1, &p->sc->kv.g2, &p->sc->kv.g3, &p->sc->kv.g35, &p->sc->kv.g4};
     for (int k = 0; k < KV_NTIERS; k++) {
         memset(&rows[k], 0, sizeof rows[k]);
         snprintf(rows[k].name, sizeof rows[k].name, "%s", kv_tier_name(k));
-        rows[k].enabled = cfg[k]->enabled;
+        rows[k].enabled = p->sc->kv.tier[k].enabled;
         kv_tier_stats(p->kv, k, &rows[k].s);
     }
     hid_t str = H5Tcopy(H5T_C_S1);
