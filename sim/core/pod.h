@@ -16,8 +16,6 @@
 
 typedef enum req_state { RQ_WAITING = 0, RQ_LOADING, RQ_PREFILL, RQ_DECODE, RQ_DONE } req_state_t;
 
-typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_outcome_t;
-
 /* A request inside the simulated system, from arrival to completion. */
 typedef struct sim_req {
     wl_request_t w;          /* as the source delivered it (owns its block ids) */
@@ -28,7 +26,7 @@ typedef struct sim_req {
     uint32_t committed;      /* blocks committed to G1 so far */
     uint32_t found_tokens;   /* cached prefix found at admission, trace definition min(k x block, input) */
     uint32_t reused_tokens;  /* tokens not recomputed: min(use x block, input - 1) */
-    uint32_t hit_tokens_by_tier[KV_NTIERS]; /* reused tokens by the tier they came from */
+    uint32_t hit_tokens_by_tier[KV_NTIERS]; /* reused tokens by the tier they came from (metrics_hit_tokens) */
     uint32_t prefilled;      /* tokens whose KV exists in G1 (reused + computed so far) */
     uint32_t decoded;        /* output tokens produced */
     uint32_t pending;        /* transfers this request waits for */

@@ -75,6 +75,36 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
     return p->kv ? 0 : -1;
 }
 
+/* Static power of every energy class over the run: the nodes that host instances, and the pod's fabric and
+ * storage as configured. */
+static void static_power(const pod_t *p, en_static_t *st)
+{
+    const hw_pod_t *hw = &p->sc->hw;
+    double nodes = p->pf.n_nodes;
+    const hw_node_t *nd = &hw->node;
+    memset(st, 0, sizeof *st);
+    st->w[EN_HOST_CPU] = nodes * nd->cpus * pw_cpu_w(nd, 0);
+    st->w[EN_NIC] = nodes * nd->gpus * nd->nic_ports_per_gpu * nd->nic_w;
+    st->w[EN_DPU] = nodes * nd->dpus * nd->dpu_w;
+    st->w[EN_LOCAL_SSD] = nodes * nd->nvme_drives * nd->nvme_idle_w;
+    st->w[EN_OTHER] = nodes * nd->other_w;
+    st->w[EN_SWITCH] = pw_fabric_w(hw) + nodes * nd->nvswitch_w;
+    st->w[EN_ICMS] = pw_icms_w(hw, 0);
+    st->w[EN_G4] = pw_g4_w(hw, 0);
+}
+
+static metrics_t *create_metrics(const pod_t *p, h5out_t *h5)
+{
+    metrics_cfg_t mc = {
+        .sc = p->sc,
+        .n_inst = p->pf.n_inst,
+        .inst_gpus = p->pf.inst_gpus,
+        .gpu_idle_w = p->gpu_idle_w,
+    };
+    static_power(p, &mc.static_w);
+    return metrics_create(&mc, h5out_request, h5);
+}
+
 static void host_table(pod_t *p)
 {
     for (int k = 0; k < PF_KINDS; k++) {
@@ -211,7 +241,8 @@ static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, const cJSON *summa
         rc = cfg_write_json_atomic(path, resolved, err, errlen);
     }
     /* Always finished: it also closes the file. */
-    if (h5out_finish(h5, p, resolved_text, p->sc->output.timeseries, err, errlen))
+    h5out_run_t run = {.m = p->m, .kv = p->kv, .sc = p->sc, .block_bytes = p->block_bytes};
+    if (h5out_finish(h5, &run, resolved_text, p->sc->output.timeseries, err, errlen))
         rc = -1;
     free(resolved_text);
     cJSON_Delete(resolved);
@@ -256,7 +287,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
         pod_teardown(p);
         return KVT_EXIT_FAIL;
     }
-    p->m = metrics_create(p, h5out_request, h5);
+    p->m = create_metrics(p, h5);
 
     int sg_argc = opts->sg_argc;
     sgb_init(&sg_argc, opts->sg_argv);
@@ -278,8 +309,8 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     }
     for (uint32_t i = 0; i < p->pf.n_inst; i++)
         engine_flush_unfinished(&p->eng[i]);
-    metrics_finish(p->m, p, t_final);
-    cJSON *summary = metrics_summary(p->m, p);
+    metrics_finish(p->m, t_final);
+    cJSON *summary = metrics_summary(p->m);
     if (write_results(p, &od, h5, summary, err, errlen) || outdir_commit(&od, err, errlen)) {
         cJSON_Delete(summary);
         outdir_abort(&od);
@@ -287,7 +318,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
         return KVT_EXIT_FAIL;
     }
     if (!opts->quiet) {
-        metrics_print(summary, p, stdout);
+        metrics_print(p->m, summary, stdout);
         printf("  results           %s/\n", od.final);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
