@@ -82,11 +82,11 @@ static const jb_spec_t tier_spec = {"tier", tier_fields, tier_check};
 
 static const jb_field_t kv_fields[] = {
     JB_UINTF(sc_kv_t, block_tokens, 0, 65536, "tokens", "tokens per KV block; 0 = the workload's block size"),
-    JB_OBJ(sc_kv_t, g1, tier_spec, "G1: GPU HBM, per instance"),
-    JB_OBJ(sc_kv_t, g2, tier_spec, "G2: host DRAM, per domain"),
-    JB_OBJ(sc_kv_t, g3, tier_spec, "G3: local NVMe, per domain"),
-    JB_OBJ(sc_kv_t, g35, tier_spec, "G3.5: ICMS pod flash behind BlueField-4 DPUs, shared"),
-    JB_OBJ(sc_kv_t, g4, tier_spec, "G4: shared storage"),
+/* One object per tier, keyed by the tier table's config key, bound into kv.tier[id]. */
+#define SC_TIER_FIELD(id, name, key, scope, endpoint, energy, label, help)                                      \
+    {key, JB_OBJECT, offsetof(sc_kv_t, tier[KV_##id]), sizeof(sc_kv_tier_t), 0, 0, 0, NULL, &tier_spec, NULL, help},
+    KV_TIER_TABLE(SC_TIER_FIELD)
+#undef SC_TIER_FIELD
     JB_CHOICEF(sc_kv_t, write_policy, write_names, "when blocks are written to lower tiers"),
     JB_CHOICEF(sc_kv_t, fetch, fetch_names, "fetch-or-recompute: compare load and recompute time, or always/never load"),
     JB_CHOICEF(sc_kv_t, prefetch, prefetch_names, "stage queued requests' blocks from slower tiers into G2 while they wait"),
@@ -164,11 +164,15 @@ static void scenario_defaults(scenario_t *sc)
         .activation_reserve_fraction = 0.1,
         .router = SC_ROUTE_SESSION_AFFINITY,
     };
-    tier_defaults(&sc->kv.g1, true, false);
-    tier_defaults(&sc->kv.g2, true, true);
-    tier_defaults(&sc->kv.g3, false, true);
-    tier_defaults(&sc->kv.g35, true, true);
-    tier_defaults(&sc->kv.g4, false, true);
+    /* G1 is exclusive: a block promoted from it has nowhere faster to go. */
+    static const struct {
+        bool enabled, inclusive;
+    } tier_default[KV_NTIERS] = {
+        [KV_G1] = {true, false}, [KV_G2] = {true, true}, [KV_G3] = {false, true},
+        [KV_G35] = {true, true}, [KV_G4] = {false, true},
+    };
+    for (int t = 0; t < KV_NTIERS; t++)
+        tier_defaults(&sc->kv.tier[t], tier_default[t].enabled, tier_default[t].inclusive);
     sc->kv.write_policy = KV_WRITE_BACK;
     sc->kv.fetch = SC_FETCH_COST;
     sc->kv.transfer_workers = 4;
@@ -205,6 +209,13 @@ static bool scenario_has(const scenario_t *sc, const char *a, const char *b, con
     return x != NULL;
 }
 
+/* "kv.<key>.<leaf>": the JSON path of a tier's setting. */
+static const char *tier_path(char *buf, size_t len, int tier, const char *leaf)
+{
+    snprintf(buf, len, "kv.%s.%s", kv_tiers[tier].key, leaf);
+    return buf;
+}
+
 /* Checks that need more than one section. */
 static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
 {
@@ -228,14 +239,21 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
     llm_parallel_t par = {sc->deploy.tp, sc->deploy.pp, sc->deploy.ep};
     if (llm_check_parallel(&sc->model, &par, msg, sizeof msg))
         return scenario_fail(sc, "deployment.tp", msg, err, errlen);
-    if (!sc->kv.g1.enabled)
-        return scenario_fail(sc, "kv.g1.enabled", "G1 (HBM) must hold the running requests' KV", err, errlen);
-    if (sc->kv.g35.enabled && !sc->hw.icms.present)
-        return scenario_fail(sc, "kv.g35.enabled", "G3.5 needs hardware.icms.present", err, errlen);
-    if (sc->kv.prefetch == SC_PREFETCH_QUEUED && !sc->kv.g2.enabled)
+    char path[64];
+    if (!sc->kv.tier[KV_G1].enabled) {
+        snprintf(msg, sizeof msg, "%s must hold the running requests' KV", kv_tiers[KV_G1].label);
+        return scenario_fail(sc, tier_path(path, sizeof path, KV_G1, "enabled"), msg, err, errlen);
+    }
+    if (sc->kv.tier[KV_G35].enabled && !sc->hw.icms.present) {
+        snprintf(msg, sizeof msg, "%s needs hardware.icms.present", kv_tier_name(KV_G35));
+        return scenario_fail(sc, tier_path(path, sizeof path, KV_G35, "enabled"), msg, err, errlen);
+    }
+    if (sc->kv.prefetch == SC_PREFETCH_QUEUED && !sc->kv.tier[KV_G2].enabled)
         return scenario_fail(sc, "kv.prefetch", "prefetching stages blocks into G2: enable kv.g2", err, errlen);
-    if (sc->kv.g4.enabled && !sc->hw.g4.present)
-        return scenario_fail(sc, "kv.g4.enabled", "G4 needs hardware.g4.present", err, errlen);
+    if (sc->kv.tier[KV_G4].enabled && !sc->hw.g4.present) {
+        snprintf(msg, sizeof msg, "%s needs hardware.g4.present", kv_tier_name(KV_G4));
+        return scenario_fail(sc, tier_path(path, sizeof path, KV_G4, "enabled"), msg, err, errlen);
+    }
     if (sc->sim.warmup_s > 0 && sc->sim.duration_s > 0 && sc->sim.warmup_s >= sc->sim.duration_s)
         return scenario_fail(sc, "sim.warmup_s", "expected a warm-up shorter than sim.duration_s", err, errlen);
     return 0;
@@ -260,8 +278,8 @@ static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, l
     if (jb_bind(&cfg_scenario_spec, d->root, sc, "", &e))
         return scenario_fail(sc, e.path, e.msg, err, errlen);
     /* G3.5 is on by default, but only where the hardware has an ICMS tier, unless asked for explicitly. */
-    if (!sc->hw.icms.present && !scenario_has(sc, "kv", "g35", "enabled"))
-        sc->kv.g35.enabled = false;
+    if (!sc->hw.icms.present && !scenario_has(sc, "kv", kv_tiers[KV_G35].key, "enabled"))
+        sc->kv.tier[KV_G35].enabled = false;
     if (seed_override >= 0)
         sc->seed = (uint64_t)seed_override;
     sc->workload.seed = sc->seed;

@@ -14,6 +14,7 @@
 #include "models/steptime.h"
 #include "sim/config/config.h"
 #include "sim/base/jsonbind.h"
+#include "sim/kv/tier.h"
 #include "workloads/source.h"
 
 typedef enum sc_router { SC_ROUTE_ROUND_ROBIN = 0, SC_ROUTE_LEAST_LOADED, SC_ROUTE_SESSION_AFFINITY } sc_router_t;
@@ -46,7 +47,7 @@ typedef struct sc_kv_tier {
 
 typedef struct sc_kv {
     uint32_t block_tokens;          /* 0 = the workload's own block size */
-    sc_kv_tier_t g1, g2, g3, g35, g4;
+    sc_kv_tier_t tier[KV_NTIERS];   /* by tier id (sim/kv/tier.h); JSON keys kv.g1 ... kv.g4 */
     int write_policy;               /* kv_write_policy_t */
     int fetch;                      /* sc_fetch_t: fetch-or-recompute decision */
     int prefetch;                   /* sc_prefetch_t */

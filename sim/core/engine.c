@@ -62,6 +62,31 @@ static void engine_request_free(sim_req_t *r)
     free(r);
 }
 
+/* Hands the request's record to the metrics as it leaves the system. */
+static void engine_record(pod_t *p, const sim_req_t *r, int outcome)
+{
+    req_record_t rec = {
+        .id = r->w.id,
+        .session = r->w.session_id,
+        .turn = r->w.turn,
+        .instance = r->inst,
+        .outcome = outcome,
+        .input_tokens = r->w.input_tokens,
+        .output_tokens = r->w.output_tokens,
+        .found_tokens = r->found_tokens,
+        .reused_tokens = r->reused_tokens,
+        .computed_tokens = r->w.input_tokens - r->reused_tokens,
+        .arrival_s = r->w.arrival_s,
+        .admit_s = r->t_admit,
+        .ready_s = r->t_ready,
+        .first_token_s = r->t_first,
+        .done_s = r->t_done,
+        .loaded_bytes = r->loaded_bytes,
+    };
+    memcpy(rec.hit_tokens, r->hit_tokens_by_tier, sizeof rec.hit_tokens);
+    metrics_request_end(p->m, &rec);
+}
+
 /* The request leaves the system: completion or rejection. Closed-loop sessions go on either way.
  * The caller frees it (completed requests leave the run array first). */
 static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
@@ -71,7 +96,7 @@ static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
     r->t_done = now;
     r->state = RQ_DONE;
     e->backlog -= (double)(r->w.input_tokens - r->prefilled) + (r->w.output_tokens - r->decoded);
-    metrics_request_end(p->m, p, r, outcome);
+    engine_record(p, r, outcome);
     wl_source_complete(p->src, &r->w, outcome == RQ_COMPLETED ? r->t_first : now, now);
     sgb_sem_post(p->dispatch_wake);
 }
@@ -133,15 +158,15 @@ static void engine_issue_moves(engine_t *e, sim_req_t *r)
                 job.done = engine_load_done;
                 job.ctx = r;
                 r->pending++;
-                if (m->kind == KV_MOVE_LOAD) {
+                if (m->kind == KV_MOVE_LOAD)
                     r->loaded_bytes += job.bytes;
-                    r->hit_tokens_by_tier[m->src_tier] += (uint32_t)(m->blocks * p->block_tokens);
-                }
                 xfer_submit(&p->load_pool[e->id], &job);
             } else {
-                uint32_t pool = m->src_tier == KV_G1   ? p->pf.domain_of_inst[m->src_loc]
-                                : m->src_tier <= KV_G3 ? m->src_loc
-                                                       : p->pf.n_domains;
+                /* Background moves queue at the source's domain; those between pod-wide tiers at the pod's. */
+                int scope = kv_tiers[m->src_tier].scope;
+                uint32_t pool = scope == KV_SCOPE_INSTANCE ? p->pf.domain_of_inst[m->src_loc]
+                                : scope == KV_SCOPE_DOMAIN ? m->src_loc
+                                                           : p->pf.n_domains;
                 xfer_submit(&p->wb_pool[pool], &job);
             }
         }
@@ -176,7 +201,7 @@ static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uin
             continue;
         seen[t] = true;
         pf_route_t route;
-        pf_route(&p->pf, pod_tier_endpoint(p, t, t <= KV_G3 ? e->domain : 0, r->w.block_ids[u]), dst, &route);
+        pf_route(&p->pf, pod_tier_endpoint(p, t, pod_tier_loc(p, t, e->id), r->w.block_ids[u]), dst, &route);
         hop[t].bandwidth_byte_s = pf_route_share_byte_s(&p->pf, &route);
         hop[t].latency_s = route.latency_s;
     }
@@ -246,17 +271,7 @@ static void engine_admit(engine_t *e)
         r->prefilled = r->reused_tokens;
         e->backlog -= r->reused_tokens;
         engine_issue_moves(e, r);
-        /* Tokens from G1 are what the loads did not bring; the last block may be partial or recomputed. */
-        uint32_t loaded = 0;
-        for (int k = KV_G2; k < KV_NTIERS; k++)
-            loaded += r->hit_tokens_by_tier[k];
-        r->hit_tokens_by_tier[KV_G1] = (uint32_t)(reusable - (loaded < reusable ? loaded : reusable));
-        uint64_t excess = reusable - r->reused_tokens;
-        for (int k = 0; k < KV_NTIERS && excess > 0; k++) {
-            uint32_t take = r->hit_tokens_by_tier[k] < excess ? r->hit_tokens_by_tier[k] : (uint32_t)excess;
-            r->hit_tokens_by_tier[k] -= take;
-            excess -= take;
-        }
+        metrics_hit_tokens(e->tier_of, use, bt, r->reused_tokens, r->hit_tokens_by_tier);
         if (r->pending > 0) {
             r->state = RQ_LOADING;
             e->n_loading++;
@@ -502,13 +517,13 @@ void engine_flush_unfinished(engine_t *e)
 {
     pod_t *p = e->pod;
     for (uint32_t i = 0; i < e->n_run; i++) {
-        metrics_request_end(p->m, p, e->run[i], RQ_UNFINISHED);
+        engine_record(p, e->run[i], RQ_UNFINISHED);
         engine_request_free(e->run[i]);
     }
     e->n_run = 0;
     while (e->wait_head) {
         sim_req_t *r = engine_pop_waiting(e);
-        metrics_request_end(p->m, p, r, RQ_UNFINISHED);
+        engine_record(p, r, RQ_UNFINISHED);
         engine_request_free(r);
     }
 }

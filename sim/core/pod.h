@@ -16,8 +16,6 @@
 
 typedef enum req_state { RQ_WAITING = 0, RQ_LOADING, RQ_PREFILL, RQ_DECODE, RQ_DONE } req_state_t;
 
-typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_outcome_t;
-
 /* A request inside the simulated system, from arrival to completion. */
 typedef struct sim_req {
     wl_request_t w;          /* as the source delivered it (owns its block ids) */
@@ -28,7 +26,7 @@ typedef struct sim_req {
     uint32_t committed;      /* blocks committed to G1 so far */
     uint32_t found_tokens;   /* cached prefix found at admission, trace definition min(k x block, input) */
     uint32_t reused_tokens;  /* tokens not recomputed: min(use x block, input - 1) */
-    uint32_t hit_tokens_by_tier[KV_NTIERS]; /* reused tokens by the tier they came from */
+    uint32_t hit_tokens_by_tier[KV_NTIERS]; /* reused tokens by the tier they came from (metrics_hit_tokens) */
     uint32_t prefilled;      /* tokens whose KV exists in G1 (reused + computed so far) */
     uint32_t decoded;        /* output tokens produced */
     uint32_t pending;        /* transfers this request waits for */
@@ -66,8 +64,12 @@ typedef struct pod {
     char fail_msg[1024];
 } pod_t;
 
-/* Tier endpoint on the platform for a KV location (G1 -> instance, G2 -> domain CPU, ...). */
+/* Tier endpoint on the platform for a KV location (G1 -> instance, G2 -> domain CPU, ...): the tier table's
+ * endpoint kind; a pod-wide tier is striped over its enclosures or servers by block id. */
 pf_ep_t pod_tier_endpoint(const pod_t *p, int tier, uint32_t loc, uint64_t first_block);
+
+/* The location (kv_move_t loc) of a tier on instance inst's path, by the tier's scope. */
+uint32_t pod_tier_loc(const pod_t *p, int tier, uint32_t inst);
 
 static inline sgb_host_t *pod_host(const pod_t *p, pf_ep_t ep)
 {

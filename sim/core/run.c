@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/core/run.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +24,8 @@ static double tier_capacity_bytes(const pod_t *p, int tier)
 {
     const scenario_t *sc = p->sc;
     const hw_pod_t *hw = &sc->hw;
-    const sc_kv_tier_t *cfg[KV_NTIERS] = {&sc->kv.g1, &sc->kv.g2, &sc->kv.g3, &sc->kv.g35, &sc->kv.g4};
-    if (cfg[tier]->capacity_bytes > 0)
-        return cfg[tier]->capacity_bytes;
+    if (sc->kv.tier[tier].capacity_bytes > 0)
+        return sc->kv.tier[tier].capacity_bytes;
     double npd = p->pf.nodes_per_domain;
     switch (tier) {
     case KV_G1:
@@ -36,16 +36,18 @@ static double tier_capacity_bytes(const pod_t *p, int tier)
         return hw->node.nvme_drives * hw->node.nvme_capacity_bytes * hw->node.nvme_kv_fraction * npd;
     case KV_G35:
         return (double)hw->icms.enclosures * hw->icms.dpus_per_enclosure * hw->icms.capacity_per_dpu_bytes;
-    default:
+    case KV_G4:
         return hw->g4.capacity_bytes;
     }
+    /* A tier added to sim/kv/tier.h says here where its capacity comes from. */
+    assert(!"tier without a hardware capacity");
+    return 0;
 }
 
 static int build_kv(pod_t *p, char *err, size_t errlen)
 {
     const scenario_t *sc = p->sc;
-    const sc_kv_tier_t *cfg[KV_NTIERS] = {&sc->kv.g1, &sc->kv.g2, &sc->kv.g3, &sc->kv.g35, &sc->kv.g4};
-    static const char *const keys[KV_NTIERS] = {"g1", "g2", "g3", "g35", "g4"};
+    const sc_kv_tier_t *cfg = sc->kv.tier;
     kv_cfg_t kc;
     memset(&kc, 0, sizeof kc);
     kc.n_instances = p->pf.n_inst;
@@ -56,17 +58,17 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
     kc.seed = sc->seed;
     for (int t = 0; t < KV_NTIERS; t++) {
         kv_tier_cfg_t *k = &kc.tier[t];
-        k->enabled = cfg[t]->enabled;
-        snprintf(k->policy, sizeof k->policy, "%s", cfg[t]->policy);
-        k->policy_params = cfg[t]->params;
-        k->inclusive = cfg[t]->inclusive;
+        k->enabled = cfg[t].enabled;
+        snprintf(k->policy, sizeof k->policy, "%s", cfg[t].policy);
+        k->policy_params = cfg[t].params;
+        k->inclusive = cfg[t].inclusive;
         if (!k->enabled)
             continue;
         double bytes = tier_capacity_bytes(p, t);
         k->capacity_blocks = (uint64_t)floor(bytes / p->block_bytes);
         if (k->capacity_blocks == 0) {
             char path[64], msg[256];
-            snprintf(path, sizeof path, "kv.%s.capacity_bytes", keys[t]);
+            snprintf(path, sizeof path, "kv.%s.capacity_bytes", kv_tiers[t].key);
             snprintf(msg, sizeof msg, "%s holds %.3g bytes per tier instance: not one %.3g-byte KV block",
                      kv_tier_name(t), bytes, p->block_bytes);
             cfg_doc_error(&sc->doc, path, msg, err, errlen);
@@ -75,6 +77,36 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
     }
     p->kv = kv_mgr_create(&kc, err, errlen);
     return p->kv ? 0 : -1;
+}
+
+/* Static power of every energy class over the run: the nodes that host instances, and the pod's fabric and
+ * storage as configured. */
+static void static_power(const pod_t *p, en_static_t *st)
+{
+    const hw_pod_t *hw = &p->sc->hw;
+    double nodes = p->pf.n_nodes;
+    const hw_node_t *nd = &hw->node;
+    memset(st, 0, sizeof *st);
+    st->w[EN_HOST_CPU] = nodes * nd->cpus * pw_cpu_w(nd, 0);
+    st->w[EN_NIC] = nodes * nd->gpus * nd->nic_ports_per_gpu * nd->nic_w;
+    st->w[EN_DPU] = nodes * nd->dpus * nd->dpu_w;
+    st->w[EN_LOCAL_SSD] = nodes * nd->nvme_drives * nd->nvme_idle_w;
+    st->w[EN_OTHER] = nodes * nd->other_w;
+    st->w[EN_SWITCH] = pw_fabric_w(hw) + nodes * nd->nvswitch_w;
+    st->w[EN_ICMS] = pw_icms_w(hw, 0);
+    st->w[EN_G4] = pw_g4_w(hw, 0);
+}
+
+static metrics_t *create_metrics(const pod_t *p, h5out_t *h5)
+{
+    metrics_cfg_t mc = {
+        .sc = p->sc,
+        .n_inst = p->pf.n_inst,
+        .inst_gpus = p->pf.inst_gpus,
+        .gpu_idle_w = p->gpu_idle_w,
+    };
+    static_power(p, &mc.static_w);
+    return metrics_create(&mc, h5out_request, h5);
 }
 
 static void host_table(pod_t *p)
@@ -213,7 +245,8 @@ static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, const cJSON *summa
         rc = cfg_write_json_atomic(path, resolved, err, errlen);
     }
     /* Always finished: it also closes the file. */
-    if (h5out_finish(h5, p, resolved_text, p->sc->output.timeseries, err, errlen))
+    h5out_run_t run = {.m = p->m, .kv = p->kv, .sc = p->sc, .block_bytes = p->block_bytes};
+    if (h5out_finish(h5, &run, resolved_text, p->sc->output.timeseries, err, errlen))
         rc = -1;
     free(resolved_text);
     cJSON_Delete(resolved);
@@ -258,7 +291,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
         pod_teardown(p);
         return KVT_EXIT_FAIL;
     }
-    p->m = metrics_create(p, h5out_request, h5);
+    p->m = create_metrics(p, h5);
 
     int sg_argc = opts->sg_argc;
     sgb_init(&sg_argc, opts->sg_argv);
@@ -280,8 +313,8 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     }
     for (uint32_t i = 0; i < p->pf.n_inst; i++)
         engine_flush_unfinished(&p->eng[i]);
-    metrics_finish(p->m, p, t_final);
-    cJSON *summary = metrics_summary(p->m, p);
+    metrics_finish(p->m, t_final);
+    cJSON *summary = metrics_summary(p->m);
     if (write_results(p, &od, h5, summary, err, errlen) || outdir_commit(&od, err, errlen)) {
         cJSON_Delete(summary);
         outdir_abort(&od);
@@ -289,7 +322,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
         return KVT_EXIT_FAIL;
     }
     if (!opts->quiet) {
-        metrics_print(summary, p, stdout);
+        metrics_print(p->m, summary, stdout);
         printf("  results           %s/\n", od.final);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);

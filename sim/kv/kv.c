@@ -76,13 +76,6 @@ struct kv_mgr {
     kv_memo_t *memo;                 /* what the last lookup found (a pointer: lookups take a const manager) */
 };
 
-static const char *const kv_tier_names[KV_NTIERS] = {"G1", "G2", "G3", "G3.5", "G4"};
-
-const char *kv_tier_name(int tier)
-{
-    return tier >= 0 && tier < KV_NTIERS ? kv_tier_names[tier] : "?";
-}
-
 const char *kv_write_policy_name(int wp)
 {
     switch (wp) {
@@ -107,15 +100,7 @@ static kv_store_t *kv_path_store(const kv_mgr_t *m, int tier, uint32_t inst)
 {
     if (!m->en[tier])
         return NULL;
-    switch (tier) {
-    case KV_G1:
-        return &m->tier[KV_G1][inst];
-    case KV_G2:
-    case KV_G3:
-        return &m->tier[tier][m->dom[inst]];
-    default:
-        return &m->tier[tier][0];
-    }
+    return &m->tier[tier][kv_scope_loc(kv_tiers[tier].scope, inst, m->dom[inst])];
 }
 
 /* Stores strictly below s on its path, fastest first. */
@@ -125,13 +110,12 @@ static int kv_below(const kv_mgr_t *m, const kv_store_t *s, kv_store_t **out)
     for (int t = s->tier + 1; t < KV_NTIERS; t++) {
         if (!m->en[t])
             continue;
-        if (t == KV_G2 || t == KV_G3) {
-            /* Below G1 the domain is the instance's; below G2, G3 is the same domain. */
-            uint32_t d = s->tier == KV_G1 ? m->dom[s->loc] : s->loc;
-            out[k++] = &m->tier[t][d];
-        } else {
-            out[k++] = &m->tier[t][0];
-        }
+        /* Scopes only widen down the path: below a per-instance store the domain is the instance's, below a
+         * per-domain store it is the same domain. */
+        int scope = kv_tiers[t].scope, own = kv_tiers[s->tier].scope;
+        assert(scope >= own && (scope != KV_SCOPE_INSTANCE || own == KV_SCOPE_INSTANCE));
+        uint32_t d = own == KV_SCOPE_INSTANCE ? m->dom[s->loc] : s->loc;
+        out[k++] = &m->tier[t][kv_scope_loc(scope, s->loc, d)];
     }
     return k;
 }
@@ -314,7 +298,9 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "kv: unknown write policy %d", cfg->write_policy);
         return NULL;
     }
-    bool need_dom = cfg->tier[KV_G2].enabled || cfg->tier[KV_G3].enabled;
+    bool need_dom = false;
+    for (int t = 0; t < KV_NTIERS; t++)
+        need_dom |= cfg->tier[t].enabled && kv_tiers[t].scope == KV_SCOPE_DOMAIN;
     for (uint32_t i = 0; i < cfg->n_instances && need_dom; i++) {
         if (!cfg->domain_of_instance || cfg->domain_of_instance[i] >= cfg->n_domains) {
             snprintf(err, errlen, "kv: instance %u has no valid domain (%u domains)", i, cfg->n_domains);
@@ -354,7 +340,7 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
         m->en[t] = tc->enabled;
         if (!tc->enabled)
             continue;
-        uint32_t count = t == KV_G1 ? cfg->n_instances : (t == KV_G2 || t == KV_G3) ? cfg->n_domains : 1;
+        uint32_t count = kv_scope_count(kv_tiers[t].scope, cfg->n_instances, cfg->n_domains);
         m->ntier[t] = count;
         m->tier[t] = calloc(count, sizeof(kv_store_t));
         assert(m->tier[t] && "out of memory");

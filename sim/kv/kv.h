@@ -19,10 +19,8 @@
 
 #include <cjson/cJSON.h>
 
-typedef enum kv_tier_id { KV_G1 = 0, KV_G2, KV_G3, KV_G35, KV_G4, KV_NTIERS } kv_tier_id_t;
+#include "sim/kv/tier.h"
 
-/* "G1", "G2", "G3", "G3.5", "G4" */
-const char *kv_tier_name(int tier);
 
 typedef enum kv_write_policy {
     KV_WRITE_BACK = 0,  /* a block goes down when it is evicted */
@@ -79,15 +77,21 @@ typedef struct kv_move {
     uint64_t first_block;
 } kv_move_t;
 
+/* Counters of a tier, in this order (also the columns of run.h5 /tiers): X(name). */
+#define KV_TIER_STATS(X)                                                                                           \
+    X(capacity_blocks)     /* summed over the tier's instances */                                                  \
+    X(used_blocks)                                                                                                 \
+    X(pinned_blocks)                                                                                               \
+    X(hit_blocks)          /* blocks served from this tier as the fastest holder */                                \
+    X(inserted_blocks)                                                                                             \
+    X(evicted_blocks)      /* dropped or demoted out of this tier */                                               \
+    X(demoted_in_blocks)   /* arrived from a faster tier */                                                        \
+    X(promoted_out_blocks) /* copied or moved up to G1 */
+
 typedef struct kv_tier_stats {
-    uint64_t capacity_blocks; /* summed over the tier's instances */
-    uint64_t used_blocks;
-    uint64_t pinned_blocks;
-    uint64_t hit_blocks;      /* blocks served from this tier as the fastest holder */
-    uint64_t inserted_blocks;
-    uint64_t evicted_blocks;  /* dropped or demoted out of this tier */
-    uint64_t demoted_in_blocks;   /* arrived from a faster tier */
-    uint64_t promoted_out_blocks; /* copied or moved up to G1 */
+#define KV_TIER_STATS_MEMBER(name) uint64_t name;
+    KV_TIER_STATS(KV_TIER_STATS_MEMBER)
+#undef KV_TIER_STATS_MEMBER
 } kv_tier_stats_t;
 
 typedef struct kv_mgr kv_mgr_t;

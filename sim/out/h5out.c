@@ -1,5 +1,6 @@
 /* HDF5 output; see h5out.h. Requests go through an HDF5 packet table in batches of 1024 rows, so memory
- * stays flat however long the run. Compound types mirror req_record_t and ts_bucket_t field by field. */
+ * stays flat however long the run. The compound types come from the column tables of metrics.h
+ * (METRICS_REQUEST_COLUMNS, METRICS_TS_COLUMNS) and kv.h (KV_TIER_STATS), so a column is spelled once. */
 #include "sim/out/h5out.h"
 
 #include <hdf5.h>
@@ -8,9 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/base/alloc.h"
 #include "sim/base/version.h"
 
 #define H5OUT_BATCH 1024
+
+/* HDF5 types of the column types of metrics.h. */
+#define H5OUT_TYPE_U32 H5T_NATIVE_UINT32
+#define H5OUT_TYPE_I32 H5T_NATIVE_INT32
+#define H5OUT_TYPE_U64 H5T_NATIVE_UINT64
+#define H5OUT_TYPE_F64 H5T_NATIVE_DOUBLE
 
 struct h5out {
     hid_t file;
@@ -21,39 +29,26 @@ struct h5out {
     bool failed;
 };
 
-static hid_t h5_tier_array(hid_t base)
+/* Adds a member of n values of base (a scalar when n is 1, else an array: one per tier). */
+static void h5_member(hid_t t, const char *name, size_t offset, hid_t base, size_t n)
 {
-    hsize_t dims[1] = {KV_NTIERS};
-    return H5Tarray_create2(base, 1, dims);
+    if (n == 1) {
+        H5Tinsert(t, name, offset, base);
+        return;
+    }
+    hsize_t dims[1] = {n};
+    hid_t arr = H5Tarray_create2(base, 1, dims);
+    H5Tinsert(t, name, offset, arr);
+    H5Tclose(arr);
 }
 
 static hid_t h5_request_type(void)
 {
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(req_record_t));
-    hid_t tiers = h5_tier_array(H5T_NATIVE_UINT32);
-#define F(name, type) H5Tinsert(t, #name, HOFFSET(req_record_t, name), type)
-    F(id, H5T_NATIVE_UINT64);
-    F(session, H5T_NATIVE_UINT64);
-    F(turn, H5T_NATIVE_UINT32);
-    F(instance, H5T_NATIVE_UINT32);
-    F(outcome, H5T_NATIVE_INT32);
-    F(input_tokens, H5T_NATIVE_UINT32);
-    F(output_tokens, H5T_NATIVE_UINT32);
-    F(found_tokens, H5T_NATIVE_UINT32);
-    F(reused_tokens, H5T_NATIVE_UINT32);
-    F(computed_tokens, H5T_NATIVE_UINT32);
-    F(hit_tokens, tiers);
-    F(arrival_s, H5T_NATIVE_DOUBLE);
-    F(admit_s, H5T_NATIVE_DOUBLE);
-    F(ready_s, H5T_NATIVE_DOUBLE);
-    F(first_token_s, H5T_NATIVE_DOUBLE);
-    F(done_s, H5T_NATIVE_DOUBLE);
-    F(loaded_bytes, H5T_NATIVE_DOUBLE);
-    F(ttft_s, H5T_NATIVE_DOUBLE);
-    F(tpot_s, H5T_NATIVE_DOUBLE);
-    F(e2e_s, H5T_NATIVE_DOUBLE);
-#undef F
-    H5Tclose(tiers);
+#define H5OUT_REQ_MEMBER(name, type, shape)                                                                        \
+    h5_member(t, #name, HOFFSET(req_record_t, name), H5OUT_TYPE_##type, MT_N_##shape);
+    METRICS_REQUEST_COLUMNS(H5OUT_REQ_MEMBER)
+#undef H5OUT_REQ_MEMBER
     return t;
 }
 
@@ -102,68 +97,17 @@ void h5out_request(void *ctx, const req_record_t *row)
         h5out_flush(h);
 }
 
-/* A row of the time series: the bucket plus its time and derived rates. */
-typedef struct ts_row {
-    double t_s;
-    double arrivals, completions, output_tokens, input_tokens;
-    double output_tokens_per_s;
-    double gpu_busy_fraction, gpu_stall_fraction;
-    double power_it_w;
-    double load_bytes[KV_NTIERS];
-    double writeback_bytes;
-    double prefetch_bytes;
-    double running, waiting, loading;
-    double used_blocks[KV_NTIERS];
-} ts_row_t;
-
-static int h5out_timeseries(h5out_t *h, const pod_t *p)
+static int h5out_timeseries(h5out_t *h, const metrics_t *m)
 {
-    uint32_t n;
     double dt;
-    const ts_bucket_t *b = metrics_buckets(p->m, &n, &dt);
-    ts_row_t *rows = calloc(n ? n : 1, sizeof *rows);
-    double inst = p->pf.n_inst, gpus = p->pf.n_inst * (double)p->pf.inst_gpus;
-    double static_w = metrics_static_w(p->m);
-    for (uint32_t i = 0; i < n; i++) {
-        ts_row_t *r = &rows[i];
-        r->t_s = (i + 1) * dt;
-        r->arrivals = b[i].arrivals;
-        r->completions = b[i].completions;
-        r->output_tokens = b[i].output_tokens;
-        r->input_tokens = b[i].input_tokens;
-        r->output_tokens_per_s = b[i].output_tokens / dt;
-        r->gpu_busy_fraction = b[i].gpu_busy_s / (inst * dt);
-        r->gpu_stall_fraction = b[i].gpu_stall_s / (inst * dt);
-        double idle_s = inst * dt - b[i].gpu_busy_s;
-        r->power_it_w = (b[i].gpu_busy_j + p->gpu_idle_w * (gpus / inst) * idle_s + b[i].transfer_j) / dt + static_w;
-        memcpy(r->load_bytes, b[i].load_bytes, sizeof r->load_bytes);
-        r->writeback_bytes = b[i].writeback_bytes;
-        r->prefetch_bytes = b[i].prefetch_bytes;
-        r->running = b[i].running;
-        r->waiting = b[i].waiting;
-        r->loading = b[i].loading;
-        memcpy(r->used_blocks, b[i].used_blocks, sizeof r->used_blocks);
-    }
+    uint32_t n = metrics_ts_rows(m, &dt);
+    ts_row_t *rows = kvt_calloc(n ? n : 1, sizeof *rows);
+    for (uint32_t i = 0; i < n; i++)
+        metrics_ts_row(m, i, &rows[i]);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ts_row_t));
-    hid_t tiers = h5_tier_array(H5T_NATIVE_DOUBLE);
-#define F(name, type) H5Tinsert(t, #name, HOFFSET(ts_row_t, name), type)
-    F(t_s, H5T_NATIVE_DOUBLE);
-    F(arrivals, H5T_NATIVE_DOUBLE);
-    F(completions, H5T_NATIVE_DOUBLE);
-    F(output_tokens, H5T_NATIVE_DOUBLE);
-    F(input_tokens, H5T_NATIVE_DOUBLE);
-    F(output_tokens_per_s, H5T_NATIVE_DOUBLE);
-    F(gpu_busy_fraction, H5T_NATIVE_DOUBLE);
-    F(gpu_stall_fraction, H5T_NATIVE_DOUBLE);
-    F(power_it_w, H5T_NATIVE_DOUBLE);
-    F(load_bytes, tiers);
-    F(writeback_bytes, H5T_NATIVE_DOUBLE);
-    F(prefetch_bytes, H5T_NATIVE_DOUBLE);
-    F(running, H5T_NATIVE_DOUBLE);
-    F(waiting, H5T_NATIVE_DOUBLE);
-    F(loading, H5T_NATIVE_DOUBLE);
-    F(used_blocks, tiers);
-#undef F
+#define H5OUT_TS_MEMBER(name, shape) h5_member(t, #name, HOFFSET(ts_row_t, name), H5T_NATIVE_DOUBLE, MT_N_##shape);
+    METRICS_TS_COLUMNS(H5OUT_TS_MEMBER)
+#undef H5OUT_TS_MEMBER
     hsize_t dims[1] = {n};
     hid_t space = H5Screate_simple(1, dims, NULL);
     hid_t ds = H5Dcreate2(h->file, "timeseries", t, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -173,7 +117,6 @@ static int h5out_timeseries(h5out_t *h, const pod_t *p)
         H5Dclose(ds);
     }
     H5Sclose(space);
-    H5Tclose(tiers);
     H5Tclose(t);
     free(rows);
     return rc;
@@ -185,37 +128,30 @@ typedef struct tier_row {
     kv_tier_stats_t s;
 } tier_row_t;
 
-static int h5out_tiers(h5out_t *h, const pod_t *p)
+static int h5out_tiers(h5out_t *h, const h5out_run_t *run)
 {
     tier_row_t rows[KV_NTIERS];
-    const sc_kv_tier_t *cfg[KV_NTIERS] = {&p->sc->kv.g1, &p->sc->kv.g2, &p->sc->kv.g3, &p->sc->kv.g35, &p->sc->kv.g4};
     for (int k = 0; k < KV_NTIERS; k++) {
         memset(&rows[k], 0, sizeof rows[k]);
         snprintf(rows[k].name, sizeof rows[k].name, "%s", kv_tier_name(k));
-        rows[k].enabled = cfg[k]->enabled;
-        kv_tier_stats(p->kv, k, &rows[k].s);
+        rows[k].enabled = run->sc->kv.tier[k].enabled;
+        kv_tier_stats(run->kv, k, &rows[k].s);
     }
     hid_t str = H5Tcopy(H5T_C_S1);
     H5Tset_size(str, sizeof rows[0].name);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tier_row_t));
     H5Tinsert(t, "tier", HOFFSET(tier_row_t, name), str);
     H5Tinsert(t, "enabled", HOFFSET(tier_row_t, enabled), H5T_NATIVE_INT32);
-#define F(name) H5Tinsert(t, #name, HOFFSET(tier_row_t, s) + offsetof(kv_tier_stats_t, name), H5T_NATIVE_UINT64)
-    F(capacity_blocks);
-    F(used_blocks);
-    F(pinned_blocks);
-    F(hit_blocks);
-    F(inserted_blocks);
-    F(evicted_blocks);
-    F(demoted_in_blocks);
-    F(promoted_out_blocks);
-#undef F
+#define H5OUT_STAT_MEMBER(name)                                                                                    \
+    H5Tinsert(t, #name, HOFFSET(tier_row_t, s) + offsetof(kv_tier_stats_t, name), H5T_NATIVE_UINT64);
+    KV_TIER_STATS(H5OUT_STAT_MEMBER)
+#undef H5OUT_STAT_MEMBER
     hsize_t dims[1] = {KV_NTIERS};
     hid_t space = H5Screate_simple(1, dims, NULL);
     hid_t ds = H5Dcreate2(h->file, "tiers", t, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     int rc = ds >= 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0 ? 0 : -1;
     if (ds >= 0) {
-        H5LTset_attribute_double(h->file, "tiers", "block_bytes", &p->block_bytes, 1);
+        H5LTset_attribute_double(h->file, "tiers", "block_bytes", &run->block_bytes, 1);
         H5Dclose(ds);
     }
     H5Sclose(space);
@@ -224,16 +160,16 @@ static int h5out_tiers(h5out_t *h, const pod_t *p)
     return rc;
 }
 
-int h5out_finish(h5out_t *h, const pod_t *p, const char *scenario_json, bool timeseries, char *err,
+int h5out_finish(h5out_t *h, const h5out_run_t *run, const char *scenario_json, bool timeseries, char *err,
                  size_t errlen)
 {
     h5out_flush(h);
     int rc = h->failed ? -1 : 0;
-    if (timeseries && h5out_timeseries(h, p))
+    if (timeseries && h5out_timeseries(h, run->m))
         rc = -1;
-    if (h5out_tiers(h, p))
+    if (h5out_tiers(h, run))
         rc = -1;
-    unsigned long seed = (unsigned long)p->sc->seed;
+    unsigned long seed = (unsigned long)run->sc->seed;
     rc |= H5LTset_attribute_string(h->file, "/", "scenario", scenario_json) < 0 ? -1 : 0;
     rc |= H5LTset_attribute_ulong(h->file, "/", "seed", &seed, 1) < 0 ? -1 : 0;
     rc |= H5LTset_attribute_string(h->file, "/", "kvtwin_version", KVTWIN_VERSION) < 0 ? -1 : 0;

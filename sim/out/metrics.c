@@ -1,4 +1,5 @@
-/* Metrics accumulation and the run summary; see metrics.h for the definitions and the window. */
+/* Metrics accumulation and the values of the metric table; see metrics.h for the definitions and the window,
+ * metric_table.h for what summary.json, the stdout table and the study show of them. */
 #include "sim/out/metrics.h"
 
 #include <assert.h>
@@ -7,19 +8,31 @@
 #include <string.h>
 
 #include "models/cost.h"
-#include "models/power.h"
+#include "sim/base/alloc.h"
 #include "sim/base/dvec.h"
 #include "sim/base/version.h"
 
+/* One time-series interval as accumulated; metrics_ts_row turns it into a run.h5 row. */
+typedef struct ts_bucket {
+    double arrivals, completions;
+    double output_tokens, input_tokens;
+    double gpu_busy_s, gpu_stall_s; /* summed over instances */
+    double gpu_busy_j;
+    double load_bytes[KV_NTIERS];   /* loaded into G1, by source tier */
+    double writeback_bytes;         /* demotions and write-through */
+    double prefetch_bytes;          /* staged ahead of use */
+    double transfer_j;
+    /* gauges at the interval's end */
+    double running, waiting, loading;
+    double used_blocks[KV_NTIERS];
+} ts_bucket_t;
+
 struct metrics {
+    metrics_cfg_t cfg;
     double interval_s;
     double win_start, win_end; /* win_end is +inf until known */
     metrics_row_fn row_fn;
     void *row_ctx;
-    uint32_t n_inst;
-    uint32_t inst_gpus;
-    double gpu_idle_w;
-    en_static_t st;
     double pue;
     double slo_ttft_s, slo_tpot_s;
 
@@ -57,7 +70,7 @@ static ts_bucket_t *bucket_at(metrics_t *m, double t)
         uint32_t cap = m->capb ? m->capb : 256;
         while (cap <= i)
             cap *= 2;
-        m->b = realloc(m->b, cap * sizeof *m->b);
+        m->b = kvt_realloc(m->b, cap, sizeof *m->b);
         memset(m->b + m->capb, 0, (cap - m->capb) * sizeof *m->b);
         m->capb = cap;
     }
@@ -79,37 +92,21 @@ static bool in_window(const metrics_t *m, double t)
     return t >= m->win_start && t <= m->win_end;
 }
 
-metrics_t *metrics_create(const pod_t *p, metrics_row_fn row_fn, void *row_ctx)
+metrics_t *metrics_create(const metrics_cfg_t *cfg, metrics_row_fn row_fn, void *row_ctx)
 {
-    metrics_t *m = calloc(1, sizeof *m);
-    const scenario_t *sc = p->sc;
-    const hw_pod_t *hw = &sc->hw;
-    const platform_t *pf = &p->pf;
+    metrics_t *m = kvt_calloc(1, sizeof *m);
+    const scenario_t *sc = cfg->sc;
+    m->cfg = *cfg;
     m->interval_s = sc->sim.sample_interval_s;
     m->win_start = sc->sim.warmup_s;
     m->win_end = sc->sim.duration_s > 0 ? sc->sim.duration_s : (double)INFINITY;
     m->row_fn = row_fn;
     m->row_ctx = row_ctx;
-    m->n_inst = pf->n_inst;
-    m->inst_gpus = pf->inst_gpus;
-    m->gpu_idle_w = pw_gpu_w(&hw->gpu, 0, 0);
-    m->pue = hw->energy.pue;
+    m->pue = sc->hw.energy.pue;
     m->slo_ttft_s = sc->sim.slo_ttft_s;
     m->slo_tpot_s = sc->sim.slo_tpot_s;
-    m->busy_s = calloc(pf->n_inst, sizeof *m->busy_s);
-    m->stall_s = calloc(pf->n_inst, sizeof *m->stall_s);
-
-    /* Static power: the nodes that host instances, and the pod's fabric and storage as configured. */
-    double nodes = pf->n_nodes;
-    const hw_node_t *nd = &hw->node;
-    m->st.w[EN_HOST_CPU] = nodes * nd->cpus * pw_cpu_w(nd, 0);
-    m->st.w[EN_NIC] = nodes * nd->gpus * nd->nic_ports_per_gpu * nd->nic_w;
-    m->st.w[EN_DPU] = nodes * nd->dpus * nd->dpu_w;
-    m->st.w[EN_LOCAL_SSD] = nodes * nd->nvme_drives * nd->nvme_idle_w;
-    m->st.w[EN_OTHER] = nodes * nd->other_w;
-    m->st.w[EN_SWITCH] = pw_fabric_w(hw) + nodes * nd->nvswitch_w;
-    m->st.w[EN_ICMS] = pw_icms_w(hw, 0);
-    m->st.w[EN_G4] = pw_g4_w(hw, 0);
+    m->busy_s = kvt_calloc(cfg->n_inst, sizeof *m->busy_s);
+    m->stall_s = kvt_calloc(cfg->n_inst, sizeof *m->stall_s);
     return m;
 }
 
@@ -254,58 +251,57 @@ void metrics_sample(metrics_t *m, double t, double running, double waiting, doub
         b->used_blocks[k] = used_blocks[k];
 }
 
-void metrics_request_end(metrics_t *m, const pod_t *p, const sim_req_t *r, int outcome)
+void metrics_hit_tokens(const uint8_t *tier_of, uint32_t use, uint32_t block_tokens, uint32_t reused_tokens,
+                        uint32_t out[KV_NTIERS])
 {
-    req_record_t row;
-    memset(&row, 0, sizeof row);
-    row.id = r->w.id;
-    row.session = r->w.session_id;
-    row.turn = r->w.turn;
-    row.instance = r->inst;
-    row.outcome = outcome;
-    row.input_tokens = r->w.input_tokens;
-    row.output_tokens = r->w.output_tokens;
-    row.found_tokens = r->found_tokens;
-    row.reused_tokens = r->reused_tokens;
-    row.computed_tokens = r->w.input_tokens - r->reused_tokens;
-    memcpy(row.hit_tokens, r->hit_tokens_by_tier, sizeof row.hit_tokens);
-    row.arrival_s = r->w.arrival_s;
-    row.admit_s = r->t_admit;
-    row.ready_s = r->t_ready;
-    row.first_token_s = r->t_first;
-    row.done_s = r->t_done;
-    row.loaded_bytes = r->loaded_bytes;
+    memset(out, 0, KV_NTIERS * sizeof *out);
+    for (uint32_t u = 0; u < use; u++) {
+        assert(tier_of[u] < KV_NTIERS);
+        out[tier_of[u]] += block_tokens;
+    }
+    uint64_t excess = (uint64_t)use * block_tokens;
+    assert(excess >= reused_tokens);
+    excess -= reused_tokens;
+    for (int k = 0; k < KV_NTIERS && excess > 0; k++) {
+        uint32_t take = out[k] < excess ? out[k] : (uint32_t)excess;
+        out[k] -= take;
+        excess -= take;
+    }
+}
+
+void metrics_request_end(metrics_t *m, const req_record_t *rec)
+{
+    req_record_t row = *rec;
     row.ttft_s = row.tpot_s = row.e2e_s = NAN;
-    (void)p;
-    if (outcome == RQ_COMPLETED) {
+    if (row.outcome == RQ_COMPLETED) {
         m->completed++;
-        row.ttft_s = r->t_first - r->w.arrival_s;
-        row.e2e_s = r->t_done - r->w.arrival_s;
-        row.tpot_s = r->w.output_tokens > 1 ? (r->t_done - r->t_first) / (r->w.output_tokens - 1) : 0;
-        m->tok_input += r->w.input_tokens;
-        m->tok_output += r->w.output_tokens;
-        m->tok_reused += r->reused_tokens;
+        row.ttft_s = row.first_token_s - row.arrival_s;
+        row.e2e_s = row.done_s - row.arrival_s;
+        row.tpot_s = row.output_tokens > 1 ? (row.done_s - row.first_token_s) / (row.output_tokens - 1) : 0;
+        m->tok_input += row.input_tokens;
+        m->tok_output += row.output_tokens;
+        m->tok_reused += row.reused_tokens;
         m->tok_computed += row.computed_tokens;
-        bucket_at(m, r->t_done)->completions += 1;
-        if (r->w.arrival_s >= m->win_start && r->w.arrival_s < m->win_end) {
+        bucket_at(m, row.done_s)->completions += 1;
+        if (row.arrival_s >= m->win_start && row.arrival_s < m->win_end) {
             m->win_requests++;
             dvec_push(&m->ttft, row.ttft_s);
             dvec_push(&m->e2e, row.e2e_s);
-            if (r->w.output_tokens > 1)
+            if (row.output_tokens > 1)
                 dvec_push(&m->tpot, row.tpot_s);
-            double in = r->w.input_tokens;
+            double in = row.input_tokens;
             m->win_req_input_tokens += in;
-            m->win_found_tokens += r->found_tokens;
-            m->win_reused_tokens += r->reused_tokens;
-            m->win_hit_ratio_sum += in > 0 ? r->reused_tokens / in : 0;
+            m->win_found_tokens += row.found_tokens;
+            m->win_reused_tokens += row.reused_tokens;
+            m->win_hit_ratio_sum += in > 0 ? row.reused_tokens / in : 0;
             for (int k = 0; k < KV_NTIERS; k++)
-                m->win_hit_by_tier[k] += r->hit_tokens_by_tier[k];
+                m->win_hit_by_tier[k] += row.hit_tokens[k];
             if (row.ttft_s <= m->slo_ttft_s && row.tpot_s <= m->slo_tpot_s) {
                 m->win_good++;
-                m->win_good_tokens += r->w.output_tokens;
+                m->win_good_tokens += row.output_tokens;
             }
         }
-    } else if (outcome == RQ_REJECTED) {
+    } else if (row.outcome == RQ_REJECTED) {
         m->rejected++;
     } else {
         m->unfinished++;
@@ -314,9 +310,8 @@ void metrics_request_end(metrics_t *m, const pod_t *p, const sim_req_t *r, int o
         m->row_fn(m->row_ctx, &row);
 }
 
-void metrics_finish(metrics_t *m, const pod_t *p, double t_final)
+void metrics_finish(metrics_t *m, double t_final)
 {
-    (void)p;
     m->t_final = t_final;
     if (isinf(m->win_end) || m->win_end > t_final)
         m->win_end = t_final;
@@ -324,19 +319,45 @@ void metrics_finish(metrics_t *m, const pod_t *p, double t_final)
         m->win_start = m->win_end;
 }
 
-const ts_bucket_t *metrics_buckets(const metrics_t *m, uint32_t *n, double *interval_s)
-{
-    *n = m->nb;
-    *interval_s = m->interval_s;
-    return m->b;
-}
-
-double metrics_static_w(const metrics_t *m)
+static double metrics_static_w(const metrics_t *m)
 {
     double w = 0;
     for (int c = 0; c < EN_CLASSES; c++)
-        w += m->st.w[c];
+        w += m->cfg.static_w.w[c];
     return w;
+}
+
+uint32_t metrics_ts_rows(const metrics_t *m, double *interval_s)
+{
+    *interval_s = m->interval_s;
+    return m->nb;
+}
+
+void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
+{
+    assert(i < m->nb);
+    const ts_bucket_t *b = &m->b[i];
+    double dt = m->interval_s;
+    double inst = m->cfg.n_inst;
+    memset(r, 0, sizeof *r);
+    r->t_s = (i + 1) * dt;
+    r->arrivals = b->arrivals;
+    r->completions = b->completions;
+    r->output_tokens = b->output_tokens;
+    r->input_tokens = b->input_tokens;
+    r->output_tokens_per_s = b->output_tokens / dt;
+    r->gpu_busy_fraction = b->gpu_busy_s / (inst * dt);
+    r->gpu_stall_fraction = b->gpu_stall_s / (inst * dt);
+    double idle_s = inst * dt - b->gpu_busy_s;
+    r->power_it_w =
+        (b->gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * idle_s + b->transfer_j) / dt + metrics_static_w(m);
+    memcpy(r->load_bytes, b->load_bytes, sizeof r->load_bytes);
+    r->writeback_bytes = b->writeback_bytes;
+    r->prefetch_bytes = b->prefetch_bytes;
+    r->running = b->running;
+    r->waiting = b->waiting;
+    r->loading = b->loading;
+    memcpy(r->used_blocks, b->used_blocks, sizeof r->used_blocks);
 }
 
 uint64_t metrics_completed(const metrics_t *m)
@@ -349,31 +370,27 @@ static void window_energy(const metrics_t *m, double out[EN_CLASSES])
 {
     double len = m->win_end - m->win_start;
     for (int c = 0; c < EN_CLASSES; c++)
-        out[c] = m->win_en[c] + m->st.w[c] * len;
+        out[c] = m->win_en[c] + m->cfg.static_w.w[c] * len;
     double busy = 0;
-    for (uint32_t i = 0; i < m->n_inst; i++)
+    for (uint32_t i = 0; i < m->cfg.n_inst; i++)
         busy += m->busy_s[i];
-    out[EN_GPU] += m->win_gpu_busy_j + m->gpu_idle_w * m->inst_gpus * (m->n_inst * len - busy);
+    out[EN_GPU] += m->win_gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * (m->cfg.n_inst * len - busy);
 }
 
-static cJSON *percentiles(const dvec_t *d)
+/* mean, p50, p90, p99; NaN (null in summary.json) without a sample. */
+static void percentiles(const dvec_t *d, double *mean, double *p50, double *p90, double *p99)
 {
-    cJSON *o = cJSON_CreateObject();
     if (d->n == 0) {
-        cJSON_AddNullToObject(o, "mean");
-        cJSON_AddNullToObject(o, "p50");
-        cJSON_AddNullToObject(o, "p90");
-        cJSON_AddNullToObject(o, "p99");
-        return o;
+        *mean = *p50 = *p90 = *p99 = NAN;
+        return;
     }
     static const double qs[] = {0.50, 0.90, 0.99};
     double q[3];
     dvec_quantiles(d, qs, 3, q);
-    cJSON_AddNumberToObject(o, "mean", dvec_mean(d));
-    cJSON_AddNumberToObject(o, "p50", q[0]);
-    cJSON_AddNumberToObject(o, "p90", q[1]);
-    cJSON_AddNumberToObject(o, "p99", q[2]);
-    return o;
+    *mean = dvec_mean(d);
+    *p50 = q[0];
+    *p90 = q[1];
+    *p99 = q[2];
 }
 
 static double safe_div(double a, double b)
@@ -381,102 +398,94 @@ static double safe_div(double a, double b)
     return b > 0 ? a / b : 0;
 }
 
-cJSON *metrics_summary(const metrics_t *m, const pod_t *p)
+void metrics_values(const metrics_t *m, mt_values_t *v)
 {
-    const scenario_t *sc = p->sc;
+    memset(v, 0, sizeof *v);
+    double len = m->win_end - m->win_start;
+    v->win_start_s = m->win_start;
+    v->win_end_s = m->win_end;
+    v->win_length_s = len;
+    v->sim_end_s = m->t_final;
+
+    v->arrived = (double)m->arrived;
+    v->completed = (double)m->completed;
+    v->rejected = (double)m->rejected;
+    v->unfinished = (double)m->unfinished;
+    v->in_window = (double)m->win_requests;
+
+    uint32_t gpus = m->cfg.n_inst * m->cfg.inst_gpus;
+    double tps = safe_div(m->win_output_tokens, len);
+    v->tps = tps;
+    v->tps_per_gpu = safe_div(tps, gpus);
+    v->total_tps = safe_div(m->win_output_tokens + m->win_input_tokens, len);
+    v->rps = safe_div((double)m->win_requests, len);
+
+    percentiles(&m->ttft, &v->ttft_mean, &v->ttft_p50, &v->ttft_p90, &v->ttft_p99);
+    percentiles(&m->tpot, &v->tpot_mean, &v->tpot_p50, &v->tpot_p90, &v->tpot_p99);
+    percentiles(&m->e2e, &v->e2e_mean, &v->e2e_p50, &v->e2e_p90, &v->e2e_p99);
+
+    v->hit = safe_div(m->win_reused_tokens, m->win_req_input_tokens);
+    v->hit_request_avg = safe_div(m->win_hit_ratio_sum, (double)m->win_requests);
+    v->hit_found = safe_div(m->win_found_tokens, m->win_req_input_tokens);
+    for (int k = 0; k < KV_NTIERS; k++)
+        v->hit_by_tier[k] = safe_div(m->win_hit_by_tier[k], m->win_req_input_tokens);
+
+    double busy = 0, stall = 0;
+    for (uint32_t i = 0; i < m->cfg.n_inst; i++) {
+        busy += m->busy_s[i];
+        stall += m->stall_s[i];
+    }
+    double gpu_time = len * m->cfg.n_inst;
+    v->gpu_busy = safe_div(busy, gpu_time);
+    v->gpu_stall = safe_div(stall, gpu_time);
+    double idle = gpu_time > 0 ? 1.0 - safe_div(busy + stall, gpu_time) : 0;
+    v->gpu_idle = idle > 0 ? idle : 0; /* not -0 from rounding */
+
+    double it = 0;
+    window_energy(m, v->energy);
+    for (int c = 0; c < EN_CLASSES; c++)
+        it += v->energy[c];
+    v->energy_it = it;
+    v->energy_facility = it * m->pue;
+    v->pue = m->pue;
+    v->it_power_w = safe_div(it, len);
+    v->tokens_per_j = safe_div(m->win_output_tokens, it);
+    v->tokens_per_j_facility = safe_div(m->win_output_tokens, it * m->pue);
+
+    v->slo_ttft_s = m->slo_ttft_s;
+    v->slo_tpot_s = m->slo_tpot_s;
+    v->good_rps = safe_div((double)m->win_good, len);
+    v->good_tps = safe_div(m->win_good_tokens, len);
+    v->good_fraction = safe_div((double)m->win_good, (double)m->win_requests);
+
+    for (int k = 0; k < KV_NTIERS; k++)
+        v->load_bytes[k] = m->win_load_bytes[k];
+    v->writeback_bytes = m->win_writeback_bytes;
+    v->prefetch_bytes = m->win_prefetch_bytes;
+
+    v->done_input_tokens = m->tok_input;
+    v->done_output_tokens = m->tok_output;
+    v->done_reused_tokens = m->tok_reused;
+    v->done_computed_tokens = m->tok_computed;
+
+    cost_breakdown_t cb;
+    cost_pod(&m->cfg.sc->hw, safe_div(it, len), &cb);
+    v->capex_usd = cb.capex_usd;
+    v->usd_per_h = cb.total_usd_per_h;
+    v->usd_per_mtoken = safe_div(cb.total_usd_per_h, tps * 3600 / 1e6);
+}
+
+cJSON *metrics_summary(const metrics_t *m)
+{
+    const scenario_t *sc = m->cfg.sc;
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "kvtwin_version", KVTWIN_VERSION);
     cJSON_AddStringToObject(j, "simgrid_version", kvt_simgrid_version());
     cJSON_AddNumberToObject(j, "seed", (double)sc->seed);
     cJSON_AddItemToObject(j, "scenario", scenario_to_json(sc));
-
-    double len = m->win_end - m->win_start;
-    cJSON *w = cJSON_AddObjectToObject(j, "window");
-    cJSON_AddNumberToObject(w, "start_s", m->win_start);
-    cJSON_AddNumberToObject(w, "end_s", m->win_end);
-    cJSON_AddNumberToObject(w, "length_s", len);
-    cJSON_AddNumberToObject(w, "simulated_end_s", m->t_final);
-
-    cJSON *rq = cJSON_AddObjectToObject(j, "requests");
-    cJSON_AddNumberToObject(rq, "arrived", (double)m->arrived);
-    cJSON_AddNumberToObject(rq, "completed", (double)m->completed);
-    cJSON_AddNumberToObject(rq, "rejected", (double)m->rejected);
-    cJSON_AddNumberToObject(rq, "unfinished", (double)m->unfinished);
-    cJSON_AddNumberToObject(rq, "in_window", (double)m->win_requests);
-
-    uint32_t gpus = m->n_inst * m->inst_gpus;
-    cJSON *tp = cJSON_AddObjectToObject(j, "throughput");
-    double tps = safe_div(m->win_output_tokens, len);
-    cJSON_AddNumberToObject(tp, "output_tokens_per_s", tps);
-    cJSON_AddNumberToObject(tp, "output_tokens_per_s_per_gpu", safe_div(tps, gpus));
-    cJSON_AddNumberToObject(tp, "total_tokens_per_s", safe_div(m->win_output_tokens + m->win_input_tokens, len));
-    cJSON_AddNumberToObject(tp, "requests_per_s", safe_div((double)m->win_requests, len));
-
-    cJSON *lat = cJSON_AddObjectToObject(j, "latency_s");
-    cJSON_AddItemToObject(lat, "ttft", percentiles(&m->ttft));
-    cJSON_AddItemToObject(lat, "tpot", percentiles(&m->tpot));
-    cJSON_AddItemToObject(lat, "e2e", percentiles(&m->e2e));
-
-    cJSON *hr = cJSON_AddObjectToObject(j, "hit_rate");
-    cJSON_AddNumberToObject(hr, "token_weighted", safe_div(m->win_reused_tokens, m->win_req_input_tokens));
-    cJSON_AddNumberToObject(hr, "request_averaged", safe_div(m->win_hit_ratio_sum, (double)m->win_requests));
-    cJSON_AddNumberToObject(hr, "found_token_weighted", safe_div(m->win_found_tokens, m->win_req_input_tokens));
-    cJSON *bt = cJSON_AddObjectToObject(hr, "by_tier_token_weighted");
-    for (int k = 0; k < KV_NTIERS; k++)
-        cJSON_AddNumberToObject(bt, kv_tier_name(k), safe_div(m->win_hit_by_tier[k], m->win_req_input_tokens));
-
-    double busy = 0, stall = 0;
-    for (uint32_t i = 0; i < m->n_inst; i++) {
-        busy += m->busy_s[i];
-        stall += m->stall_s[i];
-    }
-    double gpu_time = len * m->n_inst;
-    cJSON *gt = cJSON_AddObjectToObject(j, "gpu_time_fraction");
-    cJSON_AddNumberToObject(gt, "busy", safe_div(busy, gpu_time));
-    cJSON_AddNumberToObject(gt, "stall", safe_div(stall, gpu_time));
-    double idle = gpu_time > 0 ? 1.0 - safe_div(busy + stall, gpu_time) : 0;
-    cJSON_AddNumberToObject(gt, "idle", idle > 0 ? idle : 0); /* not -0 from rounding */
-
-    double e[EN_CLASSES], it = 0;
-    window_energy(m, e);
-    cJSON *ej = cJSON_AddObjectToObject(j, "energy_j");
-    for (int c = 0; c < EN_CLASSES; c++) {
-        cJSON_AddNumberToObject(ej, en_class_name(c), e[c]);
-        it += e[c];
-    }
-    cJSON_AddNumberToObject(ej, "total_it", it);
-    cJSON_AddNumberToObject(ej, "total_facility", it * m->pue);
-    cJSON_AddNumberToObject(j, "pue", m->pue);
-    cJSON_AddNumberToObject(j, "average_it_power_w", safe_div(it, len));
-    cJSON_AddNumberToObject(j, "tokens_per_joule", safe_div(m->win_output_tokens, it));
-    cJSON_AddNumberToObject(j, "tokens_per_joule_facility", safe_div(m->win_output_tokens, it * m->pue));
-
-    cJSON *gp = cJSON_AddObjectToObject(j, "goodput");
-    cJSON_AddNumberToObject(gp, "slo_ttft_s", m->slo_ttft_s);
-    cJSON_AddNumberToObject(gp, "slo_tpot_s", m->slo_tpot_s);
-    cJSON_AddNumberToObject(gp, "requests_per_s", safe_div((double)m->win_good, len));
-    cJSON_AddNumberToObject(gp, "output_tokens_per_s", safe_div(m->win_good_tokens, len));
-    cJSON_AddNumberToObject(gp, "fraction_of_requests", safe_div((double)m->win_good, (double)m->win_requests));
-
-    cJSON *tr = cJSON_AddObjectToObject(j, "transfers");
-    cJSON *lb = cJSON_AddObjectToObject(tr, "load_bytes_by_source_tier");
-    for (int k = 0; k < KV_NTIERS; k++)
-        cJSON_AddNumberToObject(lb, kv_tier_name(k), m->win_load_bytes[k]);
-    cJSON_AddNumberToObject(tr, "writeback_bytes", m->win_writeback_bytes);
-    cJSON_AddNumberToObject(tr, "prefetch_bytes", m->win_prefetch_bytes);
-
-    cJSON *tk = cJSON_AddObjectToObject(j, "tokens_completed_requests");
-    cJSON_AddNumberToObject(tk, "input", m->tok_input);
-    cJSON_AddNumberToObject(tk, "output", m->tok_output);
-    cJSON_AddNumberToObject(tk, "reused", m->tok_reused);
-    cJSON_AddNumberToObject(tk, "computed", m->tok_computed);
-
-    cost_breakdown_t cb;
-    cost_pod(&sc->hw, safe_div(it, len), &cb);
-    cJSON *cj = cJSON_AddObjectToObject(j, "cost");
-    cJSON_AddNumberToObject(cj, "capex_usd", cb.capex_usd);
-    cJSON_AddNumberToObject(cj, "usd_per_hour", cb.total_usd_per_h);
-    cJSON_AddNumberToObject(cj, "usd_per_million_output_tokens", safe_div(cb.total_usd_per_h, tps * 3600 / 1e6));
+    mt_values_t v;
+    metrics_values(m, &v);
+    mt_summary_add(j, &v);
     return j;
 }
 
@@ -488,28 +497,10 @@ static double jnum(const cJSON *o, const char *a, const char *b)
     return x && cJSON_IsNumber(x) ? x->valuedouble : (double)NAN;
 }
 
-void metrics_print(const cJSON *s, const pod_t *p, FILE *out)
+void metrics_print(const metrics_t *m, const cJSON *s, FILE *out)
 {
-    fprintf(out, "%s: %u instances x %u GPUs (%s, %s), window %.0f-%.0f s\n", p->sc->name, p->pf.n_inst,
-            p->pf.inst_gpus, p->sc->hw.name, p->sc->model.name, jnum(s, "window", "start_s"),
-            jnum(s, "window", "end_s"));
-    fprintf(out, "  requests          %.0f arrived, %.0f completed, %.0f rejected, %.0f unfinished\n",
-            jnum(s, "requests", "arrived"), jnum(s, "requests", "completed"), jnum(s, "requests", "rejected"),
-            jnum(s, "requests", "unfinished"));
-    fprintf(out, "  output tokens/s   %.1f (%.1f per GPU)\n", jnum(s, "throughput", "output_tokens_per_s"),
-            jnum(s, "throughput", "output_tokens_per_s_per_gpu"));
-    fprintf(out, "  total tokens/s    %.1f\n", jnum(s, "throughput", "total_tokens_per_s"));
-    const cJSON *lat = cJSON_GetObjectItemCaseSensitive(s, "latency_s");
-    fprintf(out, "  TTFT p50/p99      %.3f / %.3f s\n", jnum(lat, "ttft", "p50"), jnum(lat, "ttft", "p99"));
-    fprintf(out, "  TPOT p50          %.4f s\n", jnum(lat, "tpot", "p50"));
-    fprintf(out, "  hit rate          %.3f token-weighted (", jnum(s, "hit_rate", "token_weighted"));
-    const cJSON *bt = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "hit_rate"),
-                                                       "by_tier_token_weighted");
-    for (int k = 0; k < KV_NTIERS; k++)
-        fprintf(out, "%s%s %.3f", k ? ", " : "", kv_tier_name(k), jnum(bt, kv_tier_name(k), NULL));
-    fprintf(out, ")\n");
-    fprintf(out, "  GPU busy/stall/idle %.3f / %.3f / %.3f\n", jnum(s, "gpu_time_fraction", "busy"),
-            jnum(s, "gpu_time_fraction", "stall"), jnum(s, "gpu_time_fraction", "idle"));
-    fprintf(out, "  tokens/J          %.4f (IT power %.1f kW)\n", jnum(s, "tokens_per_joule", NULL),
-            jnum(s, "average_it_power_w", NULL) / 1e3);
+    const scenario_t *sc = m->cfg.sc;
+    fprintf(out, "%s: %u instances x %u GPUs (%s, %s), window %.0f-%.0f s\n", sc->name, m->cfg.n_inst,
+            m->cfg.inst_gpus, sc->hw.name, sc->model.name, jnum(s, "window", "start_s"), jnum(s, "window", "end_s"));
+    mt_print_lines(s, out);
 }

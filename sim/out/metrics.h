@@ -13,52 +13,108 @@
 
 #include <cjson/cJSON.h>
 
-#include "sim/out/energy.h"
+#include "sim/config/scenario.h"
 #include "sim/kv/kv.h"
-#include "sim/core/pod.h"
+#include "sim/out/energy.h"
+#include "sim/out/metric_table.h"
+
+/* How a request left the system. */
+typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_outcome_t;
+
+/* Column types of the run.h5 tables: a C type here, an HDF5 type in h5out.c. */
+#define MT_CTYPE_U32 uint32_t
+#define MT_CTYPE_I32 int32_t
+#define MT_CTYPE_U64 uint64_t
+#define MT_CTYPE_F64 double
+#define MT_N_ONE 1
+#define MT_N_TIERS KV_NTIERS
+
+/* One row per request (run.h5 /requests), in this order: X(name, type, ONE or TIERS). The core fills every
+ * column but the last three, which metrics_request_end derives. */
+/* clang-format off */
+#define METRICS_REQUEST_COLUMNS(X)                                                                                 \
+    X(id, U64, ONE)                                                                                                \
+    X(session, U64, ONE)                                                                                           \
+    X(turn, U32, ONE)                                                                                              \
+    X(instance, U32, ONE)                                                                                          \
+    X(outcome, I32, ONE)          /* req_outcome_t */                                                              \
+    X(input_tokens, U32, ONE)                                                                                      \
+    X(output_tokens, U32, ONE)                                                                                     \
+    X(found_tokens, U32, ONE)     /* cached prefix found at admission (trace definition) */                        \
+    X(reused_tokens, U32, ONE)    /* not recomputed */                                                             \
+    X(computed_tokens, U32, ONE)  /* prefilled by the GPU */                                                       \
+    X(hit_tokens, U32, TIERS)     /* reused tokens by the tier they came from (metrics_hit_tokens) */              \
+    X(arrival_s, F64, ONE)                                                                                         \
+    X(admit_s, F64, ONE)                                                                                           \
+    X(ready_s, F64, ONE)                                                                                           \
+    X(first_token_s, F64, ONE)                                                                                     \
+    X(done_s, F64, ONE)                                                                                            \
+    X(loaded_bytes, F64, ONE)                                                                                      \
+    X(ttft_s, F64, ONE)                                                                                            \
+    X(tpot_s, F64, ONE)                                                                                            \
+    X(e2e_s, F64, ONE)
+
+/* One row per interval (run.h5 /timeseries), in this order: X(name, ONE or TIERS), all doubles. Counters are
+ * what happened inside the interval, gauges (running .. used_blocks) are read at its end. */
+#define METRICS_TS_COLUMNS(X)                                                                                      \
+    X(t_s, ONE)                   /* end of the interval */                                                        \
+    X(arrivals, ONE)                                                                                               \
+    X(completions, ONE)                                                                                            \
+    X(output_tokens, ONE)                                                                                          \
+    X(input_tokens, ONE)                                                                                           \
+    X(output_tokens_per_s, ONE)                                                                                    \
+    X(gpu_busy_fraction, ONE)                                                                                      \
+    X(gpu_stall_fraction, ONE)                                                                                     \
+    X(power_it_w, ONE)                                                                                             \
+    X(load_bytes, TIERS)          /* loaded into G1, by source tier */                                             \
+    X(writeback_bytes, ONE)       /* demotions and write-through */                                                \
+    X(prefetch_bytes, ONE)        /* staged ahead of use */                                                        \
+    X(running, ONE)                                                                                                \
+    X(waiting, ONE)                                                                                                \
+    X(loading, ONE)                                                                                                \
+    X(used_blocks, TIERS)
+/* clang-format on */
 
 typedef struct req_record {
-    uint64_t id;
-    uint64_t session;
-    uint32_t turn;
-    uint32_t instance;
-    int32_t outcome; /* req_outcome_t */
-    uint32_t input_tokens, output_tokens;
-    uint32_t found_tokens;    /* cached prefix found at admission (trace definition) */
-    uint32_t reused_tokens;   /* not recomputed */
-    uint32_t computed_tokens; /* prefilled by the GPU */
-    uint32_t hit_tokens[KV_NTIERS];
-    double arrival_s, admit_s, ready_s, first_token_s, done_s;
-    double loaded_bytes;
-    double ttft_s, tpot_s, e2e_s;
+#define MT_REQ_MEMBER(name, type, shape) MT_CTYPE_##type name MT_DIM_##shape;
+    METRICS_REQUEST_COLUMNS(MT_REQ_MEMBER)
+#undef MT_REQ_MEMBER
 } req_record_t;
 
-/* One time-series interval. */
-typedef struct ts_bucket {
-    double arrivals, completions;
-    double output_tokens, input_tokens;
-    double gpu_busy_s, gpu_stall_s; /* summed over instances */
-    double gpu_busy_j;
-    double load_bytes[KV_NTIERS];   /* loaded into G1, by source tier */
-    double writeback_bytes;         /* demotions and write-through */
-    double prefetch_bytes;          /* staged ahead of use */
-    double transfer_j;
-    /* gauges at the interval's end */
-    double running, waiting, loading;
-    double used_blocks[KV_NTIERS];
-} ts_bucket_t;
+typedef struct ts_row {
+#define MT_TS_MEMBER(name, shape) double name MT_DIM_##shape;
+    METRICS_TS_COLUMNS(MT_TS_MEMBER)
+#undef MT_TS_MEMBER
+} ts_row_t;
+
+/* What the metrics need to know of the run, filled by the core. */
+typedef struct metrics_cfg {
+    const scenario_t *sc;   /* borrowed: window, interval, SLOs, PUE, the hardware for the cost model, names */
+    uint32_t n_inst;        /* model instances */
+    uint32_t inst_gpus;     /* GPUs per instance */
+    double gpu_idle_w;      /* one GPU, idle */
+    en_static_t static_w;   /* static power of every class over the pod */
+} metrics_cfg_t;
 
 typedef struct metrics metrics_t;
 
 /* Writer of per-request rows (run.h5); may be NULL. */
 typedef void (*metrics_row_fn)(void *ctx, const req_record_t *row);
 
-metrics_t *metrics_create(const pod_t *p, metrics_row_fn row_fn, void *row_ctx);
+metrics_t *metrics_create(const metrics_cfg_t *cfg, metrics_row_fn row_fn, void *row_ctx);
 void metrics_free(metrics_t *m);
 
+/* Reused tokens of a request by the tier they come from (the hit rate by tier of origin): block u of the
+ * reused run [0, use) counts block_tokens for tier_of[u], the fastest tier the lookup found it in; the
+ * tokens of that run not reused (the prompt's last token is always computed) are taken from the fastest
+ * tiers first. */
+void metrics_hit_tokens(const uint8_t *tier_of, uint32_t use, uint32_t block_tokens, uint32_t reused_tokens,
+                        uint32_t out[KV_NTIERS]);
+
 void metrics_arrival(metrics_t *m, double t);
-/* The request left the system (completed, rejected, or still inside at the end). */
-void metrics_request_end(metrics_t *m, const pod_t *p, const sim_req_t *r, int outcome);
+/* The request left the system (completed, rejected, or still inside at the end). rec holds every column but
+ * ttft_s, tpot_s and e2e_s, which are derived here. */
+void metrics_request_end(metrics_t *m, const req_record_t *rec);
 /* Tokens processed at time t (output: decoded; input: prefilled or loaded). */
 void metrics_tokens(metrics_t *m, double t, double output_tokens, double input_tokens);
 /* Instance inst computed from t0 to t1 drawing energy_j (all its GPUs). */
@@ -76,16 +132,18 @@ void metrics_sample(metrics_t *m, double t, double running, double waiting, doub
                     const double used_blocks[KV_NTIERS]);
 
 /* Closes the window at t_final (the run's end). */
-void metrics_finish(metrics_t *m, const pod_t *p, double t_final);
+void metrics_finish(metrics_t *m, double t_final);
 
-/* summary.json content: the metrics with units in their keys (after metrics_finish). */
-cJSON *metrics_summary(const metrics_t *m, const pod_t *p);
+/* Every figure of the metric table (after metrics_finish). */
+void metrics_values(const metrics_t *m, mt_values_t *v);
+/* summary.json content: versions, seed, resolved scenario, then the metric table (after metrics_finish). */
+cJSON *metrics_summary(const metrics_t *m);
 /* The readable table on stdout, from a summary made by metrics_summary. */
-void metrics_print(const cJSON *summary, const pod_t *p, FILE *out);
+void metrics_print(const metrics_t *m, const cJSON *summary, FILE *out);
 
-const ts_bucket_t *metrics_buckets(const metrics_t *m, uint32_t *n, double *interval_s);
-/* Power of every class over the run's static part (for the time series). */
-double metrics_static_w(const metrics_t *m);
+/* The time series: how many intervals, and row i of it. */
+uint32_t metrics_ts_rows(const metrics_t *m, double *interval_s);
+void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *out);
 uint64_t metrics_completed(const metrics_t *m);
 
 #endif

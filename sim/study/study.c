@@ -19,6 +19,7 @@
 #include "sim/base/progress.h"
 #include "sim/config/config.h"
 #include "sim/base/jsonbind.h"
+#include "sim/out/metric_table.h"
 #include "sim/out/outdir.h"
 #include "sim/config/scenario.h"
 
@@ -265,47 +266,6 @@ static int study_run_variants(study_t *s, const study_opts_t *o, const outdir_t 
 
 /* ---- comparison ----------------------------------------------------------------------------------------- */
 
-typedef struct metric_row {
-    const char *label;
-    const char *path[4]; /* keys into summary.json */
-    int decimals;
-} metric_row_t;
-
-static const metric_row_t study_rows[] = {
-    {"output tokens/s (TPS)", {"throughput", "output_tokens_per_s"}, 1},
-    {"output tokens/s per GPU", {"throughput", "output_tokens_per_s_per_gpu"}, 2},
-    {"total tokens/s", {"throughput", "total_tokens_per_s"}, 1},
-    {"TTFT p50 (s)", {"latency_s", "ttft", "p50"}, 3},
-    {"TTFT p99 (s)", {"latency_s", "ttft", "p99"}, 3},
-    {"TPOT p50 (s)", {"latency_s", "tpot", "p50"}, 4},
-    {"hit rate, token-weighted", {"hit_rate", "token_weighted"}, 3},
-    {"  from G1 (HBM)", {"hit_rate", "by_tier_token_weighted", "G1"}, 3},
-    {"  from G2 (DRAM)", {"hit_rate", "by_tier_token_weighted", "G2"}, 3},
-    {"  from G3 (local NVMe)", {"hit_rate", "by_tier_token_weighted", "G3"}, 3},
-    {"  from G3.5 (ICMS)", {"hit_rate", "by_tier_token_weighted", "G3.5"}, 3},
-    {"  from G4 (storage)", {"hit_rate", "by_tier_token_weighted", "G4"}, 3},
-    {"GPU busy", {"gpu_time_fraction", "busy"}, 3},
-    {"GPU stalled on KV", {"gpu_time_fraction", "stall"}, 3},
-    {"GPU idle", {"gpu_time_fraction", "idle"}, 3},
-    {"goodput (requests/s)", {"goodput", "requests_per_s"}, 3},
-    {"tokens/J (IT)", {"tokens_per_joule"}, 4},
-    {"average IT power (kW)", {"average_it_power_w"}, 1},
-    {"$ per million output tokens", {"cost", "usd_per_million_output_tokens"}, 3},
-};
-
-static double summary_value(const cJSON *s, const char *const *path)
-{
-    const cJSON *x = s;
-    for (int i = 0; i < 4 && path[i] && x; i++)
-        x = cJSON_GetObjectItemCaseSensitive(x, path[i]);
-    if (!x || !cJSON_IsNumber(x))
-        return (double)NAN;
-    double v = x->valuedouble;
-    if (strcmp(path[0], "average_it_power_w") == 0)
-        v /= 1e3;
-    return v;
-}
-
 static void study_table(const study_t *s, FILE *out, cJSON *json)
 {
     int base = 0;
@@ -325,21 +285,28 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
     }
     fprintf(out, "\n");
     cJSON *rows = cJSON_AddArrayToObject(json, "metrics");
-    for (size_t r = 0; r < sizeof study_rows / sizeof study_rows[0]; r++) {
-        const metric_row_t *m = &study_rows[r];
-        fprintf(out, "%-30s", m->label);
+    /* The rows and their order come from the metric table (sim/out/metric_table.h). */
+    mt_study_item_t items[64];
+    size_t n_items = mt_study_items(items, sizeof items / sizeof items[0]);
+    for (size_t r = 0; r < n_items; r++) {
+        const mt_row_t *m = items[r].row;
+        size_t item = items[r].item;
+        int decimals = m->study.decimals;
+        char label[128];
+        mt_item_label(m, item, label, sizeof label);
+        fprintf(out, "%-30s", label);
         cJSON *row = cJSON_CreateObject();
-        cJSON_AddStringToObject(row, "metric", m->label);
+        cJSON_AddStringToObject(row, "metric", label);
         cJSON *vals = cJSON_AddObjectToObject(row, "values");
         cJSON *ratios = cJSON_AddObjectToObject(row, "ratio_to_baseline");
-        double b = summary_value(s->v[base].summary, m->path);
+        double b = mt_item_shown(s->v[base].summary, m, item);
         for (int i = 0; i < s->n; i++) {
-            double v = summary_value(s->v[i].summary, m->path);
+            double v = mt_item_shown(s->v[i].summary, m, item);
             char cell[32];
             if (isnan(v))
                 snprintf(cell, sizeof cell, "-");
             else
-                snprintf(cell, sizeof cell, "%.*f", m->decimals, v);
+                snprintf(cell, sizeof cell, "%.*f", decimals, v);
             fprintf(out, " %14s", cell);
             if (isnan(v))
                 cJSON_AddNullToObject(vals, s->v[i].name);
@@ -349,9 +316,9 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
         for (int i = 0; i < s->n; i++) {
             if (i == base)
                 continue;
-            double v = summary_value(s->v[i].summary, m->path);
+            double v = mt_item_shown(s->v[i].summary, m, item);
             /* Only against a baseline that is not zero at the printed precision. */
-            bool shown = !isnan(b) && fabs(b) >= 0.5 * pow(10, -m->decimals);
+            bool shown = !isnan(b) && fabs(b) >= 0.5 * pow(10, -decimals);
             double ratio = shown && !isnan(v) ? v / b : (double)NAN;
             char cell[32];
             if (isnan(ratio) || isinf(ratio))
