@@ -68,6 +68,17 @@ static void check_conservation(const cJSON *s)
     double idle = num(s, "gpu_time_fraction", "idle", NULL);
     ck_assert_double_eq_tol(busy + stall + idle, 1.0, 1e-9);
     ck_assert(busy > 0);
+    /* TTFT splits into queueing, waiting for KV loads and prefill, exactly, request by request (so in the
+     * means); E2E adds decode. */
+    double ttft = num(s, "latency_s", "ttft", "mean"), e2e = num(s, "latency_s", "e2e", "mean");
+    double parts = num(s, "latency_s", "queue", "mean") + num(s, "latency_s", "kv_wait", "mean") +
+                   num(s, "latency_s", "prefill", "mean");
+    ck_assert_double_eq_tol(parts, ttft, 1e-9 * ttft + 1e-12);
+    ck_assert_double_eq_tol(ttft + num(s, "latency_s", "decode", "mean"), e2e, 1e-9 * e2e + 1e-12);
+    ck_assert(num(s, "latency_s", "queue", "p50") >= 0 && num(s, "latency_s", "kv_wait", "p99") >= 0);
+    /* Utilisation: achieved FLOPs and HBM bytes over the pod's peak, in (0, 1]. */
+    double mfu = num(s, "utilisation", "compute", NULL), hbm = num(s, "utilisation", "hbm_bandwidth", NULL);
+    ck_assert_msg(mfu > 0 && mfu <= 1 && hbm > 0 && hbm <= 1, "utilisation %g / %g", mfu, hbm);
 }
 
 START_TEST(same_seed_same_summary)

@@ -370,6 +370,7 @@ static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     sgb_sleep_for(t.time_s);
     double now = sgb_now();
     metrics_gpu_busy(p->m, e->id, t0, now, engine_step_energy(e, &t));
+    metrics_gpu_work(p->m, t0, now, t.flops, t.hbm_bytes);
     /* Decodes first: a request finishing its prefill in this step does not also decode in it. */
     if (n_dec) {
         metrics_tokens(p->m, now, n_dec, 0);
@@ -400,7 +401,7 @@ static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     engine_remove_done(e);
 }
 
-/* Fills ff_t/ff_e for steps (from, to]: the context of every decoding request grows by one per step. */
+/* Fills ff_t/ff_e/ff_f/ff_b for steps (from, to]: the context of every decoding request grows by one per step. */
 static void engine_ff_steps(engine_t *e, uint32_t from, uint32_t to, uint32_t n_dec, double dec_ctx)
 {
     st_shape_t shape = {.decode_seqs = n_dec};
@@ -410,6 +411,8 @@ static void engine_ff_steps(engine_t *e, uint32_t from, uint32_t to, uint32_t n_
         st_step(e->pod->st, &shape, &t);
         e->ff_t[j] = e->ff_t[j - 1] + t.time_s;
         e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, &t);
+        e->ff_f[j] = e->ff_f[j - 1] + t.flops;
+        e->ff_b[j] = e->ff_b[j - 1] + t.hbm_bytes;
     }
 }
 
@@ -429,8 +432,10 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
         e->ff_cap = (n + 1) * 2;
         e->ff_t = realloc(e->ff_t, e->ff_cap * sizeof *e->ff_t);
         e->ff_e = realloc(e->ff_e, e->ff_cap * sizeof *e->ff_e);
+        e->ff_f = realloc(e->ff_f, e->ff_cap * sizeof *e->ff_f);
+        e->ff_b = realloc(e->ff_b, e->ff_cap * sizeof *e->ff_b);
     }
-    e->ff_t[0] = e->ff_e[0] = 0;
+    e->ff_t[0] = e->ff_e[0] = e->ff_f[0] = e->ff_b[0] = 0;
     double start = sgb_now();
     e->ff_start = start;
     e->ff_seqs = n_dec;
@@ -453,6 +458,7 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     }
     e->ff_steps = 0;
     metrics_decode_steps(p->m, e->id, start, e->ff_t, e->ff_e, k, n_dec);
+    metrics_gpu_work(p->m, start, start + e->ff_t[k], e->ff_f[k], e->ff_b[k]);
     e->backlog -= (double)k * n_dec;
     for (uint32_t i = 0; i < e->n_run; i++) {
         sim_req_t *r = e->run[i];
@@ -535,6 +541,8 @@ void engine_free(engine_t *e)
     free(e->chunks);
     free(e->ff_t);
     free(e->ff_e);
+    free(e->ff_f);
+    free(e->ff_b);
     if (e->wake)
         sgb_sem_free(e->wake);
     memset(e, 0, sizeof *e);

@@ -22,6 +22,7 @@ struct engine {
     uint32_t n_run, cap_run;
     uint32_t n_loading;
     double *ff_t, *ff_e;              /* fast-forward scratch: cumulative step end times and energies */
+    double *ff_f, *ff_b;              /* and cumulative FLOPs and HBM bytes (utilisation) */
     uint32_t ff_cap;
     uint32_t ff_steps;                /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
     uint32_t ff_seqs;                 /* its decoding requests, one token each per step */

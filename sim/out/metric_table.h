@@ -83,6 +83,22 @@ typedef enum mt_line {
     M(e2e_p50, ONE, "latency_s.e2e.p50", .unit = "s", .h5 = "requests/e2e_s")                                      \
     M(e2e_p90, ONE, "latency_s.e2e.p90", .unit = "s", .h5 = "requests/e2e_s")                                      \
     M(e2e_p99, ONE, "latency_s.e2e.p99", .unit = "s", .h5 = "requests/e2e_s")                                      \
+    M(queue_mean, ONE, "latency_s.queue.mean", .unit = "s")                                                        \
+    M(queue_p50, ONE, "latency_s.queue.p50", .unit = "s")                                                          \
+    M(queue_p90, ONE, "latency_s.queue.p90", .unit = "s")                                                          \
+    M(queue_p99, ONE, "latency_s.queue.p99", .unit = "s")                                                          \
+    M(kv_wait_mean, ONE, "latency_s.kv_wait.mean", .unit = "s")                                                    \
+    M(kv_wait_p50, ONE, "latency_s.kv_wait.p50", .unit = "s")                                                      \
+    M(kv_wait_p90, ONE, "latency_s.kv_wait.p90", .unit = "s")                                                      \
+    M(kv_wait_p99, ONE, "latency_s.kv_wait.p99", .unit = "s")                                                      \
+    M(prefill_mean, ONE, "latency_s.prefill.mean", .unit = "s")                                                    \
+    M(prefill_p50, ONE, "latency_s.prefill.p50", .unit = "s")                                                      \
+    M(prefill_p90, ONE, "latency_s.prefill.p90", .unit = "s")                                                      \
+    M(prefill_p99, ONE, "latency_s.prefill.p99", .unit = "s")                                                      \
+    M(decode_mean, ONE, "latency_s.decode.mean", .unit = "s")                                                      \
+    M(decode_p50, ONE, "latency_s.decode.p50", .unit = "s")                                                        \
+    M(decode_p90, ONE, "latency_s.decode.p90", .unit = "s")                                                        \
+    M(decode_p99, ONE, "latency_s.decode.p99", .unit = "s")                                                        \
     M(hit, ONE, "hit_rate.token_weighted", .unit = "", .study = {70, 3, "hit rate, token-weighted"},              \
       .print = {MT_L_HIT, 0, "", 3, " token-weighted ("}, .h5 = "requests/reused_tokens")                          \
     M(hit_request_avg, ONE, "hit_rate.request_averaged", .unit = "")                                               \
@@ -95,6 +111,10 @@ typedef enum mt_line {
       .print = {MT_L_GPU, 1, " / ", 3, ""}, .h5 = "timeseries/gpu_stall_fraction")                                 \
     M(gpu_idle, ONE, "gpu_time_fraction.idle", .unit = "", .study = {110, 3, "GPU idle"},                          \
       .print = {MT_L_GPU, 2, " / ", 3, ""})                                                                        \
+    M(util_compute, ONE, "utilisation.compute", .unit = "", .study = {112, 3, "compute utilisation (MFU)"},        \
+      .print = {MT_L_GPU, 3, "; MFU ", 3, ""}, .h5 = "timeseries/compute_utilisation")                             \
+    M(util_hbm, ONE, "utilisation.hbm_bandwidth", .unit = "", .study = {114, 3, "HBM bandwidth utilisation"},      \
+      .print = {MT_L_GPU, 4, ", HBM bandwidth ", 3, ""}, .h5 = "timeseries/hbm_utilisation")                       \
     M(energy, CLASSES, "energy_j", .unit = "j")                                                                    \
     M(energy_it, ONE, "energy_j.total_it", .unit = "j")                                                            \
     M(energy_facility, ONE, "energy_j.total_facility", .unit = "j")                                                \

@@ -18,6 +18,7 @@ typedef struct ts_bucket {
     double output_tokens, input_tokens;
     double gpu_busy_s, gpu_stall_s; /* summed over instances */
     double gpu_busy_j;
+    double flops, hbm_bytes;        /* summed over instances */
     double load_bytes[KV_NTIERS];   /* loaded into G1, by source tier */
     double writeback_bytes;         /* demotions and write-through */
     double prefetch_bytes;          /* staged ahead of use */
@@ -52,6 +53,9 @@ struct metrics {
     double win_en[EN_CLASSES]; /* per-byte energies in the window */
     double win_load_bytes[KV_NTIERS], win_writeback_bytes, win_prefetch_bytes;
     dvec_t ttft, tpot, e2e;
+    dvec_t queue, kv_wait, prefill, decode; /* TTFT = queue + KV wait + prefill; E2E = TTFT + decode */
+    double win_flops, win_hbm_bytes;
+    double peak_flop_s, peak_hbm_byte_s;     /* the pod's instances together */
     double t_final;
 };
 
@@ -60,6 +64,11 @@ const char *en_class_name(int c)
     static const char *const names[EN_CLASSES] = {"gpu", "host_cpu", "dram", "links", "nic", "dpu",
                                                   "local_ssd", "icms", "g4_storage", "switches", "other"};
     return names[c];
+}
+
+static double safe_div(double a, double b)
+{
+    return b > 0 ? a / b : 0;
 }
 
 static ts_bucket_t *bucket_at(metrics_t *m, double t)
@@ -106,6 +115,9 @@ metrics_t *metrics_create(const metrics_cfg_t *cfg, metrics_row_fn row_fn, void 
     m->slo_ttft_s = sc->sim.slo_ttft_s;
     m->slo_tpot_s = sc->sim.slo_tpot_s;
     m->busy_s = kvt_calloc(cfg->n_inst, sizeof *m->busy_s);
+    double gpus = (double)cfg->n_inst * cfg->inst_gpus;
+    m->peak_flop_s = gpus * hw_gpu_peak_flop_s(&sc->hw.gpu, sc->deploy.compute_dtype);
+    m->peak_hbm_byte_s = gpus * sc->hw.gpu.hbm_bandwidth_byte_s;
     m->stall_s = kvt_calloc(cfg->n_inst, sizeof *m->stall_s);
     return m;
 }
@@ -120,6 +132,10 @@ void metrics_free(metrics_t *m)
     dvec_free(&m->ttft);
     dvec_free(&m->tpot);
     dvec_free(&m->e2e);
+    dvec_free(&m->queue);
+    dvec_free(&m->kv_wait);
+    dvec_free(&m->prefill);
+    dvec_free(&m->decode);
     free(m);
 }
 
@@ -201,6 +217,18 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
     m->busy_s[inst] += w;
     if (span > 0)
         m->win_gpu_busy_j += cum_e[k] * w / span;
+}
+
+void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double hbm_bytes)
+{
+    double d = t1 - t0;
+    if (!(d > 0))
+        return;
+    spread(m, t0, t1, flops, offsetof(ts_bucket_t, flops));
+    spread(m, t0, t1, hbm_bytes, offsetof(ts_bucket_t, hbm_bytes));
+    double share = win_overlap(m, t0, t1) / d;
+    m->win_flops += flops * share;
+    m->win_hbm_bytes += hbm_bytes * share;
 }
 
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled)
@@ -287,6 +315,10 @@ void metrics_request_end(metrics_t *m, const req_record_t *rec)
             m->win_requests++;
             dvec_push(&m->ttft, row.ttft_s);
             dvec_push(&m->e2e, row.e2e_s);
+            dvec_push(&m->queue, row.admit_s - row.arrival_s);
+            dvec_push(&m->kv_wait, row.ready_s - row.admit_s);
+            dvec_push(&m->prefill, row.first_token_s - row.ready_s);
+            dvec_push(&m->decode, row.done_s - row.first_token_s);
             if (row.output_tokens > 1)
                 dvec_push(&m->tpot, row.tpot_s);
             double in = row.input_tokens;
@@ -348,6 +380,8 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
     r->output_tokens_per_s = b->output_tokens / dt;
     r->gpu_busy_fraction = b->gpu_busy_s / (inst * dt);
     r->gpu_stall_fraction = b->gpu_stall_s / (inst * dt);
+    r->compute_utilisation = safe_div(b->flops, m->peak_flop_s * dt);
+    r->hbm_utilisation = safe_div(b->hbm_bytes, m->peak_hbm_byte_s * dt);
     double idle_s = inst * dt - b->gpu_busy_s;
     r->power_it_w =
         (b->gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * idle_s + b->transfer_j) / dt + metrics_static_w(m);
@@ -393,10 +427,6 @@ static void percentiles(const dvec_t *d, double *mean, double *p50, double *p90,
     *p99 = q[2];
 }
 
-static double safe_div(double a, double b)
-{
-    return b > 0 ? a / b : 0;
-}
 
 void metrics_values(const metrics_t *m, mt_values_t *v)
 {
@@ -423,6 +453,10 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     percentiles(&m->ttft, &v->ttft_mean, &v->ttft_p50, &v->ttft_p90, &v->ttft_p99);
     percentiles(&m->tpot, &v->tpot_mean, &v->tpot_p50, &v->tpot_p90, &v->tpot_p99);
     percentiles(&m->e2e, &v->e2e_mean, &v->e2e_p50, &v->e2e_p90, &v->e2e_p99);
+    percentiles(&m->queue, &v->queue_mean, &v->queue_p50, &v->queue_p90, &v->queue_p99);
+    percentiles(&m->kv_wait, &v->kv_wait_mean, &v->kv_wait_p50, &v->kv_wait_p90, &v->kv_wait_p99);
+    percentiles(&m->prefill, &v->prefill_mean, &v->prefill_p50, &v->prefill_p90, &v->prefill_p99);
+    percentiles(&m->decode, &v->decode_mean, &v->decode_p50, &v->decode_p90, &v->decode_p99);
 
     v->hit = safe_div(m->win_reused_tokens, m->win_req_input_tokens);
     v->hit_request_avg = safe_div(m->win_hit_ratio_sum, (double)m->win_requests);
@@ -440,6 +474,8 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->gpu_stall = safe_div(stall, gpu_time);
     double idle = gpu_time > 0 ? 1.0 - safe_div(busy + stall, gpu_time) : 0;
     v->gpu_idle = idle > 0 ? idle : 0; /* not -0 from rounding */
+    v->util_compute = safe_div(m->win_flops, m->peak_flop_s * len);
+    v->util_hbm = safe_div(m->win_hbm_bytes, m->peak_hbm_byte_s * len);
 
     double it = 0;
     window_energy(m, v->energy);

@@ -65,6 +65,8 @@ typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_ou
     X(output_tokens_per_s, ONE)                                                                                    \
     X(gpu_busy_fraction, ONE)                                                                                      \
     X(gpu_stall_fraction, ONE)                                                                                     \
+    X(compute_utilisation, ONE)   /* achieved FLOP/s over the pod's peak */                                        \
+    X(hbm_utilisation, ONE)       /* HBM bytes/s over the pod's peak bandwidth */                                  \
     X(power_it_w, ONE)                                                                                             \
     X(load_bytes, TIERS)          /* loaded into G1, by source tier */                                             \
     X(writeback_bytes, ONE)       /* demotions and write-through */                                                \
@@ -123,6 +125,9 @@ void metrics_gpu_busy(metrics_t *m, uint32_t inst, double t0, double t1, double 
  * cum_e[j] - cum_e[j-1] joules, each step producing tokens_per_step output tokens (cum_t[0] = 0). */
 void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const double *cum_t, const double *cum_e,
                           uint32_t k, double tokens_per_step);
+/* Instance inst computed flops and moved hbm_bytes (whole instance) between t0 and t1: the utilisation
+ * figures. Called beside metrics_gpu_busy / metrics_decode_steps for the same span. */
+void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double hbm_bytes);
 /* Instance inst waited from t0 to t1: stalled on KV transfers, or idle. */
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled);
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes,
