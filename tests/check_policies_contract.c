@@ -17,6 +17,7 @@
 #include "sim/kv/kv.h"
 #include "sim/kv/oracle.h"
 #include "sim/kv/policy.h"
+#include "sim/kv/write.h"
 #include "testutil.h"
 
 #define NSESS 6
@@ -157,7 +158,7 @@ static void check_invariants(const kv_mgr_t *m, const wl_t *w, const fly_t *fl, 
     }
 }
 
-static void run_contract(const char *policy, int write_policy, uint64_t seed, const wl_t *w)
+static void run_contract(const char *policy, const kv_write_ops_t *write_policy, uint64_t seed, const wl_t *w)
 {
     static uint32_t dom[NINST] = {0, 0};
     kv_cfg_t c;
@@ -165,13 +166,13 @@ static void run_contract(const char *policy, int write_policy, uint64_t seed, co
     c.n_instances = NINST;
     c.n_domains = 1;
     c.domain_of_instance = dom;
-    c.write_policy = write_policy;
+    c.write = write_policy;
     c.seed = seed;
     for (int t = 0; t < KV_NTIERS; t++) {
         c.tier[t].enabled = caps[t] > 0;
         c.tier[t].capacity_blocks = caps[t];
         c.tier[t].inclusive = t != KV_G35;
-        strcpy(c.tier[t].policy, policy);
+        c.tier[t].policy = kv_policy_find(policy);
     }
     char err[256];
     kv_mgr_t *m = kv_mgr_create(&c, err, sizeof err);
@@ -247,14 +248,14 @@ START_TEST(contract)
     const kv_policy_ops_t *ops = kv_policy_at((size_t)_i);
     static wl_t w;
     make_workload(&w, 42);
-    for (int wp = KV_WRITE_BACK; wp <= KV_WRITE_SELECTIVE; wp++) {
+    for (size_t wp = 0; wp < kv_write_axis.count; wp++) {
         uint64_t d[2];
         for (int rep = 0; rep < 2; rep++) {
             digest = 14695981039346656037ull;
-            run_contract(ops->name, wp, 7 + (uint64_t)wp, &w);
+            run_contract(ops->base.name, kv_write_at(wp), 7 + (uint64_t)wp, &w);
             d[rep] = digest;
         }
-        ck_assert_msg(d[0] == d[1], "%s under %s is not deterministic", ops->name, kv_write_policy_name(wp));
+        ck_assert_msg(d[0] == d[1], "%s under %s is not deterministic", ops->base.name, kv_write_at(wp)->base.name);
     }
 }
 END_TEST
