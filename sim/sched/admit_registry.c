@@ -17,7 +17,7 @@ static const plugin_t *const sched_admits[] = {SCHED_ADMIT_LIST};
 
 const plugin_axis_t sched_admit_axis = {
     .name = "admission",
-    .chosen_by = "no key yet: every engine uses the first",
+    .chosen_by = "no key yet (every engine uses the first)",
     .column = "what it admits",
     .items = sched_admits,
     .count = sizeof sched_admits / sizeof sched_admits[0],
