@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Fails when a source file includes a header of a layer above its own. Layers, lowest first:
-#   sim/base  models  workloads  sim/kv  sim/config  sim/out  sim/core  sim/study  sim/cli
+#   sim/base  models  workloads  sim/kv  sim/sched  sim/config  sim/out  sim/core  sim/study  sim/cli
 # A file may include its own layer and the layers below. tests/ may include anything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-layers=(sim/base models workloads sim/kv sim/config sim/out sim/core sim/study sim/cli)
+layers=(sim/base models workloads sim/kv sim/sched sim/config sim/out sim/core sim/study sim/cli)
 rank() {
     local i
     for i in "${!layers[@]}"; do

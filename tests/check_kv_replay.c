@@ -22,12 +22,12 @@ static kv_cfg_t cfg1(const char *policy, uint64_t g1, uint64_t g2)
     memset(&c, 0, sizeof c);
     c.tier[KV_G1].enabled = true;
     c.tier[KV_G1].capacity_blocks = g1;
-    strcpy(c.tier[KV_G1].policy, policy);
+    c.tier[KV_G1].policy = kv_policy_find(policy);
     if (g2) {
         c.tier[KV_G2].enabled = true;
         c.tier[KV_G2].capacity_blocks = g2;
         c.tier[KV_G2].inclusive = true;
-        strcpy(c.tier[KV_G2].policy, policy);
+        c.tier[KV_G2].policy = kv_policy_find(policy);
     }
     return c;
 }
@@ -122,7 +122,8 @@ START_TEST(cli_bad_policy_and_listing)
     rc = tu_run_kvtwin(&out, &err, "policies", NULL);
     ck_assert_int_eq(rc, 0);
     for (size_t i = 0; i < kv_policy_count(); i++)
-        ck_assert_msg(strstr(out, kv_policy_at(i)->name), "kvtwin policies misses %s", kv_policy_at(i)->name);
+        ck_assert_msg(strstr(out, kv_policy_at(i)->base.name), "kvtwin policies misses %s",
+                      kv_policy_at(i)->base.name);
     ck_assert(strstr(out, "move_to_main_threshold") && strstr(out, "selective"));
     free(out);
     free(err);
@@ -157,13 +158,13 @@ START_TEST(metadata_budget_every_policy)
     const uint64_t caps[] = {400, 6000, 40000, distinct * 4};
     for (size_t p = 0; p < kv_policy_count(); p++) {
         for (size_t c = 0; c < sizeof caps / sizeof *caps; c++) {
-            kv_cfg_t cfg = cfg1(kv_policy_at(p)->name, caps[c], 0);
+            kv_cfg_t cfg = cfg1(kv_policy_at(p)->base.name, caps[c], 0);
             kv_replay_result_t r;
             char err[256];
             ck_assert_int_eq(kv_replay_run(&t, &cfg, NULL, &r, err, sizeof err), 0);
             double per = (double)r.mem_bytes[KV_G1] / (double)r.tier[KV_G1].used_blocks;
             ck_assert_msg(per <= 128, "%s at %llu blocks (%llu used): %.1f bytes per cached block",
-                          kv_policy_at(p)->name, (unsigned long long)caps[c],
+                          kv_policy_at(p)->base.name, (unsigned long long)caps[c],
                           (unsigned long long)r.tier[KV_G1].used_blocks, per);
         }
     }

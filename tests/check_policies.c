@@ -19,12 +19,17 @@ static kv_mgr_t *one_tier(const char *policy, uint64_t cap, const char *params)
     c.n_instances = 1;
     c.tier[KV_G1].enabled = true;
     c.tier[KV_G1].capacity_blocks = cap;
-    strcpy(c.tier[KV_G1].policy, policy);
+    c.tier[KV_G1].policy = kv_policy_find(policy);
+    ck_assert_msg(c.tier[KV_G1].policy != NULL, "no policy %s", policy);
     cJSON *p = params ? cJSON_Parse(params) : NULL;
-    c.tier[KV_G1].policy_params = p;
+    jb_error_t je;
+    void *bound = plugin_bind(&c.tier[KV_G1].policy->base, p, &je);
+    ck_assert_msg(bound != NULL, "%s: %s", je.path, je.msg);
+    c.tier[KV_G1].policy_params = bound;
     char err[256];
     kv_mgr_t *m = kv_mgr_create(&c, err, sizeof err);
     cJSON_Delete(p);
+    free(bound);
     ck_assert_msg(m != NULL, "%s", err);
     return m;
 }
@@ -256,7 +261,7 @@ START_TEST(leaf_lru_keeps_prefixes)
             c.tier[t].enabled = true;
             c.tier[t].capacity_blocks = caps[t];
             c.tier[t].inclusive = true;
-            strcpy(c.tier[t].policy, pols[p]);
+            c.tier[t].policy = kv_policy_find(pols[p]);
         }
         char err[256];
         kv_mgr_t *m = kv_mgr_create(&c, err, sizeof err);
@@ -287,12 +292,12 @@ START_TEST(parameter_tables)
     jb_error_t e;
     for (size_t i = 0; i < kv_policy_count(); i++) {
         const kv_policy_ops_t *ops = kv_policy_at(i);
-        ck_assert_ptr_nonnull(ops->summary);
-        ck_assert_int_eq(kv_policy_validate(ops->name, NULL, &e), 0);
+        ck_assert_ptr_nonnull(ops->base.summary);
+        ck_assert_int_eq(kv_policy_validate(ops->base.name, NULL, &e), 0);
         cJSON *empty = cJSON_CreateObject();
-        ck_assert_int_eq(kv_policy_validate(ops->name, empty, &e), 0);
+        ck_assert_int_eq(kv_policy_validate(ops->base.name, empty, &e), 0);
         cJSON_AddNumberToObject(empty, "not_a_parameter", 1);
-        ck_assert_int_eq(kv_policy_validate(ops->name, empty, &e), -1);
+        ck_assert_int_eq(kv_policy_validate(ops->base.name, empty, &e), -1);
         ck_assert_str_eq(e.path, "not_a_parameter");
         cJSON_Delete(empty);
     }

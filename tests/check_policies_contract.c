@@ -1,8 +1,11 @@
-/* The contract every registered eviction policy must keep, checked by one loop test per policy (a new
- * policy is covered with no new test code). A seeded workload of prefix-sharing, growing multi-turn
- * contexts runs on two instances sharing one domain, with G1, G2 (inclusive), G3.5 (exclusive) and G4 all
- * under the policy, under each write policy; requests overlap (admitted, committed in chunks, released in
- * any order), some are refused for lack of room, some prestage. After every operation:
+/* The contract every registered eviction, write and prefetch policy must keep, checked by loop tests over
+ * the registries (a new policy on any of these axes is covered with no new test code). A seeded workload
+ * of prefix-sharing, growing multi-turn contexts runs on two instances sharing one domain, with G1, G2
+ * (inclusive), G3.5 (exclusive) and G4 all under the eviction policy; every eviction policy runs under each
+ * write policy, every prefetch policy under each write policy with LRU and leaf-first LRU. Requests overlap
+ * (admitted, committed in chunks, released in any order), some are refused for lack of room, some
+ * prestage; the prefetch policy is told each request waits before its admission and each completed turn,
+ * and its proposals are staged as the core stages them. After every operation:
  *  - capacity: no tier instance holds more than its capacity; G1 never promises more than it has;
  *  - pinning: every block an unreleased request pinned is still in its instance's G1, and the pinned count
  *    equals the distinct blocks pinned;
@@ -17,6 +20,8 @@
 #include "sim/kv/kv.h"
 #include "sim/kv/oracle.h"
 #include "sim/kv/policy.h"
+#include "sim/kv/prefetch.h"
+#include "sim/kv/write.h"
 #include "testutil.h"
 
 #define NSESS 6
@@ -157,7 +162,37 @@ static void check_invariants(const kv_mgr_t *m, const wl_t *w, const fly_t *fl, 
     }
 }
 
-static void run_contract(const char *policy, int write_policy, uint64_t seed, const wl_t *w)
+/* The test's core: a proposal is staged at once, its moves drained into the digest. */
+static kv_mgr_t *pf_mgr;
+
+static void drain_moves(kv_mgr_t *m)
+{
+    kv_move_t mv[8];
+    size_t k;
+    while ((k = kv_drain_moves(m, mv, 8)) > 0)
+        for (size_t i = 0; i < k; i++)
+            mix(mv[i].kind | (uint64_t)mv[i].src_tier << 8 | (uint64_t)mv[i].dst_tier << 16 |
+                (uint64_t)mv[i].blocks << 24 | mv[i].first_block << 40);
+}
+
+static uint64_t pf_propose(void *core, const kv_pf_prop_t *p)
+{
+    (void)core;
+    REQUIRE(p->inst < NINST && p->dst_tier >= KV_G1 && p->dst_tier < KV_NTIERS, "bad proposal");
+    uint64_t staged = kv_prestage(pf_mgr, p->inst, p->ids, p->n, p->dst_tier, &p->access);
+    mix(staged);
+    drain_moves(pf_mgr);
+    return staged;
+}
+
+static kv_pf_req_t pf_req(const wl_t *w, int r, uint32_t inst, const kv_access_t *a)
+{
+    kv_pf_req_t v = {inst, w->ids[r], w->n[r], w->n[r] * 16, a->now_s, *a};
+    return v;
+}
+
+static void run_contract(const char *policy, const kv_write_ops_t *write_policy, const kv_prefetch_ops_t *prefetch,
+                         uint64_t seed, const wl_t *w)
 {
     static uint32_t dom[NINST] = {0, 0};
     kv_cfg_t c;
@@ -165,28 +200,37 @@ static void run_contract(const char *policy, int write_policy, uint64_t seed, co
     c.n_instances = NINST;
     c.n_domains = 1;
     c.domain_of_instance = dom;
-    c.write_policy = write_policy;
+    c.write = write_policy;
     c.seed = seed;
     for (int t = 0; t < KV_NTIERS; t++) {
         c.tier[t].enabled = caps[t] > 0;
         c.tier[t].capacity_blocks = caps[t];
         c.tier[t].inclusive = t != KV_G35;
-        strcpy(c.tier[t].policy, policy);
+        c.tier[t].policy = kv_policy_find(policy);
     }
     char err[256];
     kv_mgr_t *m = kv_mgr_create(&c, err, sizeof err);
     REQUIRE(m != NULL, "%s", err);
+    kv_prefetcher_t pf;
+    REQUIRE(kv_prefetcher_init(&pf, prefetch, NULL, NINST, seed, err, sizeof err) == 0, "%s", err);
+    pf_mgr = m;
 
     fly_t fl[16];
     int nfl = 0, next_r = 0;
     uint64_t off = 0, s = seed ^ 0x5bd1e995u, reqid = 0;
-    kv_move_t mv[8];
     while (next_r < NREQ || nfl > 0) {
         uint64_t op = lcg(&s) % 10;
         double now = (double)reqid;
         if ((op < 4 || nfl == 0) && next_r < NREQ && nfl < 8) {
             int r = next_r++;
             uint32_t inst = (uint32_t)(lcg(&s) % NINST);
+            if (prefetch->waiting) {
+                kv_access_t a = {now, r, w->session[r], 1e-3 * (1 + w->n[r]), w->next + off};
+                kv_pf_ctx_t pc = {now, m, pf_propose, NULL};
+                kv_pf_req_t v = pf_req(w, r, inst, &a);
+                prefetch->waiting(&pf, &pc, &v);
+                check_invariants(m, w, fl, nfl);
+            }
             kv_hits_t h;
             kv_lookup(m, inst, w->ids[r], w->n[r], &h);
             uint32_t use = h.prefix - (h.prefix > 0 && lcg(&s) % 4 == 0 ? 1 : 0);
@@ -213,6 +257,13 @@ static void run_contract(const char *policy, int write_policy, uint64_t seed, co
             fly_t *f = &fl[k];
             kv_access_t a = {now, (uint64_t)f->r, w->session[f->r], 1e-3, w->next + f->off};
             kv_release(m, f->inst, w->ids[f->r], w->n[f->r], f->extra, &a);
+            if (prefetch->turn_done) {
+                drain_moves(m);
+                check_invariants(m, w, fl, nfl);
+                kv_pf_ctx_t pc = {now, m, pf_propose, NULL};
+                kv_pf_req_t v = pf_req(w, f->r, f->inst, &a);
+                prefetch->turn_done(&pf, &pc, &v);
+            }
             if (lcg(&s) % 3 == 0)
                 kv_session_end(m, w->session[f->r]);
             fl[k] = fl[--nfl];
@@ -221,11 +272,7 @@ static void run_contract(const char *policy, int write_policy, uint64_t seed, co
             kv_access_t a = {now, UINT64_MAX - 1, w->session[r], 1e-3, NULL};
             mix(kv_prestage(m, (uint32_t)(lcg(&s) % NINST), w->ids[r], w->n[r], (int)(1 + lcg(&s) % 3), &a));
         }
-        size_t k;
-        while ((k = kv_drain_moves(m, mv, 8)) > 0)
-            for (size_t i = 0; i < k; i++)
-                mix(mv[i].kind | (uint64_t)mv[i].src_tier << 8 | (uint64_t)mv[i].dst_tier << 16 |
-                    (uint64_t)mv[i].blocks << 24 | mv[i].first_block << 40);
+        drain_moves(m);
         check_invariants(m, w, fl, nfl);
     }
     for (int t = 0; t < KV_NTIERS; t++) {
@@ -239,6 +286,7 @@ static void run_contract(const char *policy, int write_policy, uint64_t seed, co
     kv_tier_stats_t g1;
     kv_tier_stats(m, KV_G1, &g1);
     ck_assert_msg(g1.evicted_blocks > 0 && g1.hit_blocks > 0, "the workload must exercise eviction and hits");
+    kv_prefetcher_fini(&pf);
     kv_mgr_destroy(m);
 }
 
@@ -247,14 +295,37 @@ START_TEST(contract)
     const kv_policy_ops_t *ops = kv_policy_at((size_t)_i);
     static wl_t w;
     make_workload(&w, 42);
-    for (int wp = KV_WRITE_BACK; wp <= KV_WRITE_SELECTIVE; wp++) {
+    for (size_t wp = 0; wp < kv_write_axis.count; wp++) {
         uint64_t d[2];
         for (int rep = 0; rep < 2; rep++) {
             digest = 14695981039346656037ull;
-            run_contract(ops->name, wp, 7 + (uint64_t)wp, &w);
+            run_contract(ops->base.name, kv_write_at(wp), kv_prefetch_at(0), 7 + (uint64_t)wp, &w);
             d[rep] = digest;
         }
-        ck_assert_msg(d[0] == d[1], "%s under %s is not deterministic", ops->name, kv_write_policy_name(wp));
+        ck_assert_msg(d[0] == d[1], "%s under %s is not deterministic", ops->base.name, kv_write_at(wp)->base.name);
+    }
+}
+END_TEST
+
+/* Every prefetch policy keeps the same contract (capacity, pinning, prefix property, determinism) whatever
+ * it proposes, under every write policy, over a recency order and a prefix-closed one. */
+START_TEST(prefetch_contract)
+{
+    const kv_prefetch_ops_t *pf = kv_prefetch_at((size_t)_i);
+    static wl_t w;
+    make_workload(&w, 43);
+    static const char *const evict[] = {"lru", "leaf_lru"};
+    for (int e = 0; e < 2; e++) {
+        for (size_t wp = 0; wp < kv_write_axis.count; wp++) {
+            uint64_t d[2];
+            for (int rep = 0; rep < 2; rep++) {
+                digest = 14695981039346656037ull;
+                run_contract(evict[e], kv_write_at(wp), pf, 11 + (uint64_t)wp, &w);
+                d[rep] = digest;
+            }
+            ck_assert_msg(d[0] == d[1], "prefetch %s with %s under %s is not deterministic", pf->base.name, evict[e],
+                          kv_write_at(wp)->base.name);
+        }
     }
 }
 END_TEST
@@ -265,6 +336,9 @@ static Suite *contract_suite(void)
     TCase *tc = tcase_create("every_policy");
     tcase_add_loop_test(tc, contract, 0, (int)kv_policy_count());
     suite_add_tcase(s, tc);
+    TCase *tp = tcase_create("every_prefetch_policy");
+    tcase_add_loop_test(tp, prefetch_contract, 0, (int)kv_prefetch_axis.count);
+    suite_add_tcase(s, tp);
     return s;
 }
 

@@ -211,21 +211,21 @@ START_TEST(every_online_policy_runs_timed)
         if (ops->needs_next_use)
             continue;
         char out[1024], g1[96], g2[96];
-        snprintf(out, sizeof out, "%s/%s", dir, ops->name);
-        snprintf(g1, sizeof g1, "kv.g1.policy=\"%s\"", ops->name);
-        snprintf(g2, sizeof g2, "kv.g2.policy=\"%s\"", ops->name);
+        snprintf(out, sizeof out, "%s/%s", dir, ops->base.name);
+        snprintf(g1, sizeof g1, "kv.g1.policy=\"%s\"", ops->base.name);
+        snprintf(g2, sizeof g2, "kv.g2.policy=\"%s\"", ops->base.name);
         char *err = NULL;
         int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
                                "--set", g1, "--set", g2, "--set", "kv.g1.capacity_bytes=3e9", "--set",
                                "kv.g2.capacity_bytes=2e9", NULL);
-        ck_assert_msg(rc == 0, "%s: %s", ops->name, err);
+        ck_assert_msg(rc == 0, "%s: %s", ops->base.name, err);
         free(err);
         char path[1100];
         snprintf(path, sizeof path, "%s/summary.json", out);
         char *text = tu_read_file(path, NULL);
         cJSON *j = cJSON_Parse(text);
         check_conservation(j);
-        ck_assert_msg(num(j, "requests", "completed", NULL) > 0, "%s completed nothing", ops->name);
+        ck_assert_msg(num(j, "requests", "completed", NULL) > 0, "%s completed nothing", ops->base.name);
         cJSON_Delete(j);
         free(text);
     }

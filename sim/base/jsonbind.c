@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sim/base/jsonbind.h"
 
+#include "sim/base/plugin.h"
+
 #include <assert.h>
 #include <stdarg.h>
 #include <math.h>
@@ -171,6 +173,19 @@ static int jb_bind_field(const jb_field_t *f, const cJSON *v, void *dst, const c
         }
         return jb_fail(err, path, "unknown value \"%s\"; expected one of: %s", v->valuestring, names);
     }
+    case JB_PLUGIN: {
+        /* As a choice, so that a policy name reads and fails like one; the names come from the registry. */
+        const plugin_axis_t *axis = f->sub;
+        char names[512];
+        plugin_names(axis, names, sizeof names);
+        if (!cJSON_IsString(v))
+            return jb_fail(err, path, "expected one of: %s; got %s", names, jb_type_name(v));
+        if (!plugin_find(axis, v->valuestring))
+            return jb_fail(err, path, "unknown value \"%s\"; expected one of: %s", v->valuestring, names);
+        assert(strlen(v->valuestring) < f->size && "policy name longer than its field");
+        memcpy(p, v->valuestring, strlen(v->valuestring) + 1);
+        return 0;
+    }
     case JB_OBJECT:
         return jb_bind(f->sub, v, p, path, err);
     case JB_JSON:
@@ -252,6 +267,7 @@ cJSON *jb_to_json(const jb_spec_t *spec, const void *src)
             v = cJSON_CreateBool(*(const bool *)p);
             break;
         case JB_STRING:
+        case JB_PLUGIN:
             v = cJSON_CreateString(p);
             break;
         case JB_CHOICE: {
@@ -287,6 +303,7 @@ static const char *jb_kind_name(jb_kind_t k)
     case JB_STRING:
         return "string";
     case JB_CHOICE:
+    case JB_PLUGIN:
         return "choice";
     case JB_OBJECT:
     case JB_JSON:
@@ -304,6 +321,10 @@ void jb_help(const jb_spec_t *spec, FILE *out, int indent)
         if (f->kind == JB_CHOICE) {
             char names[120];
             jb_choice_list(f->choices, names, sizeof names);
+            snprintf(what, sizeof what, "one of %s", names);
+        } else if (f->kind == JB_PLUGIN) {
+            char names[120];
+            plugin_names(f->sub, names, sizeof names);
             snprintf(what, sizeof what, "one of %s", names);
         } else if (f->kind == JB_DOUBLE || f->kind == JB_INT || f->kind == JB_UINT || f->kind == JB_U64) {
             char range[96];

@@ -21,6 +21,7 @@ typedef enum jb_kind {
     JB_CHOICE, /* int index into choices[] (JSON: one of the names) */
     JB_OBJECT, /* nested struct bound with sub */
     JB_JSON,   /* const cJSON * borrowed from the bound tree: an object checked later by its owner */
+    JB_PLUGIN, /* char[size]: the name of a policy of a plug-in axis (sim/base/plugin.h), checked there */
 } jb_kind_t;
 
 enum {
@@ -39,7 +40,7 @@ typedef struct jb_field {
     double min, max;
     unsigned flags;
     const char *const *choices; /* JB_CHOICE: NULL-terminated names */
-    const struct jb_spec *sub;  /* JB_OBJECT */
+    const void *sub;            /* JB_OBJECT: its jb_spec_t; JB_PLUGIN: its plugin_axis_t */
     const char *unit;
     const char *help;
 } jb_field_t;
@@ -67,6 +68,7 @@ typedef struct jb_spec {
 #define JB_STR(type, m, help) {#m, JB_STRING, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help}
 #define JB_CHOICEF(type, m, names, help) {#m, JB_CHOICE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, names, NULL, NULL, help}
 #define JB_OBJ(type, m, spec, help) {#m, JB_OBJECT, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, &(spec), NULL, help}
+#define JB_PLUGINF(type, m, axis, help) {#m, JB_PLUGIN, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, &(axis), NULL, help}
 #define JB_JSONF(type, m, help) {#m, JB_JSON, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help}
 #define JB_END {NULL, JB_DOUBLE, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL}
 

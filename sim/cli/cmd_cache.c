@@ -26,6 +26,7 @@
 #include "sim/kv/kv.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/replay.h"
+#include "sim/kv/write.h"
 #include "workloads/source.h"
 
 #define MAX_POINTS 256
@@ -282,7 +283,7 @@ static int cmd_main(int argc, char **argv)
     char *paths[64];
     int npaths = 0;
     const char *policy_arg = NULL, *cap_arg = NULL, *tiers_arg = "G1=*", *format = "csv", *params_arg = NULL;
-    int write_policy = KV_WRITE_BACK;
+    const kv_write_ops_t *write_policy = kv_write_default();
     unsigned long long max_requests = 0;
     bool sessions = false;
     for (int i = 1; i < argc; i++) {
@@ -315,14 +316,14 @@ static int cmd_main(int argc, char **argv)
             if (cli_parse_u64(v, &max_requests))
                 return cli_usage_error("cache", "--max-requests: expected a count, got \"%s\"", v);
         } else if (strcmp(a, "--write") == 0) {
-            if (strcmp(v, "back") == 0)
-                write_policy = KV_WRITE_BACK;
-            else if (strcmp(v, "through") == 0)
-                write_policy = KV_WRITE_THROUGH;
-            else if (strcmp(v, "selective") == 0)
-                write_policy = KV_WRITE_SELECTIVE;
-            else
-                return cli_usage_error("cache", "--write: expected back, through or selective, got \"%s\"", v);
+            /* The scenario names (kv.write_policy), and the short forms this option always took. */
+            write_policy = kv_write_find_alias(v);
+            if (!write_policy) {
+                char names[256];
+                plugin_names(&kv_write_axis, names, sizeof names);
+                return cli_usage_error("cache", "--write: expected one of %s (or back, through), got \"%s\"", names,
+                                       v);
+            }
         } else
             return cli_usage_error("cache", "unknown option \"%s\"", a);
     }
@@ -342,7 +343,7 @@ static int cmd_main(int argc, char **argv)
     snprintf(polbuf, sizeof polbuf, "%s", policy_arg);
     if (strcmp(policy_arg, "all") == 0) {
         for (size_t i = 0; i < kv_policy_count() && npols < MAX_POLICIES; i++)
-            pols[npols++] = kv_policy_at(i)->name;
+            pols[npols++] = kv_policy_at(i)->base.name;
     } else {
         char *save = NULL;
         for (char *p = strtok_r(polbuf, ",", &save); p && npols < MAX_POLICIES; p = strtok_r(NULL, ",", &save))
@@ -423,10 +424,17 @@ static int cmd_main(int argc, char **argv)
         printf(",too_big,wall_s\n");
     }
     for (int p = 0; p < npols && rc == KVT_EXIT_OK; p++) {
-        for (int c = 0; c < ncaps; c++) {
+        /* --params were validated against every policy above: binding them fails only for memory. */
+        jb_error_t je;
+        void *bound = plugin_bind(&kv_policy_find(pols[p])->base, params, &je);
+        if (!bound) {
+            rc = cli_input_error("%s", je.msg);
+            break;
+        }
+        for (int c = 0; c < ncaps && rc == KVT_EXIT_OK; c++) {
             kv_cfg_t cfg;
             memset(&cfg, 0, sizeof cfg);
-            cfg.write_policy = write_policy;
+            cfg.write = write_policy;
             bool future = false;
             for (int t = 0; t < KV_NTIERS; t++) {
                 if (!ts[t].enabled)
@@ -436,9 +444,9 @@ static int cmd_main(int argc, char **argv)
                 k->inclusive = ts[t].inclusive;
                 k->capacity_blocks = ts[t].swept ? to_blocks(caps[c], cap_blocks[c], bt, distinct)
                                                  : to_blocks(ts[t].cap, ts[t].blocks, bt, distinct);
-                snprintf(k->policy, sizeof k->policy, "%s", ts[t].policy[0] ? ts[t].policy : pols[p]);
-                k->policy_params = ts[t].policy[0] ? NULL : params;
-                future |= kv_policy_find(k->policy)->needs_next_use;
+                k->policy = kv_policy_find(ts[t].policy[0] ? ts[t].policy : pols[p]);
+                k->policy_params = ts[t].policy[0] ? NULL : bound;
+                future |= k->policy->needs_next_use;
             }
             if (future && !oracle_done) {
                 oracle_s = kv_trace_oracle(&tr);
@@ -463,7 +471,7 @@ static int cmd_main(int argc, char **argv)
             double n = (double)res.requests, in = (double)res.input_tokens;
             if (csv) {
                 printf("%s,%s,%s,%.0f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f", pols[p],
-                       kv_write_policy_name(write_policy), tiers_arg, (double)capb * bt, (unsigned long long)capb,
+                       write_policy->base.name, tiers_arg, (double)capb * bt, (unsigned long long)capb,
                        (unsigned long long)res.requests, (unsigned long long)res.block_refs,
                        (unsigned long long)res.hit_blocks, (unsigned long long)res.input_tokens,
                        (unsigned long long)res.hit_tokens, res.hit_tokens / in, res.req_hit_sum / n,
@@ -485,7 +493,7 @@ static int cmd_main(int argc, char **argv)
             } else {
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "policy", pols[p]);
-                cJSON_AddStringToObject(o, "write", kv_write_policy_name(write_policy));
+                cJSON_AddStringToObject(o, "write", write_policy->base.name);
                 cJSON_AddStringToObject(o, "tiers", tiers_arg);
                 cJSON_AddNumberToObject(o, "capacity_tokens", (double)capb * bt);
                 cJSON_AddNumberToObject(o, "capacity_blocks", (double)capb);
@@ -531,6 +539,7 @@ static int cmd_main(int argc, char **argv)
             }
             fflush(stdout);
         }
+        free(bound);
     }
     if (!csv && rc == KVT_EXIT_OK) {
         char *text = cJSON_Print(rows);
@@ -550,7 +559,7 @@ const kvt_cmd_t kvt_cmd_cache = {
     .summary = "cache-only replay: hit rates per policy, capacity and tier",
     .usage =
         "usage: kvtwin cache TRACE... --policy P[,P...] --capacity LIST [--tiers SPEC] [--params K=V,...]\n"
-        "                    [--write back|through|selective] [--format csv|json] [--max-requests N] [--sessions]\n"
+        "                    [--write W] [--format csv|json] [--max-requests N] [--sessions]\n"
         "\n"
         "Replays traces (any supported format, open loop, concatenated) through a KV tier stack with no timing\n"
         "and prints, for every policy and capacity, the prefix hit rate overall and per tier: token-weighted\n"
@@ -563,7 +572,8 @@ const kvt_cmd_t kvt_cmd_cache = {
         "  --tiers SPEC    the tier stack, fastest first: NAME=CAP[:inclusive|:exclusive][:POLICY],...\n"
         "                  with CAP = * for the swept tier; default G1=*. Example: G1=1e6,G2=*,G4=inf:exclusive\n"
         "  --params K=V    parameters of --policy (kvtwin policies NAME lists them)\n"
-        "  --write W       write policy between tiers (default back)\n"
+        "  --write W       write policy between tiers, as kv.write_policy: write-back (default), write-through\n"
+        "                  or selective; back and through are accepted for write-back and write-through\n"
         "  --format F      csv (default) or json\n"
         "  --max-requests  stop each trace after N requests\n"
         "  --sessions      also the hit rates of main-agent requests alone (sub-agents replayed, not counted)\n"

@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/kv/fetch.h"
 #include "sim/kv/kv.h"
 #include "sim/kv/policy.h"
+#include "sim/kv/prefetch.h"
+#include "sim/kv/write.h"
+#include "sim/sched/route.h"
 
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
-static const char *const router_names[] = {"round-robin", "least-loaded", "session-affinity", NULL};
-static const char *const write_names[] = {"write-back", "write-through", "selective", NULL};
-static const char *const fetch_names[] = {"cost", "always", "never", NULL};
-static const char *const prefetch_names[] = {"none", "queued", NULL};
 
 static int deploy_check(void *dst, jb_error_t *err)
 {
@@ -42,7 +42,7 @@ static const jb_field_t deploy_fields[] = {
     JB_UINTF(sc_deploy_t, max_batch_tokens, 1, 1e7, "tokens", "tokens per iteration (decodes + prefill chunks)"),
     JB_UINTF(sc_deploy_t, prefill_chunk_tokens, 1, 1e7, "tokens", "largest prefill chunk of one request per iteration"),
     JB_DBL(sc_deploy_t, activation_reserve_fraction, 0, 0.9, "fraction", "HBM kept for activations and workspace"),
-    JB_CHOICEF(sc_deploy_t, router, router_names, "how requests are spread over instances"),
+    JB_PLUGINF(sc_deploy_t, router, sched_route_axis, "how requests are spread over instances"),
     JB_END,
 };
 static const jb_spec_t deploy_spec = {"deployment", deploy_fields, deploy_check};
@@ -87,9 +87,9 @@ static const jb_field_t kv_fields[] = {
     {key, JB_OBJECT, offsetof(sc_kv_t, tier[KV_##id]), sizeof(sc_kv_tier_t), 0, 0, 0, NULL, &tier_spec, NULL, help},
     KV_TIER_TABLE(SC_TIER_FIELD)
 #undef SC_TIER_FIELD
-    JB_CHOICEF(sc_kv_t, write_policy, write_names, "when blocks are written to lower tiers"),
-    JB_CHOICEF(sc_kv_t, fetch, fetch_names, "fetch-or-recompute: compare load and recompute time, or always/never load"),
-    JB_CHOICEF(sc_kv_t, prefetch, prefetch_names, "stage queued requests' blocks from slower tiers into G2 while they wait"),
+    JB_PLUGINF(sc_kv_t, write_policy, kv_write_axis, "when blocks are written to lower tiers"),
+    JB_PLUGINF(sc_kv_t, fetch, kv_fetch_axis, "fetch-or-recompute: compare load and recompute time, or always/never load"),
+    JB_PLUGINF(sc_kv_t, prefetch, kv_prefetch_axis, "stage queued requests' blocks from slower tiers into G2 while they wait"),
     JB_UINTF(sc_kv_t, transfer_workers, 1, 256, "transfers", "concurrent KV loads per instance (DMA queues)"),
     JB_UINTF(sc_kv_t, writeback_workers, 1, 256, "transfers", "concurrent write-backs per domain"),
     JB_END,
@@ -162,7 +162,7 @@ static void scenario_defaults(scenario_t *sc)
         .max_batch_tokens = 8192,
         .prefill_chunk_tokens = 8192,
         .activation_reserve_fraction = 0.1,
-        .router = SC_ROUTE_SESSION_AFFINITY,
+        .router = "session-affinity",
     };
     /* G1 is exclusive: a block promoted from it has nowhere faster to go. */
     static const struct {
@@ -173,8 +173,9 @@ static void scenario_defaults(scenario_t *sc)
     };
     for (int t = 0; t < KV_NTIERS; t++)
         tier_defaults(&sc->kv.tier[t], tier_default[t].enabled, tier_default[t].inclusive);
-    sc->kv.write_policy = KV_WRITE_BACK;
-    sc->kv.fetch = SC_FETCH_COST;
+    snprintf(sc->kv.write_policy, sizeof sc->kv.write_policy, "write-back");
+    snprintf(sc->kv.fetch, sizeof sc->kv.fetch, "cost");
+    snprintf(sc->kv.prefetch, sizeof sc->kv.prefetch, "none");
     sc->kv.transfer_workers = 4;
     sc->kv.writeback_workers = 2;
     sc->sim = (sc_sim_t){.sample_interval_s = 1.0, .drain = true, .fast_forward = true, .slo_ttft_s = 2.0, .slo_tpot_s = 0.1};
@@ -248,8 +249,12 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
         snprintf(msg, sizeof msg, "%s needs hardware.icms.present", kv_tier_name(KV_G35));
         return scenario_fail(sc, tier_path(path, sizeof path, KV_G35, "enabled"), msg, err, errlen);
     }
-    if (sc->kv.prefetch == SC_PREFETCH_QUEUED && !sc->kv.tier[KV_G2].enabled)
-        return scenario_fail(sc, "kv.prefetch", "prefetching stages blocks into G2: enable kv.g2", err, errlen);
+    const kv_prefetch_ops_t *pf = kv_prefetch_find(sc->kv.prefetch);
+    bool tier_on[KV_NTIERS];
+    for (int t = 0; t < KV_NTIERS; t++)
+        tier_on[t] = sc->kv.tier[t].enabled;
+    if (pf->check && pf->check(plugin_params(&pf->base, NULL), tier_on, msg, sizeof msg))
+        return scenario_fail(sc, "kv.prefetch", msg, err, errlen);
     if (sc->kv.tier[KV_G4].enabled && !sc->hw.g4.present) {
         snprintf(msg, sizeof msg, "%s needs hardware.g4.present", kv_tier_name(KV_G4));
         return scenario_fail(sc, tier_path(path, sizeof path, KV_G4, "enabled"), msg, err, errlen);

@@ -17,8 +17,6 @@
 #include "sim/kv/tier.h"
 #include "workloads/source.h"
 
-typedef enum sc_router { SC_ROUTE_ROUND_ROBIN = 0, SC_ROUTE_LEAST_LOADED, SC_ROUTE_SESSION_AFFINITY } sc_router_t;
-
 typedef struct sc_deploy {
     uint32_t tp, pp, ep;
     uint32_t instances;             /* model replicas; 0 = as many as the pod's GPUs hold */
@@ -29,13 +27,8 @@ typedef struct sc_deploy {
     uint32_t max_batch_tokens;      /* tokens per iteration (decode + prefill chunk) */
     uint32_t prefill_chunk_tokens;  /* largest prefill chunk per request per iteration */
     double activation_reserve_fraction; /* share of HBM kept for activations and workspace */
-    int router;                     /* sc_router_t */
+    char router[32];                /* routing policy (sim/sched/route.h registry) */
 } sc_deploy_t;
-
-typedef enum sc_fetch { SC_FETCH_COST = 0, SC_FETCH_ALWAYS, SC_FETCH_NEVER } sc_fetch_t;
-
-/* Prefetch: none, or stage the blocks of requests waiting in an engine's queue from G3/G3.5/G4 into G2. */
-typedef enum sc_prefetch { SC_PREFETCH_NONE = 0, SC_PREFETCH_QUEUED } sc_prefetch_t;
 
 typedef struct sc_kv_tier {
     bool enabled;
@@ -48,9 +41,9 @@ typedef struct sc_kv_tier {
 typedef struct sc_kv {
     uint32_t block_tokens;          /* 0 = the workload's own block size */
     sc_kv_tier_t tier[KV_NTIERS];   /* by tier id (sim/kv/tier.h); JSON keys kv.g1 ... kv.g4 */
-    int write_policy;               /* kv_write_policy_t */
-    int fetch;                      /* sc_fetch_t: fetch-or-recompute decision */
-    int prefetch;                   /* sc_prefetch_t */
+    char write_policy[32];          /* write policy (sim/kv/write.h registry) */
+    char fetch[32];                 /* fetch-or-recompute policy (sim/kv/fetch.h registry) */
+    char prefetch[32];              /* prefetch policy (sim/kv/prefetch.h registry) */
     uint32_t transfer_workers;      /* concurrent KV transfers per instance (DMA queues) */
     uint32_t writeback_workers;     /* concurrent write-back transfers per domain */
 } sc_kv_t;

@@ -1,13 +1,13 @@
 /* Dispatcher, router and sampler; see dispatch.h. */
 #include "sim/core/dispatch.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "sim/core/engine.h"
 #include "sim/out/metrics.h"
-#include "sim/base/mix.h"
 
 void dispatch_prepare(const pod_t *p, sim_req_t *r)
 {
@@ -19,29 +19,35 @@ void dispatch_prepare(const pod_t *p, sim_req_t *r)
     r->extra_blocks = all > r->n_blocks ? (uint32_t)(all - r->n_blocks) : 0;
 }
 
-static uint32_t least_loaded(const pod_t *p)
+sched_req_t dispatch_sched_req(const sim_req_t *r)
 {
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < p->pf.n_inst; i++)
-        if (engine_load(&p->eng[i]) < engine_load(&p->eng[best]))
-            best = i;
-    return best;
+    sched_req_t q = {
+        .id = r->w.id,
+        .session_id = r->w.session_id,
+        .arrival_s = r->w.arrival_s,
+        .input_tokens = r->w.input_tokens,
+        .output_tokens = r->w.output_tokens,
+        .block_ids = r->w.block_ids,
+        .n_blocks = r->n_blocks,
+        .extra_blocks = r->extra_blocks,
+    };
+    return q;
 }
 
+static double dispatch_load(const void *core, uint32_t inst)
+{
+    const pod_t *p = core;
+    return engine_load(&p->eng[inst]);
+}
+
+/* The routing policy's choice (sim/sched/route.h), over a read-only view of the engines. */
 static uint32_t route(pod_t *p, const sim_req_t *r)
 {
-    uint32_t n = p->pf.n_inst;
-    switch (p->sc->deploy.router) {
-    case SC_ROUTE_ROUND_ROBIN:
-        return p->rr_next++ % n;
-    case SC_ROUTE_SESSION_AFFINITY:
-        /* A session's turns share their prefix: keep them where its KV already is. */
-        if (r->w.session_id != WL_NO_SESSION)
-            return (uint32_t)(kvt_mix64(r->w.session_id ^ p->sc->seed) % n);
-        return least_loaded(p);
-    default:
-        return least_loaded(p);
-    }
+    sched_view_t v = {.n_inst = p->pf.n_inst, .now_s = sgb_now(), .load = dispatch_load, .kv = p->kv, .core = p};
+    sched_req_t q = dispatch_sched_req(r);
+    uint32_t inst = p->router.ops->route(&p->router, &v, &q);
+    assert(inst < p->pf.n_inst && "a router chose no instance");
+    return inst;
 }
 
 static void end_arrivals(pod_t *p)

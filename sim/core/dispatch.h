@@ -9,9 +9,13 @@
 #include "sim/base/exitcodes.h"
 #include "sim/base/progress.h"
 #include "sim/core/pod.h"
+#include "sim/sched/sched.h"
 
 /* Prepares a request freshly read from the source for the engines (block clamping, reservations). */
 void dispatch_prepare(const pod_t *p, sim_req_t *r);
+
+/* The request as routing and admission policies see it (sim/sched/sched.h). */
+sched_req_t dispatch_sched_req(const sim_req_t *r);
 
 void dispatch_start(pod_t *p, sgb_host_t *host);
 void dispatch_start_sampler(pod_t *p, sgb_host_t *host, progress_t *progress);

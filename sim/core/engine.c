@@ -1,6 +1,8 @@
 /* Instance engine: continuous batching with chunked prefill and fast-forwarded decode; see engine.h.
  * Units: seconds, tokens, bytes, joules. A fully cached prompt still computes its last token (the first
- * output needs its logits), so at most input - 1 tokens are reused. */
+ * output needs its logits), so at most input - 1 tokens are reused. The policies it consults (admission,
+ * fetch-or-recompute, prefetch) are plug-ins: they decide, the engine turns decisions into KV operations
+ * and transfers. */
 #include "sim/core/engine.h"
 
 #include <assert.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "models/power.h"
+#include "sim/core/dispatch.h"
 #include "sim/kv/fetch.h"
 #include "sim/out/metrics.h"
 #include "sim/core/xfer.h"
@@ -177,51 +180,114 @@ static void engine_issue_moves(engine_t *e, sim_req_t *r)
 
 /* ---- admission ---------------------------------------------------------------------------------------- */
 
-/* How many leading cached blocks to reuse (sim/kv/fetch.h): loading costs each source tier's route at the
- * bandwidth a new flow would get on it now, plus its latency; recomputing costs the step-time model's
- * prefill. The route of a tier is the one serving its first block in the prefix. */
+/* The path from tier (the copy serving block_id) to this instance, as a new flow would find it now: the
+ * route's fair share of bandwidth and its latency. */
+static void engine_fetch_hop(void *core, int tier, uint64_t block_id, kv_fetch_hop_t *out)
+{
+    engine_t *e = core;
+    pod_t *p = e->pod;
+    pf_route_t route;
+    pf_ep_t dst = {PF_INST, e->id};
+    pf_route(&p->pf, pod_tier_endpoint(p, tier, pod_tier_loc(p, tier, e->id), block_id), dst, &route);
+    out->bandwidth_byte_s = pf_route_share_byte_s(&p->pf, &route);
+    out->latency_s = route.latency_s;
+}
+
+/* How many leading cached blocks to reuse: the fetch-or-recompute policy's answer (sim/kv/fetch.h). */
 static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uint8_t *tier_of, uint32_t prefix)
 {
     pod_t *p = e->pod;
-    int mode = p->sc->kv.fetch;
-    if (prefix == 0 || mode == SC_FETCH_ALWAYS)
-        return prefix;
-    if (mode == SC_FETCH_NEVER) {
-        uint32_t u = 0;
-        while (u < prefix && tier_of[u] == KV_G1)
-            u++;
-        return u;
-    }
-    kv_fetch_hop_t hop[KV_NTIERS] = {{0, 0}};
-    bool seen[KV_NTIERS] = {false};
-    pf_ep_t dst = {PF_INST, e->id};
-    for (uint32_t u = 0; u < prefix; u++) {
-        int t = tier_of[u];
-        if (t == KV_G1 || seen[t])
-            continue;
-        seen[t] = true;
-        pf_route_t route;
-        pf_route(&p->pf, pod_tier_endpoint(p, t, pod_tier_loc(p, t, e->id), r->w.block_ids[u]), dst, &route);
-        hop[t].bandwidth_byte_s = pf_route_share_byte_s(&p->pf, &route);
-        hop[t].latency_s = route.latency_s;
-    }
-    kv_fetch_plan_t plan;
-    return kv_fetch_decide(p->st, tier_of, prefix, r->w.input_tokens, p->block_tokens, p->block_bytes, hop, &plan);
+    kv_fetch_ctx_t c = {
+        .st = p->st,
+        .tier_of = tier_of,
+        .prefix = prefix,
+        .block_ids = r->w.block_ids,
+        .input_tokens = r->w.input_tokens,
+        .block_tokens = p->block_tokens,
+        .block_bytes = p->block_bytes,
+        .hop = engine_fetch_hop,
+        .core = e,
+    };
+    uint32_t use = p->fetch.ops->decide(&p->fetch, &c);
+    assert(use <= prefix && "a fetch policy reused more than the cached prefix");
+    return use;
 }
 
-/* Prefetch: while requests wait for admission, their blocks in G3, G3.5 or G4 are staged into the
- * domain's DRAM (background transfers on the same links as loads), so their admission loads from G2. */
+/* A prefetch proposal becomes a prestage on the proposed instance's path and background transfers. */
+static uint64_t engine_propose(void *core, const kv_pf_prop_t *prop)
+{
+    pod_t *p = core;
+    assert(prop->inst < p->pf.n_inst);
+    uint64_t staged = kv_prestage(p->kv, prop->inst, prop->ids, prop->n, prop->dst_tier, &prop->access);
+    if (staged > 0)
+        engine_issue_moves(&p->eng[prop->inst], NULL);
+    return staged;
+}
+
+static kv_pf_req_t engine_pf_req(const engine_t *e, const sim_req_t *r)
+{
+    kv_pf_req_t v = {
+        .inst = e->id,
+        .ids = r->w.block_ids,
+        .n_blocks = r->n_blocks,
+        .input_tokens = r->w.input_tokens,
+        .arrival_s = r->w.arrival_s,
+        .access = engine_access(r),
+    };
+    return v;
+}
+
+static kv_pf_ctx_t engine_pf_ctx(pod_t *p)
+{
+    kv_pf_ctx_t c = {.now_s = sgb_now(), .kv = p->kv, .propose = engine_propose, .core = p};
+    return c;
+}
+
+/* Tells the prefetch policy about the requests an admission pass left waiting, once each. */
 static void engine_prefetch_waiting(engine_t *e)
 {
     pod_t *p = e->pod;
+    kv_pf_ctx_t c = engine_pf_ctx(p);
     for (sim_req_t *r = e->wait_head; r; r = r->next) {
-        if (r->prefetched)
+        if (r->told_waiting)
             continue;
-        r->prefetched = true;
-        kv_access_t ctx = engine_access(r);
-        if (kv_prestage(p->kv, e->id, r->w.block_ids, r->n_blocks, KV_G2, &ctx) > 0)
-            engine_issue_moves(e, NULL);
+        r->told_waiting = true;
+        kv_pf_req_t v = engine_pf_req(e, r);
+        p->prefetch.ops->waiting(&p->prefetch, &c, &v);
     }
+}
+
+/* The admission policy's view of the queue: the k-th waiting request. */
+static void engine_queue_at(const void *core, uint32_t k, sched_req_t *out)
+{
+    const engine_t *e = core;
+    const sim_req_t *r = e->wait_head;
+    while (k-- > 0)
+        r = r->next;
+    *out = dispatch_sched_req(r);
+}
+
+static sim_req_t *engine_waiting_at(const engine_t *e, uint32_t k)
+{
+    sim_req_t *r = e->wait_head;
+    while (k-- > 0)
+        r = r->next;
+    return r;
+}
+
+/* Takes the k-th waiting request out of the queue. */
+static sim_req_t *engine_take_waiting(engine_t *e, uint32_t k)
+{
+    if (k == 0)
+        return engine_pop_waiting(e);
+    sim_req_t *prev = engine_waiting_at(e, k - 1);
+    sim_req_t *r = prev->next;
+    prev->next = r->next;
+    if (e->wait_tail == r)
+        e->wait_tail = prev;
+    r->next = NULL;
+    e->n_waiting--;
+    return r;
 }
 
 static void engine_run_push(engine_t *e, sim_req_t *r)
@@ -233,14 +299,19 @@ static void engine_run_push(engine_t *e, sim_req_t *r)
     e->run[e->n_run++] = r;
 }
 
-/* Admits waiting requests in arrival order while the batch and G1 have room. */
+/* Admits waiting requests, in the order the admission policy picks them, while the batch and G1 have room. */
 static void engine_admit(engine_t *e)
 {
     pod_t *p = e->pod;
     const sc_deploy_t *dep = &p->sc->deploy;
     uint32_t bt = p->block_tokens;
     while (e->wait_head && e->n_run < dep->max_batch_seqs && !e->g1_full) {
-        sim_req_t *r = e->wait_head;
+        sched_queue_t q = {e->n_waiting, e->n_run, dep->max_batch_seqs, engine_queue_at, e};
+        uint32_t pick = e->admit.ops->next(&e->admit, &q);
+        if (pick == SCHED_ADMIT_NONE)
+            break;
+        assert(pick < e->n_waiting && "an admission policy picked past the queue");
+        sim_req_t *r = engine_waiting_at(e, pick);
         if (r->n_blocks + 1 > e->tier_cap) {
             e->tier_cap = r->n_blocks * 2 + 1;
             e->tier_of = realloc(e->tier_of, e->tier_cap);
@@ -250,18 +321,20 @@ static void engine_admit(engine_t *e)
         /* Cost-aware policies value a block by the prefill time it saves (at mid-context). */
         r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
         kv_access_t ctx = engine_access(r);
-        if (kv_admit(p->kv, e->id, r->w.block_ids, r->n_blocks, use, r->extra_blocks, &ctx) != KV_OK) {
+        sched_req_t view = dispatch_sched_req(r);
+        r->reserved_blocks = e->admit.ops->reserve(&e->admit, &view);
+        if (kv_admit(p->kv, e->id, r->w.block_ids, r->n_blocks, use, r->reserved_blocks, &ctx) != KV_OK) {
             if (e->n_run > 0) {
                 e->g1_full = true; /* room comes back as running requests complete */
                 break;
             }
             /* Even an empty G1 cannot hold it: it can never run here. */
-            engine_pop_waiting(e);
+            engine_take_waiting(e, pick);
             engine_finish_request(e, r, RQ_REJECTED);
             engine_request_free(r);
             continue;
         }
-        engine_pop_waiting(e);
+        engine_take_waiting(e, pick);
         r->t_admit = sgb_now();
         r->found_tokens = (uint32_t)fmin((double)prefix * bt, r->w.input_tokens);
         r->committed = use;
@@ -282,7 +355,7 @@ static void engine_admit(engine_t *e)
         }
         engine_run_push(e, r);
     }
-    if (p->sc->kv.prefetch == SC_PREFETCH_QUEUED && e->wait_head)
+    if (p->prefetch.ops->waiting && e->wait_head)
         engine_prefetch_waiting(e);
 }
 
@@ -304,9 +377,14 @@ static void engine_complete(engine_t *e, sim_req_t *r)
 {
     pod_t *p = e->pod;
     kv_access_t ctx = engine_access(r);
-    kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->extra_blocks, &ctx);
+    kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->reserved_blocks, &ctx);
     e->g1_full = false;
     engine_issue_moves(e, NULL);
+    if (p->prefetch.ops->turn_done) {
+        kv_pf_ctx_t c = engine_pf_ctx(p);
+        kv_pf_req_t v = engine_pf_req(e, r);
+        p->prefetch.ops->turn_done(&p->prefetch, &c, &v);
+    }
     engine_finish_request(e, r, RQ_COMPLETED);
 }
 
@@ -514,6 +592,11 @@ void engine_start(engine_t *e, pod_t *p, uint32_t id)
     e->id = id;
     e->domain = p->pf.domain_of_inst[id];
     e->wake = sgb_sem_new(0);
+    char msg[256];
+    /* No admission policy takes parameters yet, so init can only fail for memory. */
+    int rc = sched_admitter_init(&e->admit, sched_admit_at(0), NULL, id, msg, sizeof msg);
+    assert(rc == 0 && "admission policy init failed");
+    (void)rc;
     char name[32];
     snprintf(name, sizeof name, "engine-%u", id);
     sgb_spawn(name, pod_host(p, (pf_ep_t){PF_INST, id}), engine_main, e, false);
@@ -536,6 +619,7 @@ void engine_flush_unfinished(engine_t *e)
 
 void engine_free(engine_t *e)
 {
+    sched_admitter_fini(&e->admit);
     free(e->run);
     free(e->tier_of);
     free(e->chunks);

@@ -3,13 +3,15 @@
  * request), then fills the remaining token budget with prefill chunks in admission order; its duration
  * comes from the step-time model. When a batch only decodes and nothing can change it, the engine
  * fast-forwards to the first completion in one timed wait, waking early (at the next step boundary) if an
- * arrival or a finished KV load may change the batch. Admission is FCFS: a request enters when G1 can hold
- * its whole KV (prefix, new input and output), after the fetch-or-recompute decision on its cached prefix;
- * KV found in lower tiers is loaded by the transfer pools before its prefill starts. */
+ * arrival or a finished KV load may change the batch. The admission policy (sim/sched/admit.h; today FCFS)
+ * picks the next waiting request and its G1 reservation (today its whole KV: prefix, new input and output);
+ * it enters when G1 can hold that, after the fetch-or-recompute decision on its cached prefix; KV found in
+ * lower tiers is loaded by the transfer pools before its prefill starts. */
 #ifndef KVTWIN_ENGINE_H
 #define KVTWIN_ENGINE_H
 
 #include "sim/core/pod.h"
+#include "sim/sched/admit.h"
 
 struct engine {
     pod_t *pod;
@@ -32,7 +34,8 @@ struct engine {
     struct engine_chunk *chunks;      /* mixed-step scratch: the prefill chunks of the iteration */
     uint32_t chunk_cap;
     double backlog;                   /* tokens still to prefill or decode, waiting requests included */
-    bool g1_full;                     /* the queue head did not fit G1: retry once a request releases room */
+    bool g1_full;                     /* the request picked did not fit G1: retry once a request releases room */
+    sched_admitter_t admit;           /* the admission policy of this instance's queue */
 };
 
 /* Prepares the engine of instance id and starts its actor. */

@@ -8,10 +8,13 @@
 #include <stdint.h>
 
 #include "models/steptime.h"
+#include "sim/kv/fetch.h"
 #include "sim/kv/kv.h"
+#include "sim/kv/prefetch.h"
 #include "sim/core/platform.h"
 #include "sim/config/scenario.h"
 #include "sim/core/sgb.h"
+#include "sim/sched/route.h"
 #include "workloads/source.h"
 
 typedef enum req_state { RQ_WAITING = 0, RQ_LOADING, RQ_PREFILL, RQ_DECODE, RQ_DONE } req_state_t;
@@ -23,6 +26,7 @@ typedef struct sim_req {
     int state;               /* req_state_t */
     uint32_t n_blocks;       /* block ids used: at most ceil(input / block) */
     uint32_t extra_blocks;   /* G1 room for tokens without ids: output and uncovered input */
+    uint32_t reserved_blocks; /* G1 room the admission policy reserved beyond its ids (kv_admit's extra) */
     uint32_t committed;      /* blocks committed to G1 so far */
     uint32_t found_tokens;   /* cached prefix found at admission, trace definition min(k x block, input) */
     uint32_t reused_tokens;  /* tokens not recomputed: min(use x block, input - 1) */
@@ -30,7 +34,7 @@ typedef struct sim_req {
     uint32_t prefilled;      /* tokens whose KV exists in G1 (reused + computed so far) */
     uint32_t decoded;        /* output tokens produced */
     uint32_t pending;        /* transfers this request waits for */
-    bool prefetched;         /* its slower-tier blocks were staged into G2 while it waited */
+    bool told_waiting;       /* the prefetch policy was told it waits (once per request) */
     double loaded_bytes;
     double recompute_s_per_block; /* for cost-aware eviction */
     double t_admit, t_ready, t_first, t_done;
@@ -58,7 +62,9 @@ typedef struct pod {
     double gpu_idle_w;              /* one GPU, idle */
     sgb_sem_t *dispatch_wake;
     bool arrivals_over;      /* the dispatcher will deliver nothing more */
-    uint32_t rr_next;        /* round-robin router position */
+    kv_fetcher_t fetch;      /* the policies of the run: fetch-or-recompute, prefetch, routing */
+    kv_prefetcher_t prefetch;
+    sched_router_t router;
     sim_req_t *first;        /* the first request, read before the run to size the KV blocks */
     int fail_code;           /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];

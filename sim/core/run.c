@@ -18,6 +18,8 @@
 #include "sim/out/metrics.h"
 #include "sim/out/outdir.h"
 #include "sim/core/xfer.h"
+#include "sim/kv/policy.h"
+#include "sim/kv/write.h"
 
 /* Capacity of each tier instance in bytes, from the hardware unless the scenario overrides it. */
 static double tier_capacity_bytes(const pod_t *p, int tier)
@@ -53,17 +55,29 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
     kc.n_instances = p->pf.n_inst;
     kc.n_domains = p->pf.n_domains;
     kc.domain_of_instance = p->pf.domain_of_inst;
-    kc.write_policy = sc->kv.write_policy;
+    kc.write = kv_write_find(sc->kv.write_policy);
     kc.block_bytes = (uint64_t)ceil(p->block_bytes);
     kc.seed = sc->seed;
-    for (int t = 0; t < KV_NTIERS; t++) {
+    void *bound[KV_NTIERS] = {NULL};
+    int rc = 0;
+    for (int t = 0; t < KV_NTIERS && rc == 0; t++) {
         kv_tier_cfg_t *k = &kc.tier[t];
         k->enabled = cfg[t].enabled;
-        snprintf(k->policy, sizeof k->policy, "%s", cfg[t].policy);
-        k->policy_params = cfg[t].params;
         k->inclusive = cfg[t].inclusive;
         if (!k->enabled)
             continue;
+        /* The scenario loader validated the names and parameters: binding cannot fail but for memory. */
+        k->policy = kv_policy_find(cfg[t].policy);
+        jb_error_t je;
+        bound[t] = k->policy ? plugin_bind(&k->policy->base, cfg[t].params, &je) : NULL;
+        if (!bound[t]) {
+            char path[64];
+            snprintf(path, sizeof path, "kv.%s.policy", kv_tiers[t].key);
+            cfg_doc_error(&sc->doc, path, k->policy ? je.msg : "unknown eviction policy", err, errlen);
+            rc = -1;
+            break;
+        }
+        k->policy_params = bound[t];
         double bytes = tier_capacity_bytes(p, t);
         k->capacity_blocks = (uint64_t)floor(bytes / p->block_bytes);
         if (k->capacity_blocks == 0) {
@@ -72,11 +86,41 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
             snprintf(msg, sizeof msg, "%s holds %.3g bytes per tier instance: not one %.3g-byte KV block",
                      kv_tier_name(t), bytes, p->block_bytes);
             cfg_doc_error(&sc->doc, path, msg, err, errlen);
-            return -1;
+            rc = -1;
         }
     }
-    p->kv = kv_mgr_create(&kc, err, errlen);
-    return p->kv ? 0 : -1;
+    if (rc == 0) {
+        p->kv = kv_mgr_create(&kc, err, errlen);
+        rc = p->kv ? 0 : -1;
+    }
+    for (int t = 0; t < KV_NTIERS; t++)
+        free(bound[t]); /* the manager keeps copies */
+    return rc;
+}
+
+/* The run's fetch-or-recompute, prefetch and routing policies, by the names the loader validated. None takes
+ * parameters from the scenario yet: each runs with its defaults. */
+static int build_policies(pod_t *p, char *err, size_t errlen)
+{
+    const scenario_t *sc = p->sc;
+    const kv_fetch_ops_t *fetch = kv_fetch_find(sc->kv.fetch);
+    const kv_prefetch_ops_t *prefetch = kv_prefetch_find(sc->kv.prefetch);
+    const sched_route_ops_t *router = sched_route_find(sc->deploy.router);
+    assert(fetch && prefetch && router && "scenario_load validates policy names");
+    char msg[256];
+    if (kv_fetcher_init(&p->fetch, fetch, NULL, msg, sizeof msg)) {
+        cfg_doc_error(&sc->doc, "kv.fetch", msg, err, errlen);
+        return -1;
+    }
+    if (kv_prefetcher_init(&p->prefetch, prefetch, NULL, p->pf.n_inst, sc->seed, msg, sizeof msg)) {
+        cfg_doc_error(&sc->doc, "kv.prefetch", msg, err, errlen);
+        return -1;
+    }
+    if (sched_router_init(&p->router, router, NULL, sc->seed, msg, sizeof msg)) {
+        cfg_doc_error(&sc->doc, "deployment.router", msg, err, errlen);
+        return -1;
+    }
+    return 0;
 }
 
 /* Static power of every energy class over the run: the nodes that host instances, and the pod's fabric and
@@ -148,6 +192,9 @@ static void pod_teardown(pod_t *p)
     if (p->dispatch_wake)
         sgb_sem_free(p->dispatch_wake);
     metrics_free(p->m);
+    sched_router_fini(&p->router);
+    kv_prefetcher_fini(&p->prefetch);
+    kv_fetcher_fini(&p->fetch);
     kv_mgr_destroy(p->kv);
     st_model_destroy(p->st);
     if (p->src)
@@ -206,7 +253,7 @@ static int setup(pod_t *p, char *err, size_t errlen)
     p->kv_bytes_per_token = llm_kv_bytes_per_token(&sc->model, sc->deploy.kv_dtype);
     p->block_bytes = p->kv_bytes_per_token * p->block_tokens;
     p->gpu_idle_w = pw_gpu_w(&sc->hw.gpu, 0, 0);
-    if (build_kv(p, err, errlen))
+    if (build_kv(p, err, errlen) || build_policies(p, err, errlen))
         return KVT_EXIT_INPUT;
     dispatch_prepare(p, p->first);
     return 0;

@@ -8,9 +8,10 @@
  *  - A request's hit blocks come from the fastest tier on its path holding them; they are copied (source
  *    tier inclusive) or moved (exclusive) straight into G1, one KV_MOVE_LOAD per hop.
  *  - An evicted block goes down to the next enabled tier below unless a tier below already holds it (its
- *    copy is clean) or, under the selective policy, it is unlikely to return (never reused and its
+ *    copy is clean) or the write policy drops it (selective: unlikely to return, never reused and its
  *    session ended). A full lower tier evicts in turn (cascade); a block that finds no room is dropped.
- *  - Write-through copies each newly computed block to every enabled lower tier at commit.
+ *  - At commit the write policy may have each newly computed block copied to lower tiers (write-through:
+ *    every enabled one). Write policies are plug-ins (write.h): they answer, the manager moves.
  *  - Blocks a request uses are pinned in G1 until release; during an admission the lower-tier copies about
  *    to be promoted are pinned too, so the cascade of demotions cannot evict them.
  *  - Release unpins a request's blocks from its last to its first: recency-ordered policies then see the
@@ -30,8 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/base/alloc.h"
 #include "sim/base/u64map.h"
 #include "sim/kv/store.h"
+#include "sim/kv/write.h"
 
 typedef struct kv_req {
     uint64_t id;
@@ -71,23 +74,11 @@ struct kv_mgr {
     u64map_t req_index;            /* request id -> record */
     kv_req_t *reqs;
     uint32_t nreqs, capreqs, free_req;
-    u64map_t ended;                /* sessions that will not return */
+    kv_write_t write;                /* the write policy */
+    void *write_params;              /* its bound parameters (a copy) */
     uint64_t gen;                    /* bumped by every operation that may add, remove or move an entry */
     kv_memo_t *memo;                 /* what the last lookup found (a pointer: lookups take a const manager) */
 };
-
-const char *kv_write_policy_name(int wp)
-{
-    switch (wp) {
-    case KV_WRITE_BACK:
-        return "write-back";
-    case KV_WRITE_THROUGH:
-        return "write-through";
-    case KV_WRITE_SELECTIVE:
-        return "selective";
-    }
-    return "?";
-}
 
 static kv_pol_ctx_t kv_pc(kv_mgr_t *m, double now_s)
 {
@@ -171,17 +162,10 @@ static void kv_unpin(kv_mgr_t *m, kv_store_t *s, uint32_t slot, double now_s)
     }
 }
 
-static bool kv_likely_return(const kv_mgr_t *m, const kv_entry_t *e)
-{
-    if (e->hits > 0)
-        return true;
-    return e->session != UINT64_MAX && !u64map_get(&m->ended, e->session, NULL);
-}
-
 static bool kv_place(kv_mgr_t *m, kv_store_t *dst, const kv_entry_t *proto, double now_s, int kind,
                      const kv_store_t *src);
 
-/* Evicts one unpinned entry of s and demotes it per the write policy. */
+/* Evicts one unpinned entry of s and demotes it if the write policy says so. */
 static void kv_evict_one(kv_mgr_t *m, kv_store_t *s, uint64_t incoming, double now_s)
 {
     assert(s->used > s->pinned);
@@ -202,7 +186,7 @@ static void kv_evict_one(kv_mgr_t *m, kv_store_t *s, uint64_t incoming, double n
 
     if (nb == 0)
         return;
-    if (m->cfg.write_policy == KV_WRITE_SELECTIVE && !kv_likely_return(m, &copy))
+    if (!m->write.ops->evict(&m->write, &copy, s->tier))
         return;
     for (int k = 0; k < nb; k++)
         if (kv_store_find(below[k], copy.id) != KV_NO_SLOT)
@@ -294,10 +278,6 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "kv: tier G1 must be enabled with a capacity of at least one block");
         return NULL;
     }
-    if (cfg->write_policy < KV_WRITE_BACK || cfg->write_policy > KV_WRITE_SELECTIVE) {
-        snprintf(err, errlen, "kv: unknown write policy %d", cfg->write_policy);
-        return NULL;
-    }
     bool need_dom = false;
     for (int t = 0; t < KV_NTIERS; t++)
         need_dom |= cfg->tier[t].enabled && kv_tiers[t].scope == KV_SCOPE_DOMAIN;
@@ -315,10 +295,8 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
             snprintf(err, errlen, "kv: tier %s is enabled with a capacity of 0 blocks", kv_tier_name(t));
             return NULL;
         }
-        jb_error_t je;
-        if (kv_policy_validate(tc->policy, tc->policy_params, &je)) {
-            snprintf(err, errlen, "kv: tier %s policy%s%s: %s", kv_tier_name(t), je.path[0] ? " parameter " : "",
-                     je.path, je.msg);
+        if (!tc->policy) {
+            snprintf(err, errlen, "kv: tier %s has no eviction policy", kv_tier_name(t));
             return NULL;
         }
     }
@@ -334,7 +312,18 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
     m->memo = calloc(1, sizeof *m->memo);
     assert(m->memo && "out of memory");
     u64map_init(&m->req_index);
-    u64map_init(&m->ended);
+    const kv_write_ops_t *wops = cfg->write ? cfg->write : kv_write_default();
+    size_t wsize = wops->base.params_size;
+    m->write_params = kvt_malloc(wsize ? wsize : 1);
+    if (wsize)
+        memcpy(m->write_params, plugin_params(&wops->base, cfg->write_params), wsize);
+    m->write.ops = wops;
+    m->write.params = m->write_params;
+    if (wops->init && wops->init(&m->write, err, errlen)) {
+        m->write.ops = NULL;
+        kv_mgr_destroy(m);
+        return NULL;
+    }
     for (int t = 0; t < KV_NTIERS; t++) {
         const kv_tier_cfg_t *tc = &cfg->tier[t];
         m->en[t] = tc->enabled;
@@ -344,7 +333,7 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
         m->ntier[t] = count;
         m->tier[t] = calloc(count, sizeof(kv_store_t));
         assert(m->tier[t] && "out of memory");
-        const kv_policy_ops_t *ops = kv_policy_find(tc->policy);
+        const kv_policy_ops_t *ops = tc->policy;
         for (uint32_t loc = 0; loc < count; loc++) {
             char e2[256];
             if (kv_store_init(&m->tier[t][loc], t, loc, tc->capacity_blocks, tc->inclusive, ops, tc->policy_params,
@@ -369,7 +358,9 @@ void kv_mgr_destroy(kv_mgr_t *m)
         free(m->tier[t]);
     }
     u64map_free(&m->req_index);
-    u64map_free(&m->ended);
+    if (m->write.ops && m->write.ops->fini)
+        m->write.ops->fini(&m->write);
+    free(m->write_params);
     for (uint32_t k = 0; k < m->nreqs; k++)
         free(m->reqs[k].slots);
     free(m->reqs);
@@ -646,7 +637,7 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
     assert(from <= to && to <= r->n && from <= r->hi && "commits must extend the pinned run in order");
     kv_store_t *g1 = &m->tier[KV_G1][inst];
     kv_store_t *below[KV_NTIERS];
-    int nb = m->cfg.write_policy == KV_WRITE_THROUGH ? kv_below(m, g1, below) : 0;
+    int nb = m->write.ops->commit ? kv_below(m, g1, below) : 0;
     for (uint32_t i = r->hi; i < to; i++) {
         assert(r->reserved > 0 && g1->reserved > 0);
         r->reserved--;
@@ -675,8 +666,9 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
         kv_pol_ctx_t c = kv_pc(m, ctx->now_s);
         g1->pol.ops->insert(&g1->pol, slot, &c);
         g1->st.inserted_blocks++;
-        for (int k = 0; k < nb; k++)
-            if (kv_store_find(below[k], proto.id) == KV_NO_SLOT)
+        unsigned to_tiers = nb ? m->write.ops->commit(&m->write, kv_store_entry(g1, slot)) : 0;
+        for (int k = 0; k < nb && to_tiers; k++)
+            if ((to_tiers & (1u << below[k]->tier)) && kv_store_find(below[k], proto.id) == KV_NO_SLOT)
                 kv_place(m, below[k], &proto, ctx->now_s, KV_MOVE_WRITE_THROUGH, g1);
     }
     if (to > r->hi)
@@ -758,8 +750,8 @@ size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap)
 
 void kv_session_end(kv_mgr_t *m, uint64_t session_id)
 {
-    if (session_id != UINT64_MAX)
-        u64map_put(&m->ended, session_id, 1);
+    if (m->write.ops->session_end)
+        m->write.ops->session_end(&m->write, session_id);
 }
 
 /* --- inspection --- */

@@ -17,22 +17,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
-
 #include "sim/kv/tier.h"
 
 
-typedef enum kv_write_policy {
-    KV_WRITE_BACK = 0,  /* a block goes down when it is evicted */
-    KV_WRITE_THROUGH,   /* a block goes down to every enabled lower tier when it is committed */
-    KV_WRITE_SELECTIVE, /* on eviction, only blocks likely to return go down (reused, or of a live session) */
-} kv_write_policy_t;
+/* Policies come resolved: an ops table from a registry (sim/kv/policy.h for eviction, sim/kv/write.h for
+ * writes) and its parameters already bound by the caller (sim/base/plugin.h: plugin_bind), so that the
+ * manager never sees configuration text. */
+struct kv_policy_ops;
+struct kv_write_ops;
 
 typedef struct kv_tier_cfg {
     bool enabled;
     uint64_t capacity_blocks; /* per tier instance: per GPU instance (G1), per domain (G2, G3), per pod */
-    char policy[32];          /* eviction policy name from the registry (kvtwin policies) */
-    const cJSON *policy_params; /* policy parameters as a JSON object, or NULL for defaults (borrowed) */
+    const struct kv_policy_ops *policy; /* eviction policy (kv_policy_find) */
+    const void *policy_params; /* its bound parameters, or NULL for its defaults (copied by the manager) */
     bool inclusive;           /* true: a block promoted to a faster tier keeps its copy here */
 } kv_tier_cfg_t;
 
@@ -41,7 +39,8 @@ typedef struct kv_cfg {
     uint32_t n_domains;
     const uint32_t *domain_of_instance; /* n_instances entries (borrowed) */
     kv_tier_cfg_t tier[KV_NTIERS];
-    int write_policy;     /* kv_write_policy_t */
+    const struct kv_write_ops *write; /* write policy (kv_write_find); NULL: write-back */
+    const void *write_params;         /* its bound parameters, or NULL for its defaults (copied) */
     uint64_t block_bytes; /* bytes of KV per block (whole instance, all its GPUs) */
     uint64_t seed;        /* for randomised policies */
 } kv_cfg_t;
@@ -96,7 +95,7 @@ typedef struct kv_tier_stats {
 
 typedef struct kv_mgr kv_mgr_t;
 
-/* Validates cfg (policy names and parameters against the registry) and builds the manager.
+/* Validates cfg (capacities, domains, a policy on every enabled tier) and builds the manager.
  * Returns NULL with a one-line message in err on bad input. */
 kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen);
 void kv_mgr_destroy(kv_mgr_t *m);
@@ -111,13 +110,13 @@ enum { KV_OK = 0, KV_ENOSPACE = 1 };
 /* Admits a request on inst: its first `use` blocks (use <= the prefix found by kv_lookup, after the
  * fetch-or-recompute decision) are promoted into G1 and pinned; room is reserved in G1 for the other
  * n - use blocks and for `extra` anonymous blocks (its output). Evicts unpinned blocks as needed, demoting
- * them per the write policy. Returns KV_OK, or KV_ENOSPACE without changing anything if G1 cannot hold
+ * them as the write policy decides. Returns KV_OK, or KV_ENOSPACE without changing anything if G1 cannot hold
  * the request even with every unpinned block evicted. Loads and demotions are queued as moves. */
 int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
              const kv_access_t *ctx);
 
 /* Blocks [from, to) of an admitted request now hold valid KV in G1 (prefill reached them): they become
- * cached, still pinned. Under write-through their copies go down now (queued as moves). */
+ * cached, still pinned. The write policy may copy them down now (write-through; queued as moves). */
 void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, uint32_t to,
                const kv_access_t *ctx);
 
@@ -143,15 +142,13 @@ uint64_t kv_g1_free_blocks(const kv_mgr_t *m, uint32_t inst);
 
 /* --- Additions beyond the first interface (inspection, sessions, cache-only replay) --- */
 
-/* "write-back", "write-through", "selective". */
-const char *kv_write_policy_name(int write_policy);
-
 /* Like kv_lookup, and also writes the fastest tier holding each block of the prefix into tier_out[0..prefix)
  * (tier_out may be NULL). Returns the prefix. Changes nothing in the cache (remembers, as kv_lookup). */
 uint32_t kv_lookup_tiers(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint8_t *tier_out);
 
-/* The session will not come back (its last turn completed): under the selective write policy its blocks
- * are no longer demoted on eviction unless they were reused. Sessions never ended count as live. */
+/* The session will not come back (its last turn completed): told to the write policy (under the selective
+ * one its blocks are no longer demoted on eviction unless they were reused). Sessions never ended count as
+ * live. */
 void kv_session_end(kv_mgr_t *m, uint64_t session_id);
 
 /* True if the tier instance (tier, loc) holds block id. loc: instance for G1, domain for G2/G3, 0 else. */

@@ -23,9 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <cjson/cJSON.h>
-
-#include "sim/base/jsonbind.h"
+#include "sim/base/plugin.h"
 
 #define KV_NO_ID UINT64_MAX   /* no block: reserved, never a real block id */
 #define KV_NO_SLOT UINT32_MAX /* no entry */
@@ -40,11 +38,7 @@ typedef struct kv_pol_ctx {
 typedef struct kv_pol kv_pol_t;
 
 typedef struct kv_policy_ops {
-    const char *name;
-    const char *summary;          /* one line for `kvtwin policies` and docs/policies.md */
-    const jb_spec_t *params;      /* parameter table: validation, help, defaults (fields may be empty) */
-    size_t params_size;           /* size of the struct the table binds */
-    const void *params_default;   /* that struct with every default */
+    plugin_t base;                /* name, summary, parameter table and defaults (sim/base/plugin.h) */
     size_t meta_bytes;            /* per-entry state kept in the store's entry area */
     bool needs_next_use;          /* offline policy: kv_access_t.next_use must be supplied */
     int (*init)(kv_pol_t *p, char *err, size_t errlen); /* allocates p->state; 0 or -1 with a message */
@@ -62,7 +56,7 @@ typedef struct kv_policy_ops {
 struct kv_pol {
     const kv_policy_ops_t *ops;
     kv_store_t *store;     /* the entries it orders */
-    const void *params;    /* bound parameters (owned by the store) */
+    const void *params;    /* bound parameters (a copy owned by the store) */
     void *state;           /* the policy's own, allocated by init, freed by fini */
     uint64_t capacity;     /* blocks of the store */
     uint64_t seed;         /* run seed; randomised policies mix it with entity */
@@ -70,6 +64,7 @@ struct kv_pol {
 };
 
 /* The registry (sim/kv/registry.c): every policy, in the order `kvtwin policies` lists them. */
+extern const plugin_axis_t kv_policy_axis;
 size_t kv_policy_count(void);
 const kv_policy_ops_t *kv_policy_at(size_t i);
 /* NULL if no policy has that name. */
@@ -81,11 +76,5 @@ void kv_policy_names(char *buf, size_t len);
  * err->path is relative to the params object ("" when the name itself is wrong). Unknown names list the
  * valid ones. */
 int kv_policy_validate(const char *name, const cJSON *params, jb_error_t *err);
-
-/* Binds params over the policy's defaults into a new malloc'd struct (NULL and err on bad input). */
-void *kv_policy_bind(const kv_policy_ops_t *ops, const cJSON *params, jb_error_t *err);
-
-/* Prints one policy: name, summary, then one line per parameter with its default. */
-void kv_policy_print(const kv_policy_ops_t *ops, FILE *out);
 
 #endif

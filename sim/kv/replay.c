@@ -134,7 +134,7 @@ int kv_replay_run(const kv_trace_t *t, const kv_cfg_t *cfg_in, const kv_replay_o
     cfg.domain_of_instance = &dom0;
     bool needs_future = false;
     for (int k = 0; k < KV_NTIERS; k++) {
-        const kv_policy_ops_t *ops = kv_policy_find(cfg.tier[k].policy);
+        const kv_policy_ops_t *ops = cfg.tier[k].policy;
         if (cfg.tier[k].enabled && ops && ops->needs_next_use)
             needs_future = true;
     }

@@ -73,7 +73,7 @@ static void kv_store_grow(kv_store_t *s)
 }
 
 int kv_store_init(kv_store_t *s, int tier, uint32_t loc, uint64_t cap, bool inclusive, const kv_policy_ops_t *ops,
-                  const cJSON *params, uint64_t seed, char *err, size_t errlen)
+                  const void *params, uint64_t seed, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     s->tier = tier;
@@ -82,12 +82,10 @@ int kv_store_init(kv_store_t *s, int tier, uint32_t loc, uint64_t cap, bool incl
     s->inclusive = inclusive;
     s->free_head = KV_NO_SLOT;
     s->stride = (sizeof(kv_entry_t) + ops->meta_bytes + 7) & ~(size_t)7;
-    jb_error_t jerr;
-    s->params = kv_policy_bind(ops, params, &jerr);
-    if (!s->params) {
-        snprintf(err, errlen, "%s%s%s", jerr.path, jerr.path[0] ? ": " : "", jerr.msg);
-        return -1;
-    }
+    size_t psize = ops->base.params_size;
+    s->params = kv_xrealloc(NULL, psize ? psize : 1);
+    if (psize)
+        memcpy(s->params, plugin_params(&ops->base, params), psize);
     s->pol.ops = ops;
     s->pol.store = s;
     s->pol.params = s->params;

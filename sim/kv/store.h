@@ -61,7 +61,7 @@ struct kv_store {
     bool inclusive;
     kv_tier_stats_t st; /* this instance's counters (capacity and occupancy filled on demand) */
     kv_pol_t pol;
-    void *params;       /* the policy's bound parameters */
+    void *params;       /* the policy's bound parameters (a copy: the caller's may go away) */
 };
 
 static inline kv_entry_t *kv_store_entry(const kv_store_t *s, uint32_t slot)
@@ -105,9 +105,9 @@ static inline bool kv_store_pinned(const kv_store_t *s, uint32_t slot)
     return kv_store_entry(s, slot)->pins != 0;
 }
 
-/* Builds an empty store; binds the policy parameters (NULL: defaults) and runs the policy's init. */
+/* Builds an empty store; copies the policy's bound parameters (NULL: its defaults) and runs its init. */
 int kv_store_init(kv_store_t *s, int tier, uint32_t loc, uint64_t cap, bool inclusive, const kv_policy_ops_t *ops,
-                  const cJSON *params, uint64_t seed, char *err, size_t errlen);
+                  const void *params, uint64_t seed, char *err, size_t errlen);
 void kv_store_fini(kv_store_t *s);
 
 /* Adds an entry for id (absent) with the given common fields and returns its slot. The caller has made

@@ -171,9 +171,11 @@ static size_t leaf_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_leaf_lru = {
-    .name = "leaf_lru",
-    .summary = "leaf-first LRU (radix style): never evicts a block whose longer prefix is cached",
-    .params = &leaf_spec,
+    .base = {
+        .name = "leaf_lru",
+        .summary = "leaf-first LRU (radix style): never evicts a block whose longer prefix is cached",
+        .params = &leaf_spec,
+    },
     .meta_bytes = sizeof(leaf_meta_t),
     .init = leaf_init,
     .fini = leaf_fini,

@@ -148,11 +148,13 @@ static size_t s3fifo_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_s3fifo = {
-    .name = "s3fifo",
-    .summary = "S3-FIFO: small probationary FIFO, main FIFO with reinsertion, ghost FIFO",
-    .params = &s3fifo_spec,
-    .params_size = sizeof(s3fifo_params_t),
-    .params_default = &s3fifo_defaults,
+    .base = {
+        .name = "s3fifo",
+        .summary = "S3-FIFO: small probationary FIFO, main FIFO with reinsertion, ghost FIFO",
+        .params = &s3fifo_spec,
+        .params_size = sizeof(s3fifo_params_t),
+        .params_default = &s3fifo_defaults,
+    },
     .meta_bytes = sizeof(s3fifo_meta_t),
     .init = s3fifo_init,
     .fini = s3fifo_fini,

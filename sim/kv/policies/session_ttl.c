@@ -315,11 +315,13 @@ static size_t sttl_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_session_ttl = {
-    .name = "session_ttl",
-    .summary = "session-aware TTL: protects sessions between turns, TTL learned from observed gaps",
-    .params = &sttl_spec,
-    .params_size = sizeof(sttl_params_t),
-    .params_default = &sttl_defaults,
+    .base = {
+        .name = "session_ttl",
+        .summary = "session-aware TTL: protects sessions between turns, TTL learned from observed gaps",
+        .params = &sttl_spec,
+        .params_size = sizeof(sttl_params_t),
+        .params_default = &sttl_defaults,
+    },
     .meta_bytes = sizeof(sttl_meta_t),
     .init = sttl_init,
     .fini = sttl_fini,
