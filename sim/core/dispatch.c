@@ -17,6 +17,7 @@ void dispatch_prepare(const pod_t *p, sim_req_t *r)
     /* Tokens without block ids (the output, input beyond the ids) still need G1 room while it runs. */
     uint64_t all = ((uint64_t)r->w.input_tokens + r->w.output_tokens + bt - 1) / bt;
     r->extra_blocks = all > r->n_blocks ? (uint32_t)(all - r->n_blocks) : 0;
+    r->input_blocks = (uint32_t)covering;
 }
 
 sched_req_t dispatch_sched_req(const sim_req_t *r)
@@ -30,6 +31,7 @@ sched_req_t dispatch_sched_req(const sim_req_t *r)
         .block_ids = r->w.block_ids,
         .n_blocks = r->n_blocks,
         .extra_blocks = r->extra_blocks,
+        .input_blocks = r->input_blocks,
     };
     return q;
 }

@@ -22,6 +22,7 @@ typedef struct ts_bucket {
     double load_bytes[KV_NTIERS];   /* loaded into G1, by source tier */
     double writeback_bytes;         /* demotions and write-through */
     double prefetch_bytes;          /* staged ahead of use */
+    double preemptions;
     double transfer_j;
     /* gauges at the interval's end */
     double running, waiting, loading;
@@ -57,6 +58,8 @@ struct metrics {
     double win_flops, win_hbm_bytes;
     double peak_flop_s, peak_hbm_byte_s;     /* the pod's instances together */
     double t_final;
+    double win_preempt, win_swaps;           /* preemption events in the window */
+    double win_preempted_req, win_recomputed, win_swap_bytes, win_out_s; /* of requests arriving in it */
 };
 
 const char *en_class_name(int c)
@@ -239,6 +242,15 @@ void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool st
     m->stall_s[inst] += win_overlap(m, t0, t1);
 }
 
+void metrics_preemption(metrics_t *m, double t, bool swap)
+{
+    bucket_at(m, t)->preemptions += 1;
+    if (in_window(m, t)) {
+        m->win_preempt += 1;
+        m->win_swaps += swap;
+    }
+}
+
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes,
                            const double *j_per_byte, double t)
 {
@@ -321,6 +333,12 @@ void metrics_request_end(metrics_t *m, const req_record_t *rec)
             dvec_push(&m->decode, row.done_s - row.first_token_s);
             if (row.output_tokens > 1)
                 dvec_push(&m->tpot, row.tpot_s);
+            if (row.preemptions > 0) {
+                m->win_preempted_req += 1;
+                m->win_recomputed += row.recomputed_tokens;
+                m->win_swap_bytes += row.swap_bytes;
+                m->win_out_s += row.preempted_s;
+            }
             double in = row.input_tokens;
             m->win_req_input_tokens += in;
             m->win_found_tokens += row.found_tokens;
@@ -388,6 +406,7 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
     memcpy(r->load_bytes, b->load_bytes, sizeof r->load_bytes);
     r->writeback_bytes = b->writeback_bytes;
     r->prefetch_bytes = b->prefetch_bytes;
+    r->preemptions = b->preemptions;
     r->running = b->running;
     r->waiting = b->waiting;
     r->loading = b->loading;
@@ -493,6 +512,13 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->good_rps = safe_div((double)m->win_good, len);
     v->good_tps = safe_div(m->win_good_tokens, len);
     v->good_fraction = safe_div((double)m->win_good, (double)m->win_requests);
+
+    v->preempt_events = m->win_preempt;
+    v->preempt_swaps = m->win_swaps;
+    v->preempt_requests = m->win_preempted_req;
+    v->preempt_recomputed = m->win_recomputed;
+    v->preempt_swap_bytes = m->win_swap_bytes;
+    v->preempt_out_mean = m->win_preempted_req > 0 ? m->win_out_s / m->win_preempted_req : 0;
 
     for (int k = 0; k < KV_NTIERS; k++)
         v->load_bytes[k] = m->win_load_bytes[k];
