@@ -401,6 +401,74 @@ START_TEST(stall_two_requests)
 }
 END_TEST
 
+/* --replicates 3: three seeds, each a complete run folder, and replicates.json with the mean and the 95 %
+ * t-interval (t(0.975, 2) = 4.3027) of every figure, recomputed here from the three summaries. */
+START_TEST(replicates_mean_and_interval)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/rep", dir);
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
+                           "--replicates", "3", "--seed", "4", NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    free(err);
+    double v[3];
+    for (int k = 0; k < 3; k++) {
+        char p[1100];
+        snprintf(p, sizeof p, "%s/seed-%d/summary.json", out, 4 + k);
+        char *t = tu_read_file(p, NULL);
+        ck_assert_msg(t != NULL, "missing %s", p);
+        cJSON *j = cJSON_Parse(t);
+        ck_assert_double_eq(num(j, "seed", NULL, NULL), 4 + k);
+        v[k] = num(j, "throughput", "output_tokens_per_s", NULL);
+        cJSON_Delete(j);
+        free(t);
+    }
+    char p[1100];
+    snprintf(p, sizeof p, "%s/replicates.json", out);
+    char *t = tu_read_file(p, NULL);
+    cJSON *r = cJSON_Parse(t);
+    ck_assert_double_eq(num(r, "replicates", NULL, NULL), 3);
+    const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "metrics"), "throughput.output_tokens_per_s");
+    ck_assert_ptr_nonnull(m);
+    double mean = (v[0] + v[1] + v[2]) / 3, ss = 0;
+    for (int k = 0; k < 3; k++)
+        ss += (v[k] - mean) * (v[k] - mean);
+    double half = 4.302653 * sqrt(ss / 2) / sqrt(3);
+    ck_assert_double_eq_tol(num(m, "mean", NULL, NULL), mean, 1e-9 * mean);
+    ck_assert_double_eq_tol(num(m, "ci95_half_width", NULL, NULL), half, 1e-5 * half);
+    ck_assert(half > 0);
+    cJSON_Delete(r);
+    free(t);
+    /* A bad count is a usage error. */
+    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--replicates", "0",
+                                   NULL),
+                     2);
+}
+END_TEST
+
+/* Steady state: the MLPerf-like offline batch, whose queue drains while throughput holds, is steady in its
+ * window; a load that grows its queue (one instance, sessions arriving faster than it serves) is not. */
+START_TEST(steady_state_detected)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/over", dir);
+    cJSON *o = run_sets(tu_fixture("scenarios/paged-small.json"), out, "workload.synth.session_rate_per_s=20",
+                        "sim.duration_s=150", "sim.drain=false", NULL);
+    ck_assert_double_eq(num(o, "steady_state", "steady", NULL), 0);
+    ck_assert(num(o, "steady_state", "queue_growth_requests", NULL) > 0);
+    snprintf(out, sizeof out, "%s/offline", dir);
+    cJSON *s = run_sets(tu_fixture("scenarios/paged-small.json"), out, "sim.warmup_s=20", "sim.duration_s=120", NULL,
+                        NULL);
+    ck_assert_double_eq(num(s, "steady_state", "steady", NULL), 1);
+    ck_assert(num(s, "steady_state", "intervals", NULL) >= 6);
+    cJSON_Delete(o);
+    cJSON_Delete(s);
+}
+END_TEST
+
 /* Infinite-cache prefix hits of the first n Mooncake requests, counted straight from the trace. */
 static void mooncake_ideal(int n, double *hit_tokens, double *input_tokens, double *output_tokens)
 {
@@ -477,6 +545,8 @@ int main(void)
     tcase_add_test(tc, every_online_policy_runs_timed);
     tcase_add_test(tc, paged_preemption_conserves);
     tcase_add_test(tc, stall_two_requests);
+    tcase_add_test(tc, replicates_mean_and_interval);
+    tcase_add_test(tc, steady_state_detected);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

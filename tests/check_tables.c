@@ -354,7 +354,7 @@ START_TEST(study_table_from_rows)
 {
     /* The rows of the study table, in its order, all from the metric table. */
     static const char *const want[] = {
-        "output tokens/s (TPS)", "output tokens/s per GPU", "total tokens/s", "TTFT p50 (s)", "TTFT p99 (s)",
+        "steady state (1 = yes)", "output tokens/s (TPS)", "output tokens/s per GPU", "total tokens/s", "TTFT p50 (s)", "TTFT p99 (s)",
         "TPOT p50 (s)", "hit rate, token-weighted", "  from G1 (HBM)", "  from G2 (DRAM)", "  from G3 (local NVMe)",
         "  from G3.5 (ICMS)", "  from G4 (storage)", "GPU busy", "GPU stalled on KV", "GPU idle",
         "compute utilisation (MFU)", "HBM bandwidth utilisation", "preemptions", "goodput (requests/s)", "tokens/J (IT)", "average IT power (kW)", "$ per million output tokens",

@@ -45,12 +45,20 @@ typedef enum mt_line {
     MT_L_GPU,
     MT_L_TOKENS_J,
     MT_L_PREEMPT,
+    MT_L_STEADY,
     MT_LINES
 } mt_line_t;
 
 /* clang-format off */
 #define METRIC_TABLE(M)                                                                                            \
     M(win_start_s, ONE, "window.start_s", .unit = "s")                                                             \
+    M(steady, ONE, "steady_state.steady", .unit = "", .study = {5, 0, "steady state (1 = yes)"},                  \
+      .print = {MT_L_STEADY, 2, ": steady ", 0, " (1 = yes)"})                                                     \
+    M(steady_drift, ONE, "steady_state.throughput_drift", .unit = "",                                              \
+      .print = {MT_L_STEADY, 0, "throughput drift ", 3, ""})                                                       \
+    M(steady_queue_growth, ONE, "steady_state.queue_growth_requests", .unit = "requests",                          \
+      .print = {MT_L_STEADY, 1, ", queue growth ", 0, " requests over the window"})                                \
+    M(steady_intervals, ONE, "steady_state.intervals", .unit = "")                                                             \
     M(win_end_s, ONE, "window.end_s", .unit = "s")                                                                 \
     M(win_length_s, ONE, "window.length_s", .unit = "s")                                                           \
     M(sim_end_s, ONE, "window.simulated_end_s", .unit = "s")                                                       \

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_fit.h>
+
 #include "models/cost.h"
 #include "sim/base/alloc.h"
 #include "sim/base/dvec.h"
@@ -447,6 +450,51 @@ static void percentiles(const dvec_t *d, double *mean, double *p50, double *p90,
 }
 
 
+/* Steady state of the window, from the time series: the least-squares trend of output throughput and of the
+ * waiting queue over the window's whole intervals. Steady means the throughput does not drift by more than
+ * 10 % of its mean across the window and the queue does not grow by more than 10 % of its mean (or one request
+ * per instance, whichever is more), each trend counting only when significant: a draining queue (an offline
+ * batch) is steady, a growing one (overload) is not. Fewer
+ * than 6 intervals decide nothing (NaN: null in summary.json). */
+#define METRICS_STEADY_MIN_INTERVALS 6
+#define METRICS_STEADY_TOL 0.10
+static void steady_state(const metrics_t *m, mt_values_t *v)
+{
+    double dt = m->interval_s;
+    double a = ceil(m->win_start / dt - 1e-9), b = floor(m->win_end / dt + 1e-9);
+    uint32_t i0 = a < 0 ? 0 : (uint32_t)a, i1 = b < 0 ? 0 : (uint32_t)b;
+    if (i1 > m->nb)
+        i1 = m->nb;
+    uint32_t n = i1 > i0 ? i1 - i0 : 0;
+    v->steady_intervals = n;
+    v->steady = v->steady_drift = v->steady_queue_growth = NAN;
+    if (n < METRICS_STEADY_MIN_INTERVALS)
+        return;
+    double *t = kvt_malloc(3 * (size_t)n * sizeof *t), *y = t + n, *q = y + n;
+    double ym = 0, qm = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        t[k] = (i0 + k + 0.5) * dt;
+        y[k] = m->b[i0 + k].output_tokens / dt;
+        q[k] = m->b[i0 + k].waiting;
+        ym += y[k] / n;
+        qm += q[k] / n;
+    }
+    double c0, c1, cov00, cov01, cov11, ss;
+    /* A trend counts only if it is significant (two-sided 95 %): an oscillating series (batches that fill and
+     * drain in waves) has no trend however its window is cut. */
+    double tq = gsl_cdf_tdist_Pinv(0.975, n - 2.0);
+    gsl_fit_linear(t, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &ss);
+    double span = n * dt;
+    v->steady_drift = ym > 0 ? c1 * span / ym : 0;
+    bool drifts = fabs(v->steady_drift) > METRICS_STEADY_TOL && fabs(c1) > tq * sqrt(cov11);
+    gsl_fit_linear(t, 1, q, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &ss);
+    v->steady_queue_growth = c1 * span;
+    double allowed = fmax(METRICS_STEADY_TOL * qm, (double)m->cfg.n_inst);
+    bool grows = v->steady_queue_growth > allowed && c1 > tq * sqrt(cov11);
+    v->steady = !drifts && !grows ? 1 : 0;
+    free(t);
+}
+
 void metrics_values(const metrics_t *m, mt_values_t *v)
 {
     memset(v, 0, sizeof *v);
@@ -454,6 +502,7 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->win_start_s = m->win_start;
     v->win_end_s = m->win_end;
     v->win_length_s = len;
+    steady_state(m, v);
     v->sim_end_s = m->t_final;
 
     v->arrived = (double)m->arrived;
