@@ -62,6 +62,9 @@ typedef struct pod {
     bool arrivals_over;      /* the dispatcher will deliver nothing more */
     uint32_t rr_next;        /* round-robin router position */
     sim_req_t *first;        /* the first request, read before the run to size the KV blocks */
+    bool guard_pages;        /* SimGrid protects actor stacks (two memory mappings per actor) */
+    uint64_t ctx_over;       /* requests whose input + output exceed the model's window */
+    uint64_t ctx_longest;    /* longest such context, tokens */
     int fail_code;           /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];
 } pod_t;
