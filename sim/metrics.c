@@ -55,6 +55,11 @@ struct metrics {
     double win_load_bytes[KV_NTIERS], win_writeback_bytes, win_prefetch_bytes;
     dvec_t ttft, tpot, e2e;
     double t_final;
+    /* Whole-run second ledgers for the conservation check (sim/conserve.h). */
+    double all_gpu_busy_j;
+    double all_transfer_j[EN_CLASSES];
+    double all_move_bytes[KV_MOVE_KINDS][KV_NTIERS];
+    double end_output_tokens; /* tokens decoded by the requests that left, as they counted them */
 };
 
 const char *en_class_name(int c)
@@ -179,6 +184,7 @@ void metrics_gpu_busy(metrics_t *m, uint32_t inst, double t0, double t1, double 
     double d = t1 - t0;
     spread(m, t0, t1, d, offsetof(ts_bucket_t, gpu_busy_s));
     spread(m, t0, t1, energy_j, offsetof(ts_bucket_t, gpu_busy_j));
+    m->all_gpu_busy_j += energy_j;
     double w = win_overlap(m, t0, t1);
     m->busy_s[inst] += w;
     if (d > 0)
@@ -215,6 +221,7 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
             win_tokens += tokens_per_step;
     }
     m->win_output_tokens += win_tokens;
+    m->all_gpu_busy_j += cum_e[k];
     double span = cum_t[k], w = win_overlap(m, start, start + span);
     m->busy_s[inst] += w;
     if (span > 0)
@@ -235,9 +242,13 @@ void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, d
     (void)dst_tier;
     ts_bucket_t *b = bucket_at(m, t);
     double j = 0;
-    for (int c = 0; c < EN_CLASSES; c++)
+    for (int c = 0; c < EN_CLASSES; c++) {
         j += j_per_byte[c] * bytes;
+        m->all_transfer_j[c] += j_per_byte[c] * bytes;
+    }
     b->transfer_j += j;
+    if (kind >= 0 && kind < KV_MOVE_KINDS && src_tier >= 0 && src_tier < KV_NTIERS)
+        m->all_move_bytes[kind][src_tier] += bytes;
     bool load = kind == KV_MOVE_LOAD, prefetch = kind == KV_MOVE_PRESTAGE;
     if (load)
         b->load_bytes[src_tier] += bytes;
@@ -292,6 +303,7 @@ void metrics_request_end(metrics_t *m, const pod_t *p, const sim_req_t *r, int o
     row.loaded_bytes = r->loaded_bytes;
     row.ttft_s = row.tpot_s = row.e2e_s = NAN;
     (void)p;
+    m->end_output_tokens += outcome == RQ_COMPLETED ? r->w.output_tokens : r->decoded;
     if (outcome == RQ_COMPLETED) {
         m->completed++;
         row.ttft_s = r->t_first - r->w.arrival_s;
@@ -528,4 +540,32 @@ void metrics_print(const cJSON *s, const pod_t *p, FILE *out)
             jnum(s, "gpu_time_fraction", "stall"), jnum(s, "gpu_time_fraction", "idle"));
     fprintf(out, "  tokens/J          %.4f (IT power %.1f kW)\n", jnum(s, "tokens_per_joule", NULL),
             jnum(s, "average_it_power_w", NULL) / 1e3);
+}
+
+void metrics_totals(const metrics_t *m, metrics_totals_t *t)
+{
+    memset(t, 0, sizeof *t);
+    t->arrived = m->arrived;
+    t->completed = m->completed;
+    t->rejected = m->rejected;
+    t->unfinished = m->unfinished;
+    t->tok_input = m->tok_input;
+    t->tok_reused = m->tok_reused;
+    t->tok_computed = m->tok_computed;
+    t->end_output_tokens = m->end_output_tokens;
+    t->gpu_busy_j = m->all_gpu_busy_j;
+    memcpy(t->transfer_j, m->all_transfer_j, sizeof t->transfer_j);
+    memcpy(t->move_bytes, m->all_move_bytes, sizeof t->move_bytes);
+    for (uint32_t i = 0; i < m->nb; i++) {
+        const ts_bucket_t *b = &m->b[i];
+        t->bucket_arrivals += b->arrivals;
+        t->bucket_completions += b->completions;
+        t->bucket_output_tokens += b->output_tokens;
+        t->bucket_gpu_busy_j += b->gpu_busy_j;
+        t->bucket_transfer_j += b->transfer_j;
+        for (int k = 0; k < KV_NTIERS; k++)
+            t->bucket_load_bytes[k] += b->load_bytes[k];
+        t->bucket_writeback_bytes += b->writeback_bytes;
+        t->bucket_prefetch_bytes += b->prefetch_bytes;
+    }
 }

@@ -88,4 +88,22 @@ const ts_bucket_t *metrics_buckets(const metrics_t *m, uint32_t *n, double *inte
 double metrics_static_w(const metrics_t *m);
 uint64_t metrics_completed(const metrics_t *m);
 
+#define KV_MOVE_KINDS 4 /* kv_move_kind_t */
+
+/* Whole-run totals kept twice, for the conservation check at the end of a run (sim/conserve.h): once as
+ * the counters the summary uses, once summed over the time-series buckets or by a second ledger. */
+typedef struct metrics_totals {
+    uint64_t arrived, completed, rejected, unfinished;
+    double tok_input, tok_reused, tok_computed;   /* completed requests */
+    double end_output_tokens;                     /* decoded tokens of every request that left */
+    double gpu_busy_j;                            /* busy GPU energy as it was credited */
+    double transfer_j[EN_CLASSES];                /* transfer energy by class as it was credited */
+    double move_bytes[KV_MOVE_KINDS][KV_NTIERS];  /* bytes moved by kind and source tier */
+    double bucket_arrivals, bucket_completions, bucket_output_tokens;
+    double bucket_gpu_busy_j, bucket_transfer_j;
+    double bucket_load_bytes[KV_NTIERS], bucket_writeback_bytes, bucket_prefetch_bytes;
+} metrics_totals_t;
+
+void metrics_totals(const metrics_t *m, metrics_totals_t *out);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "models/power.h"
 #include "sim/cli.h"
+#include "sim/conserve.h"
 #include "sim/dispatch.h"
 #include "sim/engine.h"
 #include "sim/h5out.h"
@@ -116,6 +117,7 @@ static void pod_teardown(pod_t *p)
     if (p->dispatch_wake)
         sgb_sem_free(p->dispatch_wake);
     metrics_free(p->m);
+    conserve_free(p);
     kv_mgr_destroy(p->kv);
     st_model_destroy(p->st);
     if (p->src)
@@ -168,6 +170,7 @@ static int setup(pod_t *p, char *err, size_t errlen)
         }
         return KVT_EXIT_INPUT;
     }
+    conserve_init(p);
     if (wl_source_open(&p->src, &sc->workload, err, errlen))
         return KVT_EXIT_INPUT;
     if (read_first(p, err, errlen))
@@ -311,6 +314,14 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     }
     metrics_finish(p->m, p, t_final);
     cJSON *summary = metrics_summary(p->m, p);
+    /* Nothing is published from a run whose books do not balance. */
+    if (conserve_check(p, summary, err, errlen)) {
+        cJSON_Delete(summary);
+        h5out_abort(h5);
+        outdir_abort(&od);
+        pod_teardown(p);
+        return KVT_EXIT_FAIL;
+    }
     /* Writing or moving the results failed (a full disk, a vanished folder): an output error, exit 2. */
     if (write_results(p, &od, h5, summary, err, errlen) || outdir_commit(&od, err, errlen)) {
         cJSON_Delete(summary);
