@@ -30,11 +30,17 @@ static const char *tiny(void)
     return tu_fixture("scenarios/tiny-synthetic.json");
 }
 
+/* Lines of stderr, not counting AddressSanitizer's notes about SimGrid's stack switching (sanitizer builds). */
 static int lines_in(const char *s)
 {
     int n = 0;
-    for (; s && *s; s++)
-        n += *s == '\n';
+    for (const char *line = s; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        bool asan = strncmp(line, "==", 2) == 0 || strncmp(line, "False positive error reports", 28) == 0 ||
+                    strncmp(line, "For details see https://github.com/google/sanitizers", 52) == 0;
+        n += !asan;
+        line = nl ? nl + 1 : NULL;
+    }
     return n;
 }
 
@@ -248,7 +254,7 @@ START_TEST(contexts_beyond_the_window)
     /* A model whose window holds every request: no word. */
     rc = tu_run_kvtwin(NULL, &err, "run", tiny(), "--quiet", "--out", out, "--set",
                        "workload.context_overflow=error", NULL);
-    ck_assert_msg(rc == 0 && err[0] == '\0', "%d %s", rc, err);
+    ck_assert_msg(rc == 0 && lines_in(err) == 0, "%d %s", rc, err);
     free(err);
 }
 END_TEST
