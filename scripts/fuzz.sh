@@ -56,23 +56,29 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TMPDIR=${TMPDIR:-/tmp}
 status=0
+root=$(pwd)
 for t in $targets; do
     bin=$build/tests/fuzz/fuzz_$t
     reg=tests/fuzz/regressions/$t
     if [ -d "$reg" ] && [ -n "$(ls -A "$reg")" ]; then
         "$bin" -runs=0 "$reg" >/dev/null 2>"$build/replay-$t.log" || { echo "fuzz: $t: a regression input fails again (see $build/replay-$t.log)" >&2; status=1; }
     fi
-    work=$build/corpus/$t
-    findings=$build/findings/$t
-    mkdir -p "$work" "$findings"
+    work=$root/$build/corpus/$t
+    findings=$root/$build/findings/$t
+    logs=$root/$build/logs/$t
+    rm -rf "$logs"
+    mkdir -p "$work" "$findings" "$logs"
+    par=()
+    [ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
     start=$(date +%s)
-    if ! "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-            -jobs="$jobs" -workers="$jobs" -artifact_prefix="$findings/" -print_final_stats=1 \
-            "$work" "$seeds/$t" >"$build/fuzz-$t.log" 2>&1; then
-        echo "fuzz: $t: found a failing input in $findings/ (log $build/fuzz-$t.log)" >&2
+    # From its own folder: with -jobs, libFuzzer writes fuzz-N.log where it runs.
+    if ! (cd "$logs" && "$root/$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+            "${par[@]}" -artifact_prefix="$findings/" -print_final_stats=1 \
+            "$work" "$root/$seeds/$t" >"$logs/main.log" 2>&1); then
+        echo "fuzz: $t: found a failing input in $findings/ (logs in $logs/)" >&2
         status=1
     fi
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-$t.log" | awk '{s += $2} END {print s + 0}')
+    execs=$(cat "$logs"/*.log | grep -o 'stat::number_of_executed_units: *[0-9]*' | awk '{s += $2} END {print s + 0}')
     echo "fuzz: $t: $execs inputs in $(( $(date +%s) - start )) s"
     rm -rf "$TMPDIR"/kvtwin-fuzz-* 2>/dev/null || true
 done

@@ -90,14 +90,15 @@ static void cons_pending(const pod_t *p, const xfer_pool_t *pool, double pend[KV
                          double *links)
 {
     for (const xfer_job_t *j = pool->head; j; j = j->next)
-        if (j->kind >= 0 && j->kind < KV_MOVE_KINDS)
+        if (j->kind >= 0 && j->kind < KV_MOVE_KINDS && j->src_tier >= 0 && j->src_tier < KV_NTIERS)
             pend[j->kind][j->src_tier] += j->bytes;
     for (uint32_t w = 0; w < pool->n_workers; w++) {
         const xfer_worker_t *wk = &pool->workers[w];
         if (!wk->current)
             continue;
-        if (wk->current->kind >= 0 && wk->current->kind < KV_MOVE_KINDS)
-            pend[wk->current->kind][wk->current->src_tier] += wk->current->bytes;
+        const xfer_job_t *c = wk->current;
+        if (c->kind >= 0 && c->kind < KV_MOVE_KINDS && c->src_tier >= 0 && c->src_tier < KV_NTIERS)
+            pend[c->kind][c->src_tier] += c->bytes;
         if (wk->routed)
             cons_links(links, p->ledger, &wk->route, wk->current->bytes);
     }
