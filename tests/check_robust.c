@@ -293,8 +293,12 @@ START_TEST(counts_are_64_bit_and_sized_before_allocating)
     ck_assert_uint_eq(hw_pod_gpus(&p), (uint64_t)((1u << 29) + 1) * 8);
 
     const char *dir = tu_scratch_dir("sizes");
-    char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tiny(), "--quiet", "--set", "hardware.nodes=536870913", NULL);
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, NULL, "hw", "show", "dgx-h100", "--set", "nodes=536870913", NULL);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(strstr(out, "536870913 nodes x 8 GPUs = 4294967304 "), "%s", out);
+    free(out);
+    rc = tu_run_kvtwin(NULL, &err, "run", tiny(), "--quiet", "--set", "hardware.nodes=536870913", NULL);
     ck_assert_int_eq(rc, 2);
     expect_one_line(err, "hardware.nodes", "instances", NULL);
     free(err);
