@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/safetext.h"
+#include "workloads/safetext.h"
 #include "workloads/jsonpos.h"
 
 const char *cfg_config_dir(void)

@@ -2,7 +2,7 @@
  * before conversion, so 1e400, -1 or 3.5 for an integer are rejected with their path, never truncated. */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/jsonbind.h"
-#include "sim/safetext.h"
+#include "workloads/safetext.h"
 
 #include <assert.h>
 #include <stdarg.h>

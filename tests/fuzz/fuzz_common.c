@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fuzz_common.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,10 @@ const char *fz_write_input(const char *name, const uint8_t *data, size_t size)
 
 void fz_check_error(const char *err)
 {
-    if (!err[0] || strchr(err, '\n') || strchr(err, '\r')) {
+    bool control = false;
+    for (const unsigned char *c = (const unsigned char *)err; *c; c++)
+        control |= *c < 0x20 || *c == 0x7f;
+    if (!err[0] || control) {
         fprintf(stderr, "fuzz: bad error message: \"%s\"\n", err);
         abort();
     }

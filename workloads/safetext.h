@@ -1,5 +1,6 @@
 /* Messages stay one line: user text echoed in an error (a JSON key, a --set argument, a trace record) may
- * hold newlines or other control bytes, which would split the message or drive the terminal. */
+ * hold newlines, carriage returns or other control bytes, which would split the message or drive the
+ * terminal. In workloads/ (the lowest layer that formats messages) so that readers and sim/ share it. */
 #ifndef KVTWIN_SAFETEXT_H
 #define KVTWIN_SAFETEXT_H
 

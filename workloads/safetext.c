@@ -1,6 +1,6 @@
 /* One-line messages; see safetext.h. */
 #define _POSIX_C_SOURCE 200809L
-#include "sim/safetext.h"
+#include "workloads/safetext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
