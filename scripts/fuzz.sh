@@ -67,6 +67,7 @@ for t in $targets; do
     findings=$root/$build/findings/$t
     logs=$root/$build/logs/$t
     rm -rf "$logs"
+    rm -rf "$findings"
     mkdir -p "$work" "$findings" "$logs"
     par=()
     [ "$jobs" -gt 1 ] && par=(-jobs="$jobs" -workers="$jobs")
