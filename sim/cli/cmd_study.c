@@ -15,7 +15,7 @@ static int cmd_main(int argc, char **argv)
     const char *file = NULL, *out = NULL;
     long long seed = -1;
     int jobs = 0;
-    bool quiet = false, check = false;
+    bool quiet = false, check = false, force = false;
     int rc = KVT_EXIT_INPUT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -45,6 +45,8 @@ static int cmd_main(int argc, char **argv)
             quiet = true;
         } else if (!strcmp(a, "--check")) {
             check = true;
+        } else if (!strcmp(a, "--force")) {
+            force = true;
         } else if (a[0] == '-' && a[1]) {
             rc = cli_usage_error("study", "unknown option \"%s\"", a);
             goto done;
@@ -68,7 +70,7 @@ static int cmd_main(int argc, char **argv)
         }
         self[n] = '\0';
         study_opts_t o = {.out_dir = out, .sets = sets, .nsets = nsets, .seed = seed, .quiet = quiet, .jobs = jobs,
-                          .self_exe = self, .check_only = check};
+                          .self_exe = self, .check_only = check, .force = force};
         char err[2048];
         rc = study_run(file, &o, err, sizeof err);
         if (rc)
@@ -82,19 +84,22 @@ done:
 const kvt_cmd_t kvt_cmd_study = {
     .name = "study",
     .summary = "simulate variants of a scenario side by side (the main job)",
-    .usage = "usage: kvtwin study STUDY.json [--set PATH=VALUE]... [--seed N] [--out DIR] [--jobs N] [--quiet]\n"
+    .usage = "usage: kvtwin study STUDY.json [--set PATH=VALUE]... [--seed N] [--out DIR] [--force] [--jobs N]\n"
+             "                    [--quiet]\n"
              "       kvtwin study STUDY.json --check     (validate the study and its variants, run nothing)\n"
              "\n"
              "Runs every variant of the study (the base scenario with the variant's overrides) as its own\n"
              "simulation, up to N at once (default: one per core), then prints the main metrics side by side\n"
              "with each variant's ratio to the baseline. DIR (default results/<study name>/) receives\n"
              "comparison.txt, study.json, study.png (TTFT distributions and throughput over time), the\n"
-             "gnuplot script and data, and one results folder per variant. It appears only once complete.\n"
+             "gnuplot script and data, and one results folder per variant. It appears only once complete;\n"
+             "SIGINT or SIGTERM stops the variants and leaves nothing. An existing DIR is replaced only if it\n"
+             "is a kvtwin results folder (or empty), unless --force.\n"
              "\n"
              "A study file: {\"name\": ..., \"description\": ..., \"scenario\": \"path/to/base.json\",\n"
              "  \"baseline\": \"variant name\", \"variants\": [{\"name\": ..., \"label\": ..., \"set\": {PATH: VALUE}}]}\n"
              "  --set applies to every variant, before the variant's own overrides.\n"
              "\n"
-             "Exit codes: 0 success, 1 simulation failure, 2 usage or input error.\n",
+             "Exit codes: 0 success, 1 simulation failure, 2 usage, input or output-folder error.\n",
     .main = cmd_main,
 };

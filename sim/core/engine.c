@@ -66,26 +66,28 @@ static void engine_request_free(sim_req_t *r)
 }
 
 /* Hands the request's record to the metrics as it leaves the system. */
-static void engine_record(pod_t *p, const sim_req_t *r, int outcome)
+void engine_record(pod_t *p, const sim_req_t *r, int outcome)
 {
-    req_record_t rec = {
-        .id = r->w.id,
-        .session = r->w.session_id,
-        .turn = r->w.turn,
-        .instance = r->inst,
-        .outcome = outcome,
-        .input_tokens = r->w.input_tokens,
-        .output_tokens = r->w.output_tokens,
-        .found_tokens = r->found_tokens,
-        .reused_tokens = r->reused_tokens,
-        .computed_tokens = r->w.input_tokens - r->reused_tokens,
-        .arrival_s = r->w.arrival_s,
-        .admit_s = r->t_admit,
-        .ready_s = r->t_ready,
-        .first_token_s = r->t_first,
-        .done_s = r->t_done,
-        .loaded_bytes = r->loaded_bytes,
-    };
+    /* Zeroed whole, padding included, so run.h5 is byte-identical from run to run. */
+    req_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.id = r->w.id;
+    rec.session = r->w.session_id;
+    rec.turn = r->w.turn;
+    rec.instance = r->inst;
+    rec.outcome = outcome;
+    rec.input_tokens = r->w.input_tokens;
+    rec.output_tokens = r->w.output_tokens;
+    rec.decoded_tokens = outcome == RQ_COMPLETED ? r->w.output_tokens : r->decoded;
+    rec.found_tokens = r->found_tokens;
+    rec.reused_tokens = r->reused_tokens;
+    rec.computed_tokens = r->w.input_tokens - r->reused_tokens;
+    rec.arrival_s = r->w.arrival_s;
+    rec.admit_s = r->t_admit;
+    rec.ready_s = r->t_ready;
+    rec.first_token_s = r->t_first;
+    rec.done_s = r->t_done;
+    rec.loaded_bytes = r->loaded_bytes;
     memcpy(rec.hit_tokens, r->hit_tokens_by_tier, sizeof rec.hit_tokens);
     metrics_request_end(p->m, &rec);
 }

@@ -22,6 +22,7 @@
 #include "sim/out/metric_table.h"
 #include "sim/out/outdir.h"
 #include "sim/config/scenario.h"
+#include "sim/out/sigclean.h"
 
 #define STUDY_MAX_VARIANTS 16
 #define STUDY_MAX_SETS 64
@@ -205,8 +206,11 @@ static pid_t study_spawn(const study_t *s, const variant_t *v, const study_opts_
     argv[a++] = "--quiet";
     argv[a] = NULL;
     fflush(NULL);
+    pid_t parent = getpid();
+    kvt_cleanup_hold(); /* registered before a signal can look for it */
     pid_t pid = fork();
     if (pid == 0) {
+        kvt_cleanup_in_child(parent);
         /* execv's prototype predates const; the strings are not modified. */
         union {
             const char **in;
@@ -216,6 +220,9 @@ static pid_t study_spawn(const study_t *s, const variant_t *v, const study_opts_
         fprintf(stderr, "kvtwin study: cannot run %s (%s)\n", o->self_exe, strerror(errno));
         _exit(KVT_EXIT_FAIL);
     }
+    kvt_cleanup_release();
+    if (pid > 0)
+        kvt_cleanup_add_child(pid);
     return pid;
 }
 
@@ -246,6 +253,7 @@ static int study_run_variants(study_t *s, const study_opts_t *o, const outdir_t 
         if (pid < 0)
             break;
         running--;
+        kvt_cleanup_remove_child(pid);
         for (int i = 0; i < s->n; i++) {
             if (s->v[i].pid != pid)
                 continue;
@@ -343,6 +351,7 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
 static double *h5_column(const char *file, const char *dataset, const char *field, size_t *n)
 {
     *n = 0;
+    H5dont_atexit(); /* as sim/h5out.c: never run HDF5's exit handler */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
@@ -443,15 +452,24 @@ static int study_plots(const study_t *s, const outdir_t *od, char *err, size_t e
     fprintf(g, "unset multiplot\n");
     fclose(g);
     fflush(NULL);
+    pid_t parent = getpid();
+    kvt_cleanup_hold();
     pid_t pid = fork();
     if (pid == 0) {
+        kvt_cleanup_in_child(parent);
         if (chdir(od->tmp) != 0)
             _exit(127);
         execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
         _exit(127);
     }
+    kvt_cleanup_release();
+    if (pid > 0)
+        kvt_cleanup_add_child(pid);
     int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    int waited = pid > 0 ? waitpid(pid, &status, 0) : -1;
+    if (pid > 0)
+        kvt_cleanup_remove_child(pid);
+    if (pid < 0 || waited < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         snprintf(err, errlen, "gnuplot failed on %s (is gnuplot-nox installed? scripts/setup.sh installs it)", gp);
         return -1;
     }
@@ -476,8 +494,8 @@ int study_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
     else
         snprintf(final, sizeof final, "results/%s", s->name);
     outdir_t od;
-    rc = KVT_EXIT_FAIL;
-    if (outdir_begin(&od, final, err, errlen))
+    rc = KVT_EXIT_INPUT; /* the results folder cannot be used: an output error */
+    if (outdir_begin_opts(&od, final, o->force, err, errlen))
         goto done;
     rc = study_run_variants(s, o, &od, err, errlen);
     if (rc)

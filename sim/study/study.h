@@ -20,6 +20,7 @@ typedef struct study_opts {
     int jobs;                /* variants run at once; 0 = number of cores */
     const char *self_exe;    /* the kvtwin binary to run variants with */
     bool check_only;         /* validate the study and every variant's scenario, run nothing */
+    bool force;              /* replace the results path even if it is not a kvtwin results folder */
 } study_opts_t;
 
 /* Runs the study file; returns an exit code with a one-line message in err when not 0. */
