@@ -11,7 +11,8 @@
     C(model_time) /* step-time model for given shapes */                                                       \
     C(fit)        /* fit step-time efficiency factors to measurements */                                       \
     C(gen)        /* synthetic agentic workload to the native format */                                        \
-    C(trace)      /* trace statistics */
+    C(trace)      /* trace statistics */                                                                   \
+    C(export)     /* run.h5 tables as CSV files */
 
 #define C(n) extern const kvt_cmd_t kvt_cmd_##n;
 KVT_COMMAND_LIST

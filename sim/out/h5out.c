@@ -1,5 +1,7 @@
 /* HDF5 output; see h5out.h. Requests go through an HDF5 packet table in batches of 1024 rows, so memory
- * stays flat however long the run. Compound types mirror req_record_t and ts_bucket_t field by field. */
+ * stays flat however long the run. Compound types mirror req_record_t and ts_bucket_t field by field, except
+ * that a per-tier array becomes one scalar column per tier (NAME_g1, NAME_g2, NAME_g3, NAME_g35, NAME_g4), so
+ * every table loads as a flat data frame (docs/data.md). Strings are UTF-8. */
 #include "sim/out/h5out.h"
 
 #include <hdf5.h>
@@ -21,16 +23,42 @@ struct h5out {
     bool failed;
 };
 
-static hid_t h5_tier_array(hid_t base)
+/* Column suffixes of the tiers: G1 -> g1, G3.5 -> g35. */
+static const char *const h5_tier_suffix[KV_NTIERS] = {"g1", "g2", "g3", "g35", "g4"};
+
+/* One scalar member per tier for an array field of KV_NTIERS elements of type base at offset off. */
+static void h5_insert_tiers(hid_t t, const char *name, size_t off, hid_t base)
 {
-    hsize_t dims[1] = {KV_NTIERS};
-    return H5Tarray_create2(base, 1, dims);
+    size_t sz = H5Tget_size(base);
+    for (int k = 0; k < KV_NTIERS; k++) {
+        char col[64];
+        snprintf(col, sizeof col, "%s_%s", name, h5_tier_suffix[k]);
+        H5Tinsert(t, col, off + (size_t)k * sz, base);
+    }
 }
+
+/* A scalar UTF-8 string attribute (H5LT's helper writes ASCII). */
+static int h5_attr_utf8(hid_t obj, const char *name, const char *value)
+{
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, strlen(value) + 1);
+    H5Tset_cset(str, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, str, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && H5Awrite(a, str, value) >= 0 ? 0 : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(str);
+    return rc;
+}
+
+/* What the requests table's outcome column holds (req_outcome_t); also in docs/data.md. */
+static const char h5_outcome_codes[] = "0 = completed, 1 = rejected (does not fit even in an empty G1), 2 = unfinished when the run ended";
 
 static hid_t h5_request_type(void)
 {
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(req_record_t));
-    hid_t tiers = h5_tier_array(H5T_NATIVE_UINT32);
 #define F(name, type) H5Tinsert(t, #name, HOFFSET(req_record_t, name), type)
     F(id, H5T_NATIVE_UINT64);
     F(session, H5T_NATIVE_UINT64);
@@ -42,7 +70,7 @@ static hid_t h5_request_type(void)
     F(found_tokens, H5T_NATIVE_UINT32);
     F(reused_tokens, H5T_NATIVE_UINT32);
     F(computed_tokens, H5T_NATIVE_UINT32);
-    F(hit_tokens, tiers);
+    h5_insert_tiers(t, "hit_tokens", HOFFSET(req_record_t, hit_tokens), H5T_NATIVE_UINT32);
     F(arrival_s, H5T_NATIVE_DOUBLE);
     F(admit_s, H5T_NATIVE_DOUBLE);
     F(ready_s, H5T_NATIVE_DOUBLE);
@@ -53,7 +81,6 @@ static hid_t h5_request_type(void)
     F(tpot_s, H5T_NATIVE_DOUBLE);
     F(e2e_s, H5T_NATIVE_DOUBLE);
 #undef F
-    H5Tclose(tiers);
     return t;
 }
 
@@ -145,7 +172,6 @@ static int h5out_timeseries(h5out_t *h, const pod_t *p)
         memcpy(r->used_blocks, b[i].used_blocks, sizeof r->used_blocks);
     }
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(ts_row_t));
-    hid_t tiers = h5_tier_array(H5T_NATIVE_DOUBLE);
 #define F(name, type) H5Tinsert(t, #name, HOFFSET(ts_row_t, name), type)
     F(t_s, H5T_NATIVE_DOUBLE);
     F(arrivals, H5T_NATIVE_DOUBLE);
@@ -156,13 +182,13 @@ static int h5out_timeseries(h5out_t *h, const pod_t *p)
     F(gpu_busy_fraction, H5T_NATIVE_DOUBLE);
     F(gpu_stall_fraction, H5T_NATIVE_DOUBLE);
     F(power_it_w, H5T_NATIVE_DOUBLE);
-    F(load_bytes, tiers);
+    h5_insert_tiers(t, "load_bytes", HOFFSET(ts_row_t, load_bytes), H5T_NATIVE_DOUBLE);
     F(writeback_bytes, H5T_NATIVE_DOUBLE);
     F(prefetch_bytes, H5T_NATIVE_DOUBLE);
     F(running, H5T_NATIVE_DOUBLE);
     F(waiting, H5T_NATIVE_DOUBLE);
     F(loading, H5T_NATIVE_DOUBLE);
-    F(used_blocks, tiers);
+    h5_insert_tiers(t, "used_blocks", HOFFSET(ts_row_t, used_blocks), H5T_NATIVE_DOUBLE);
 #undef F
     hsize_t dims[1] = {n};
     hid_t space = H5Screate_simple(1, dims, NULL);
@@ -173,7 +199,6 @@ static int h5out_timeseries(h5out_t *h, const pod_t *p)
         H5Dclose(ds);
     }
     H5Sclose(space);
-    H5Tclose(tiers);
     H5Tclose(t);
     free(rows);
     return rc;
@@ -197,6 +222,7 @@ static int h5out_tiers(h5out_t *h, const pod_t *p)
     }
     hid_t str = H5Tcopy(H5T_C_S1);
     H5Tset_size(str, sizeof rows[0].name);
+    H5Tset_cset(str, H5T_CSET_UTF8);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tier_row_t));
     H5Tinsert(t, "tier", HOFFSET(tier_row_t, name), str);
     H5Tinsert(t, "enabled", HOFFSET(tier_row_t, enabled), H5T_NATIVE_INT32);
@@ -234,11 +260,15 @@ int h5out_finish(h5out_t *h, const pod_t *p, const char *scenario_json, bool tim
     if (h5out_tiers(h, p))
         rc = -1;
     unsigned long seed = (unsigned long)p->sc->seed;
-    rc |= H5LTset_attribute_string(h->file, "/", "scenario", scenario_json) < 0 ? -1 : 0;
+    rc |= h5_attr_utf8(h->file, "scenario", scenario_json);
     rc |= H5LTset_attribute_ulong(h->file, "/", "seed", &seed, 1) < 0 ? -1 : 0;
-    rc |= H5LTset_attribute_string(h->file, "/", "kvtwin_version", KVTWIN_VERSION) < 0 ? -1 : 0;
-    rc |= H5LTset_attribute_string(h->file, "/", "simgrid_version", kvt_simgrid_version()) < 0 ? -1 : 0;
+    rc |= h5_attr_utf8(h->file, "kvtwin_version", KVTWIN_VERSION);
+    rc |= h5_attr_utf8(h->file, "simgrid_version", kvt_simgrid_version());
     if (h->req_table >= 0) {
+        hid_t ds = H5Dopen2(h->file, "requests", H5P_DEFAULT);
+        rc |= ds < 0 || h5_attr_utf8(ds, "outcome_codes", h5_outcome_codes) ? -1 : 0;
+        if (ds >= 0)
+            H5Dclose(ds);
         H5PTclose(h->req_table);
         H5Tclose(h->req_type);
     }
