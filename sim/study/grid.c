@@ -310,7 +310,7 @@ static void json_hash(cJSON *j, char out[17])
     cJSON_Delete(j);
 }
 
-static void scenario_hash(const scenario_t *sc, char out[17])
+void st_hash_scenario(const scenario_t *sc, char out[17])
 {
     json_hash(scenario_to_json(sc), out);
 }
@@ -326,7 +326,7 @@ void st_hash_scenario_file(const char *path, char out[17])
     json_hash(j, out);
 }
 
-static void quantities(const scenario_t *sc, double q[ST_NQTY])
+static void quantities(const scenario_t *sc, double q[ST_NQTY], double *floor_usd_h)
 {
     q[ST_Q_GPUS] = hw_pod_gpus(&sc->hw);
     q[ST_Q_NODES] = sc->hw.nodes;
@@ -341,6 +341,7 @@ static void quantities(const scenario_t *sc, double q[ST_NQTY])
     cost_breakdown_t c;
     cost_pod(&sc->hw, 0, &c);
     q[ST_Q_CAPEX_USD] = c.capex_usd;
+    *floor_usd_h = c.capex_usd_per_h + c.maintenance_usd_per_h;
 }
 
 static int parse_hold(study_t *s, const cJSON *h, char *err, size_t errlen)
@@ -402,7 +403,7 @@ int st_parse(study_t *s, const char *path, const study_opts_t *o, char *err, siz
         return -1;
     const cJSON *root = s->doc.root;
     static const char *const keys[] = {"name",  "description", "scenario",   "baseline", "variants",
-                                       "axes",  "seeds",       "replicates", "hold_equal", NULL};
+                                       "axes",  "seeds",       "replicates", "hold_equal", "search", NULL};
     for (const cJSON *it = root->child; it; it = it->next) {
         bool ok = false;
         for (int k = 0; keys[k]; k++)
@@ -411,7 +412,7 @@ int st_parse(study_t *s, const char *path, const study_opts_t *o, char *err, siz
             char msg[256];
             snprintf(msg, sizeof msg,
                      "unknown key \"%s\"; valid keys: name, description, scenario, baseline, variants, axes, seeds, "
-                     "replicates, hold_equal",
+                     "replicates, hold_equal, search",
                      it->string);
             return fail(s, it->string, msg, err, errlen);
         }
@@ -424,6 +425,7 @@ int st_parse(study_t *s, const char *path, const study_opts_t *o, char *err, siz
     const cJSON *axes = cJSON_GetObjectItemCaseSensitive(root, "axes");
     const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(root, "seeds");
     const cJSON *reps = cJSON_GetObjectItemCaseSensitive(root, "replicates");
+    s->search = cJSON_GetObjectItemCaseSensitive(root, "search");
     if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) >= sizeof s->name ||
         strpbrk(name->valuestring, "/"))
         return fail(s, "name", "expected the study's name (a short string without slashes)", err, errlen);
@@ -528,13 +530,13 @@ int st_parse(study_t *s, const char *path, const study_opts_t *o, char *err, siz
                 rc = -1;
             } else {
                 if (k == 0) {
-                    quantities(sc, s->v[c].qty);
+                    quantities(sc, s->v[c].qty, &s->v[c].floor_usd_h);
                     if (first_seed < 0 && !seedv)
                         first_seed = (long long)sc->seed;
                 }
                 if (rc == 0) {
                     run->seed = (long long)sc->seed;
-                    scenario_hash(sc, run->hash);
+                    st_hash_scenario(sc, run->hash);
                     if (nseed > 1)
                         snprintf(run->name, sizeof run->name, "%s-seed%lld", s->v[c].name, run->seed);
                     else

@@ -15,6 +15,7 @@
 
 #include "sim/base/alloc.h"
 #include "sim/base/exitcodes.h"
+#include "sim/study/size.h"
 #include "sim/study/study_int.h"
 
 /* ---- comparison ----------------------------------------------------------------------------------------- */
@@ -396,6 +397,12 @@ int study_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
     }
     if (st_parse(s, path, o, err, errlen))
         goto done;
+    if (s->search) {
+        /* a search block makes the study a sizing */
+        st_free(s);
+        free(s);
+        return size_run(path, o, err, errlen);
+    }
     if (o->check_only) {
         if (!o->quiet) {
             printf("%s: %d configurations x %d seeds = %d runs, all valid; baseline %s\n", s->name, s->n, s->nseeds,

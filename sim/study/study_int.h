@@ -41,6 +41,7 @@ typedef struct st_config {
     int nsets;
     int first_run, nruns; /* its replicates are runs[first_run .. first_run + nruns) */
     double qty[ST_NQTY];  /* hold-equal quantities */
+    double floor_usd_h;   /* amortised capex + maintenance per hour: the cost before energy and facility */
     cJSON *summary;       /* mean over its complete replicates (the table's column); NULL if none */
     cJSON *ci;            /* 95 % half-widths of the same leaves (NULL with fewer than 2 replicates) */
     int ndone;
@@ -61,6 +62,7 @@ typedef struct study {
     bool hold[ST_NQTY];
     double hold_tol[ST_NQTY];
     char dir[1024];       /* the study folder */
+    const cJSON *search;  /* the "search" block (SLO sizing, size.c), borrowed from doc; NULL if none */
     cfg_doc_t doc;
 } study_t;
 
@@ -75,6 +77,9 @@ int st_config_sets(const study_t *s, int config, const char ***out);
 /* The index: written at the start of a study, read back by --collect and by Slurm tasks. */
 int st_index_write(const study_t *s, char *err, size_t errlen);
 int st_index_read(study_t *s, const char *dir, char *err, size_t errlen);
+struct scenario;
+/* The hash of a resolved scenario (without output.dir), hex. */
+void st_hash_scenario(const struct scenario *sc, char out[17]);
 /* The hash of a run folder's scenario.json (the same as its run's hash when it is that run's); "" if unreadable. */
 void st_hash_scenario_file(const char *path, char out[17]);
 
