@@ -228,8 +228,13 @@ int st_plots(const study_t *s, char *err, size_t errlen)
         snprintf(err, errlen, "%s: cannot write", gp);
         return -1;
     }
-    /* legends below the panels: two columns of entries, 20 px a row */
-    int rows = (shown + 1) / 2;
+    /* legends below the panels: two columns of entries (one when labels are long), 20 px a row */
+    size_t longest = 0;
+    for (int c = 0; c < s->n; c++)
+        if (s->v[c].ndone && strlen(s->v[c].label) > longest)
+            longest = strlen(s->v[c].label);
+    int cols = longest > 40 ? 1 : 2;
+    int rows = (shown + cols - 1) / cols;
     int height = 520 + 20 * rows;
     fprintf(g, "# Plots of study %s. PNG: gnuplot plots.gp; SVG: gnuplot -e \"fmt='svg'\" plots.gp (from this folder)\n",
             s->name);
@@ -242,7 +247,7 @@ int st_plots(const study_t *s, char *err, size_t errlen)
     snprintf(title, sizeof title, "%s%s", s->name,
              s->nseeds > 1 ? " (replicates pooled: TTFT over all seeds, throughput their mean)" : "");
     gp_quote(g, title);
-    fprintf(g, "\nset key outside below Left reverse maxcols 2 samplen 3 spacing 1.1\nset grid\n");
+    fprintf(g, "\nset key outside below Left reverse maxcols %d samplen 3 spacing 1.1\nset grid\n", cols);
     char wtitle[256];
     snprintf(wtitle, sizeof wtitle, "TTFT of the requests arriving in the measured window %.0f-%.0f s", w0, w1);
     fprintf(g, "set title ");
