@@ -26,7 +26,7 @@ fi
 ./scripts/build.sh "$build" "${opts[@]}"
 if [ -n "$services" ]; then
     t0=$(date +%s)
-    trap './scripts/slurm-down.sh' EXIT
+    trap "'$PWD/scripts/slurm-down.sh'" EXIT
     eval "$(./scripts/slurm-up.sh)"
     export KVTWIN_TEST_SERVICES=1
     echo "test: Slurm up in $(($(date +%s) - t0)) s" >&2
