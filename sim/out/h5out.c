@@ -1,6 +1,8 @@
 /* HDF5 output; see h5out.h. Requests go through an HDF5 packet table in batches of 1024 rows, so memory
  * stays flat however long the run. The compound types come from the column tables of metrics.h
- * (METRICS_REQUEST_COLUMNS, METRICS_TS_COLUMNS) and kv.h (KV_TIER_STATS), so a column is spelled once.
+ * (METRICS_REQUEST_COLUMNS, METRICS_TS_COLUMNS) and kv.h (KV_TIER_STATS), so a column is spelled once; a
+ * per-tier array becomes one scalar column per tier (NAME_g1 ... NAME_g4, by the tier table's keys), so every
+ * table loads as a flat data frame (docs/data.md). Strings are UTF-8.
  *
  * Byte-identical files: object time tracking is off (HDF5 would stamp every dataset with the wall clock)
  * and rows are copied whole from zeroed structs, so no stray padding byte reaches the file.
@@ -11,6 +13,7 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,18 +56,41 @@ static hid_t h5_dcpl(void)
     return plist;
 }
 
-/* Adds a member of n values of base (a scalar when n is 1, else an array: one per tier). */
+/* Adds a member of n values of base: a scalar when n is 1, else one scalar column per tier (NAME_KEY with the
+ * tier table's config key: hit_tokens_g1 ... hit_tokens_g4), so that no column is an array. */
 static void h5_member(hid_t t, const char *name, size_t offset, hid_t base, size_t n)
 {
     if (n == 1) {
         H5Tinsert(t, name, offset, base);
         return;
     }
-    hsize_t dims[1] = {n};
-    hid_t arr = H5Tarray_create2(base, 1, dims);
-    H5Tinsert(t, name, offset, arr);
-    H5Tclose(arr);
+    assert(n == KV_NTIERS);
+    size_t sz = H5Tget_size(base);
+    for (size_t k = 0; k < n; k++) {
+        char col[64];
+        snprintf(col, sizeof col, "%s_%s", name, kv_tiers[k].key);
+        H5Tinsert(t, col, offset + k * sz, base);
+    }
 }
+
+/* A scalar UTF-8 string attribute (H5LT's helper writes ASCII). */
+static int h5_attr_utf8(hid_t obj, const char *name, const char *value)
+{
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, strlen(value) + 1);
+    H5Tset_cset(str, H5T_CSET_UTF8);
+    hid_t space = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(obj, name, str, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && H5Awrite(a, str, value) >= 0 ? 0 : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(space);
+    H5Tclose(str);
+    return rc;
+}
+
+/* What the requests table's outcome column holds (req_outcome_t); also in docs/data.md. */
+static const char h5_outcome_codes[] = "0 = completed, 1 = rejected (does not fit even in an empty G1), 2 = unfinished when the run ended";
 
 static hid_t h5_request_type(void)
 {
@@ -175,6 +201,7 @@ static int h5out_tiers(h5out_t *h, const h5out_run_t *run)
     }
     hid_t str = H5Tcopy(H5T_C_S1);
     H5Tset_size(str, sizeof rows[0].name);
+    H5Tset_cset(str, H5T_CSET_UTF8);
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tier_row_t));
     H5Tinsert(t, "tier", HOFFSET(tier_row_t, name), str);
     H5Tinsert(t, "enabled", HOFFSET(tier_row_t, enabled), H5T_NATIVE_INT32);
@@ -211,11 +238,15 @@ int h5out_finish(h5out_t *h, const h5out_run_t *run, const char *scenario_json, 
     if (h5out_tiers(h, run))
         rc = -1;
     unsigned long seed = (unsigned long)run->sc->seed;
-    rc |= H5LTset_attribute_string(h->file, "/", "scenario", scenario_json) < 0 ? -1 : 0;
+    rc |= h5_attr_utf8(h->file, "scenario", scenario_json);
     rc |= H5LTset_attribute_ulong(h->file, "/", "seed", &seed, 1) < 0 ? -1 : 0;
-    rc |= H5LTset_attribute_string(h->file, "/", "kvtwin_version", KVTWIN_VERSION) < 0 ? -1 : 0;
-    rc |= H5LTset_attribute_string(h->file, "/", "simgrid_version", kvt_simgrid_version()) < 0 ? -1 : 0;
+    rc |= h5_attr_utf8(h->file, "kvtwin_version", KVTWIN_VERSION);
+    rc |= h5_attr_utf8(h->file, "simgrid_version", kvt_simgrid_version());
     if (h->req_table >= 0) {
+        hid_t ds = H5Dopen2(h->file, "requests", H5P_DEFAULT);
+        rc |= ds < 0 || h5_attr_utf8(ds, "outcome_codes", h5_outcome_codes) ? -1 : 0;
+        if (ds >= 0)
+            H5Dclose(ds);
         errno = 0;
         if (H5PTclose(h->req_table) < 0) {
             h5out_note_failure(h);

@@ -65,7 +65,12 @@ static bool has_suffix(const char *s, const char *suffix)
 static bool known_entry(const char *dir, const char *name, bool *has_marker)
 {
     static const char *const run_files[] = {"summary.json", "run.h5", "scenario.json", "platform.xml", NULL};
-    static const char *const study_files[] = {"study.json", "comparison.txt", "study.png", "plots.gp", NULL};
+    /* The first of each list marks the folder as kvtwin's; study-index.json is a study's while it runs. */
+    static const char *const study_files[] = {"study.json",     "comparison.txt", "study.png",     "plots.gp",
+                                              "study-index.json", "comparison.csv", "study.png.tmp", "study.svg",
+                                              "pareto.png",     "pareto.gp",      "pareto_points.dat",
+                                              "size.txt",       "size.json",      "report.html",   "report.md",
+                                              NULL};
     for (int i = 0; run_files[i]; i++)
         if (strcmp(name, run_files[i]) == 0) {
             *has_marker |= i == 0;
@@ -73,7 +78,7 @@ static bool known_entry(const char *dir, const char *name, bool *has_marker)
         }
     for (int i = 0; study_files[i]; i++)
         if (strcmp(name, study_files[i]) == 0) {
-            *has_marker |= i == 0;
+            *has_marker |= i == 0 || strcmp(name, "study-index.json") == 0;
             return true;
         }
     if ((strncmp(name, "ttft_cdf_", 9) == 0 || strncmp(name, "throughput_", 11) == 0) && has_suffix(name, ".dat"))
@@ -84,7 +89,26 @@ static bool known_entry(const char *dir, const char *name, bool *has_marker)
     if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
         char marker[2100];
         snprintf(marker, sizeof marker, "%s/summary.json", sub);
-        return access(marker, F_OK) == 0 && outdir_is_results(sub); /* a study's variant */
+        if (strcmp(name, "evals") == 0 || strstr(name, ".tmp-") || strstr(name, ".old-"))
+            return true; /* kvtwin size's evaluations; temporaries of an interrupted study */
+        if (access(marker, F_OK) == 0)
+            return outdir_is_results(sub); /* a study's run */
+        /* A study's run left half written: only files a run writes, summary.json not yet among them. */
+        DIR *d = opendir(sub);
+        if (!d)
+            return false;
+        bool only_run_files = true;
+        struct dirent *e;
+        while (only_run_files && (e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            bool known = false;
+            for (int i = 0; run_files[i]; i++)
+                known |= strcmp(e->d_name, run_files[i]) == 0;
+            only_run_files = known;
+        }
+        closedir(d);
+        return only_run_files;
     }
     return false;
 }
@@ -107,7 +131,10 @@ bool outdir_is_results(const char *path)
         ok = known_entry(path, e->d_name, &marker);
     }
     closedir(d);
-    return ok && (n == 0 || marker);
+    /* Every entry is one kvtwin writes; a run folder whose summary.json is missing (half written by a process
+     * that died) is still kvtwin's to replace. */
+    (void)marker;
+    return ok;
 }
 
 /* First entry of a folder that kvtwin did not write, for the message. */

@@ -165,3 +165,29 @@ void kvt_cleanup_in_child(pid_t parent)
     if (getppid() != parent)
         _exit(1); /* the parent died before the request took effect */
 }
+
+pid_t kvt_fork_child(void)
+{
+    fflush(NULL);
+    pid_t parent = getpid();
+    kvt_cleanup_hold(); /* registered before a signal can look for it */
+    pid_t pid = fork();
+    if (pid == 0) {
+        kvt_cleanup_in_child(parent);
+        return 0;
+    }
+    kvt_cleanup_release();
+    if (pid > 0)
+        kvt_cleanup_add_child(pid);
+    return pid;
+}
+
+pid_t kvt_wait_child(pid_t pid, int *status)
+{
+    pid_t r;
+    do
+        r = waitpid(pid, status, 0);
+    while (r < 0 && errno == EINTR);
+    kvt_cleanup_remove_child(pid);
+    return r;
+}

@@ -25,4 +25,10 @@ void kvt_cleanup_release(void);
 /* In a child right after fork: unblocks the signals again and asks to die with the parent. */
 void kvt_cleanup_in_child(pid_t parent);
 
+/* fork() for a child a signal must stop: registered before a signal can look for it, set to die with the
+ * parent. Returns as fork does. */
+pid_t kvt_fork_child(void);
+/* waitpid() for such a child, which it then forgets. */
+pid_t kvt_wait_child(pid_t pid, int *status);
+
 #endif
