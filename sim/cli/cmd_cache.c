@@ -26,6 +26,7 @@
 #include "sim/kv/kv.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/replay.h"
+#include "sim/kv/route.h"
 #include "workloads/source.h"
 
 #define MAX_POINTS 256
@@ -123,6 +124,38 @@ static int parse_tiers(const char *text, tier_spec_t *ts, char *msg, size_t len)
         return -1;
     }
     return 0;
+}
+
+/* "1e6,3e6,2000b,inf" -> caps; every item must parse (empty items too are refused). 0, or -1 with msg. */
+static int parse_cap_list(const char *text, double *caps, bool *blocks, int max, int *ncaps, char *msg, size_t len)
+{
+    *ncaps = 0;
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char item[64];
+        if (n == 0 || n >= sizeof item) {
+            snprintf(msg, len, "--capacity: %s in \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf, "
+                               "comma separated, each > 0)", n ? "value too long" : "empty value", text);
+            return -1;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        if (*ncaps == max) {
+            snprintf(msg, len, "--capacity: at most %d values", max);
+            return -1;
+        }
+        if (!parse_cap(item, &caps[*ncaps], &blocks[*ncaps])) {
+            snprintf(msg, len, "--capacity: bad value \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf; "
+                               "each > 0)", item);
+            return -1;
+        }
+        (*ncaps)++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
 }
 
 static int load_traces(char **paths, int npaths, uint64_t max_requests, kv_trace_t *tr, uint32_t *block_tokens)
@@ -283,8 +316,9 @@ static int cmd_main(int argc, char **argv)
     int npaths = 0;
     const char *policy_arg = NULL, *cap_arg = NULL, *tiers_arg = "G1=*", *format = "csv", *params_arg = NULL;
     int write_policy = KV_WRITE_BACK;
-    unsigned long long max_requests = 0;
+    unsigned long long max_requests = 0, instances = 1, domains = 0, seed = 1;
     bool sessions = false;
+    int count = KV_COUNT_PREFIX, route = KV_ROUTE_RR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -314,6 +348,24 @@ static int cmd_main(int argc, char **argv)
         else if (strcmp(a, "--max-requests") == 0) {
             if (cli_parse_u64(v, &max_requests))
                 return cli_usage_error("cache", "--max-requests: expected a count, got \"%s\"", v);
+        } else if (strcmp(a, "--count") == 0) {
+            if ((count = kv_count_find(v)) < 0)
+                return cli_usage_error("cache", "--count: expected prefix or blocks, got \"%s\"", v);
+        } else if (strcmp(a, "--instances") == 0) {
+            if (cli_parse_u64(v, &instances) || instances < 1 || instances > 4096)
+                return cli_usage_error("cache", "--instances: expected a count from 1 to 4096, got \"%s\"", v);
+        } else if (strcmp(a, "--domains") == 0) {
+            if (cli_parse_u64(v, &domains) || domains < 1 || domains > 4096)
+                return cli_usage_error("cache", "--domains: expected a count from 1 to 4096, got \"%s\"", v);
+        } else if (strcmp(a, "--route") == 0) {
+            if ((route = kv_route_find(v)) < 0) {
+                char names[128];
+                kv_route_names(names, sizeof names);
+                return cli_usage_error("cache", "--route: unknown router \"%s\"; valid routers: %s", v, names);
+            }
+        } else if (strcmp(a, "--seed") == 0) {
+            if (cli_parse_u64(v, &seed))
+                return cli_usage_error("cache", "--seed: expected an unsigned integer, got \"%s\"", v);
         } else if (strcmp(a, "--write") == 0) {
             if (strcmp(v, "back") == 0)
                 write_policy = KV_WRITE_BACK;
@@ -374,16 +426,14 @@ static int cmd_main(int argc, char **argv)
     double caps[MAX_POINTS];
     bool cap_blocks[MAX_POINTS];
     int ncaps = 0;
-    char capbuf[4096];
-    snprintf(capbuf, sizeof capbuf, "%s", cap_arg);
-    char *save = NULL;
-    for (char *c = strtok_r(capbuf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-        if (ncaps == MAX_POINTS || !parse_cap(c, &caps[ncaps], &cap_blocks[ncaps])) {
-            cJSON_Delete(params);
-            return cli_usage_error("cache", "--capacity: bad value \"%s\" (tokens, NNNb for blocks, or inf; at most %d)",
-                                   c, MAX_POINTS);
-        }
-        ncaps++;
+    if (parse_cap_list(cap_arg, caps, cap_blocks, MAX_POINTS, &ncaps, msg, sizeof msg)) {
+        cJSON_Delete(params);
+        return cli_usage_error("cache", "%s", msg);
+    }
+    if (domains > instances) {
+        cJSON_Delete(params);
+        return cli_usage_error("cache", "--domains: %llu domains for %llu instances (at most one per instance)",
+                               domains, instances);
     }
 
     kv_trace_t tr;
@@ -420,6 +470,10 @@ static int cmd_main(int argc, char **argv)
         if (sessions)
             printf(",main_requests,main_hit_rate_tokens,main_hit_rate_requests,sessions,session_hit_min,"
                    "session_hit_p25,session_hit_p50,session_hit_p75,session_hit_max,session_hit_mean");
+        if (count != KV_COUNT_PREFIX)
+            printf(",count");
+        if (instances > 1)
+            printf(",instances,route,load_imbalance,pooled_hit_rate_tokens,sharing_gain_tokens");
         printf(",too_big,wall_s\n");
     }
     for (int p = 0; p < npols && rc == KVT_EXIT_OK; p++) {
@@ -447,11 +501,34 @@ static int cmd_main(int argc, char **argv)
             kv_replay_result_t res;
             kv_replay_opts_t opts = {0};
             opts.hit_tokens = req_hit;
+            opts.count = count;
+            opts.n_instances = (uint32_t)instances;
+            opts.n_domains = (uint32_t)domains;
+            opts.route = route;
+            opts.route_seed = seed;
             char err[512];
             if (kv_replay_run(&tr, &cfg, &opts, &res, err, sizeof err)) {
                 rc = cli_input_error("%s", err);
                 break;
             }
+            /* The gain of sharing: the same capacities pooled, one G1 of N x G1 and one G2/G3 of their
+             * domains' total, every request meeting the one pool. */
+            kv_replay_result_t pooled;
+            memset(&pooled, 0, sizeof pooled);
+            if (instances > 1) {
+                kv_cfg_t pc = cfg;
+                uint32_t nd = domains ? (uint32_t)domains : (uint32_t)instances;
+                pc.tier[KV_G1].capacity_blocks *= instances;
+                for (int t = KV_G2; t <= KV_G3; t++)
+                    pc.tier[t].capacity_blocks *= nd;
+                kv_replay_opts_t po = {0};
+                po.count = count;
+                if (kv_replay_run(&tr, &pc, &po, &pooled, err, sizeof err)) {
+                    rc = cli_input_error("%s", err);
+                    break;
+                }
+            }
+            double pooled_rate = instances > 1 ? pooled.hit_tokens / (double)pooled.input_tokens : 0;
             sess_figs_t sf;
             if (sessions)
                 sess_figs_compute(&tr, &smap, req_hit, &sf);
@@ -481,6 +558,11 @@ static int cmd_main(int argc, char **argv)
                             printf(",");
                     }
                 }
+                if (count != KV_COUNT_PREFIX)
+                    printf(",%s", kv_count_name(count));
+                if (instances > 1)
+                    printf(",%llu,%s,%.4f,%.6f,%.6f", instances, kv_route_name(route), res.load_imbalance, pooled_rate,
+                           pooled_rate - res.hit_tokens / in);
                 printf(",%llu,%.4f\n", (unsigned long long)res.too_big, res.wall_s);
             } else {
                 cJSON *o = cJSON_CreateObject();
@@ -522,6 +604,18 @@ static int cmd_main(int argc, char **argv)
                         for (int k = 0; k < 6; k++)
                             cJSON_AddNumberToObject(hq, qn[k], sf.q[k]);
                     }
+                }
+                if (count != KV_COUNT_PREFIX)
+                    cJSON_AddStringToObject(o, "count", kv_count_name(count));
+                if (instances > 1) {
+                    cJSON *pod = cJSON_AddObjectToObject(o, "pod");
+                    cJSON_AddNumberToObject(pod, "instances", (double)instances);
+                    cJSON_AddNumberToObject(pod, "domains", domains ? (double)domains : (double)instances);
+                    cJSON_AddStringToObject(pod, "route", kv_route_name(route));
+                    cJSON_AddNumberToObject(pod, "load_imbalance", res.load_imbalance);
+                    cJSON_AddNumberToObject(pod, "pooled_hit_rate_tokens", pooled_rate);
+                    cJSON_AddNumberToObject(pod, "pooled_hit_rate_requests", pooled.req_hit_sum / n);
+                    cJSON_AddNumberToObject(pod, "sharing_gain_tokens", pooled_rate - res.hit_tokens / in);
                 }
                 cJSON_AddNumberToObject(o, "too_big", (double)res.too_big);
                 cJSON_AddNumberToObject(o, "wall_s", res.wall_s);
