@@ -24,6 +24,7 @@
 #include "sim/cli/cli.h"
 #include "sim/base/jsonbind.h"
 #include "sim/kv/kv.h"
+#include "sim/kv/mrc.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/replay.h"
 #include "sim/kv/route.h"
@@ -317,7 +318,8 @@ static int cmd_main(int argc, char **argv)
     const char *policy_arg = NULL, *cap_arg = NULL, *tiers_arg = "G1=*", *format = "csv", *params_arg = NULL;
     int write_policy = KV_WRITE_BACK;
     unsigned long long max_requests = 0, instances = 1, domains = 0, seed = 1;
-    bool sessions = false;
+    bool sessions = false, mrc = false;
+    double sample = 0; /* --sample: 0 = not given */
     int count = KV_COUNT_PREFIX, route = KV_ROUTE_RR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -330,6 +332,10 @@ static int cmd_main(int argc, char **argv)
         }
         if (strcmp(a, "--sessions") == 0) {
             sessions = true;
+            continue;
+        }
+        if (strcmp(a, "--mrc") == 0) {
+            mrc = true;
             continue;
         }
         if (!v)
@@ -363,6 +369,11 @@ static int cmd_main(int argc, char **argv)
                 kv_route_names(names, sizeof names);
                 return cli_usage_error("cache", "--route: unknown router \"%s\"; valid routers: %s", v, names);
             }
+        } else if (strcmp(a, "--sample") == 0) {
+            char *end;
+            sample = strtod(v, &end);
+            if (end == v || *end || !(sample > 0 && sample <= 1))
+                return cli_usage_error("cache", "--sample: expected a sampling rate in (0, 1], got \"%s\"", v);
         } else if (strcmp(a, "--seed") == 0) {
             if (cli_parse_u64(v, &seed))
                 return cli_usage_error("cache", "--seed: expected an unsigned integer, got \"%s\"", v);
@@ -382,8 +393,16 @@ static int cmd_main(int argc, char **argv)
         return cli_usage_error("cache", "no trace given");
     if (!policy_arg)
         return cli_usage_error("cache", "--policy is required");
-    if (!cap_arg)
-        return cli_usage_error("cache", "--capacity is required");
+    if (!cap_arg && !mrc)
+        return cli_usage_error("cache", "--capacity is required (or --mrc for a curve over default capacities)");
+    if (sample > 0 && !mrc)
+        return cli_usage_error("cache", "--sample is a rate of --mrc's spatial sampling: give --mrc too");
+    if (sample > 0 && count != KV_COUNT_BLOCKS)
+        return cli_usage_error("cache", "--sample needs --count blocks: a sampled block after an unsampled miss "
+                                        "would count as a prefix hit (without --sample, --mrc replays other "
+                                        "policies in full)");
+    if (mrc && (strcmp(tiers_arg, "G1=*") != 0 || instances > 1 || sessions))
+        return cli_usage_error("cache", "--mrc is for one G1 pool (no --tiers, --instances or --sessions)");
     if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("cache", "--format: expected csv or json, got \"%s\"", format);
 
@@ -426,7 +445,7 @@ static int cmd_main(int argc, char **argv)
     double caps[MAX_POINTS];
     bool cap_blocks[MAX_POINTS];
     int ncaps = 0;
-    if (parse_cap_list(cap_arg, caps, cap_blocks, MAX_POINTS, &ncaps, msg, sizeof msg)) {
+    if (cap_arg && parse_cap_list(cap_arg, caps, cap_blocks, MAX_POINTS, &ncaps, msg, sizeof msg)) {
         cJSON_Delete(params);
         return cli_usage_error("cache", "%s", msg);
     }
@@ -446,6 +465,17 @@ static int cmd_main(int argc, char **argv)
         return rc;
     }
     uint64_t distinct = kv_trace_distinct(&tr);
+    if (!cap_arg) { /* --mrc without --capacity: 40 capacities, log-spaced from 1 block to every block */
+        for (ncaps = 0; ncaps < 40; ncaps++) {
+            caps[ncaps] = floor(pow((double)distinct, ncaps / 39.0) + 0.5);
+            cap_blocks[ncaps] = true;
+        }
+    }
+    kv_mrc_t curve;
+    memset(&curve, 0, sizeof curve);
+    kv_trace_t smp;
+    kv_trace_init(&smp);
+    double covered = 1, sampled_rate = 0;
     bool oracle_done = false;
     double oracle_s = 0;
     sess_map_t smap = {NULL, 0};
@@ -472,6 +502,8 @@ static int cmd_main(int argc, char **argv)
                    "session_hit_p25,session_hit_p50,session_hit_p75,session_hit_max,session_hit_mean");
         if (count != KV_COUNT_PREFIX)
             printf(",count");
+        if (mrc)
+            printf(",mrc");
         if (instances > 1)
             printf(",instances,route,load_imbalance,pooled_hit_rate_tokens,sharing_gain_tokens");
         printf(",too_big,wall_s\n");
@@ -507,9 +539,59 @@ static int cmd_main(int argc, char **argv)
             opts.route = route;
             opts.route_seed = seed;
             char err[512];
-            if (kv_replay_run(&tr, &cfg, &opts, &res, err, sizeof err)) {
-                rc = cli_input_error("%s", err);
-                break;
+            char method[48] = "";
+            bool exact = mrc && strcmp(pols[p], "lru") == 0 && sample == 0;
+            if (exact) {
+                if (!curve.cum_blocks)
+                    kv_mrc_lru(&tr, count, &curve);
+                kv_mrc_at(&curve, cfg.tier[KV_G1].capacity_blocks, &res);
+                snprintf(method, sizeof method, "exact");
+            } else if (mrc && sample > 0) {
+                /* SHARDS: the sampled trace at capacity rate x C; its ratios estimate the trace's. */
+                double rate = sample;
+                if (rate != sampled_rate) {
+                    kv_trace_free(&smp);
+                    kv_trace_sample(&tr, rate, &smp, &covered);
+                    if (future)
+                        kv_trace_oracle(&smp);
+                    sampled_rate = rate;
+                } else if (future && !smp.next_use) {
+                    kv_trace_oracle(&smp);
+                }
+                kv_cfg_t sc = cfg;
+                double scb = floor((double)cfg.tier[KV_G1].capacity_blocks * rate + 0.5);
+                sc.tier[KV_G1].capacity_blocks = scb < 1 ? 1 : (uint64_t)scb;
+                kv_replay_result_t sr;
+                if (kv_replay_run(&smp, &sc, &opts, &sr, err, sizeof err)) {
+                    rc = cli_input_error("%s", err);
+                    break;
+                }
+                uint64_t nref = tr.off[tr.nreq];
+                memset(&res, 0, sizeof res);
+                res.requests = tr.nreq;
+                res.block_refs = nref;
+                for (uint64_t r = 0; r < tr.nreq; r++)
+                    res.input_tokens += tr.input_tokens[r];
+                double hb = sr.block_refs ? (double)sr.hit_blocks / (double)sr.block_refs : 0;
+                double ht = sr.input_tokens ? (double)sr.hit_tokens / (double)sr.input_tokens * covered : 0;
+                res.hit_blocks = (uint64_t)(hb * (double)nref + 0.5);
+                res.hit_tokens = (uint64_t)(ht * (double)res.input_tokens + 0.5);
+                res.hit_tokens_tier[KV_G1] = res.hit_tokens;
+                res.req_hit_sum = sr.requests ? sr.req_hit_sum / (double)sr.requests * (double)tr.nreq : 0;
+                res.req_hit_sum_tier[KV_G1] = res.req_hit_sum;
+                res.tier[KV_G1] = sr.tier[KV_G1];
+                res.mem_bytes[KV_G1] = sr.mem_bytes[KV_G1];
+                res.too_big = sr.too_big;
+                res.n_instances = 1;
+                res.wall_s = sr.wall_s;
+                snprintf(method, sizeof method, "shards:%g", rate);
+            } else {
+                if (mrc)
+                    snprintf(method, sizeof method, "replay");
+                if (kv_replay_run(&tr, &cfg, &opts, &res, err, sizeof err)) {
+                    rc = cli_input_error("%s", err);
+                    break;
+                }
             }
             /* The gain of sharing: the same capacities pooled, one G1 of N x G1 and one G2/G3 of their
              * domains' total, every request meeting the one pool. */
@@ -560,6 +642,8 @@ static int cmd_main(int argc, char **argv)
                 }
                 if (count != KV_COUNT_PREFIX)
                     printf(",%s", kv_count_name(count));
+                if (mrc)
+                    printf(",%s", method);
                 if (instances > 1)
                     printf(",%llu,%s,%.4f,%.6f,%.6f", instances, kv_route_name(route), res.load_imbalance, pooled_rate,
                            pooled_rate - res.hit_tokens / in);
@@ -607,6 +691,13 @@ static int cmd_main(int argc, char **argv)
                 }
                 if (count != KV_COUNT_PREFIX)
                     cJSON_AddStringToObject(o, "count", kv_count_name(count));
+                if (mrc) {
+                    cJSON_AddStringToObject(o, "mrc", method);
+                    if (exact) {
+                        cJSON_AddNumberToObject(o, "stack_violations", (double)curve.stack_violations);
+                        cJSON_AddNumberToObject(o, "max_request_blocks", curve.max_blocks);
+                    }
+                }
                 if (instances > 1) {
                     cJSON *pod = cJSON_AddObjectToObject(o, "pod");
                     cJSON_AddNumberToObject(pod, "instances", (double)instances);
@@ -633,6 +724,8 @@ static int cmd_main(int argc, char **argv)
     }
     cJSON_Delete(rows);
     cJSON_Delete(params);
+    kv_mrc_free(&curve);
+    kv_trace_free(&smp);
     free(smap.of);
     free(req_hit);
     kv_trace_free(&tr);
