@@ -14,6 +14,7 @@
 
 #include "sim/base/jsonpos.h"
 #include "sim/base/safetext.h"
+#include "sim/base/alloc.h"
 
 const char *cfg_config_dir(void)
 {
@@ -43,7 +44,7 @@ static char *cfg_slurp(const char *path, size_t *len_out, int *errno_out)
             break;
         if (cap - n - 1 == 0) {
             cap *= 2;
-            buf = realloc(buf, cap);
+            buf = kvt_realloc(buf, cap, 1);
         }
     }
     int bad = ferror(f);

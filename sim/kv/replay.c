@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim/base/alloc.h"
 #include "sim/base/u64map.h"
 #include "sim/kv/oracle.h"
 #include "sim/kv/policy.h"
@@ -22,9 +23,7 @@ static double kv_wall(void)
 
 static void *kv_grow(void *p, uint64_t n, size_t size)
 {
-    void *q = realloc(p, (size_t)n * size);
-    assert(q && "out of memory");
-    return q;
+    return kvt_realloc(p, (size_t)n, size);
 }
 
 void kv_trace_init(kv_trace_t *t)
@@ -104,8 +103,7 @@ double kv_trace_oracle(kv_trace_t *t)
 {
     uint64_t n = t->nreq ? t->off[t->nreq] : 0;
     free(t->next_use);
-    t->next_use = malloc((size_t)(n ? n : 1) * sizeof *t->next_use);
-    assert(t->next_use && "out of memory");
+    t->next_use = kvt_realloc(NULL, (size_t)(n ? n : 1), sizeof *t->next_use);
     double t0 = kv_wall();
     kv_oracle_next_use(t->ids, (size_t)n, t->next_use);
     return kv_wall() - t0;
@@ -165,8 +163,7 @@ int kv_replay_run(const kv_trace_t *t, const kv_cfg_t *cfg_in, const kv_replay_o
     kv_cfg_t cfg = *cfg_in;
     uint32_t ninst = opts && opts->n_instances > 1 ? opts->n_instances : 1;
     uint32_t ndom = opts && opts->n_domains > 0 && opts->n_domains < ninst ? opts->n_domains : ninst;
-    uint32_t *dom = malloc((size_t)ninst * sizeof *dom);
-    assert(dom && "out of memory");
+    uint32_t *dom = kvt_realloc(NULL, (size_t)ninst, sizeof *dom);
     for (uint32_t i = 0; i < ninst; i++)
         dom[i] = i % ndom;
     cfg.n_instances = ninst;
@@ -190,14 +187,12 @@ int kv_replay_run(const kv_trace_t *t, const kv_cfg_t *cfg_in, const kv_replay_o
         return -1;
     }
     kv_router_t *router = kv_router_create(opts ? opts->route : KV_ROUTE_RR, ninst, opts ? opts->route_seed : 0);
-    uint64_t *inst_in = calloc(ninst, sizeof *inst_in);
-    assert(inst_in && "out of memory");
+    uint64_t *inst_in = kvt_calloc(ninst, sizeof *inst_in);
     uint32_t maxn = 0;
     for (uint64_t r = 0; r < t->nreq; r++)
         if (t->off[r + 1] - t->off[r] > maxn)
             maxn = (uint32_t)(t->off[r + 1] - t->off[r]);
-    uint8_t *tiers = malloc((size_t)maxn + 1);
-    assert(tiers && "out of memory");
+    uint8_t *tiers = kvt_malloc((size_t)maxn + 1);
     kv_move_t moves[64];
     double knee = opts && opts->cost_knee_tokens > 0 ? opts->cost_knee_tokens : 50000;
 
