@@ -15,6 +15,7 @@
 #include "sim/kv/fetch.h"
 #include "sim/out/metrics.h"
 #include "sim/core/xfer.h"
+#include "sim/base/alloc.h"
 
 static kv_access_t engine_access(const sim_req_t *r)
 {
@@ -296,7 +297,7 @@ static void engine_run_push(engine_t *e, sim_req_t *r)
 {
     if (e->n_run == e->cap_run) {
         e->cap_run = e->cap_run ? e->cap_run * 2 : 64;
-        e->run = realloc(e->run, e->cap_run * sizeof *e->run);
+        e->run = kvt_realloc(e->run, e->cap_run, sizeof *e->run);
     }
     e->run[e->n_run++] = r;
 }
@@ -316,7 +317,7 @@ static void engine_admit(engine_t *e)
         sim_req_t *r = engine_waiting_at(e, pick);
         if (r->n_blocks + 1 > e->tier_cap) {
             e->tier_cap = r->n_blocks * 2 + 1;
-            e->tier_of = realloc(e->tier_of, e->tier_cap);
+            e->tier_of = kvt_realloc(e->tier_of, e->tier_cap, 1);
         }
         uint32_t prefix = kv_lookup_tiers(p->kv, e->id, r->w.block_ids, r->n_blocks, e->tier_of);
         uint32_t use = engine_fetch_decision(e, r, e->tier_of, prefix);
@@ -424,7 +425,7 @@ static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     const sc_deploy_t *dep = &p->sc->deploy;
     if (e->chunk_cap < e->n_run) {
         e->chunk_cap = e->n_run * 2;
-        e->chunks = realloc(e->chunks, e->chunk_cap * sizeof *e->chunks);
+        e->chunks = kvt_realloc(e->chunks, e->chunk_cap, sizeof *e->chunks);
     }
     chunk_t *chunks = e->chunks;
     st_shape_t shape = {.decode_seqs = n_dec, .decode_ctx_tokens = dec_ctx};
@@ -510,10 +511,10 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     assert(n >= 1 && n != UINT32_MAX);
     if (n + 1 > e->ff_cap) {
         e->ff_cap = (n + 1) * 2;
-        e->ff_t = realloc(e->ff_t, e->ff_cap * sizeof *e->ff_t);
-        e->ff_e = realloc(e->ff_e, e->ff_cap * sizeof *e->ff_e);
-        e->ff_f = realloc(e->ff_f, e->ff_cap * sizeof *e->ff_f);
-        e->ff_b = realloc(e->ff_b, e->ff_cap * sizeof *e->ff_b);
+        e->ff_t = kvt_realloc(e->ff_t, e->ff_cap, sizeof *e->ff_t);
+        e->ff_e = kvt_realloc(e->ff_e, e->ff_cap, sizeof *e->ff_e);
+        e->ff_f = kvt_realloc(e->ff_f, e->ff_cap, sizeof *e->ff_f);
+        e->ff_b = kvt_realloc(e->ff_b, e->ff_cap, sizeof *e->ff_b);
     }
     e->ff_t[0] = e->ff_e[0] = e->ff_f[0] = e->ff_b[0] = 0;
     double start = sgb_now();
