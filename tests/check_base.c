@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "sim/base/alloc.h"
-#include "sim/base/dvec.h"
 #include "sim/base/ci.h"
+#include "sim/base/dvec.h"
 #include "sim/base/mix.h"
 #include "sim/base/u64map.h"
 #include "testutil.h"

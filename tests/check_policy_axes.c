@@ -129,8 +129,8 @@ START_TEST(fetch_never_exceeds_prefix)
             hops[t] = (kv_fetch_hop_t){lcg(&s) % 5 == 0 ? 0 : 1e8 * (double)(1 + lcg(&s) % 1000),
                                        1e-6 * (double)(lcg(&s) % 100)};
         uint32_t bt = 16;
-        kv_fetch_ctx_t c = {st, tier_of, prefix, ids, (double)(prefix * bt + lcg(&s) % 4000), bt, 131072.0 * bt,
-                            fake_hop, hops};
+        kv_fetch_ctx_t c = {st, tier_of,       prefix,   ids, (double)(prefix * bt + lcg(&s) % 4000),
+                            bt, 131072.0 * bt, fake_hop, hops};
         uint32_t use = ops->decide(&f, &c);
         ck_assert_msg(use <= prefix, "%s reused %u of a %u-block prefix", ops->base.name, use, prefix);
         ck_assert_uint_eq(ops->decide(&f, &c), use);
@@ -164,7 +164,8 @@ static uint64_t route_run(const sched_route_ops_t *ops, uint32_t n_inst, uint64_
         for (int b = 0; b < 4; b++)
             ids[b] = lcg(&s);
         sched_view_t v = {n_inst, (double)k, fake_load, NULL, &pod};
-        sched_req_t q = {(uint64_t)k, lcg(&s) % 3 == 0 ? UINT64_MAX : lcg(&s) % 20, (double)k, 1000, 100, ids, 4, 7, 63};
+        sched_req_t q = {(uint64_t)k, lcg(&s) % 3 == 0 ? UINT64_MAX : lcg(&s) % 20, (double)k, 1000, 100, ids, 4, 7,
+                         63};
         uint32_t inst = ops->route(&r, &v, &q);
         ck_assert_msg(inst < n_inst, "%s chose instance %u of %u", ops->base.name, inst, n_inst);
         d = (d ^ inst) * 1099511628211ull;
@@ -206,8 +207,15 @@ START_TEST(admission_picks_inside_the_queue)
         for (uint32_t k = 0; k < n; k++) {
             uint32_t in = 100 + (uint32_t)(lcg(&s) % 5000), out = 1 + (uint32_t)(lcg(&s) % 500);
             /* 16-token blocks, no ids: the input's blocks and the whole request's */
-            fq.reqs[k] = (sched_req_t){(uint64_t)trial * 10 + k, k, (double)(lcg(&s) % 7), in, out, NULL, 0,
-                                       (in + out + 15) / 16, (in + 15) / 16};
+            fq.reqs[k] = (sched_req_t){(uint64_t)trial * 10 + k,
+                                       k,
+                                       (double)(lcg(&s) % 7),
+                                       in,
+                                       out,
+                                       NULL,
+                                       0,
+                                       (in + out + 15) / 16,
+                                       (in + 15) / 16};
         }
         sched_queue_t q = {n, (uint32_t)(lcg(&s) % 4), 4, fake_at, &fq};
         uint32_t pick[2];
@@ -250,12 +258,14 @@ START_TEST(paged_admission_rules)
     sched_admitter_t a;
     char err[256];
     ck_assert_int_eq(sched_admitter_init(&a, ops, NULL, 0, err, sizeof err), 0);
-    sched_req_t r = {.id = 1, .input_tokens = 100, .output_tokens = 50, .n_blocks = 4, .extra_blocks = 6,
-                     .input_blocks = 7};
+    sched_req_t r = {
+        .id = 1, .input_tokens = 100, .output_tokens = 50, .n_blocks = 4, .extra_blocks = 6, .input_blocks = 7};
     ck_assert_uint_eq(ops->reserve(&a, &r), 3);
     ck_assert_uint_eq(ops->keep_free(&a, 1000), 10);
     ck_assert(!ops->swap(&a));
-    fake_queue_t fq = {{{.id = 5, .arrival_s = 1.0}, {.id = 2, .arrival_s = 3.0}, {.id = 9, .arrival_s = 3.0},
+    fake_queue_t fq = {{{.id = 5, .arrival_s = 1.0},
+                        {.id = 2, .arrival_s = 3.0},
+                        {.id = 9, .arrival_s = 3.0},
                         {.id = 7, .arrival_s = 2.0}}};
     sched_running_t run = {4, fake_at, &fq};
     ck_assert_uint_eq(ops->victim(&a, &run), 2);
@@ -283,8 +293,8 @@ END_TEST
 static char *cache_rows(const char *write)
 {
     char *out = NULL, *err = NULL;
-    int rc = tu_run_kvtwin(&out, &err, "cache", tu_fixture("golden/agentic-24.jsonl.gz"), "--policy", "lru",
-                           "--tiers", "G1=300b,G2=*", "--capacity", "1500b", "--write", write, NULL);
+    int rc = tu_run_kvtwin(&out, &err, "cache", tu_fixture("golden/agentic-24.jsonl.gz"), "--policy", "lru", "--tiers",
+                           "G1=300b,G2=*", "--capacity", "1500b", "--write", write, NULL);
     ck_assert_msg(rc == 0, "--write %s: %s", write, err ? err : "");
     free(err);
     char *wall = strrchr(out, ','); /* csv: wall_s is the last column */

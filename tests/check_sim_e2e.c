@@ -28,8 +28,8 @@ static double num(const cJSON *j, const char *a, const char *b, const char *c)
 static cJSON *run_summary(const char *scenario, const char *out, const char *set1, const char *set2, char **text_out)
 {
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", scenario, "--out", out, "--quiet", "--set", set1 ? set1 : "sim.drain=true",
-                           "--set", set2 ? set2 : "sim.drain=true", NULL);
+    int rc = tu_run_kvtwin(NULL, &err, "run", scenario, "--out", out, "--quiet", "--set",
+                           set1 ? set1 : "sim.drain=true", "--set", set2 ? set2 : "sim.drain=true", NULL);
     ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
     free(err);
     char path[1024];
@@ -52,8 +52,9 @@ static void check_conservation(const cJSON *s)
     ck_assert_double_eq(arrived, num(s, "requests", "completed", NULL) + num(s, "requests", "rejected", NULL) +
                                      num(s, "requests", "unfinished", NULL));
     double in = num(s, "tokens_completed_requests", "input", NULL);
-    ck_assert_double_eq_tol(in, num(s, "tokens_completed_requests", "reused", NULL) +
-                                    num(s, "tokens_completed_requests", "computed", NULL), 1e-6);
+    ck_assert_double_eq_tol(
+        in, num(s, "tokens_completed_requests", "reused", NULL) + num(s, "tokens_completed_requests", "computed", NULL),
+        1e-6);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(s, "energy_j");
     double sum = 0;
     for (const cJSON *c = e->child; c; c = c->next)
@@ -103,7 +104,8 @@ START_TEST(same_seed_same_summary)
     snprintf(c, sizeof c, "%s/c/summary.json", dir);
     char *tc = tu_read_file(c, NULL);
     cJSON *jc = cJSON_Parse(tc);
-    ck_assert(num(jc, "tokens_completed_requests", "input", NULL) != num(ja, "tokens_completed_requests", "input", NULL));
+    ck_assert(num(jc, "tokens_completed_requests", "input", NULL) !=
+              num(ja, "tokens_completed_requests", "input", NULL));
     free(ta);
     free(tb);
     free(tc);
@@ -169,7 +171,8 @@ START_TEST(results_folder_contents)
     snprintf(resolved, sizeof resolved, "%s/scenario.json", out);
     snprintf(again, sizeof again, "%s/again", dir);
     cJSON *k = run_summary(resolved, again, NULL, NULL, NULL);
-    ck_assert_double_eq(num(j, "throughput", "output_tokens_per_s", NULL), num(k, "throughput", "output_tokens_per_s", NULL));
+    ck_assert_double_eq(num(j, "throughput", "output_tokens_per_s", NULL),
+                        num(k, "throughput", "output_tokens_per_s", NULL));
     cJSON_Delete(j);
     cJSON_Delete(k);
 }
@@ -183,10 +186,10 @@ START_TEST(prefetch_stages_queued_requests)
     char out[1024];
     snprintf(out, sizeof out, "%s/pf", dir);
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
-                           "--set", "kv.g4.enabled=true", "--set", "kv.g2.capacity_bytes=5e8", "--set",
-                           "kv.g1.capacity_bytes=3e9", "--set", "deployment.max_batch_seqs=2", "--set",
-                           "kv.prefetch=\"queued\"", NULL);
+    int rc =
+        tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet", "--set",
+                      "kv.g4.enabled=true", "--set", "kv.g2.capacity_bytes=5e8", "--set", "kv.g1.capacity_bytes=3e9",
+                      "--set", "deployment.max_batch_seqs=2", "--set", "kv.prefetch=\"queued\"", NULL);
     ck_assert_msg(rc == 0, "%s", err);
     free(err);
     char path[1100];
@@ -231,7 +234,6 @@ START_TEST(every_online_policy_runs_timed)
     }
 }
 END_TEST
-
 
 /* One double column of a run.h5 compound dataset (rows into out, at most cap); returns the rows. */
 static size_t h5_column(const char *out_dir, const char *dataset, const char *column, double *out, size_t cap)
@@ -382,7 +384,8 @@ START_TEST(stall_two_requests)
     ck_assert_msg(kv_wait >= want && kv_wait <= want + lat + 1e-5, "KV wait %g s, expected %g s + latency", kv_wait,
                   want);
     ck_assert_double_eq_tol(num(b, "gpu_time_fraction", "busy", NULL) + num(b, "gpu_time_fraction", "stall", NULL) +
-                                num(b, "gpu_time_fraction", "idle", NULL), 1, 1e-12);
+                                num(b, "gpu_time_fraction", "idle", NULL),
+                            1, 1e-12);
     snprintf(out, sizeof out, "%s/layerwise", dir);
     cJSON *l = run_sets(scen, out, "kv.load_overlap=\"layerwise\"", NULL, NULL, NULL);
     h5_column(out, "requests", "admit_s", admit, 4);
@@ -442,9 +445,8 @@ START_TEST(replicates_mean_and_interval)
     cJSON_Delete(r);
     free(t);
     /* A bad count is a usage error. */
-    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--replicates", "0",
-                                   NULL),
-                     2);
+    ck_assert_int_eq(
+        tu_run_kvtwin(NULL, NULL, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--replicates", "0", NULL), 2);
 }
 END_TEST
 
@@ -460,8 +462,8 @@ START_TEST(steady_state_detected)
     ck_assert_double_eq(num(o, "steady_state", "steady", NULL), 0);
     ck_assert(num(o, "steady_state", "queue_growth_requests", NULL) > 0);
     snprintf(out, sizeof out, "%s/offline", dir);
-    cJSON *s = run_sets(tu_fixture("scenarios/paged-small.json"), out, "sim.warmup_s=20", "sim.duration_s=120", NULL,
-                        NULL);
+    cJSON *s =
+        run_sets(tu_fixture("scenarios/paged-small.json"), out, "sim.warmup_s=20", "sim.duration_s=120", NULL, NULL);
     ck_assert_double_eq(num(s, "steady_state", "steady", NULL), 1);
     ck_assert(num(s, "steady_state", "intervals", NULL) >= 6);
     cJSON_Delete(o);

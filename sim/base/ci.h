@@ -6,10 +6,10 @@
 #include <stddef.h>
 
 typedef struct kvt_ci {
-    size_t n;       /* finite samples used (NaN ones are skipped) */
+    size_t n; /* finite samples used (NaN ones are skipped) */
     double mean;
-    double sd;      /* sample standard deviation (n - 1); 0 when n < 2 */
-    double half;    /* half-width of the interval: mean +- half; NaN when n < 2 */
+    double sd;   /* sample standard deviation (n - 1); 0 when n < 2 */
+    double half; /* half-width of the interval: mean +- half; NaN when n < 2 */
 } kvt_ci_t;
 
 /* Mean and two-sided `level` (e.g. 0.95) t-interval of x[0..n). */

@@ -9,8 +9,8 @@
 
 #include "sim/base/ci.h"
 #include "sim/cli/cli.h"
-#include "sim/core/run.h"
 #include "sim/config/scenario.h"
+#include "sim/core/run.h"
 #include "sim/out/metric_table.h"
 #include "sim/out/outdir.h"
 

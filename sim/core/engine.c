@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "models/power.h"
+#include "sim/base/alloc.h"
 #include "sim/core/dispatch.h"
+#include "sim/core/xfer.h"
 #include "sim/kv/fetch.h"
 #include "sim/out/metrics.h"
-#include "sim/core/xfer.h"
-#include "sim/base/alloc.h"
 
 static kv_access_t engine_access(const sim_req_t *r)
 {
@@ -468,8 +468,8 @@ static void engine_admit(engine_t *e)
             reserve = (uint32_t)(target_blocks - r->n_blocks);
         /* A paged request that could never grow to its whole output in an empty G1 can never complete here. */
         bool never = (uint64_t)r->n_blocks + r->extra_blocks > kv_g1_capacity_blocks(p->kv, e->id);
-        int rc = never ? KV_ENOSPACE
-                       : kv_admit_keep(p->kv, e->id, r->w.block_ids, r->n_blocks, use, reserve, keep, &ctx);
+        int rc =
+            never ? KV_ENOSPACE : kv_admit_keep(p->kv, e->id, r->w.block_ids, r->n_blocks, use, reserve, keep, &ctx);
         if (rc != KV_OK) {
             if (e->n_run > 0 && !never) {
                 e->g1_full = true; /* room comes back as running requests complete or are preempted */

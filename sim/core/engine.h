@@ -24,30 +24,30 @@ struct engine {
     sgb_sem_t *wake;
     sim_req_t *wait_head, *wait_tail; /* arrived, not admitted */
     uint32_t n_waiting;
-    sim_req_t **run;                  /* admitted: loading, prefilling or decoding */
+    sim_req_t **run; /* admitted: loading, prefilling or decoding */
     uint32_t n_run, cap_run;
     uint32_t n_loading;
-    double *ff_t, *ff_e;              /* fast-forward scratch: cumulative step end times and energies */
-    double *ff_f, *ff_b;              /* and cumulative FLOPs and HBM bytes (utilisation) */
+    double *ff_t, *ff_e; /* fast-forward scratch: cumulative step end times and energies */
+    double *ff_f, *ff_b; /* and cumulative FLOPs and HBM bytes (utilisation) */
     uint32_t ff_cap;
-    uint32_t ff_steps;                /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
-    uint32_t ff_seqs;                 /* its decoding requests, one token each per step */
-    double ff_start;                  /* when it began */
-    uint8_t *tier_of;                 /* admission scratch: tier of each cached prefix block */
+    uint32_t ff_steps; /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
+    uint32_t ff_seqs;  /* its decoding requests, one token each per step */
+    double ff_start;   /* when it began */
+    uint8_t *tier_of;  /* admission scratch: tier of each cached prefix block */
     uint32_t tier_cap;
-    struct engine_chunk *chunks;      /* mixed-step scratch: the prefill chunks of the iteration */
+    struct engine_chunk *chunks; /* mixed-step scratch: the prefill chunks of the iteration */
     uint32_t chunk_cap;
-    double backlog;                   /* tokens still to prefill or decode, waiting requests included */
-    bool g1_full;                     /* the request picked did not fit G1: retry once a request releases room */
-    sched_admitter_t admit;           /* the admission policy of this instance's queue */
-    void *admit_params;               /* its bound parameters (owned) */
-    uint64_t keep_free;               /* G1 blocks an admission leaves free: the policy's watermark */
-    bool can_swap;                    /* preemption swaps decoding victims out to G2 */
-    bool layerwise;                   /* kv.load_overlap = layerwise */
-    uint32_t n_swapping_out;          /* swap-outs in flight: the next iteration waits for them */
-    uint32_t *cand;                   /* preemption scratch: run indices of the candidates */
+    double backlog;          /* tokens still to prefill or decode, waiting requests included */
+    bool g1_full;            /* the request picked did not fit G1: retry once a request releases room */
+    sched_admitter_t admit;  /* the admission policy of this instance's queue */
+    void *admit_params;      /* its bound parameters (owned) */
+    uint64_t keep_free;      /* G1 blocks an admission leaves free: the policy's watermark */
+    bool can_swap;           /* preemption swaps decoding victims out to G2 */
+    bool layerwise;          /* kv.load_overlap = layerwise */
+    uint32_t n_swapping_out; /* swap-outs in flight: the next iteration waits for them */
+    uint32_t *cand;          /* preemption scratch: run indices of the candidates */
     uint32_t cand_cap;
-    double last_step_s;               /* duration of the last iteration (layer-wise look-ahead) */
+    double last_step_s; /* duration of the last iteration (layer-wise look-ahead) */
 };
 
 /* Prepares the engine of instance id and starts its actor. */

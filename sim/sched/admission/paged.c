@@ -70,14 +70,15 @@ static bool paged_swap(sched_admitter_t *a)
 }
 
 const sched_admit_ops_t sched_admit_paged = {
-    .base = {
-        .name = "paged",
-        .summary = "oldest first; reserves the prompt, grows decode KV block by block, keeps a free-block "
-                   "watermark, preempts the latest arrival (recompute or swap to G2) when G1 runs out",
-        .params = &paged_spec,
-        .params_size = sizeof(paged_params_t),
-        .params_default = &paged_defaults,
-    },
+    .base =
+        {
+            .name = "paged",
+            .summary = "oldest first; reserves the prompt, grows decode KV block by block, keeps a free-block "
+                       "watermark, preempts the latest arrival (recompute or swap to G2) when G1 runs out",
+            .params = &paged_spec,
+            .params_size = sizeof(paged_params_t),
+            .params_default = &paged_defaults,
+        },
     .next = paged_next,
     .reserve = paged_reserve,
     .keep_free = paged_keep_free,
