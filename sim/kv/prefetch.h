@@ -24,12 +24,12 @@
 
 /* A request as a prefetch policy sees it. */
 typedef struct kv_pf_req {
-    uint32_t inst;          /* the instance it waits on or ran on */
-    const uint64_t *ids;    /* its block ids (valid during the call only) */
+    uint32_t inst;       /* the instance it waits on or ran on */
+    const uint64_t *ids; /* its block ids (valid during the call only) */
     uint32_t n_blocks;
     uint32_t input_tokens;
     double arrival_s;
-    kv_access_t access;     /* request id, session, time and recompute cost, as its own KV operations use */
+    kv_access_t access; /* request id, session, time and recompute cost, as its own KV operations use */
 } kv_pf_req_t;
 
 /* A proposal: stage the leading cached blocks of ids[0..n) found on inst's path into dst_tier (blocks
@@ -38,13 +38,13 @@ typedef struct kv_pf_prop {
     uint32_t inst;
     const uint64_t *ids;
     uint32_t n;
-    int dst_tier;           /* kv_tier_id_t */
-    kv_access_t access;     /* context of the staged blocks (their session and cost travel with them) */
+    int dst_tier;       /* kv_tier_id_t */
+    kv_access_t access; /* context of the staged blocks (their session and cost travel with them) */
 } kv_pf_prop_t;
 
 typedef struct kv_pf_ctx {
     double now_s;
-    const kv_mgr_t *kv;     /* read-only view of the cache */
+    const kv_mgr_t *kv; /* read-only view of the cache */
     /* Hands a proposal to the core, which stages it now; returns the blocks staged. */
     uint64_t (*propose)(void *core, const kv_pf_prop_t *p);
     void *core;
@@ -57,9 +57,9 @@ typedef struct kv_prefetch_ops {
     /* Optional configuration check against the enabled tiers: 0, or -1 with a message (the config loader
      * reports it at the policy's key). */
     int (*check)(const void *params, const bool tier_enabled[KV_NTIERS], char *msg, size_t len);
-    int (*init)(kv_prefetcher_t *p, char *err, size_t errlen); /* optional: allocates p->state */
-    void (*fini)(kv_prefetcher_t *p);                          /* optional */
-    void (*waiting)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r);   /* optional */
+    int (*init)(kv_prefetcher_t *p, char *err, size_t errlen);                       /* optional: allocates p->state */
+    void (*fini)(kv_prefetcher_t *p);                                                /* optional */
+    void (*waiting)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r); /* optional */
     void (*turn_done)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r); /* optional */
 } kv_prefetch_ops_t;
 
@@ -69,7 +69,7 @@ struct kv_prefetcher {
     const void *params; /* bound parameters (plugin_params) */
     void *state;
     uint32_t n_instances;
-    uint64_t seed;      /* run seed, for randomised policies */
+    uint64_t seed; /* run seed, for randomised policies */
 };
 
 /* The registry (sim/kv/prefetch_registry.c); the first policy (none) is the default. */

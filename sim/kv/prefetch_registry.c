@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#define KV_PREFETCH_LIST                                                                                          \
-    F(none)   /* nothing ahead of use */                                                                         \
+#define KV_PREFETCH_LIST                                                                                               \
+    F(none)   /* nothing ahead of use */                                                                               \
     F(queued) /* waiting requests' blocks into G2 */
 
 #define F(n) extern const kv_prefetch_ops_t kv_prefetch_##n;
