@@ -796,7 +796,7 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
         e->backlog -= n_dec;
         for (uint32_t i = 0; i < e->n_run; i++) {
             sim_req_t *r = e->run[i];
-            if (r->state == RQ_DECODE && ++r->decoded >= r->w.output_tokens)
+            if (r->in_batch && ++r->decoded >= r->w.output_tokens)
                 engine_complete(e, r);
         }
     }
@@ -906,7 +906,7 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     e->backlog -= (double)k * n_dec;
     for (uint32_t i = 0; i < e->n_run; i++) {
         sim_req_t *r = e->run[i];
-        if (r->state != RQ_DECODE)
+        if (!r->in_batch)
             continue;
         r->decoded += k;
         if (r->decoded >= r->w.output_tokens)
@@ -944,8 +944,9 @@ static void engine_main(void *arg)
         uint32_t n_dec = 0, n_pre = 0;
         double dec_ctx = 0;
         for (uint32_t i = 0; i < e->n_run; i++) {
-            const sim_req_t *r = e->run[i];
-            if (r->state == RQ_DECODE) {
+            sim_req_t *r = e->run[i];
+            r->in_batch = r->state == RQ_DECODE;
+            if (r->in_batch) {
                 n_dec++;
                 dec_ctx += (double)r->w.input_tokens + r->decoded;
             } else if (r->state == RQ_PREFILL) {

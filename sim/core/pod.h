@@ -43,6 +43,7 @@ typedef struct sim_req {
     uint32_t swap_extra;        /* swapped out: the G1 room beyond its ids it held, to take again */
     bool swapped;               /* preempted by swap: its KV waits in G2 */
     bool resuming;              /* its swap-in is loading: it decodes once it lands */
+    bool in_batch;              /* decoding in the iteration under way (a swap-in landing meanwhile waits) */
     bool overlap;               /* layer-wise: prefilling while its load is still in flight */
     double swap_bytes;          /* KV swapped out and in (each way counted once) */
     double preempted_s;         /* time spent out of the batch after preemptions */
