@@ -22,6 +22,12 @@ static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
 static int deploy_check(void *dst, jb_error_t *err)
 {
     const sc_deploy_t *d = dst;
+    if (plugin_validate(&sched_route_axis, d->router, d->router_params, err) != 0) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "%s", err->path);
+        snprintf(err->path, sizeof err->path, rel[0] ? "router_params.%s" : "router", rel);
+        return -1;
+    }
     if (plugin_validate(&sched_admit_axis, d->admission, d->admission_params, err) != 0) {
         char rel[256];
         snprintf(rel, sizeof rel, "%s", err->path);
@@ -50,6 +56,8 @@ static const jb_field_t deploy_fields[] = {
     JB_UINTF(sc_deploy_t, prefill_chunk_tokens, 1, 1e7, "tokens", "largest prefill chunk of one request per iteration"),
     JB_DBL(sc_deploy_t, activation_reserve_fraction, 0, 0.9, "fraction", "HBM kept for activations and workspace"),
     JB_PLUGINF(sc_deploy_t, router, sched_route_axis, "how requests are spread over instances"),
+    JB_JSONF(sc_deploy_t, router_params,
+             "routing policy parameters (kv-aware: overlap_score_weight, load_weight, tier weights, event_lag_s)"),
     JB_PLUGINF(sc_deploy_t, admission, sched_admit_axis,
                "which waiting request enters the batch and how much G1 it reserves: fcfs (whole output, no "
                "preemption) or paged (block by block, watermark, preemption)"),

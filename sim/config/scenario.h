@@ -28,6 +28,7 @@ typedef struct sc_deploy {
     uint32_t prefill_chunk_tokens;      /* largest prefill chunk per request per iteration */
     double activation_reserve_fraction; /* share of HBM kept for activations and workspace */
     char router[32];                    /* routing policy (sim/sched/route.h registry) */
+    const cJSON *router_params;         /* its parameters (borrowed from the scenario tree), or NULL */
     char admission[32];                 /* admission policy (sim/sched/admit.h registry): fcfs or paged */
     const cJSON *admission_params;      /* its parameters (borrowed from the scenario tree), or NULL */
 } sc_deploy_t;

@@ -45,7 +45,12 @@ static double dispatch_load(const void *core, uint32_t inst)
 /* The routing policy's choice (sim/sched/route.h), over a read-only view of the engines. */
 static uint32_t route(pod_t *p, const sim_req_t *r)
 {
-    sched_view_t v = {.n_inst = p->pf.n_inst, .now_s = sgb_now(), .load = dispatch_load, .kv = p->kv, .core = p};
+    sched_view_t v = {.n_inst = p->pf.n_inst,
+                      .now_s = sgb_now(),
+                      .load = dispatch_load,
+                      .kv = p->kv,
+                      .core = p,
+                      .block_tokens = p->block_tokens};
     sched_req_t q = dispatch_sched_req(r);
     uint32_t inst = p->router.ops->route(&p->router, &v, &q);
     assert(inst < p->pf.n_inst && "a router chose no instance");

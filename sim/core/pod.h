@@ -81,6 +81,7 @@ typedef struct pod {
     kv_fetcher_t fetch; /* the policies of the run: fetch-or-recompute, prefetch, routing */
     kv_prefetcher_t prefetch;
     sched_router_t router;
+    void *router_params;        /* its bound parameters (deployment.router_params), or NULL */
     sim_req_t *first;           /* the first request, read before the run to size the KV blocks */
     bool guard_pages;           /* SimGrid protects actor stacks (two memory mappings per actor) */
     uint64_t ctx_over;          /* requests whose input + output exceed the model's window */

@@ -100,8 +100,8 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
     return rc;
 }
 
-/* The run's fetch-or-recompute, prefetch and routing policies, by the names the loader validated. None takes
- * parameters from the scenario yet: each runs with its defaults. */
+/* The run's fetch-or-recompute, prefetch and routing policies, by the names the loader validated. The router
+ * takes its parameters from deployment.router_params; the others run with their defaults. */
 static int build_policies(pod_t *p, char *err, size_t errlen)
 {
     const scenario_t *sc = p->sc;
@@ -118,10 +118,20 @@ static int build_policies(pod_t *p, char *err, size_t errlen)
         cfg_doc_error(&sc->doc, "kv.prefetch", msg, err, errlen);
         return -1;
     }
-    if (sched_router_init(&p->router, router, NULL, sc->seed, msg, sizeof msg)) {
+    jb_error_t je = {{0}, {0}};
+    void *rparams = plugin_bind(&router->base, sc->deploy.router_params, &je);
+    if (!rparams) { /* scenario_load validated them: only a mismatch of the two would land here */
+        cfg_doc_error(&sc->doc, "deployment.router_params", je.msg, err, errlen);
+        return -1;
+    }
+    p->router_params = rparams;
+    if (sched_router_init(&p->router, router, rparams, sc->seed, msg, sizeof msg)) {
         cfg_doc_error(&sc->doc, "deployment.router", msg, err, errlen);
         return -1;
     }
+    /* A router whose view of the cache lags keeps its own index, fed by the cache's events. */
+    if (p->router.kv_events)
+        kv_set_event_hook(p->kv, sched_router_kv_event, &p->router);
     return 0;
 }
 
@@ -195,6 +205,7 @@ static void pod_teardown(pod_t *p)
         sgb_sem_free(p->dispatch_wake);
     metrics_free(p->m);
     sched_router_fini(&p->router);
+    free(p->router_params);
     kv_prefetcher_fini(&p->prefetch);
     kv_fetcher_fini(&p->fetch);
     conserve_free(p);
