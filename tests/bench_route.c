@@ -102,9 +102,15 @@ int main(int argc, char **argv)
                 for (int d = 0; d < decisions; d++) {
                     const sess_t *q0 = &s[kvt_mix64((uint64_t)d) % NSESS];
                     sched_view_t v = {n, 1e6 + d, zero_load, m, load, 16};
-                    sched_req_t q = {.id = (uint64_t)d, .session_id = (uint64_t)d % NSESS, .arrival_s = 1e6 + d,
-                                     .input_tokens = nb * 16, .output_tokens = 100, .block_ids = q0->ids,
-                                     .n_blocks = nb, .extra_blocks = 7, .input_blocks = nb};
+                    sched_req_t q = {.id = (uint64_t)d,
+                                     .session_id = (uint64_t)d % NSESS,
+                                     .arrival_s = 1e6 + d,
+                                     .input_tokens = nb * 16,
+                                     .output_tokens = 100,
+                                     .block_ids = q0->ids,
+                                     .n_blocks = nb,
+                                     .extra_blocks = 7,
+                                     .input_blocks = nb};
                     sink += ops->route(&r, &v, &q);
                 }
                 double us = (wall() - t0) / decisions * 1e6;

@@ -84,8 +84,15 @@ static void router_free(sched_router_t *r)
 static uint32_t ask(sched_router_t *r, kv_mgr_t *m, pod4_t *pod, double now, const uint64_t *ids, uint32_t n)
 {
     sched_view_t v = {4, now, pod_load, m, pod, 16};
-    sched_req_t q = {.id = 1000, .session_id = UINT64_MAX, .arrival_s = now, .input_tokens = n * 16,
-                     .output_tokens = 10, .block_ids = ids, .n_blocks = n, .extra_blocks = 1, .input_blocks = n};
+    sched_req_t q = {.id = 1000,
+                     .session_id = UINT64_MAX,
+                     .arrival_s = now,
+                     .input_tokens = n * 16,
+                     .output_tokens = 10,
+                     .block_ids = ids,
+                     .n_blocks = n,
+                     .extra_blocks = 1,
+                     .input_blocks = n};
     uint32_t inst = r->ops->route(r, &v, &q);
     ck_assert_uint_lt(inst, 4);
     return inst;
