@@ -3,6 +3,8 @@
  *  - kv-aware sends a request to the instance whose G1 holds its prefix, and to an instance of the domain
  *    whose G2 holds it when no G1 does, unless load outweighs the overlap;
  *  - random is a function of the seed: the same seed repeats its choices, another seed changes them;
+ *  - kv-aware's temperature spreads choices (the same per seed), its active-blocks load sees G1 held by
+ *    admitted requests;
  *  - power-of-two picks the less loaded of its two draws;
  *  - kv-aware with event_lag_s: a prefix cached less than the lag ago is invisible to it (it routes by load),
  *    one cached earlier is seen; with no lag it is seen at once;
@@ -159,6 +161,54 @@ START_TEST(kv_aware_weighs_the_domain_tier)
 }
 END_TEST
 
+START_TEST(kv_aware_temperature_and_active_blocks)
+{
+    kv_mgr_t *m = make_kv(64, 0);
+    uint64_t ids[8];
+    for (int k = 0; k < 8; k++)
+        ids[k] = 0x3000 + (uint64_t)k;
+    serve(m, 1, ids, 8, 1, 0);
+    pod4_t pod = {{0, 0, 0, 0}};
+    /* Temperature 0: always the holder. A high temperature: the others too, the same draws per seed. */
+    sched_router_t r;
+    router(&r, "kv-aware", "{\"temperature\": 5}", 3);
+    int other = 0;
+    uint64_t d1 = 0;
+    for (int k = 0; k < 100; k++) {
+        uint32_t i = ask(&r, m, &pod, 1, ids, 8);
+        other += i != 1;
+        d1 = d1 * 31 + i;
+    }
+    router_free(&r);
+    ck_assert_int_gt(other, 20);
+    router(&r, "kv-aware", "{\"temperature\": 5}", 3);
+    uint64_t d2 = 0;
+    for (int k = 0; k < 100; k++)
+        d2 = d2 * 31 + ask(&r, m, &pod, 1, ids, 8);
+    router_free(&r);
+    ck_assert_uint_eq(d1, d2);
+    router(&r, "kv-aware", NULL, 3);
+    for (int k = 0; k < 20; k++)
+        ck_assert_uint_eq(ask(&r, m, &pod, 1, ids, 8), 1);
+    router_free(&r);
+    /* active-blocks: a request holding 40 G1 blocks on instance 1 outweighs the 8-block overlap there; the
+     * backlog metric does not see it (the view's load is 0). */
+    uint64_t big[40];
+    for (int k = 0; k < 40; k++)
+        big[k] = 0x8000 + (uint64_t)k;
+    kv_access_t a = {2, 99, UINT64_MAX, 0, NULL};
+    ck_assert_int_eq(kv_admit(m, 1, big, 40, 0, 0, &a), KV_OK);
+    router(&r, "kv-aware", "{\"load_metric\": \"active-blocks\"}", 3);
+    ck_assert_uint_ne(ask(&r, m, &pod, 3, ids, 8), 1);
+    router_free(&r);
+    router(&r, "kv-aware", "{\"load_metric\": \"backlog\"}", 3);
+    ck_assert_uint_eq(ask(&r, m, &pod, 3, ids, 8), 1);
+    router_free(&r);
+    kv_release(m, 1, big, 40, 0, &a);
+    kv_mgr_destroy(m);
+}
+END_TEST
+
 static uint64_t digest(const char *name, uint64_t seed)
 {
     sched_router_t r;
@@ -277,6 +327,7 @@ static Suite *routing_suite(void)
     TCase *tc = tcase_create("routers");
     tcase_add_test(tc, kv_aware_finds_the_prefix);
     tcase_add_test(tc, kv_aware_weighs_the_domain_tier);
+    tcase_add_test(tc, kv_aware_temperature_and_active_blocks);
     tcase_add_test(tc, random_is_a_function_of_the_seed);
     tcase_add_test(tc, power_of_two_never_takes_the_most_loaded);
     tcase_add_test(tc, event_lag_hides_recent_blocks);
