@@ -43,6 +43,26 @@ static int deploy_check(void *dst, jb_error_t *err)
     return 0;
 }
 
+static const jb_field_t disagg_fields[] = {
+    JB_BOOLF(sc_disagg_t, enabled, "split prefill and decode onto separate pools of instances"),
+    JB_UINTF(sc_disagg_t, prefill_instances, 0, 1e6, "instances",
+             "the prefill pool (instances 0 .. n-1); the decode pool is the rest (at least one each)"),
+    JB_UINTF(sc_disagg_t, prefill_max_batch_seqs, 0, 1e6, "requests", "prefill pool batch; 0 = max_batch_seqs"),
+    JB_UINTF(sc_disagg_t, prefill_max_batch_tokens, 0, 1e7, "tokens",
+             "prefill pool tokens per iteration; 0 = max_batch_tokens"),
+    JB_UINTF(sc_disagg_t, decode_max_batch_seqs, 0, 1e6, "requests", "decode pool batch; 0 = max_batch_seqs"),
+    JB_UINTF(sc_disagg_t, decode_max_batch_tokens, 0, 1e7, "tokens",
+             "decode pool tokens per iteration; 0 = max_batch_tokens"),
+    JB_BOOLF(sc_disagg_t, conditional,
+             "prefill on the decode instance when the uncached part is short or the prefill queue long (Dynamo)"),
+    JB_UINTF(sc_disagg_t, max_local_prefill_tokens, 0, 1e7, "tokens",
+             "conditional: an uncached prompt part at most this long prefills on the decode instance"),
+    JB_DBL(sc_disagg_t, max_prefill_queue, 0, 1e9, "requests",
+           "conditional: waiting requests per prefill instance beyond which the decode instance prefills"),
+    JB_END,
+};
+static const jb_spec_t disagg_spec = {"disagg", disagg_fields, NULL};
+
 static const jb_field_t deploy_fields[] = {
     JB_UINTF(sc_deploy_t, tp, 1, 1024, "GPUs", "tensor-parallel degree"),
     JB_UINTF(sc_deploy_t, pp, 1, 1024, "GPUs", "pipeline-parallel degree"),
@@ -62,6 +82,7 @@ static const jb_field_t deploy_fields[] = {
                "which waiting request enters the batch and how much G1 it reserves: fcfs (whole output, no "
                "preemption) or paged (block by block, watermark, preemption)"),
     JB_JSONF(sc_deploy_t, admission_params, "admission policy parameters (paged: watermark_fraction, preemption)"),
+    JB_OBJ(sc_deploy_t, disagg, disagg_spec, "prefill/decode disaggregation: pools, per-pool batching, conditional"),
     JB_END,
 };
 static const jb_spec_t deploy_spec = {"deployment", deploy_fields, deploy_check};
@@ -192,6 +213,7 @@ static void scenario_defaults(scenario_t *sc)
         .activation_reserve_fraction = 0.1,
         .router = "session-affinity",
         .admission = "fcfs",
+        .disagg = {.max_local_prefill_tokens = 512, .max_prefill_queue = 8},
     };
     /* G1 is exclusive: a block promoted from it has nowhere faster to go. */
     static const struct {

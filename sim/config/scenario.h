@@ -17,6 +17,20 @@
 #include "sim/kv/tier.h"
 #include "workloads/source.h"
 
+/* Prefill/decode disaggregation (deployment.disagg, issue 12): instances [0, prefill_instances) prefill,
+ * the rest decode; a request's KV moves from its prefill to its decode instance as one transfer. */
+typedef struct sc_disagg {
+    bool enabled;
+    uint32_t prefill_instances;        /* size of the prefill pool; the decode pool is the rest */
+    uint32_t prefill_max_batch_seqs;   /* per-pool batching; 0 = deployment.max_batch_seqs */
+    uint32_t prefill_max_batch_tokens; /* 0 = deployment.max_batch_tokens */
+    uint32_t decode_max_batch_seqs;
+    uint32_t decode_max_batch_tokens;
+    bool conditional;                  /* prefill on the decode instance when it is cheap (Dynamo) */
+    uint32_t max_local_prefill_tokens; /* conditional: an uncached part at most this long prefills locally */
+    double max_prefill_queue;          /* conditional: or when the prefill pool's queue per instance exceeds this */
+} sc_disagg_t;
+
 typedef struct sc_deploy {
     uint32_t tp, pp, ep;
     uint32_t instances; /* model replicas; 0 = as many as the pod's GPUs hold */
@@ -31,6 +45,7 @@ typedef struct sc_deploy {
     const cJSON *router_params;         /* its parameters (borrowed from the scenario tree), or NULL */
     char admission[32];                 /* admission policy (sim/sched/admit.h registry): fcfs or paged */
     const cJSON *admission_params;      /* its parameters (borrowed from the scenario tree), or NULL */
+    sc_disagg_t disagg;                 /* prefill/decode pools (off by default) */
 } sc_deploy_t;
 
 typedef struct sc_kv_tier {

@@ -10,10 +10,12 @@
 #include <sys/resource.h>
 
 #include "models/power.h"
+#include "sim/base/alloc.h"
 #include "sim/base/exitcodes.h"
 #include "sim/base/progress.h"
 #include "sim/config/runsize.h"
 #include "sim/core/conserve.h"
+#include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/engine.h"
 #include "sim/core/xfer.h"
@@ -209,6 +211,7 @@ static void pod_teardown(pod_t *p)
     kv_prefetcher_fini(&p->prefetch);
     kv_fetcher_fini(&p->fetch);
     conserve_free(p);
+    free(p->dg);
     kv_mgr_destroy(p->kv);
     st_model_destroy(p->st);
     if (p->src)
@@ -262,6 +265,8 @@ static int setup(pod_t *p, char *err, size_t errlen)
         return KVT_EXIT_INPUT;
     }
     conserve_init(p);
+    if (sc->deploy.disagg.enabled)
+        p->dg = kvt_calloc(1, sizeof *p->dg);
     if (wl_source_open(&p->src, &sc->workload, err, errlen))
         return KVT_EXIT_INPUT;
     if (read_first(p, err, errlen))
@@ -405,6 +410,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     }
     metrics_finish(p->m, t_final);
     cJSON *summary = metrics_summary(p->m);
+    disagg_summary(p, summary);
     /* Nothing is published from a run whose books do not balance. */
     if (conserve_check(p, summary, err, errlen)) {
         cJSON_Delete(summary);

@@ -1,0 +1,223 @@
+/* Prefill/decode disaggregation, end to end (kvtwin run on the 500-request Mooncake fixture, Llama-3.1-8B on
+ * two H100 nodes, TP 4: instance 0 prefills, 1 to 3 decode; 1 shares instance 0's NVLink domain (node 0),
+ * 2 and 3 sit on node 1, across the fabric):
+ *  - one KV transfer per handed-off request, each landed; a request is handed off iff it decoded on the
+ *    decode pool; their bytes are the prompts' KV (65,536 B per token for this model in FP8: 2 x 32 layers x
+ *    8 KV heads x 128) and equal the G1-sourced bytes the transfer layer moved; some went over NVLink, some
+ *    over the fabric;
+ *  - the run's in-run conservation check passes (requests, tokens, bytes per tier and per link class,
+ *    joules) with disaggregation on, conditional or not, and the summary balances;
+ *  - TTFT includes the transfer: with one instance per node (TP 8) and the nodes' ports throttled, the
+ *    mean TTFT grows by the mean transfer time;
+ *  - conditional disaggregation prefills some requests on the decode pool, and every request is accounted
+ *    for as handed off, prefilled locally, or done at its prefill (one-token outputs);
+ *  - a prefill pool that leaves no decode instance is an input error naming the key. */
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "testutil.h"
+
+static double num(const cJSON *j, const char *a, const char *b, const char *c)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, a);
+    if (b)
+        x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
+    if (c)
+        x = x ? cJSON_GetObjectItemCaseSensitive(x, c) : NULL;
+    ck_assert_msg(x && cJSON_IsNumber(x), "summary lacks %s.%s.%s", a, b ? b : "", c ? c : "");
+    return x->valuedouble;
+}
+
+static const char *const base_sets[] = {"hardware.nodes=2", "deployment.tp=4", "sim.drain=true"};
+
+static cJSON *run(const char *out, const char *s1, const char *s2)
+{
+    const char *scen = tu_fixture("scenarios/mooncake-500.json");
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", scen, "--out", out, "--quiet", "--set", base_sets[0], "--set",
+                           base_sets[1], "--set", base_sets[2], "--set", s1 ? s1 : "sim.drain=true", "--set",
+                           s2 ? s2 : "sim.drain=true", NULL);
+    ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
+    free(err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    char *text = tu_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static size_t column(const char *out, const char *name, double *v, size_t cap)
+{
+    char h5[1100];
+    snprintf(h5, sizeof h5, "%s/run.h5", out);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hid_t ds = H5Dopen2(f, "/requests", H5P_DEFAULT);
+    hid_t sp = H5Dget_space(ds);
+    hsize_t rows = 0;
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    ck_assert_uint_le(rows, cap);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
+    H5Tinsert(t, name, 0, H5T_NATIVE_DOUBLE);
+    ck_assert(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Tclose(t);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    H5Fclose(f);
+    return (size_t)rows;
+}
+
+static void balances(const cJSON *s)
+{
+    double arrived = num(s, "requests", "arrived", NULL);
+    ck_assert_double_eq(arrived, 500);
+    ck_assert_double_eq(num(s, "requests", "completed", NULL), 500);
+    double in = num(s, "tokens_completed_requests", "input", NULL);
+    ck_assert_double_eq_tol(
+        in, num(s, "tokens_completed_requests", "reused", NULL) + num(s, "tokens_completed_requests", "computed", NULL),
+        1e-6);
+}
+
+#define DISAGG_ON "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1}"
+
+START_TEST(one_transfer_per_request_and_bytes_add_up)
+{
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/on", dir);
+    cJSON *s = run(out, DISAGG_ON, NULL);
+    balances(s);
+    static double inst[600], input[600], output[600];
+    size_t n = column(out, "instance", inst, 600);
+    ck_assert_uint_eq(column(out, "input_tokens", input, 600), n);
+    ck_assert_uint_eq(column(out, "output_tokens", output, 600), n);
+    double moved = 0, handed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (output[i] > 1) {
+            ck_assert_msg(inst[i] >= 1, "request %zu decoded on the prefill instance", i);
+            handed++;
+            moved += input[i] * 65536.0;
+        } else {
+            ck_assert_double_eq(inst[i], 0); /* a one-token answer ends at its prefill */
+        }
+    }
+    ck_assert(handed > 400);
+    ck_assert_double_eq(num(s, "disaggregation", "handoffs", NULL), handed);
+    ck_assert_double_eq(num(s, "disaggregation", "kv_transfers", NULL), handed);
+    ck_assert_double_eq(num(s, "disaggregation", "kv_transfers_landed", NULL), handed);
+    ck_assert_double_eq(num(s, "disaggregation", "kv_bytes", NULL), moved);
+    /* What SimGrid moved out of a G1 is exactly the handoffs (no other load has a G1 source). */
+    ck_assert_double_eq(num(s, "transfers", "load_bytes_by_source_tier", "G1"), moved);
+    double nvl = num(s, "disaggregation", "kv_bytes_nvlink", NULL);
+    ck_assert_msg(nvl > 0 && nvl < moved, "NVLink %g of %g bytes: both hops expected", nvl, moved);
+    ck_assert(num(s, "disaggregation", "kv_transfer_s_mean", NULL) > 0);
+    ck_assert_double_eq(num(s, "disaggregation", "local_prefills", NULL), 0);
+    /* Off: no section, no instance-to-instance bytes. */
+    snprintf(out, sizeof out, "%s/off", dir);
+    cJSON *o = run(out, NULL, NULL);
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(o, "disaggregation"));
+    ck_assert_double_eq(num(o, "transfers", "load_bytes_by_source_tier", "G1"), 0);
+    cJSON_Delete(o);
+    cJSON_Delete(s);
+}
+END_TEST
+
+START_TEST(ttft_includes_the_transfer)
+{
+    /* TP 8: one instance per node, so every KV transfer crosses the fabric (node ports, leaf); then the
+     * node's network ports at 10 Gbit/s instead of 400. Compute does not change. */
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/fast", dir);
+    cJSON *f = run(out, DISAGG_ON, "deployment.tp=8");
+    snprintf(out, sizeof out, "%s/slow", dir);
+    const char *sets[] = {"hardware.node.dpu_gbit_s=10", "hardware.node.nic_port_gbit_s=10"};
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/mooncake-500.json"), "--out", out, "--quiet",
+                           "--set", base_sets[0], "--set", "deployment.tp=8", "--set", base_sets[2], "--set", DISAGG_ON,
+                           "--set", sets[0], "--set", sets[1], NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    free(err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    char *text = tu_read_file(path, NULL);
+    cJSON *s = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(s);
+    balances(s);
+    ck_assert_double_eq(num(f, "disaggregation", "kv_bytes_nvlink", NULL), 0);
+    double tf = num(f, "disaggregation", "kv_transfer_s_mean", NULL), ts = num(s, "disaggregation", "kv_transfer_s_mean", NULL);
+    ck_assert_msg(ts > 10 * tf, "transfer %g s against %g s", ts, tf);
+    double a = num(f, "latency_s", "ttft", "mean"), b = num(s, "latency_s", "ttft", "mean");
+    ck_assert_msg(b - a > 0.9 * (ts - tf), "TTFT %g s against %g s: the slower transfer (%g s against %g s) is not in it",
+                  b, a, ts, tf);
+    cJSON_Delete(f);
+    cJSON_Delete(s);
+}
+END_TEST
+
+START_TEST(conditional_prefills_some_locally)
+{
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/cond", dir);
+    cJSON *s = run(out,
+                   "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"conditional\": true, "
+                   "\"max_local_prefill_tokens\": 2000}",
+                   NULL);
+    balances(s);
+    double local = num(s, "disaggregation", "local_prefills", NULL);
+    double handed = num(s, "disaggregation", "handoffs", NULL);
+    ck_assert(local > 0 && handed > 0);
+    static double inst[600], output[600];
+    size_t n = column(out, "instance", inst, 600);
+    column(out, "output_tokens", output, 600);
+    double on_prefill = 0;
+    for (size_t i = 0; i < n; i++)
+        on_prefill += inst[i] == 0;
+    /* Every request: handed off, prefilled on the decode pool, or finished at its prefill. */
+    ck_assert_double_eq(handed + local + on_prefill, 500);
+    ck_assert_double_eq(num(s, "disaggregation", "kv_transfers", NULL), handed);
+    cJSON_Delete(s);
+}
+END_TEST
+
+START_TEST(pools_must_leave_a_decode_instance)
+{
+    const char *scen = tu_fixture("scenarios/mooncake-500.json");
+    const char *dir = tu_scratch_dir("disagg");
+    static const char *const bad[] = {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 8}",
+                                      "deployment.disagg={\"enabled\": true, \"prefill_instances\": 0}"};
+    for (int k = 0; k < 2; k++) {
+        char *err = NULL;
+        int rc = tu_run_kvtwin(NULL, &err, "run", scen, "--out", dir, "--quiet", "--set", bad[k], NULL);
+        ck_assert_int_eq(rc, 2);
+        ck_assert_msg(err && strstr(err, "deployment.disagg.prefill_instances"), "%s", err);
+        free(err);
+    }
+}
+END_TEST
+
+static Suite *disagg_suite(void)
+{
+    Suite *s = suite_create("disagg");
+    TCase *tc = tcase_create("disagg");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, one_transfer_per_request_and_bytes_add_up);
+    tcase_add_test(tc, ttft_includes_the_transfer);
+    tcase_add_test(tc, conditional_prefills_some_locally);
+    tcase_add_test(tc, pools_must_leave_a_decode_instance);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run_suite(disagg_suite());
+}
