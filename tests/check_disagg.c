@@ -11,6 +11,7 @@
  *    mean TTFT grows by the mean transfer time;
  *  - conditional disaggregation prefills some requests on the decode pool, and every request is accounted
  *    for as handed off, prefilled locally, or done at its prefill (one-token outputs);
+ *  - each pool's batch limits bind on it (prefill tokens per iteration: TTFT; decode batch: latency);
  *  - a prefill pool that leaves no decode instance is an input error naming the key. */
 #include <hdf5.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ START_TEST(one_transfer_per_request_and_bytes_add_up)
     ck_assert_double_eq(num(s, "transfers", "load_bytes_by_source_tier", "G1"), moved);
     double nvl = num(s, "disaggregation", "kv_bytes_nvlink", NULL);
     ck_assert_msg(nvl > 0 && nvl < moved, "NVLink %g of %g bytes: both hops expected", nvl, moved);
-    ck_assert(num(s, "disaggregation", "kv_transfer_s_mean", NULL) > 0);
+    ck_assert(num(s, "disaggregation", "handoff_s_mean", NULL) > 0);
     ck_assert_double_eq(num(s, "disaggregation", "local_prefills", NULL), 0);
     /* Off: no section, no instance-to-instance bytes. */
     snprintf(out, sizeof out, "%s/off", dir);
@@ -152,11 +153,11 @@ START_TEST(ttft_includes_the_transfer)
     ck_assert_ptr_nonnull(s);
     balances(s);
     ck_assert_double_eq(num(f, "disaggregation", "kv_bytes_nvlink", NULL), 0);
-    double tf = num(f, "disaggregation", "kv_transfer_s_mean", NULL), ts = num(s, "disaggregation", "kv_transfer_s_mean", NULL);
+    double tf = num(f, "disaggregation", "handoff_s_mean", NULL), ts = num(s, "disaggregation", "handoff_s_mean", NULL);
     ck_assert_msg(ts > 10 * tf, "transfer %g s against %g s", ts, tf);
     double a = num(f, "latency_s", "ttft", "mean"), b = num(s, "latency_s", "ttft", "mean");
-    ck_assert_msg(b - a > 0.9 * (ts - tf), "TTFT %g s against %g s: the slower transfer (%g s against %g s) is not in it",
-                  b, a, ts, tf);
+    ck_assert_msg(b - a > 0.9 * (ts - tf),
+                  "TTFT %g s against %g s: the slower transfer (%g s against %g s) is not in it", b, a, ts, tf);
     cJSON_Delete(f);
     cJSON_Delete(s);
 }
@@ -188,6 +189,34 @@ START_TEST(conditional_prefills_some_locally)
 }
 END_TEST
 
+/* Each pool's batch limits bind on that pool: a prefill pool of 512-token iterations slows the prefills (TTFT),
+ * a decode pool of 2 requests per instance queues the decodes (end-to-end latency), each against the default. */
+START_TEST(per_pool_batching)
+{
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/batch-default", dir);
+    cJSON *d = run(out, DISAGG_ON, NULL);
+    snprintf(out, sizeof out, "%s/batch-prefill", dir);
+    cJSON *p =
+        run(out, "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"prefill_max_batch_tokens\": 512}",
+            "deployment.prefill_chunk_tokens=512");
+    snprintf(out, sizeof out, "%s/batch-decode", dir);
+    cJSON *q =
+        run(out, "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_max_batch_seqs\": 2}", NULL);
+    /* Both limits are tight enough that some requests are still queued when the run ends. */
+    ck_assert_double_eq(num(p, "requests", "arrived", NULL),
+                        num(p, "requests", "completed", NULL) + num(p, "requests", "unfinished", NULL));
+    ck_assert_double_eq(num(q, "requests", "arrived", NULL),
+                        num(q, "requests", "completed", NULL) + num(q, "requests", "unfinished", NULL));
+    ck_assert(num(p, "latency_s", "ttft", "mean") > 1.2 * num(d, "latency_s", "ttft", "mean"));
+    ck_assert(num(q, "latency_s", "e2e", "mean") > 1.5 * num(d, "latency_s", "e2e", "mean"));
+    cJSON_Delete(d);
+    cJSON_Delete(p);
+    cJSON_Delete(q);
+}
+END_TEST
+
 START_TEST(pools_must_leave_a_decode_instance)
 {
     const char *scen = tu_fixture("scenarios/mooncake-500.json");
@@ -212,6 +241,7 @@ static Suite *disagg_suite(void)
     tcase_add_test(tc, one_transfer_per_request_and_bytes_add_up);
     tcase_add_test(tc, ttft_includes_the_transfer);
     tcase_add_test(tc, conditional_prefills_some_locally);
+    tcase_add_test(tc, per_pool_batching);
     tcase_add_test(tc, pools_must_leave_a_decode_instance);
     suite_add_tcase(s, tc);
     return s;

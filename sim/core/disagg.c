@@ -26,16 +26,18 @@ uint32_t disagg_route_count(const pod_t *p)
 uint32_t disagg_max_seqs(const pod_t *p, uint32_t inst)
 {
     const sc_deploy_t *d = &p->sc->deploy;
-    uint32_t v = !disagg_on(p) ? 0 : inst < p->pf.n_prefill ? d->disagg.prefill_max_batch_seqs
-                                                             : d->disagg.decode_max_batch_seqs;
+    uint32_t v = !disagg_on(p)            ? 0
+                 : inst < p->pf.n_prefill ? d->disagg.prefill_max_batch_seqs
+                                          : d->disagg.decode_max_batch_seqs;
     return v ? v : d->max_batch_seqs;
 }
 
 uint32_t disagg_max_tokens(const pod_t *p, uint32_t inst)
 {
     const sc_deploy_t *d = &p->sc->deploy;
-    uint32_t v = !disagg_on(p) ? 0 : inst < p->pf.n_prefill ? d->disagg.prefill_max_batch_tokens
-                                                             : d->disagg.decode_max_batch_tokens;
+    uint32_t v = !disagg_on(p)            ? 0
+                 : inst < p->pf.n_prefill ? d->disagg.prefill_max_batch_tokens
+                                          : d->disagg.decode_max_batch_tokens;
     return v ? v : d->max_batch_tokens;
 }
 
@@ -142,7 +144,7 @@ int disagg_admit(engine_t *e, sim_req_t *r, uint64_t keep)
     r->reserved_blocks = reserve;
     r->grown_blocks = 0;
     r->committed = r->n_blocks;
-    r->resuming = true; /* not a prefill: the layer-wise path leaves it alone */
+    r->resuming = true;          /* not a prefill: the layer-wise path leaves it alone */
     engine_issue_moves(e, NULL); /* evictions for its room go in the background: it waits for its KV only */
     xfer_job_t job = {
         .src = pod_tier_endpoint(p, KV_G1, src, 0),
@@ -176,6 +178,6 @@ void disagg_summary(const pod_t *p, cJSON *summary)
     cJSON_AddNumberToObject(o, "kv_transfers_landed", s->transfers_done);
     cJSON_AddNumberToObject(o, "kv_bytes", s->bytes);
     cJSON_AddNumberToObject(o, "kv_bytes_nvlink", s->bytes_nvlink);
-    cJSON_AddNumberToObject(o, "kv_transfer_s_mean", s->transfers_done > 0 ? s->transfer_s / s->transfers_done : 0);
+    cJSON_AddNumberToObject(o, "handoff_s_mean", s->transfers_done > 0 ? s->transfer_s / s->transfers_done : 0);
     cJSON_AddNumberToObject(o, "local_prefills", s->local_prefills);
 }

@@ -24,7 +24,7 @@ typedef struct disagg_stats {
     double bytes;          /* KV bytes submitted */
     double bytes_nvlink;   /* of those, inside an NVLink domain */
     double local_prefills; /* conditional: requests prefilled on a decode instance */
-    double transfer_s;     /* sum over landed transfers of submit-to-land time */
+    double transfer_s;     /* sum over landed transfers of handoff-to-landing time (decode queue included) */
 } disagg_stats_t;
 
 /* Instances a router chooses among: the prefill pool, or every instance when disaggregation is off. */
