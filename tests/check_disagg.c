@@ -12,6 +12,8 @@
  *  - conditional disaggregation prefills some requests on the decode pool, and every request is accounted
  *    for as handed off, prefilled locally, or done at its prefill (one-token outputs);
  *  - each pool's batch limits bind on it (prefill tokens per iteration: TTFT; decode batch: latency);
+ *  - the planner converges on a load step (one prefill instance of eight from the start): it moves decode
+ *    instances to prefill early, then holds; each move and the pool size are in run.h5 /timeseries;
  *  - a prefill pool that leaves no decode instance is an input error naming the key. */
 #include <hdf5.h>
 #include <stdlib.h>
@@ -217,6 +219,79 @@ START_TEST(per_pool_batching)
 }
 END_TEST
 
+static size_t ts_column(const char *out, const char *name, double *v, size_t cap)
+{
+    char h5[1100];
+    snprintf(h5, sizeof h5, "%s/run.h5", out);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hid_t ds = H5Dopen2(f, "/timeseries", H5P_DEFAULT);
+    hid_t sp = H5Dget_space(ds);
+    hsize_t rows = 0;
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    ck_assert_uint_le(rows, cap);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
+    H5Tinsert(t, name, 0, H5T_NATIVE_DOUBLE);
+    ck_assert(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Tclose(t);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    H5Fclose(f);
+    return (size_t)rows;
+}
+
+/* The planner on a load step: one prefill instance of eight (two nodes, TP 2) takes the whole Mooncake load from t = 0 (TTFT
+ * about 3 s without a planner against a 0.5 s target); every 10 s the planner may move the boundary. It moves
+ * decode instances to prefill until TTFT meets the target, then holds: its moves all come early, the pool
+ * ends larger, TTFT falls well below the static split's, and run.h5 /timeseries logs each move and the
+ * pool size. */
+START_TEST(planner_converges_on_a_load_step)
+{
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/static", dir);
+    cJSON *st = run(out, DISAGG_ON, "deployment.tp=2");
+    snprintf(out, sizeof out, "%s/planner", dir);
+    cJSON *s = run(out,
+                   "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"planner\": {\"enabled\": true, "
+                   "\"interval_s\": 10, \"switch_s\": 5, \"ttft_target_s\": 0.5, \"tpot_target_s\": 0.05}}",
+                   "deployment.tp=2");
+    balances(s);
+    double up = num(s, "disaggregation", "planner_moves_to_prefill", NULL);
+    double down = num(s, "disaggregation", "planner_moves_to_decode", NULL);
+    double fin = num(s, "disaggregation", "prefill_instances_final", NULL);
+    ck_assert_msg(up >= 1 && fin == 1 + up - down && fin > 1 && fin < 8, "moves %g up %g down, final %g", up, down,
+                  fin);
+    static double t[4096], pool[4096], moves[4096];
+    size_t n = ts_column(out, "t_s", t, 4096);
+    ts_column(out, "prefill_instances", pool, 4096);
+    ts_column(out, "planner_moves", moves, 4096);
+    double sum = 0, last_move_t = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += moves[i];
+        if (moves[i] != 0)
+            last_move_t = t[i];
+    }
+    ck_assert_double_eq(sum, up - down);
+    /* The pool size at the last sampled interval's end (a final partial interval has no gauge). */
+    size_t last = n;
+    while (last > 0 && pool[last - 1] == 0)
+        last--;
+    ck_assert_uint_gt(last, n / 2);
+    ck_assert_double_eq(pool[last - 1], fin);
+    for (size_t i = 0; i < last; i++) {
+        ck_assert(pool[i] >= 1 && pool[i] <= fin);
+        if (i > 0 && down == 0)
+            ck_assert(pool[i] >= pool[i - 1]); /* it only grew */
+    }
+    /* Converged: no decision in the second half of the run. */
+    ck_assert_msg(last_move_t < 0.5 * t[n - 1], "last move at %g s of %g s", last_move_t, t[n - 1]);
+    ck_assert(num(s, "latency_s", "ttft", "mean") < 0.5 * num(st, "latency_s", "ttft", "mean"));
+    cJSON_Delete(st);
+    cJSON_Delete(s);
+}
+END_TEST
+
 START_TEST(pools_must_leave_a_decode_instance)
 {
     const char *scen = tu_fixture("scenarios/mooncake-500.json");
@@ -242,6 +317,7 @@ static Suite *disagg_suite(void)
     tcase_add_test(tc, ttft_includes_the_transfer);
     tcase_add_test(tc, conditional_prefills_some_locally);
     tcase_add_test(tc, per_pool_batching);
+    tcase_add_test(tc, planner_converges_on_a_load_step);
     tcase_add_test(tc, pools_must_leave_a_decode_instance);
     suite_add_tcase(s, tc);
     return s;

@@ -43,6 +43,16 @@ static int deploy_check(void *dst, jb_error_t *err)
     return 0;
 }
 
+static const jb_field_t planner_fields[] = {
+    JB_BOOLF(sc_planner_t, enabled, "move instances between the prefill and decode pools to meet the targets"),
+    JB_DBL_POS(sc_planner_t, interval_s, 1e6, "s", "time between two decisions"),
+    JB_DBL(sc_planner_t, switch_s, 0, 1e6, "s", "time an instance changing pool takes no new work"),
+    JB_DBL_POS(sc_planner_t, ttft_target_s, 1e6, "s", "target mean TTFT over an interval"),
+    JB_DBL_POS(sc_planner_t, tpot_target_s, 1e6, "s", "target mean TPOT over an interval"),
+    JB_END,
+};
+static const jb_spec_t planner_spec = {"planner", planner_fields, NULL};
+
 static const jb_field_t disagg_fields[] = {
     JB_BOOLF(sc_disagg_t, enabled, "split prefill and decode onto separate pools of instances"),
     JB_UINTF(sc_disagg_t, prefill_instances, 0, 1e6, "instances",
@@ -59,6 +69,7 @@ static const jb_field_t disagg_fields[] = {
              "conditional: an uncached prompt part at most this long prefills on the decode instance"),
     JB_DBL(sc_disagg_t, max_prefill_queue, 0, 1e9, "requests",
            "conditional: waiting requests per prefill instance beyond which the decode instance prefills"),
+    JB_OBJ(sc_disagg_t, planner, planner_spec, "moves instances between the pools at an interval (TTFT/TPOT targets)"),
     JB_END,
 };
 static const jb_spec_t disagg_spec = {"disagg", disagg_fields, NULL};
@@ -213,7 +224,9 @@ static void scenario_defaults(scenario_t *sc)
         .activation_reserve_fraction = 0.1,
         .router = "session-affinity",
         .admission = "fcfs",
-        .disagg = {.max_local_prefill_tokens = 512, .max_prefill_queue = 8},
+        .disagg = {.max_local_prefill_tokens = 512,
+                   .max_prefill_queue = 8,
+                   .planner = {.interval_s = 30, .switch_s = 30, .ttft_target_s = 1.0, .tpot_target_s = 0.05}},
     };
     /* G1 is exclusive: a block promoted from it has nowhere faster to go. */
     static const struct {

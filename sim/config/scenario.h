@@ -19,6 +19,15 @@
 
 /* Prefill/decode disaggregation (deployment.disagg, issue 12): instances [0, prefill_instances) prefill,
  * the rest decode; a request's KV moves from its prefill to its decode instance as one transfer. */
+/* The planner (deployment.disagg.planner): moves instances between the pools to meet latency targets. */
+typedef struct sc_planner {
+    bool enabled;
+    double interval_s;    /* how often it decides */
+    double switch_s;      /* an instance that changes pool takes no new work of either pool for this long */
+    double ttft_target_s; /* mean TTFT of the requests completed in an interval */
+    double tpot_target_s; /* mean TPOT of the same */
+} sc_planner_t;
+
 typedef struct sc_disagg {
     bool enabled;
     uint32_t prefill_instances;        /* size of the prefill pool; the decode pool is the rest */
@@ -29,6 +38,7 @@ typedef struct sc_disagg {
     bool conditional;                  /* prefill on the decode instance when it is cheap (Dynamo) */
     uint32_t max_local_prefill_tokens; /* conditional: an uncached part at most this long prefills locally */
     double max_prefill_queue;          /* conditional: or when the prefill pool's queue per instance exceeds this */
+    sc_planner_t planner;
 } sc_disagg_t;
 
 typedef struct sc_deploy {

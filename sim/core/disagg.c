@@ -18,9 +18,29 @@ static bool disagg_is_prefill(const pod_t *p, uint32_t inst)
     return disagg_on(p) && inst < p->pf.n_prefill;
 }
 
+/* True while inst is changing pool (the planner's switch cost): it takes no new work of either pool. */
+static bool disagg_switching(const pod_t *p, uint32_t inst)
+{
+    return p->dg && p->dg->switching && p->dg->switch_inst == inst && sgb_now() < p->dg->switch_until;
+}
+
 uint32_t disagg_route_count(const pod_t *p)
 {
-    return disagg_on(p) ? p->pf.n_prefill : p->pf.n_inst;
+    if (!disagg_on(p))
+        return p->pf.n_inst;
+    /* A decode instance joining the prefill pool is its last member: routed to once its switch is over. */
+    uint32_t n = p->pf.n_prefill;
+    return n > 1 && disagg_switching(p, n - 1) ? n - 1 : n;
+}
+
+void disagg_note_done(pod_t *p, const sim_req_t *r, int outcome)
+{
+    if (!p->dg || outcome != RQ_COMPLETED || r->t_first <= 0)
+        return;
+    p->dg->ttft_sum += r->t_first - r->w.arrival_s;
+    if (r->w.output_tokens > 1)
+        p->dg->tpot_sum += (r->t_done - r->t_first) / (r->w.output_tokens - 1);
+    p->dg->n_done++;
 }
 
 uint32_t disagg_max_seqs(const pod_t *p, uint32_t inst)
@@ -45,18 +65,22 @@ uint32_t disagg_max_tokens(const pod_t *p, uint32_t inst)
  * NVLink domain (its KV then moves over NVLink), then the lowest index. */
 static uint32_t disagg_pick_decode(const pod_t *p, uint32_t src)
 {
-    uint32_t best = p->pf.n_prefill;
+    uint32_t best = p->pf.n_inst;
     double best_load = 0;
     bool best_near = false;
     for (uint32_t i = p->pf.n_prefill; i < p->pf.n_inst; i++) {
+        if (disagg_switching(p, i))
+            continue; /* joining the decode pool: not yet */
         double l = engine_load(&p->eng[i]);
         bool near = pf_same_nvlink(&p->pf, src, i);
-        if (i == p->pf.n_prefill || l < best_load || (l == best_load && near && !best_near)) {
+        if (best == p->pf.n_inst || l < best_load || (l == best_load && near && !best_near)) {
             best = i;
             best_load = l;
             best_near = near;
         }
     }
+    /* The decode pool has a member that is not switching: the planner leaves one at least. */
+    assert(best < p->pf.n_inst);
     return best;
 }
 
@@ -165,14 +189,26 @@ int disagg_admit(engine_t *e, sim_req_t *r, uint64_t keep)
     return KV_OK;
 }
 
+bool disagg_may_exit(pod_t *p)
+{
+    if (!p->dg)
+        return true;
+    for (uint32_t i = 0; i < p->pf.n_inst; i++)
+        if (p->eng[i].n_run > 0 || p->eng[i].n_waiting > 0)
+            return false;
+    for (uint32_t i = 0; i < p->pf.n_inst; i++)
+        engine_poke(&p->eng[i]);
+    return true;
+}
+
 void disagg_summary(const pod_t *p, cJSON *summary)
 {
     if (!p->dg)
         return;
     const disagg_stats_t *s = p->dg;
     cJSON *o = cJSON_AddObjectToObject(summary, "disaggregation");
-    cJSON_AddNumberToObject(o, "prefill_instances", p->pf.n_prefill);
-    cJSON_AddNumberToObject(o, "decode_instances", p->pf.n_inst - p->pf.n_prefill);
+    cJSON_AddNumberToObject(o, "prefill_instances", p->sc->deploy.disagg.prefill_instances);
+    cJSON_AddNumberToObject(o, "decode_instances", p->pf.n_inst - p->sc->deploy.disagg.prefill_instances);
     cJSON_AddNumberToObject(o, "handoffs", s->handoffs);
     cJSON_AddNumberToObject(o, "kv_transfers", s->transfers);
     cJSON_AddNumberToObject(o, "kv_transfers_landed", s->transfers_done);
@@ -180,4 +216,9 @@ void disagg_summary(const pod_t *p, cJSON *summary)
     cJSON_AddNumberToObject(o, "kv_bytes_nvlink", s->bytes_nvlink);
     cJSON_AddNumberToObject(o, "handoff_s_mean", s->transfers_done > 0 ? s->transfer_s / s->transfers_done : 0);
     cJSON_AddNumberToObject(o, "local_prefills", s->local_prefills);
+    if (p->sc->deploy.disagg.planner.enabled) {
+        cJSON_AddNumberToObject(o, "planner_moves_to_prefill", s->moves_to_prefill);
+        cJSON_AddNumberToObject(o, "planner_moves_to_decode", s->moves_to_decode);
+        cJSON_AddNumberToObject(o, "prefill_instances_final", p->pf.n_prefill);
+    }
 }

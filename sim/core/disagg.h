@@ -25,7 +25,16 @@ typedef struct disagg_stats {
     double bytes_nvlink;   /* of those, inside an NVLink domain */
     double local_prefills; /* conditional: requests prefilled on a decode instance */
     double transfer_s;     /* sum over landed transfers of handoff-to-landing time (decode queue included) */
+    /* The planner (sim/core/planner.c): an instance changing pool, and what completed since its last look. */
+    bool switching;
+    uint32_t switch_inst;
+    double switch_until;
+    double moves_to_prefill, moves_to_decode;
+    double ttft_sum, tpot_sum, n_done;
 } disagg_stats_t;
+
+/* A request left the system (engine_record): the planner's TTFT and TPOT samples. */
+void disagg_note_done(pod_t *p, const sim_req_t *r, int outcome);
 
 /* Instances a router chooses among: the prefill pool, or every instance when disaggregation is off. */
 uint32_t disagg_route_count(const pod_t *p);
@@ -47,6 +56,11 @@ bool disagg_handoff(engine_t *e, sim_req_t *r);
  * instance could not hold it. */
 enum { DISAGG_NEVER = 2 };
 int disagg_admit(engine_t *e, sim_req_t *r, uint64_t keep);
+
+/* An idle engine may end once arrivals are over: always without disaggregation; with it, only when every
+ * engine is idle (a prefill instance may still hand work to a decode one). The first to see that wakes the
+ * others, so that they end too. */
+bool disagg_may_exit(pod_t *p);
 
 /* Adds the "disaggregation" section to the summary (nothing when it is off). */
 void disagg_summary(const pod_t *p, cJSON *summary);

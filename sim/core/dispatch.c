@@ -215,6 +215,7 @@ static void sampler_main(void *arg)
         }
         double now = sgb_now();
         metrics_sample(p->m, now, running, waiting, loading, used);
+        metrics_pool(p->m, now, p->dg ? p->pf.n_prefill : 0);
         char line[160];
         snprintf(line, sizeof line, "%s: t=%.0f s, %llu requests done, %.0f running, %.0f waiting", p->sc->name, now,
                  (unsigned long long)metrics_completed(p->m), running, waiting);

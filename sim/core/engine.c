@@ -97,6 +97,7 @@ void engine_record(pod_t *p, const sim_req_t *r, int outcome)
     rec.swap_bytes = r->swap_bytes;
     memcpy(rec.hit_tokens, r->hit_tokens_by_tier, sizeof rec.hit_tokens);
     metrics_request_end(p->m, &rec);
+    disagg_note_done(p, r, outcome);
 }
 
 /* The request leaves the system: completion or rejection. Closed-loop sessions go on either way.
@@ -977,7 +978,7 @@ static void engine_main(void *arg)
         bool blocked = e->n_swapping_out > 0 || !room;
         bool lw = !blocked && engine_overlap_ready(e);
         if (blocked || (n_dec == 0 && n_pre == 0 && !lw)) {
-            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0)
+            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0 && disagg_may_exit(p))
                 return;
             double t0 = sgb_now();
             bool stalled = e->n_loading > 0 || blocked;

@@ -111,6 +111,7 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     pf->inst_routes = dep->disagg.enabled;
     if (pf->inst_routes) {
         pf->n_prefill = dep->disagg.prefill_instances;
+        pf->any_pair = dep->disagg.planner.enabled;
         if (pf->n_prefill == 0 || pf->n_prefill >= pf->n_inst) {
             snprintf(err, errlen,
                      "deployment.disagg.prefill_instances: expected 1 to %u (the decode pool needs an instance of the "
@@ -576,10 +577,11 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
     for (uint32_t e = 0; e < pf->n_icms; e++)
         for (uint32_t s = 0; s < pf->n_g4; s++)
             pf_xml_pair(f, pf, (pf_ep_t){PF_ICMS, e}, (pf_ep_t){PF_G4, s});
-    /* Disaggregation: every prefill instance [0, pf->n_prefill) to every decode instance. */
+    /* Disaggregation: every prefill instance [0, pf->n_prefill) to every decode instance; with the planner,
+     * which moves the boundary, every pair. */
     if (pf->inst_routes)
-        for (uint32_t a = 0; a < pf->n_prefill; a++)
-            for (uint32_t b = pf->n_prefill; b < pf->n_inst; b++)
+        for (uint32_t a = 0; a < (pf->any_pair ? pf->n_inst : pf->n_prefill); a++)
+            for (uint32_t b = pf->any_pair ? a + 1 : pf->n_prefill; b < pf->n_inst; b++)
                 pf_xml_pair(f, pf, (pf_ep_t){PF_INST, a}, (pf_ep_t){PF_INST, b});
     fprintf(f, "</zone>\n</platform>\n");
     int bad = ferror(f);

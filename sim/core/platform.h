@@ -62,8 +62,9 @@ typedef struct platform {
     /* first link index of each family */
     uint32_t *nvl_of_inst; /* NVLink domain (NVL72 rack, HGX node) of each instance: GPUs laid out in order */
     bool inst_routes;      /* instance <-> instance routes are in the XML (disaggregation's KV transfers) */
-    uint32_t n_prefill;    /* disaggregation: instances [0, n_prefill) prefill, the rest decode */
-    uint32_t l_nvl;        /* each instance's NVLink ports into its domain's switches (disaggregation) */
+    uint32_t n_prefill; /* disaggregation: instances [0, n_prefill) prefill, the rest decode (the planner moves it) */
+    bool any_pair;      /* the planner may move the boundary: routes between every pair of instances */
+    uint32_t l_nvl;     /* each instance's NVLink ports into its domain's switches (disaggregation) */
     uint32_t l_c2c, l_pcie, l_nic, l_dram, l_nvme, l_nvmew, l_fe, l_up, l_eport, l_edpu, l_essd, l_essdw, l_g4nic,
         l_g4ctl, l_g4m, l_g4mw;
     const hw_pod_t *hw; /* borrowed from the scenario */

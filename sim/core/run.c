@@ -18,6 +18,7 @@
 #include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/engine.h"
+#include "sim/core/planner.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/write.h"
@@ -311,6 +312,8 @@ static void start_actors(pod_t *p, progress_t *progress)
                     "writeback-pod");
     dispatch_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
     dispatch_start_sampler(p, pod_host(p, (pf_ep_t){PF_CPU, 0}), progress);
+    if (p->dg && p->sc->deploy.disagg.planner.enabled)
+        planner_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
 }
 
 static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, const cJSON *summary, char *err, size_t errlen)
