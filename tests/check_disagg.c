@@ -14,6 +14,8 @@
  *  - each pool's batch limits bind on it (prefill tokens per iteration: TTFT; decode batch: latency);
  *  - the planner converges on a load step (one prefill instance of eight from the start): it moves decode
  *    instances to prefill early, then holds; each move and the pool size are in run.h5 /timeseries;
+ *  - placement: packed puts the prefill pool on node 0 (every handoff over the fabric), topology-aware mixes
+ *    the pools in each NVLink domain (handoffs on NVLink, sooner);
  *  - a prefill pool that leaves no decode instance is an input error naming the key. */
 #include <hdf5.h>
 #include <stdlib.h>
@@ -292,6 +294,28 @@ START_TEST(planner_converges_on_a_load_step)
 }
 END_TEST
 
+/* Placement: two prefill and two decode instances on two nodes (NVLink domains of two instances). Packed,
+ * the prefill pool fills node 0 and every handoff crosses the fabric; topology-aware (and spread, here the
+ * same layout) puts one of each pool on each node, so handoffs can stay on NVLink and land sooner. */
+START_TEST(placement_keeps_handoffs_on_nvlink)
+{
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    const char *two = "deployment.disagg={\"enabled\": true, \"prefill_instances\": 2}";
+    snprintf(out, sizeof out, "%s/packed", dir);
+    cJSON *pk = run(out, two, "deployment.placement=\"packed\"");
+    snprintf(out, sizeof out, "%s/topo", dir);
+    cJSON *tp = run(out, two, "deployment.placement=\"topology-aware\"");
+    balances(pk);
+    balances(tp);
+    ck_assert_double_eq(num(pk, "disaggregation", "kv_bytes_nvlink", NULL), 0);
+    ck_assert(num(tp, "disaggregation", "kv_bytes_nvlink", NULL) > 0.3 * num(tp, "disaggregation", "kv_bytes", NULL));
+    ck_assert(num(tp, "disaggregation", "handoff_s_mean", NULL) < num(pk, "disaggregation", "handoff_s_mean", NULL));
+    cJSON_Delete(pk);
+    cJSON_Delete(tp);
+}
+END_TEST
+
 START_TEST(pools_must_leave_a_decode_instance)
 {
     const char *scen = tu_fixture("scenarios/mooncake-500.json");
@@ -318,6 +342,7 @@ static Suite *disagg_suite(void)
     tcase_add_test(tc, conditional_prefills_some_locally);
     tcase_add_test(tc, per_pool_batching);
     tcase_add_test(tc, planner_converges_on_a_load_step);
+    tcase_add_test(tc, placement_keeps_handoffs_on_nvlink);
     tcase_add_test(tc, pools_must_leave_a_decode_instance);
     suite_add_tcase(s, tc);
     return s;

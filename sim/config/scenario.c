@@ -18,6 +18,7 @@
 #include "sim/sched/route.h"
 
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
+static const char *const placement_names[] = {"packed", "spread", "topology-aware", NULL};
 
 static int deploy_check(void *dst, jb_error_t *err)
 {
@@ -93,6 +94,9 @@ static const jb_field_t deploy_fields[] = {
                "which waiting request enters the batch and how much G1 it reserves: fcfs (whole output, no "
                "preemption) or paged (block by block, watermark, preemption)"),
     JB_JSONF(sc_deploy_t, admission_params, "admission policy parameters (paged: watermark_fraction, preemption)"),
+    JB_CHOICEF(sc_deploy_t, placement, placement_names,
+               "instances on GPUs: packed (in index order), spread (round robin over NVLink domains), "
+               "topology-aware (each NVLink domain gets prefill and decode instances in the pools' ratio)"),
     JB_OBJ(sc_deploy_t, disagg, disagg_spec, "prefill/decode disaggregation: pools, per-pool batching, conditional"),
     JB_END,
 };

@@ -41,6 +41,9 @@ typedef struct sc_disagg {
     sc_planner_t planner;
 } sc_disagg_t;
 
+/* deployment.placement: how instance indices map onto the pod's GPU slots (NVLink domains, nodes). */
+typedef enum sc_placement { SC_PLACE_PACKED = 0, SC_PLACE_SPREAD, SC_PLACE_TOPOLOGY } sc_placement_t;
+
 typedef struct sc_deploy {
     uint32_t tp, pp, ep;
     uint32_t instances; /* model replicas; 0 = as many as the pod's GPUs hold */
@@ -56,6 +59,7 @@ typedef struct sc_deploy {
     char admission[32];                 /* admission policy (sim/sched/admit.h registry): fcfs or paged */
     const cJSON *admission_params;      /* its parameters (borrowed from the scenario tree), or NULL */
     sc_disagg_t disagg;                 /* prefill/decode pools (off by default) */
+    int placement;                      /* sc_placement_t: which GPUs each instance takes */
 } sc_deploy_t;
 
 typedef struct sc_kv_tier {

@@ -60,6 +60,36 @@ static uint32_t pf_ports_for(double bw_byte_s, double port_byte_s)
     return p < 1 ? 1 : (uint32_t)p;
 }
 
+/* The slot of each instance (deployment.placement) for n instances, per_nvl slots per NVLink domain. */
+static void pf_place(uint32_t n, uint32_t per_nvl, const sc_deploy_t *dep, uint32_t *slot)
+{
+    uint32_t n_nvl = (n + per_nvl - 1) / per_nvl;
+    /* Slots in round-robin order over the NVLink domains: the first of each domain, then the second, ... */
+    uint32_t *rr = calloc(n + 1, sizeof *rr), k = 0;
+    for (uint32_t r = 0; r < per_nvl; r++)
+        for (uint32_t d = 0; d < n_nvl; d++)
+            if (d * per_nvl + r < n)
+                rr[k++] = d * per_nvl + r;
+    bool pools = dep->disagg.enabled && dep->disagg.prefill_instances > 0 && dep->disagg.prefill_instances < n;
+    if (dep->placement == SC_PLACE_SPREAD) {
+        for (uint32_t i = 0; i < n; i++)
+            slot[i] = rr[i];
+    } else if (dep->placement == SC_PLACE_TOPOLOGY && pools) {
+        /* Slot by slot in GPU order, the prefill pool's next instance whenever it is behind its share, so
+         * that every NVLink domain holds prefill and decode instances in the pools' ratio and a handoff can
+         * stay on NVLink. */
+        uint32_t np = dep->disagg.prefill_instances, next_p = 0, next_d = np;
+        for (uint32_t s = 0; s < n; s++) {
+            bool take_p = next_p < np && ((uint64_t)(s + 1) * np > (uint64_t)next_p * n || next_d >= n);
+            slot[take_p ? next_p++ : next_d++] = s;
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            slot[i] = i; /* packed; topology-aware without pools */
+    }
+    free(rr);
+}
+
 int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
 {
     memset(pf, 0, sizeof *pf);
@@ -100,14 +130,19 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     }
     pf->n_domains = (pf->n_inst + inst_per_domain - 1) / inst_per_domain;
     pf->n_nodes = pf->n_domains * pf->nodes_per_domain;
-    pf->domain_of_inst = calloc(pf->n_inst, sizeof *pf->domain_of_inst);
-    for (uint32_t i = 0; i < pf->n_inst; i++)
-        pf->domain_of_inst[i] = i / inst_per_domain;
-    /* Instances fill GPUs in order, so an NVLink domain of G GPUs holds instances [k G / gpus, ...). */
-    pf->nvl_of_inst = calloc(pf->n_inst, sizeof *pf->nvl_of_inst);
+    /* Slots: the GPU groups instances occupy, in GPU order (slot s holds GPUs [s x inst_gpus, ...)); an
+     * NVLink domain of G GPUs holds slots [k G / inst_gpus, ...). The placement maps instances onto slots. */
     uint32_t nvl_gpus = hw->gpu.nvlink_domain_gpus ? hw->gpu.nvlink_domain_gpus : hw->node.gpus;
-    for (uint32_t i = 0; i < pf->n_inst; i++)
-        pf->nvl_of_inst[i] = (uint32_t)(((uint64_t)i * pf->inst_gpus) / (nvl_gpus ? nvl_gpus : 1));
+    uint32_t per_nvl = nvl_gpus > pf->inst_gpus ? nvl_gpus / pf->inst_gpus : 1;
+    uint32_t *slot = calloc(pf->n_inst, sizeof *slot);
+    pf_place(pf->n_inst, per_nvl, dep, slot);
+    pf->domain_of_inst = calloc(pf->n_inst, sizeof *pf->domain_of_inst);
+    pf->nvl_of_inst = calloc(pf->n_inst, sizeof *pf->nvl_of_inst);
+    for (uint32_t i = 0; i < pf->n_inst; i++) {
+        pf->domain_of_inst[i] = slot[i] / inst_per_domain;
+        pf->nvl_of_inst[i] = (uint32_t)(((uint64_t)slot[i] * pf->inst_gpus) / (nvl_gpus ? nvl_gpus : 1));
+    }
+    free(slot);
     pf->inst_routes = dep->disagg.enabled;
     if (pf->inst_routes) {
         pf->n_prefill = dep->disagg.prefill_instances;
