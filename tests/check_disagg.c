@@ -189,6 +189,24 @@ START_TEST(conditional_prefills_some_locally)
     /* Every request: handed off, prefilled on the decode pool, or finished at its prefill. */
     ck_assert_double_eq(handed + local + on_prefill, 500);
     ck_assert_double_eq(num(s, "disaggregation", "kv_transfers", NULL), handed);
+    /* The queue criterion alone (by length only prompts the decode instance holds whole), with a prefill
+     * batch of two so that requests queue: a zero threshold sends to the decode pool whatever finds a request
+     * waiting; a huge one, nothing more. */
+    snprintf(out, sizeof out, "%s/cond-queue0", dir);
+    cJSON *q0 = run(out,
+                    "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"conditional\": true, "
+                    "\"max_local_prefill_tokens\": 0, \"max_prefill_queue\": 0, \"prefill_max_batch_seqs\": 2}",
+                    NULL);
+    snprintf(out, sizeof out, "%s/cond-queue-inf", dir);
+    cJSON *qi = run(out,
+                    "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"conditional\": true, "
+                    "\"max_local_prefill_tokens\": 0, \"max_prefill_queue\": 1e9, \"prefill_max_batch_seqs\": 2}",
+                    NULL);
+    double l0 = num(q0, "disaggregation", "local_prefills", NULL),
+           li = num(qi, "disaggregation", "local_prefills", NULL);
+    ck_assert_msg(l0 > li + 10 && li < 10, "local prefills %g (queue 0) against %g (queue 1e9)", l0, li);
+    cJSON_Delete(q0);
+    cJSON_Delete(qi);
     cJSON_Delete(s);
 }
 END_TEST
@@ -289,6 +307,14 @@ START_TEST(planner_converges_on_a_load_step)
     /* Converged: no decision in the second half of the run. */
     ck_assert_msg(last_move_t < 0.5 * t[n - 1], "last move at %g s of %g s", last_move_t, t[n - 1]);
     ck_assert(num(s, "latency_s", "ttft", "mean") < 0.5 * num(st, "latency_s", "ttft", "mean"));
+    /* A switch that never ends: one move, then the planner waits for it for the rest of the run. */
+    snprintf(out, sizeof out, "%s/planner-slow-switch", dir);
+    cJSON *w = run(out,
+                   "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"planner\": {\"enabled\": true, "
+                   "\"interval_s\": 10, \"switch_s\": 1e6, \"ttft_target_s\": 0.5, \"tpot_target_s\": 0.05}}",
+                   "deployment.tp=2");
+    ck_assert_double_eq(num(w, "disaggregation", "planner_moves_to_prefill", NULL), 1);
+    cJSON_Delete(w);
     cJSON_Delete(st);
     cJSON_Delete(s);
 }
