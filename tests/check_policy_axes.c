@@ -163,7 +163,7 @@ static uint64_t route_run(const sched_route_ops_t *ops, uint32_t n_inst, uint64_
             pod.load[i] = (double)(lcg(&s) % 50);
         for (int b = 0; b < 4; b++)
             ids[b] = lcg(&s);
-        sched_view_t v = {n_inst, (double)k, fake_load, NULL, &pod};
+        sched_view_t v = {n_inst, (double)k, fake_load, NULL, &pod, 16};
         sched_req_t q = {(uint64_t)k, lcg(&s) % 3 == 0 ? UINT64_MAX : lcg(&s) % 20, (double)k, 1000, 100, ids, 4, 7,
                          63};
         uint32_t inst = ops->route(&r, &v, &q);

@@ -18,10 +18,17 @@
 #include "sim/sched/route.h"
 
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
+static const char *const placement_names[] = {"packed", "spread", "topology-aware", NULL};
 
 static int deploy_check(void *dst, jb_error_t *err)
 {
     const sc_deploy_t *d = dst;
+    if (plugin_validate(&sched_route_axis, d->router, d->router_params, err) != 0) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "%s", err->path);
+        snprintf(err->path, sizeof err->path, rel[0] ? "router_params.%s" : "router", rel);
+        return -1;
+    }
     if (plugin_validate(&sched_admit_axis, d->admission, d->admission_params, err) != 0) {
         char rel[256];
         snprintf(rel, sizeof rel, "%s", err->path);
@@ -37,6 +44,37 @@ static int deploy_check(void *dst, jb_error_t *err)
     return 0;
 }
 
+static const jb_field_t planner_fields[] = {
+    JB_BOOLF(sc_planner_t, enabled, "move instances between the prefill and decode pools to meet the targets"),
+    JB_DBL_POS(sc_planner_t, interval_s, 1e6, "s", "time between two decisions"),
+    JB_DBL(sc_planner_t, switch_s, 0, 1e6, "s", "time an instance changing pool takes no new work"),
+    JB_DBL_POS(sc_planner_t, ttft_target_s, 1e6, "s", "target mean TTFT over an interval"),
+    JB_DBL_POS(sc_planner_t, tpot_target_s, 1e6, "s", "target mean TPOT over an interval"),
+    JB_END,
+};
+static const jb_spec_t planner_spec = {"planner", planner_fields, NULL};
+
+static const jb_field_t disagg_fields[] = {
+    JB_BOOLF(sc_disagg_t, enabled, "split prefill and decode onto separate pools of instances"),
+    JB_UINTF(sc_disagg_t, prefill_instances, 0, 1e6, "instances",
+             "the prefill pool (instances 0 .. n-1); the decode pool is the rest (at least one each)"),
+    JB_UINTF(sc_disagg_t, prefill_max_batch_seqs, 0, 1e6, "requests", "prefill pool batch; 0 = max_batch_seqs"),
+    JB_UINTF(sc_disagg_t, prefill_max_batch_tokens, 0, 1e7, "tokens",
+             "prefill pool tokens per iteration; 0 = max_batch_tokens"),
+    JB_UINTF(sc_disagg_t, decode_max_batch_seqs, 0, 1e6, "requests", "decode pool batch; 0 = max_batch_seqs"),
+    JB_UINTF(sc_disagg_t, decode_max_batch_tokens, 0, 1e7, "tokens",
+             "decode pool tokens per iteration; 0 = max_batch_tokens"),
+    JB_BOOLF(sc_disagg_t, conditional,
+             "prefill on the decode instance when the uncached part is short or the prefill queue long (Dynamo)"),
+    JB_UINTF(sc_disagg_t, max_local_prefill_tokens, 0, 1e7, "tokens",
+             "conditional: an uncached prompt part at most this long prefills on the decode instance"),
+    JB_DBL(sc_disagg_t, max_prefill_queue, 0, 1e9, "requests",
+           "conditional: waiting requests per prefill instance beyond which the decode instance prefills"),
+    JB_OBJ(sc_disagg_t, planner, planner_spec, "moves instances between the pools at an interval (TTFT/TPOT targets)"),
+    JB_END,
+};
+static const jb_spec_t disagg_spec = {"disagg", disagg_fields, NULL};
+
 static const jb_field_t deploy_fields[] = {
     JB_UINTF(sc_deploy_t, tp, 1, 1024, "GPUs", "tensor-parallel degree"),
     JB_UINTF(sc_deploy_t, pp, 1, 1024, "GPUs", "pipeline-parallel degree"),
@@ -50,10 +88,16 @@ static const jb_field_t deploy_fields[] = {
     JB_UINTF(sc_deploy_t, prefill_chunk_tokens, 1, 1e7, "tokens", "largest prefill chunk of one request per iteration"),
     JB_DBL(sc_deploy_t, activation_reserve_fraction, 0, 0.9, "fraction", "HBM kept for activations and workspace"),
     JB_PLUGINF(sc_deploy_t, router, sched_route_axis, "how requests are spread over instances"),
+    JB_JSONF(sc_deploy_t, router_params,
+             "routing policy parameters (kv-aware: overlap_score_weight, load_weight, tier weights, event_lag_s)"),
     JB_PLUGINF(sc_deploy_t, admission, sched_admit_axis,
                "which waiting request enters the batch and how much G1 it reserves: fcfs (whole output, no "
                "preemption) or paged (block by block, watermark, preemption)"),
     JB_JSONF(sc_deploy_t, admission_params, "admission policy parameters (paged: watermark_fraction, preemption)"),
+    JB_CHOICEF(sc_deploy_t, placement, placement_names,
+               "instances on GPUs: packed (in index order), spread (round robin over NVLink domains), "
+               "topology-aware (each NVLink domain gets prefill and decode instances in the pools' ratio)"),
+    JB_OBJ(sc_deploy_t, disagg, disagg_spec, "prefill/decode disaggregation: pools, per-pool batching, conditional"),
     JB_END,
 };
 static const jb_spec_t deploy_spec = {"deployment", deploy_fields, deploy_check};
@@ -184,6 +228,9 @@ static void scenario_defaults(scenario_t *sc)
         .activation_reserve_fraction = 0.1,
         .router = "session-affinity",
         .admission = "fcfs",
+        .disagg = {.max_local_prefill_tokens = 512,
+                   .max_prefill_queue = 8,
+                   .planner = {.interval_s = 30, .switch_s = 30, .ttft_target_s = 1.0, .tpot_target_s = 0.05}},
     };
     /* G1 is exclusive: a block promoted from it has nowhere faster to go. */
     static const struct {

@@ -17,6 +17,33 @@
 #include "sim/kv/tier.h"
 #include "workloads/source.h"
 
+/* Prefill/decode disaggregation (deployment.disagg, issue 12): instances [0, prefill_instances) prefill,
+ * the rest decode; a request's KV moves from its prefill to its decode instance as one transfer. */
+/* The planner (deployment.disagg.planner): moves instances between the pools to meet latency targets. */
+typedef struct sc_planner {
+    bool enabled;
+    double interval_s;    /* how often it decides */
+    double switch_s;      /* an instance that changes pool takes no new work of either pool for this long */
+    double ttft_target_s; /* mean TTFT of the requests completed in an interval */
+    double tpot_target_s; /* mean TPOT of the same */
+} sc_planner_t;
+
+typedef struct sc_disagg {
+    bool enabled;
+    uint32_t prefill_instances;        /* size of the prefill pool; the decode pool is the rest */
+    uint32_t prefill_max_batch_seqs;   /* per-pool batching; 0 = deployment.max_batch_seqs */
+    uint32_t prefill_max_batch_tokens; /* 0 = deployment.max_batch_tokens */
+    uint32_t decode_max_batch_seqs;
+    uint32_t decode_max_batch_tokens;
+    bool conditional;                  /* prefill on the decode instance when it is cheap (Dynamo) */
+    uint32_t max_local_prefill_tokens; /* conditional: an uncached part at most this long prefills locally */
+    double max_prefill_queue;          /* conditional: or when the prefill pool's queue per instance exceeds this */
+    sc_planner_t planner;
+} sc_disagg_t;
+
+/* deployment.placement: how instance indices map onto the pod's GPU slots (NVLink domains, nodes). */
+typedef enum sc_placement { SC_PLACE_PACKED = 0, SC_PLACE_SPREAD, SC_PLACE_TOPOLOGY } sc_placement_t;
+
 typedef struct sc_deploy {
     uint32_t tp, pp, ep;
     uint32_t instances; /* model replicas; 0 = as many as the pod's GPUs hold */
@@ -28,8 +55,11 @@ typedef struct sc_deploy {
     uint32_t prefill_chunk_tokens;      /* largest prefill chunk per request per iteration */
     double activation_reserve_fraction; /* share of HBM kept for activations and workspace */
     char router[32];                    /* routing policy (sim/sched/route.h registry) */
+    const cJSON *router_params;         /* its parameters (borrowed from the scenario tree), or NULL */
     char admission[32];                 /* admission policy (sim/sched/admit.h registry): fcfs or paged */
     const cJSON *admission_params;      /* its parameters (borrowed from the scenario tree), or NULL */
+    sc_disagg_t disagg;                 /* prefill/decode pools (off by default) */
+    int placement;                      /* sc_placement_t: which GPUs each instance takes */
 } sc_deploy_t;
 
 typedef struct sc_kv_tier {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/core/disagg.h"
 #include "sim/core/engine.h"
 #include "sim/out/metrics.h"
 
@@ -42,14 +43,21 @@ static double dispatch_load(const void *core, uint32_t inst)
     return engine_load(&p->eng[inst]);
 }
 
-/* The routing policy's choice (sim/sched/route.h), over a read-only view of the engines. */
-static uint32_t route(pod_t *p, const sim_req_t *r)
+/* The routing policy's choice (sim/sched/route.h), over a read-only view of the engines (with
+ * disaggregation: of the prefill pool, instances [0, P)); then, with conditional disaggregation, perhaps a
+ * decode instance that prefills it locally. */
+static uint32_t route(pod_t *p, sim_req_t *r)
 {
-    sched_view_t v = {.n_inst = p->pf.n_inst, .now_s = sgb_now(), .load = dispatch_load, .kv = p->kv, .core = p};
+    sched_view_t v = {.n_inst = disagg_route_count(p),
+                      .now_s = sgb_now(),
+                      .load = dispatch_load,
+                      .kv = p->kv,
+                      .core = p,
+                      .block_tokens = p->block_tokens};
     sched_req_t q = dispatch_sched_req(r);
     uint32_t inst = p->router.ops->route(&p->router, &v, &q);
-    assert(inst < p->pf.n_inst && "a router chose no instance");
-    return inst;
+    assert(inst < v.n_inst && "a router chose no instance");
+    return disagg_dispatch(p, r, inst);
 }
 
 static void end_arrivals(pod_t *p)
@@ -207,6 +215,7 @@ static void sampler_main(void *arg)
         }
         double now = sgb_now();
         metrics_sample(p->m, now, running, waiting, loading, used);
+        metrics_pool(p->m, now, p->dg ? p->pf.n_prefill : 0);
         char line[160];
         snprintf(line, sizeof line, "%s: t=%.0f s, %llu requests done, %.0f running, %.0f waiting", p->sc->name, now,
                  (unsigned long long)metrics_completed(p->m), running, waiting);

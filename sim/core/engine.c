@@ -12,6 +12,7 @@
 
 #include "models/power.h"
 #include "sim/base/alloc.h"
+#include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/fetch.h"
@@ -96,6 +97,7 @@ void engine_record(pod_t *p, const sim_req_t *r, int outcome)
     rec.swap_bytes = r->swap_bytes;
     memcpy(rec.hit_tokens, r->hit_tokens_by_tier, sizeof rec.hit_tokens);
     metrics_request_end(p->m, &rec);
+    disagg_note_done(p, r, outcome);
 }
 
 /* The request leaves the system: completion or rejection. Closed-loop sessions go on either way.
@@ -202,7 +204,7 @@ static void engine_swap_job(engine_t *e, sim_req_t *r, bool out)
 
 /* Turns the manager's pending moves into transfer jobs. Loads into this instance and the evictions out of
  * its G1 that make room for r are waited for by r; everything else is background write-back. */
-static void engine_issue_moves(engine_t *e, sim_req_t *r)
+void engine_issue_moves(engine_t *e, sim_req_t *r)
 {
     pod_t *p = e->pod;
     kv_move_t mv[16];
@@ -428,10 +430,9 @@ static int engine_swap_in(engine_t *e, sim_req_t *r, uint64_t keep)
 static void engine_admit(engine_t *e)
 {
     pod_t *p = e->pod;
-    const sc_deploy_t *dep = &p->sc->deploy;
     uint32_t bt = p->block_tokens;
-    while (e->wait_head && e->n_run < dep->max_batch_seqs && !e->g1_full) {
-        sched_queue_t q = {e->n_waiting, e->n_run, dep->max_batch_seqs, engine_queue_at, e};
+    while (e->wait_head && e->n_run < e->max_seqs && !e->g1_full) {
+        sched_queue_t q = {e->n_waiting, e->n_run, e->max_seqs, engine_queue_at, e};
         uint32_t pick = e->admit.ops->next(&e->admit, &q);
         if (pick == SCHED_ADMIT_NONE)
             break;
@@ -449,6 +450,23 @@ static void engine_admit(engine_t *e)
             r->preempted_s += sgb_now() - r->t_preempt;
             engine_take_waiting(e, pick);
             engine_enter(e, r);
+            continue;
+        }
+        if (r->kv_from) {
+            /* Handed over by a prefill instance (disaggregation): room for its KV, which it then pulls. */
+            int rc = disagg_admit(e, r, keep);
+            if (rc == KV_OK) {
+                engine_take_waiting(e, pick);
+                engine_enter(e, r);
+                continue;
+            }
+            if (e->n_run > 0 && rc != DISAGG_NEVER) {
+                e->g1_full = true;
+                break;
+            }
+            engine_take_waiting(e, pick);
+            engine_finish_request(e, r, RQ_REJECTED);
+            engine_request_free(r);
             continue;
         }
         if (r->n_blocks + 1 > e->tier_cap) {
@@ -657,6 +675,8 @@ static void engine_remove_done(engine_t *e)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i < e->n_run; i++) {
+        if (e->run[i]->inst != e->id)
+            continue; /* handed to a decode instance (disaggregation), which holds it now */
         if (e->run[i]->state != RQ_DONE)
             e->run[k++] = e->run[i];
         else
@@ -736,14 +756,13 @@ static bool engine_overlap_pending(const engine_t *e, uint32_t nch)
 static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
 {
     pod_t *p = e->pod;
-    const sc_deploy_t *dep = &p->sc->deploy;
     if (e->chunk_cap < e->n_run) {
         e->chunk_cap = e->n_run * 2;
         e->chunks = kvt_realloc(e->chunks, e->chunk_cap, sizeof *e->chunks);
     }
     chunk_t *chunks = e->chunks;
     st_shape_t shape = {.decode_seqs = n_dec, .decode_ctx_tokens = dec_ctx};
-    uint32_t budget = dep->max_batch_tokens > n_dec ? dep->max_batch_tokens - n_dec : 0;
+    uint32_t budget = e->max_tokens > n_dec ? e->max_tokens - n_dec : 0;
     uint32_t nch = 0;
     for (uint32_t i = 0; i < e->n_run && budget > 0; i++) {
         sim_req_t *r = e->run[i];
@@ -811,6 +830,8 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
             r->input_credited = covered;
         }
         engine_commit_progress(e, r);
+        if (r->prefilled >= r->prefill_target && disagg_handoff(e, r))
+            continue; /* a prefill instance's work is done: the decode pool has it */
         if (r->prefilled >= r->prefill_target) {
             /* The prompt's last step yields the first output token (after a recompute, the next one). */
             uint32_t next = r->decoded < r->w.output_tokens ? 1 : 0;
@@ -957,7 +978,7 @@ static void engine_main(void *arg)
         bool blocked = e->n_swapping_out > 0 || !room;
         bool lw = !blocked && engine_overlap_ready(e);
         if (blocked || (n_dec == 0 && n_pre == 0 && !lw)) {
-            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0)
+            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0 && disagg_may_exit(p))
                 return;
             double t0 = sgb_now();
             bool stalled = e->n_loading > 0 || blocked;
@@ -971,7 +992,7 @@ static void engine_main(void *arg)
             metrics_gpu_wait(p->m, e->id, t0, sgb_now(), stalled);
             continue;
         }
-        if ((n_pre > 0 && n_dec < p->sc->deploy.max_batch_tokens) || lw || !p->sc->sim.fast_forward)
+        if ((n_pre > 0 && n_dec < e->max_tokens) || lw || !p->sc->sim.fast_forward)
             engine_mixed_step(e, n_dec, dec_ctx);
         else
             engine_fast_forward(e, n_dec, dec_ctx);
@@ -999,6 +1020,8 @@ void engine_start(engine_t *e, pod_t *p, uint32_t id)
     e->keep_free = ops->keep_free ? ops->keep_free(&e->admit, kv_g1_capacity_blocks(p->kv, id)) : 0;
     e->can_swap = ops->swap && ops->swap(&e->admit) && p->sc->kv.tier[KV_G2].enabled;
     e->layerwise = p->sc->kv.load_overlap == SC_LOAD_LAYERWISE;
+    e->max_seqs = disagg_max_seqs(p, id);
+    e->max_tokens = disagg_max_tokens(p, id);
     char name[32];
     snprintf(name, sizeof name, "engine-%u", id);
     sgb_spawn(name, pod_host(p, (pf_ep_t){PF_INST, id}), engine_main, e, false);

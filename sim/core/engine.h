@@ -48,6 +48,8 @@ struct engine {
     uint32_t *cand;          /* preemption scratch: run indices of the candidates */
     uint32_t cand_cap;
     double last_step_s; /* duration of the last iteration (layer-wise look-ahead) */
+    uint32_t max_seqs;  /* batch limits of its pool (deployment, or deployment.disagg per pool) */
+    uint32_t max_tokens;
 };
 
 /* Prepares the engine of instance id and starts its actor. */
@@ -62,6 +64,10 @@ void engine_record(pod_t *p, const sim_req_t *r, int outcome);
 
 /* Wakes the engine (a load finished, arrivals are over). */
 void engine_poke(engine_t *e);
+
+/* Turns the cache's pending moves into transfers; those r waits for (loads into this instance, evictions
+ * from its G1 for r) count in r->pending. r may be NULL (all background). */
+void engine_issue_moves(engine_t *e, sim_req_t *r);
 
 /* Outstanding work, for the least-loaded router: tokens still to prefill or decode now, counting the steps
  * a fast-forward in progress has already passed (as a step-by-step engine would have). */

@@ -60,6 +60,36 @@ static uint32_t pf_ports_for(double bw_byte_s, double port_byte_s)
     return p < 1 ? 1 : (uint32_t)p;
 }
 
+/* The slot of each instance (deployment.placement) for n instances, per_nvl slots per NVLink domain. */
+static void pf_place(uint32_t n, uint32_t per_nvl, const sc_deploy_t *dep, uint32_t *slot)
+{
+    uint32_t n_nvl = (n + per_nvl - 1) / per_nvl;
+    /* Slots in round-robin order over the NVLink domains: the first of each domain, then the second, ... */
+    uint32_t *rr = calloc(n + 1, sizeof *rr), k = 0;
+    for (uint32_t r = 0; r < per_nvl; r++)
+        for (uint32_t d = 0; d < n_nvl; d++)
+            if (d * per_nvl + r < n)
+                rr[k++] = d * per_nvl + r;
+    bool pools = dep->disagg.enabled && dep->disagg.prefill_instances > 0 && dep->disagg.prefill_instances < n;
+    if (dep->placement == SC_PLACE_SPREAD) {
+        for (uint32_t i = 0; i < n; i++)
+            slot[i] = rr[i];
+    } else if (dep->placement == SC_PLACE_TOPOLOGY && pools) {
+        /* Slot by slot in GPU order, the prefill pool's next instance whenever it is behind its share, so
+         * that every NVLink domain holds prefill and decode instances in the pools' ratio and a handoff can
+         * stay on NVLink. */
+        uint32_t np = dep->disagg.prefill_instances, next_p = 0, next_d = np;
+        for (uint32_t s = 0; s < n; s++) {
+            bool take_p = next_p < np && ((uint64_t)(s + 1) * np > (uint64_t)next_p * n || next_d >= n);
+            slot[take_p ? next_p++ : next_d++] = s;
+        }
+    } else {
+        for (uint32_t i = 0; i < n; i++)
+            slot[i] = i; /* packed; topology-aware without pools */
+    }
+    free(rr);
+}
+
 int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
 {
     memset(pf, 0, sizeof *pf);
@@ -100,9 +130,31 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     }
     pf->n_domains = (pf->n_inst + inst_per_domain - 1) / inst_per_domain;
     pf->n_nodes = pf->n_domains * pf->nodes_per_domain;
+    /* Slots: the GPU groups instances occupy, in GPU order (slot s holds GPUs [s x inst_gpus, ...)); an
+     * NVLink domain of G GPUs holds slots [k G / inst_gpus, ...). The placement maps instances onto slots. */
+    uint32_t nvl_gpus = hw->gpu.nvlink_domain_gpus ? hw->gpu.nvlink_domain_gpus : hw->node.gpus;
+    uint32_t per_nvl = nvl_gpus > pf->inst_gpus ? nvl_gpus / pf->inst_gpus : 1;
+    uint32_t *slot = calloc(pf->n_inst, sizeof *slot);
+    pf_place(pf->n_inst, per_nvl, dep, slot);
     pf->domain_of_inst = calloc(pf->n_inst, sizeof *pf->domain_of_inst);
-    for (uint32_t i = 0; i < pf->n_inst; i++)
-        pf->domain_of_inst[i] = i / inst_per_domain;
+    pf->nvl_of_inst = calloc(pf->n_inst, sizeof *pf->nvl_of_inst);
+    for (uint32_t i = 0; i < pf->n_inst; i++) {
+        pf->domain_of_inst[i] = slot[i] / inst_per_domain;
+        pf->nvl_of_inst[i] = (uint32_t)(((uint64_t)slot[i] * pf->inst_gpus) / (nvl_gpus ? nvl_gpus : 1));
+    }
+    free(slot);
+    pf->inst_routes = dep->disagg.enabled;
+    if (pf->inst_routes) {
+        pf->n_prefill = dep->disagg.prefill_instances;
+        pf->any_pair = dep->disagg.planner.enabled;
+        if (pf->n_prefill == 0 || pf->n_prefill >= pf->n_inst) {
+            snprintf(err, errlen,
+                     "deployment.disagg.prefill_instances: expected 1 to %u (the decode pool needs an instance of the "
+                     "%u), got %u",
+                     pf->n_inst - 1, pf->n_inst, pf->n_prefill);
+            return -1;
+        }
+    }
     pf->n_icms = hw->icms.present ? hw->icms.enclosures : 0;
     pf->n_g4 = hw->g4.present ? hw->g4.servers : 0;
     pf->storage_via_gpu_nic = hw->node.storage_network == HW_STORAGE_NET_GPU_NIC;
@@ -159,13 +211,16 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     double eff = fab->routing == HW_ROUTING_ECMP ? fab->ecmp_efficiency : fab->adaptive_efficiency;
     double up_bw = pf->n_spine ? (double)up / pf->n_spine * port_bw * eff : 0;
 
-    uint32_t max_links = 3 * pf->n_inst + 4 * pf->n_domains + pf->n_leaf * pf->n_spine + 4 * pf->n_icms + 4 * pf->n_g4;
+    uint32_t max_links = 4 * pf->n_inst + 4 * pf->n_domains + pf->n_leaf * pf->n_spine + 4 * pf->n_icms + 4 * pf->n_g4;
     pf->links = calloc(max_links + 1, sizeof *pf->links);
     const hw_gpu_t *g = &hw->gpu;
     const hw_node_t *nd = &hw->node;
     double npd = pf->nodes_per_domain;
     pf->l_c2c = pf_add_links(pf, "c2c", pf->n_inst, g->host_link_bandwidth_byte_s * pf->inst_gpus, true);
     pf->l_pcie = pf_add_links(pf, "pcie", pf->n_inst, g->pcie_bandwidth_byte_s * pf->inst_gpus, true);
+    /* NVSwitch fabrics are non-blocking: only the instances' own NVLink ports contend. */
+    pf->l_nvl =
+        pf_add_links(pf, "nvl", pf->inst_routes ? pf->n_inst : 0, g->nvlink_bandwidth_byte_s * pf->inst_gpus, true);
     pf->l_nic = pf_add_links(pf, "nic", pf->storage_via_gpu_nic ? pf->n_inst : 0, nic_bw, true);
     pf->l_dram = pf_add_links(pf, "dram", pf->n_domains, nd->dram_bandwidth_byte_s * npd, false);
     pf->l_nvme = pf_add_links(pf, "nvme", pf->n_domains, nd->nvme_drives * nd->nvme_read_byte_s * npd, false);
@@ -200,6 +255,7 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
 void pf_free(platform_t *pf)
 {
     free(pf->domain_of_inst);
+    free(pf->nvl_of_inst);
     free(pf->leaf_of_attach);
     free(pf->leaf_of_icms);
     free(pf->leaf_of_g4);
@@ -367,8 +423,15 @@ uint32_t pf_count(const platform_t *pf, int kind)
     }
 }
 
+bool pf_same_nvlink(const platform_t *pf, uint32_t a, uint32_t b)
+{
+    return pf->nvl_of_inst[a] == pf->nvl_of_inst[b];
+}
+
 bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst)
 {
+    if (src.kind == PF_INST && dst.kind == PF_INST)
+        return pf->inst_routes && src.idx != dst.idx && src.idx < pf->n_inst && dst.idx < pf->n_inst;
     if (src.kind == dst.kind || src.idx >= pf_count(pf, src.kind) || dst.idx >= pf_count(pf, dst.kind))
         return false;
     bool ls = pf_is_local(src), ld = pf_is_local(dst);
@@ -384,7 +447,15 @@ void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *r)
     const hw_pod_t *hw = pf->hw;
     const hw_energy_t *en = &hw->energy;
     bool ls = pf_is_local(src), ld = pf_is_local(dst);
-    if (ls && ld) {
+    if (src.kind == PF_INST && dst.kind == PF_INST && pf_same_nvlink(pf, src.idx, dst.idx)) {
+        /* GPU to GPU over the NVLink switches: out of the source's ports, into the destination's. */
+        pf_hop(r, pf->l_nvl + src.idx, 0);
+        pf_hop(r, pf->l_nvl + dst.idx, 1);
+        r->j_per_byte[EN_LINKS] += en->nvlink_j_per_byte;
+        r->latency_s += hw->gpu.host_link_latency_s;
+        return;
+    }
+    if (ls && ld && !(src.kind == PF_INST && dst.kind == PF_INST)) {
         /* Inside a domain: GPU <-> host memory over C2C/PCIe, GPU <-> NVMe over PCIe, host <-> NVMe. */
         pf_ep_t a = src.kind < dst.kind ? src : dst, b = src.kind < dst.kind ? dst : src;
         bool forward = a.kind == src.kind; /* data flows a -> b */
@@ -541,6 +612,12 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
     for (uint32_t e = 0; e < pf->n_icms; e++)
         for (uint32_t s = 0; s < pf->n_g4; s++)
             pf_xml_pair(f, pf, (pf_ep_t){PF_ICMS, e}, (pf_ep_t){PF_G4, s});
+    /* Disaggregation: every prefill instance [0, pf->n_prefill) to every decode instance; with the planner,
+     * which moves the boundary, every pair. */
+    if (pf->inst_routes)
+        for (uint32_t a = 0; a < (pf->any_pair ? pf->n_inst : pf->n_prefill); a++)
+            for (uint32_t b = pf->any_pair ? a + 1 : pf->n_prefill; b < pf->n_inst; b++)
+                pf_xml_pair(f, pf, (pf_ep_t){PF_INST, a}, (pf_ep_t){PF_INST, b});
     fprintf(f, "</zone>\n</platform>\n");
     int bad = ferror(f);
     bad |= fclose(f) != 0;

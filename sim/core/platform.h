@@ -60,6 +60,11 @@ typedef struct platform {
     pf_link_t *links;
     uint32_t n_links;
     /* first link index of each family */
+    uint32_t *nvl_of_inst; /* NVLink domain (NVL72 rack, HGX node) of each instance: GPUs laid out in order */
+    bool inst_routes;      /* instance <-> instance routes are in the XML (disaggregation's KV transfers) */
+    uint32_t n_prefill; /* disaggregation: instances [0, n_prefill) prefill, the rest decode (the planner moves it) */
+    bool any_pair;      /* the planner may move the boundary: routes between every pair of instances */
+    uint32_t l_nvl;     /* each instance's NVLink ports into its domain's switches (disaggregation) */
     uint32_t l_c2c, l_pcie, l_nic, l_dram, l_nvme, l_nvmew, l_fe, l_up, l_eport, l_edpu, l_essd, l_essdw, l_g4nic,
         l_g4ctl, l_g4m, l_g4mw;
     const hw_pod_t *hw; /* borrowed from the scenario */
@@ -71,6 +76,9 @@ typedef struct platform {
 int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen);
 void pf_free(platform_t *pf);
 
+/* Instance to instance (a KV handoff): over NVLink inside an NVLink domain, else over the instances'
+ * network side and the fabric. pf_has_route accepts such pairs; the XML holds them when pf->inst_routes. */
+bool pf_same_nvlink(const platform_t *pf, uint32_t a, uint32_t b);
 /* Writes the SimGrid platform XML (hosts, links, every route the simulation may use). */
 int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errlen);
 

@@ -53,6 +53,8 @@ typedef struct sim_req {
     double loaded_bytes;
     double recompute_s_per_block; /* for cost-aware eviction */
     double t_admit, t_ready, t_first, t_done;
+    uint32_t kv_from;     /* disaggregation: 1 + the prefill instance whose KV it waits for; 0 none */
+    double t_handoff;     /* when its prefill instance handed it over */
     struct sim_req *next; /* waiting queue link */
 } sim_req_t;
 
@@ -81,11 +83,13 @@ typedef struct pod {
     kv_fetcher_t fetch; /* the policies of the run: fetch-or-recompute, prefetch, routing */
     kv_prefetcher_t prefetch;
     sched_router_t router;
+    void *router_params;        /* its bound parameters (deployment.router_params), or NULL */
     sim_req_t *first;           /* the first request, read before the run to size the KV blocks */
     bool guard_pages;           /* SimGrid protects actor stacks (two memory mappings per actor) */
     uint64_t ctx_over;          /* requests whose input + output exceed the model's window */
     uint64_t ctx_longest;       /* longest such context, tokens */
     struct cons_ledger *ledger; /* conservation check's own ledger (sim/conserve.h) */
+    struct disagg_stats *dg;    /* disaggregation counters (sim/core/disagg.h); NULL when it is off */
     int fail_code;              /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];
 } pod_t;

@@ -10,12 +10,15 @@
 #include <sys/resource.h>
 
 #include "models/power.h"
+#include "sim/base/alloc.h"
 #include "sim/base/exitcodes.h"
 #include "sim/base/progress.h"
 #include "sim/config/runsize.h"
 #include "sim/core/conserve.h"
+#include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/engine.h"
+#include "sim/core/planner.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/write.h"
@@ -100,8 +103,8 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
     return rc;
 }
 
-/* The run's fetch-or-recompute, prefetch and routing policies, by the names the loader validated. None takes
- * parameters from the scenario yet: each runs with its defaults. */
+/* The run's fetch-or-recompute, prefetch and routing policies, by the names the loader validated. The router
+ * takes its parameters from deployment.router_params; the others run with their defaults. */
 static int build_policies(pod_t *p, char *err, size_t errlen)
 {
     const scenario_t *sc = p->sc;
@@ -118,10 +121,20 @@ static int build_policies(pod_t *p, char *err, size_t errlen)
         cfg_doc_error(&sc->doc, "kv.prefetch", msg, err, errlen);
         return -1;
     }
-    if (sched_router_init(&p->router, router, NULL, sc->seed, msg, sizeof msg)) {
+    jb_error_t je = {{0}, {0}};
+    void *rparams = plugin_bind(&router->base, sc->deploy.router_params, &je);
+    if (!rparams) { /* scenario_load validated them: only a mismatch of the two would land here */
+        cfg_doc_error(&sc->doc, "deployment.router_params", je.msg, err, errlen);
+        return -1;
+    }
+    p->router_params = rparams;
+    if (sched_router_init(&p->router, router, rparams, sc->seed, msg, sizeof msg)) {
         cfg_doc_error(&sc->doc, "deployment.router", msg, err, errlen);
         return -1;
     }
+    /* A router whose view of the cache lags keeps its own index, fed by the cache's events. */
+    if (p->router.kv_events)
+        kv_set_event_hook(p->kv, sched_router_kv_event, &p->router);
     return 0;
 }
 
@@ -195,9 +208,11 @@ static void pod_teardown(pod_t *p)
         sgb_sem_free(p->dispatch_wake);
     metrics_free(p->m);
     sched_router_fini(&p->router);
+    free(p->router_params);
     kv_prefetcher_fini(&p->prefetch);
     kv_fetcher_fini(&p->fetch);
     conserve_free(p);
+    free(p->dg);
     kv_mgr_destroy(p->kv);
     st_model_destroy(p->st);
     if (p->src)
@@ -251,6 +266,8 @@ static int setup(pod_t *p, char *err, size_t errlen)
         return KVT_EXIT_INPUT;
     }
     conserve_init(p);
+    if (sc->deploy.disagg.enabled)
+        p->dg = kvt_calloc(1, sizeof *p->dg);
     if (wl_source_open(&p->src, &sc->workload, err, errlen))
         return KVT_EXIT_INPUT;
     if (read_first(p, err, errlen))
@@ -295,6 +312,8 @@ static void start_actors(pod_t *p, progress_t *progress)
                     "writeback-pod");
     dispatch_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
     dispatch_start_sampler(p, pod_host(p, (pf_ep_t){PF_CPU, 0}), progress);
+    if (p->dg && p->sc->deploy.disagg.planner.enabled)
+        planner_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
 }
 
 static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, const cJSON *summary, char *err, size_t errlen)
@@ -394,6 +413,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     }
     metrics_finish(p->m, t_final);
     cJSON *summary = metrics_summary(p->m);
+    disagg_summary(p, summary);
     /* Nothing is published from a run whose books do not balance. */
     if (conserve_check(p, summary, err, errlen)) {
         cJSON_Delete(summary);

@@ -78,7 +78,36 @@ struct kv_mgr {
     void *write_params; /* its bound parameters (a copy) */
     uint64_t gen;       /* bumped by every operation that may add, remove or move an entry */
     kv_memo_t *memo;    /* what the last lookup found (a pointer: lookups take a const manager) */
+    kv_event_fn ev;     /* told of every entry added to or removed from a tier instance (kv_set_event_hook) */
+    void *ev_ctx;
 };
+
+/* Every entry enters and leaves a tier instance through these two, so that an event hook sees it all. */
+static uint32_t kv_add(kv_mgr_t *m, kv_store_t *s, const kv_entry_t *proto, double now_s)
+{
+    uint32_t slot = kv_store_add(s, proto);
+    if (m->ev)
+        m->ev(m->ev_ctx, now_s, s->tier, s->loc, proto->id, true);
+    return slot;
+}
+
+static void kv_del(kv_mgr_t *m, kv_store_t *s, uint32_t slot, double now_s)
+{
+    if (m->ev)
+        m->ev(m->ev_ctx, now_s, s->tier, s->loc, kv_store_entry(s, slot)->id, false);
+    kv_store_del(s, slot);
+}
+
+void kv_set_event_hook(kv_mgr_t *m, kv_event_fn fn, void *ctx)
+{
+    m->ev = fn;
+    m->ev_ctx = ctx;
+}
+
+uint32_t kv_domain_of(const kv_mgr_t *m, uint32_t inst)
+{
+    return inst < m->cfg.n_instances ? m->dom[inst] : 0;
+}
 
 static kv_pol_ctx_t kv_pc(kv_mgr_t *m, double now_s)
 {
@@ -180,7 +209,7 @@ static void kv_evict_one(kv_mgr_t *m, kv_store_t *s, uint64_t incoming, double n
     for (int k = 0; k < nb; k++)
         kv_store_prefetch(below[k], copy.id);
     s->pol.ops->remove(&s->pol, slot);
-    kv_store_del(s, slot);
+    kv_del(m, s, slot, now_s);
     s->st.evicted_blocks++;
 
     if (nb == 0)
@@ -210,7 +239,7 @@ static bool kv_place(kv_mgr_t *m, kv_store_t *dst, const kv_entry_t *proto, doub
 {
     if (!kv_make_room(m, dst, 1, proto->id, now_s))
         return false;
-    uint32_t slot = kv_store_add(dst, proto);
+    uint32_t slot = kv_add(m, dst, proto, now_s);
     kv_pol_ctx_t c = kv_pc(m, now_s);
     dst->pol.ops->insert(&dst->pol, slot, &c);
     dst->st.inserted_blocks++;
@@ -606,7 +635,7 @@ int kv_admit_keep(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, u
             s->pol.ops->hit(&s->pol, slot, &c);
         } else {
             s->pol.ops->remove(&s->pol, slot);
-            kv_store_del(s, slot);
+            kv_del(m, s, slot, ctx->now_s);
         }
         s->st.hit_blocks++;
         s->st.promoted_out_blocks++;
@@ -614,7 +643,7 @@ int kv_admit_keep(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, u
         if (proto.hits < UINT8_MAX)
             proto.hits++;
         assert(g1->used + g1->reserved < g1->cap);
-        uint32_t gs = kv_store_add(g1, &proto);
+        uint32_t gs = kv_add(m, g1, &proto, ctx->now_s);
         kv_entry_t *ge = kv_store_entry(g1, gs);
         ge->pins = 1;
         g1->pinned++;
@@ -658,7 +687,7 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
         proto.id = ids[i];
         proto.parent = i ? ids[i - 1] : KV_NO_ID;
         kv_note_use(&proto, ctx, i);
-        slot = kv_store_add(g1, &proto);
+        slot = kv_add(m, g1, &proto, ctx->now_s);
         r->slots[i] = slot;
         kv_store_entry(g1, slot)->pins = 1;
         g1->pinned++;
@@ -752,7 +781,7 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
             s->pol.ops->hit(&s->pol, slot, &c);
         } else {
             s->pol.ops->remove(&s->pol, slot);
-            kv_store_del(s, slot);
+            kv_del(m, s, slot, now_s);
         }
         s->st.promoted_out_blocks++;
         kv_place(m, dst, &proto, now_s, KV_MOVE_PRESTAGE, s);

@@ -172,6 +172,15 @@ bool kv_resident(const kv_mgr_t *m, int tier, uint32_t loc, uint64_t id);
 /* Counters of one tier instance; false if the tier is disabled or loc out of range. */
 bool kv_tier_loc_stats(const kv_mgr_t *m, int tier, uint32_t loc, kv_tier_stats_t *out);
 
+/* Cache-content events: fn is called for every block entering (added) or leaving a tier instance (tier, loc
+ * as for kv_resident), with the simulated time of the operation. For a router whose knowledge of the cache
+ * lags (issue 12: Dynamo's KV events reach its router after a delay). NULL fn: none (the default). */
+typedef void (*kv_event_fn)(void *ctx, double now_s, int tier, uint32_t loc, uint64_t id, bool added);
+void kv_set_event_hook(kv_mgr_t *m, kv_event_fn fn, void *ctx);
+
+/* The domain (G2 and G3 location) of an instance. */
+uint32_t kv_domain_of(const kv_mgr_t *m, uint32_t inst);
+
 /* Bytes of metadata the tier holds over all its instances (entries, hash index, policy side structures). */
 size_t kv_tier_mem_bytes(const kv_mgr_t *m, int tier);
 

@@ -30,6 +30,8 @@ typedef struct ts_bucket {
     /* gauges at the interval's end */
     double running, waiting, loading;
     double used_blocks[KV_NTIERS];
+    double prefill_instances; /* gauge */
+    double planner_moves;
 } ts_bucket_t;
 
 struct metrics {
@@ -305,6 +307,16 @@ void metrics_sample(metrics_t *m, double t, double running, double waiting, doub
         b->used_blocks[k] = used_blocks[k];
 }
 
+void metrics_pool(metrics_t *m, double t, double prefill_instances)
+{
+    bucket_at(m, t > 0 ? t - 1e-9 * m->interval_s : 0)->prefill_instances = prefill_instances;
+}
+
+void metrics_planner_move(metrics_t *m, double t, int delta)
+{
+    bucket_at(m, t)->planner_moves += delta;
+}
+
 void metrics_hit_tokens(const uint8_t *tier_of, uint32_t use, uint32_t block_tokens, uint32_t reused_tokens,
                         uint32_t out[KV_NTIERS])
 {
@@ -427,6 +439,8 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
     r->waiting = b->waiting;
     r->loading = b->loading;
     memcpy(r->used_blocks, b->used_blocks, sizeof r->used_blocks);
+    r->prefill_instances = b->prefill_instances;
+    r->planner_moves = b->planner_moves;
 }
 
 uint64_t metrics_completed(const metrics_t *m)

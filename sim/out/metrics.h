@@ -80,7 +80,9 @@ typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_ou
     X(running, ONE)                                                                                                \
     X(waiting, ONE)                                                                                                \
     X(loading, ONE)                                                                                                \
-    X(used_blocks, TIERS)
+    X(used_blocks, TIERS)                                                                                          \
+    X(prefill_instances, ONE)     /* disaggregation: prefill pool size at the interval's end (0: off) */          \
+    X(planner_moves, ONE)         /* planner decisions: +1 per decode->prefill switch, -1 per prefill->decode */
 /* clang-format on */
 
 typedef struct req_record {
@@ -143,6 +145,11 @@ void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, d
 /* Gauges at time t. */
 void metrics_sample(metrics_t *m, double t, double running, double waiting, double loading,
                     const double used_blocks[KV_NTIERS]);
+
+/* Disaggregation: the prefill pool's size at t (a gauge), and a planner decision at t (+1: an instance moved
+ * from decode to prefill, -1: the other way). */
+void metrics_pool(metrics_t *m, double t, double prefill_instances);
+void metrics_planner_move(metrics_t *m, double t, int delta);
 
 /* Closes the window at t_final (the run's end). */
 void metrics_finish(metrics_t *m, double t_final);

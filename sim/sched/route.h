@@ -8,6 +8,7 @@
 #ifndef KVTWIN_SCHED_ROUTE_H
 #define KVTWIN_SCHED_ROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@ typedef struct sched_view {
     double (*load)(const void *core, uint32_t inst);
     const kv_mgr_t *kv; /* the cache (read-only), for KV-aware routing */
     const void *core;
+    uint32_t block_tokens; /* tokens per KV block (0: unknown; a router then counts a block as one token) */
 } sched_view_t;
 
 typedef struct sched_router sched_router_t;
@@ -33,6 +35,9 @@ typedef struct sched_route_ops {
     void (*fini)(sched_router_t *r);                          /* optional */
     /* The instance for q: < v->n_inst, a function of the policy's state, the view and q only. */
     uint32_t (*route)(sched_router_t *r, const sched_view_t *v, const sched_req_t *q);
+    /* Optional: a block entered (added) or left a tier instance at now_s (kv_set_event_hook), called only if
+     * init set r->kv_events. A router whose knowledge lags keeps its own view of the cache from these. */
+    void (*kv_event)(sched_router_t *r, double now_s, int tier, uint32_t loc, uint64_t id, bool added);
 } sched_route_ops_t;
 
 /* A router instance (one per run). */
@@ -40,8 +45,12 @@ struct sched_router {
     const sched_route_ops_t *ops;
     const void *params; /* bound parameters (plugin_params) */
     void *state;
-    uint64_t seed; /* run seed: hashing routers mix it in */
+    uint64_t seed;  /* run seed: hashing routers mix it in */
+    bool kv_events; /* set by init: the core must forward the cache's events to ops->kv_event */
 };
+
+/* A kv_event_fn (sim/kv/kv.h) over a sched_router_t *ctx: forwards to its ops->kv_event. */
+void sched_router_kv_event(void *ctx, double now_s, int tier, uint32_t loc, uint64_t id, bool added);
 
 /* The instance with the least outstanding load (the lowest index among equals). */
 uint32_t sched_least_loaded(const sched_view_t *v);

@@ -7,7 +7,10 @@
 #define SCHED_ROUTE_LIST                                                                                               \
     R(round_robin)      /* in turn */                                                                                  \
     R(least_loaded)     /* least outstanding work */                                                                   \
-    R(session_affinity) /* a session stays on one instance */
+    R(session_affinity) /* a session stays on one instance */                                                          \
+    R(random)           /* uniformly at random (seeded) */                                                             \
+    R(power_of_two)     /* the less loaded of two random instances */                                                  \
+    R(kv_aware)         /* prefix overlap against load, as Dynamo's KV router */
 
 #define R(n) extern const sched_route_ops_t sched_route_##n;
 SCHED_ROUTE_LIST
@@ -56,6 +59,13 @@ int sched_router_init(sched_router_t *r, const sched_route_ops_t *ops, const voi
         return -1;
     }
     return 0;
+}
+
+void sched_router_kv_event(void *ctx, double now_s, int tier, uint32_t loc, uint64_t id, bool added)
+{
+    sched_router_t *r = ctx;
+    if (r->ops && r->ops->kv_event)
+        r->ops->kv_event(r, now_s, tier, loc, id, added);
 }
 
 void sched_router_fini(sched_router_t *r)
