@@ -37,11 +37,14 @@ typedef struct sim_req {
     bool told_waiting;       /* the prefetch policy was told it waits (once per request) */
     double loaded_bytes;
     double recompute_s_per_block; /* for cost-aware eviction */
+    const uint64_t *next_use; /* per block: next reference in the trace's order (future.h), or NULL */
     double t_admit, t_ready, t_first, t_done;
     struct sim_req *next;    /* waiting queue link */
 } sim_req_t;
 
 typedef struct engine engine_t;
+typedef struct pstage pstage_t;
+typedef struct future future_t;
 typedef struct xfer_pool xfer_pool_t;
 typedef struct metrics metrics_t;
 
@@ -64,6 +67,9 @@ typedef struct pod {
     bool arrivals_over;      /* the dispatcher will deliver nothing more */
     kv_fetcher_t fetch;      /* the policies of the run: fetch-or-recompute, prefetch, routing */
     kv_prefetcher_t prefetch;
+    void *prefetch_params;   /* its bound parameters (kv.prefetch_params) */
+    pstage_t *pstage;        /* the prefetch policy's timed queue, if it uses timers (pstage.h) */
+    future_t *future;        /* the trace's future order, if an eviction policy needs it (future.h) */
     sched_router_t router;
     sim_req_t *first;        /* the first request, read before the run to size the KV blocks */
     int fail_code;           /* 0, or the exit code a failure inside the run maps to */

@@ -486,7 +486,9 @@ void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
 static void kv_note_use(kv_entry_t *e, const kv_access_t *ctx, uint32_t i)
 {
     e->session = ctx->session_id;
-    e->next_use = ctx->next_use && ctx->next_use[i] < KV_NEVER ? (uint32_t)ctx->next_use[i] : KV_NEVER;
+    /* Without an oracle row (a prestage, a request the future order did not see) the block keeps its next use. */
+    if (ctx->next_use)
+        e->next_use = ctx->next_use[i] < KV_NEVER ? (uint32_t)ctx->next_use[i] : KV_NEVER;
     if (ctx->recompute_s_per_block > 0)
         e->cost_s = (float)ctx->recompute_s_per_block;
 }
@@ -658,6 +660,7 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
         memset(&proto, 0, sizeof proto);
         proto.id = ids[i];
         proto.parent = i ? ids[i - 1] : KV_NO_ID;
+        proto.next_use = KV_NEVER;
         kv_note_use(&proto, ctx, i);
         slot = kv_store_add(g1, &proto);
         r->slots[i] = slot;
@@ -733,6 +736,28 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
         staged++;
     }
     return staged;
+}
+
+uint32_t kv_hold(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int tier, bool hold, double now_s)
+{
+    assert(inst < m->cfg.n_instances && tier >= KV_G1 && tier < KV_NTIERS);
+    kv_store_t *s = kv_path_store(m, tier, inst);
+    if (!s)
+        return 0;
+    m->gen++;
+    uint32_t k = 0;
+    for (; k < n; k++) {
+        uint32_t slot = kv_store_find(s, ids[k]);
+        if (!hold) {
+            assert(slot != KV_NO_SLOT && kv_store_entry(s, slot)->pins > 0 && "releasing a hold never taken");
+            kv_unpin(m, s, slot, now_s);
+            continue;
+        }
+        if (slot == KV_NO_SLOT)
+            break;
+        kv_pin(m, s, slot);
+    }
+    return k;
 }
 
 size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap)
