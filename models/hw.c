@@ -196,11 +196,11 @@ void hw_fabric_sizing(const hw_pod_t *p, hw_fabric_size_t *out)
 {
     memset(out, 0, sizeof *out);
     const hw_fabric_t *f = &p->fabric;
-    uint32_t ep = p->nodes * (p->node.gpus * p->node.nic_ports_per_gpu + p->node.dpus);
+    uint64_t ep = (uint64_t)p->nodes * ((uint64_t)p->node.gpus * p->node.nic_ports_per_gpu + p->node.dpus);
     if (p->icms.present)
-        ep += p->icms.enclosures * p->icms.dpus_per_enclosure;
+        ep += (uint64_t)p->icms.enclosures * p->icms.dpus_per_enclosure;
     if (p->g4.present)
-        ep += p->g4.servers * p->g4.nic_ports_per_server;
+        ep += (uint64_t)p->g4.servers * p->g4.nic_ports_per_server;
     out->endpoints = ep;
     uint32_t down = (uint32_t)lround(f->leaf_ports * f->oversubscription / (1.0 + f->oversubscription));
     if (down < 1)
@@ -216,11 +216,11 @@ void hw_fabric_sizing(const hw_pod_t *p, hw_fabric_size_t *out)
         out->up_per_leaf = 0;
         out->spines = 0;
     } else {
-        uint32_t uplinks = out->leaves * out->up_per_leaf;
+        uint64_t uplinks = out->leaves * out->up_per_leaf;
         out->spines = (uplinks + f->spine_ports - 1) / f->spine_ports;
     }
     out->switch_ports = ep + 2 * out->leaves * out->up_per_leaf;
-    out->leaf_equivalents = out->leaves + (double)out->spines * f->spine_ports / f->leaf_ports;
+    out->leaf_equivalents = (double)out->leaves + (double)out->spines * f->spine_ports / f->leaf_ports;
     out->effective_efficiency = f->routing == HW_ROUTING_ECMP ? f->ecmp_efficiency : f->adaptive_efficiency;
     double up_byte_s = (double)out->leaves * out->up_per_leaf * f->port_gbit_s * 1e9 / 8.0;
     if (out->spines == 0)
@@ -263,7 +263,7 @@ void hw_tiers(const hw_pod_t *p, hw_tier_t t[HW_TIERS])
     memset(t, 0, sizeof(hw_tier_t) * HW_TIERS);
     const hw_gpu_t *g = &p->gpu;
     const hw_node_t *n = &p->node;
-    double gpus = hw_pod_gpus(p), nodes = p->nodes;
+    double gpus = (double)hw_pod_gpus(p), nodes = p->nodes;
     hw_fabric_size_t fs;
     hw_fabric_sizing(p, &fs);
     /* Network latency of a pod-level access: two NIC traversals and three switch hops (leaf, spine, leaf). */

@@ -177,9 +177,10 @@ typedef struct hw_pod {
     hw_cost_t cost;
 } hw_pod_t;
 
-static inline uint32_t hw_pod_gpus(const hw_pod_t *p)
+/* 64-bit: 2^29 nodes of 8 GPUs overflow 32 bits. */
+static inline uint64_t hw_pod_gpus(const hw_pod_t *p)
 {
-    return p->nodes * p->node.gpus;
+    return (uint64_t)p->nodes * p->node.gpus;
 }
 
 /* Values a preset may leave out (efficiencies, fractions, energy defaults); everything a preset must
@@ -202,12 +203,12 @@ double hw_gpu_peak_flop_s(const hw_gpu_t *g, int compute_dtype);
 /* Fabric sizing from the endpoints it must join: leaf and spine switch counts of a two-tier leaf-spine
  * with the configured radix and oversubscription. */
 typedef struct hw_fabric_size {
-    uint32_t endpoints;          /* ports facing hosts: GPU NICs, node DPUs, ICMS DPUs, G4 servers */
+    uint64_t endpoints;          /* ports facing hosts: GPU NICs, node DPUs, ICMS DPUs, G4 servers */
     uint32_t down_per_leaf;      /* host-facing ports per leaf */
     uint32_t up_per_leaf;        /* spine-facing ports per leaf */
-    uint32_t leaves;
-    uint32_t spines;
-    uint32_t switch_ports;       /* all switch ports in use (optics count) */
+    uint64_t leaves;             /* counts are 64-bit: they multiply node counts */
+    uint64_t spines;
+    uint64_t switch_ports;       /* all switch ports in use (optics count) */
     double leaf_equivalents;     /* leaves + spines x spine_ports / leaf_ports: power and price units */
     double effective_efficiency; /* of the configured routing */
     double bisection_byte_s;     /* effective leaf-to-spine capacity */

@@ -348,6 +348,241 @@ START_TEST(agentic_infinite_cache_matches_independent_count)
 }
 END_TEST
 
+/* ---- a pod of local caches against one pool: the Mooncake figure, counted independently ---- */
+
+/* Prefix-hit LRU of one cache, from the definitions alone: a hash table of ids (open addressing) and a
+ * doubly linked recency list over dense indices. A request hits its longest cached leading run; if it fits
+ * the cache its blocks all become most recent, its first block last (so most recent of all); larger
+ * requests change nothing. */
+typedef struct ref_lru {
+    uint64_t *key;  /* open addressing; key + 1, 0 = empty */
+    int32_t *slot;  /* dense index of each key */
+    size_t hcap;
+    int32_t *prev, *next, head, tail; /* head = most recent */
+    uint8_t *in;    /* dense index cached */
+    uint64_t *idof;
+    int32_t ndense;
+    uint64_t used, cap;
+} ref_lru_t;
+
+static void ref_lru_init(ref_lru_t *c, uint64_t cap, size_t distinct)
+{
+    memset(c, 0, sizeof *c);
+    c->hcap = 4 * distinct + 1;
+    c->key = calloc(c->hcap, sizeof *c->key);
+    c->slot = calloc(c->hcap, sizeof *c->slot);
+    c->prev = calloc(distinct + 1, sizeof *c->prev);
+    c->next = calloc(distinct + 1, sizeof *c->next);
+    c->in = calloc(distinct + 1, 1);
+    c->idof = calloc(distinct + 1, sizeof *c->idof);
+    c->head = c->tail = -1;
+    c->cap = cap;
+}
+
+static void ref_lru_free(ref_lru_t *c)
+{
+    free(c->key);
+    free(c->slot);
+    free(c->prev);
+    free(c->next);
+    free(c->in);
+    free(c->idof);
+}
+
+static int32_t ref_lru_index(ref_lru_t *c, uint64_t id)
+{
+    size_t i = (size_t)((id * 0x9E3779B97F4A7C15ull) % c->hcap);
+    while (c->key[i] && c->key[i] != id + 1)
+        i = (i + 1) % c->hcap;
+    if (!c->key[i]) {
+        c->key[i] = id + 1;
+        c->slot[i] = c->ndense;
+        c->idof[c->ndense] = id;
+        c->ndense++;
+    }
+    return c->slot[i];
+}
+
+static void ref_lru_unlink(ref_lru_t *c, int32_t k)
+{
+    if (c->prev[k] >= 0)
+        c->next[c->prev[k]] = c->next[k];
+    else
+        c->head = c->next[k];
+    if (c->next[k] >= 0)
+        c->prev[c->next[k]] = c->prev[k];
+    else
+        c->tail = c->prev[k];
+}
+
+static void ref_lru_front(ref_lru_t *c, int32_t k)
+{
+    if (c->in[k])
+        ref_lru_unlink(c, k);
+    else {
+        c->in[k] = 1;
+        c->used++;
+    }
+    c->prev[k] = -1;
+    c->next[k] = c->head;
+    if (c->head >= 0)
+        c->prev[c->head] = k;
+    else
+        c->tail = k;
+    c->head = k;
+}
+
+/* One request; returns its hit tokens. */
+static uint64_t ref_lru_request(ref_lru_t *c, const uint64_t *ids, uint32_t n, uint32_t in, uint32_t bt)
+{
+    uint32_t p = 0;
+    int32_t k[512];
+    for (uint32_t i = 0; i < n; i++)
+        k[i] = ref_lru_index(c, ids[i]);
+    while (p < n && c->in[k[p]])
+        p++;
+    if (n <= c->cap) {
+        for (uint32_t i = n; i-- > 0;)
+            ref_lru_front(c, k[i]);
+        while (c->used > c->cap) {
+            int32_t v = c->tail;
+            ref_lru_unlink(c, v);
+            c->in[v] = 0;
+            c->used--;
+        }
+    }
+    uint64_t h = (uint64_t)p * bt;
+    return h < in ? h : in;
+}
+
+/* Mooncake FAST'25 Fig. 10's comparison as docs/validation.md runs it: 10 instances, each with a local
+ * G1 of 1e6 tokens (1,953 blocks), requests dealt round-robin, against one pool of 10 x 1,953 blocks.
+ * kvtwin cache --instances 10 --route rr must give the hit tokens of ten independent LRU caches fed the
+ * same way, and its pooled figure those of one. */
+START_TEST(mooncake_local_vs_global_matches_independent_count)
+{
+    const char *path = tu_shared("traces/mooncake/conversation_trace.jsonl");
+    FILE *f = fopen(path, "r");
+    ck_assert(f != NULL);
+    enum { NI = 10, CAP = 1953 };
+    ref_lru_t loc[NI], pool;
+    for (int i = 0; i < NI; i++)
+        ref_lru_init(&loc[i], CAP, 200000);
+    ref_lru_init(&pool, (uint64_t)CAP * NI, 200000);
+    static char line[1 << 16];
+    uint64_t ids[512], hit_local = 0, hit_pool = 0, input = 0;
+    for (uint64_t r = 0; fgets(line, sizeof line, f); r++) {
+        cJSON *j = cJSON_Parse(line);
+        ck_assert(j != NULL);
+        uint32_t n = 0;
+        const cJSON *id;
+        cJSON_ArrayForEach(id, cJSON_GetObjectItem(j, "hash_ids"))
+        {
+            ck_assert(n < 512);
+            ids[n++] = (uint64_t)id->valuedouble;
+        }
+        uint32_t in = (uint32_t)cJSON_GetObjectItem(j, "input_length")->valuedouble;
+        input += in;
+        hit_local += ref_lru_request(&loc[r % NI], ids, n, in, 512);
+        hit_pool += ref_lru_request(&pool, ids, n, in, 512);
+        cJSON_Delete(j);
+    }
+    fclose(f);
+    for (int i = 0; i < NI; i++)
+        ref_lru_free(&loc[i]);
+    ref_lru_free(&pool);
+
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "cache", path, "--policy", "lru", "--capacity", "1e6", "--instances", "10",
+                           "--route", "rr", "--format", "json", NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    cJSON *rows = cJSON_Parse(out);
+    const cJSON *row = cJSON_GetArrayItem(rows, 0);
+    ck_assert_double_eq(jnum(row, "input_tokens", NULL), (double)input);
+    ck_assert_double_eq(jnum(row, "hit_tokens", NULL), (double)hit_local);
+    ck_assert_double_eq_tol(jnum(row, "pod", "pooled_hit_rate_tokens"), (double)hit_pool / (double)input, 1e-12);
+    ck_assert_double_eq_tol(jnum(row, "pod", "sharing_gain_tokens"), (double)(hit_pool - hit_local) / (double)input,
+                            1e-12);
+    ck_assert(hit_pool > 3 * hit_local); /* the point of the figure */
+    cJSON_Delete(rows);
+    free(out);
+    free(err);
+}
+END_TEST
+
+/* The replay's knobs each change something, and bad values are refused with one line and exit 2. */
+START_TEST(cli_knobs_and_bad_capacities)
+{
+    const char *trace = tu_fixture("golden/agentic-24.jsonl.gz");
+    static const char *const bad[] = {"", ",", "1e6,", ",1e6", "0", "0b", "-5", "-1e6", "abc", "1e6x", "nan", "1e999",
+                                      "inf,", NULL};
+    for (int k = 0; bad[k]; k++) {
+        char *out = NULL, *err = NULL;
+        int rc = tu_run_kvtwin(&out, &err, "cache", trace, "--policy", "lru", "--capacity", bad[k], NULL);
+        ck_assert_msg(rc == 2, "--capacity \"%s\": exit %d", bad[k], rc);
+        ck_assert_msg(strstr(err, "--capacity") && strchr(err, '\n') == err + strlen(err) - 1,
+                      "--capacity \"%s\": %s", bad[k], err);
+        ck_assert_msg(out == NULL || out[0] == '\0', "--capacity \"%s\" printed a result", bad[k]);
+        free(out);
+        free(err);
+    }
+    static const char *const badopt[][2] = {{"--count", "tokens"}, {"--instances", "0"}, {"--route", "nearest"},
+                                            {"--domains", "x"}, {"--seed", "-1"}, {NULL, NULL}};
+    for (int k = 0; badopt[k][0]; k++) {
+        char *out = NULL, *err = NULL;
+        int rc = tu_run_kvtwin(&out, &err, "cache", trace, "--policy", "lru", "--capacity", "1e5", badopt[k][0],
+                               badopt[k][1], NULL);
+        ck_assert_msg(rc == 2, "%s %s: exit %d", badopt[k][0], badopt[k][1], rc);
+        free(out);
+        free(err);
+    }
+    /* On and off: each knob moves the hit tokens on this trace. */
+    static const char *const knobs[][6] = {
+        {"--count", "blocks", NULL, NULL, NULL, NULL},
+        {"--instances", "4", NULL, NULL, NULL, NULL},
+        {"--instances", "4", "--route", "random", NULL, NULL},
+        {"--instances", "4", "--route", "random", "--seed", "7"},
+        {"--instances", "4", "--route", "tokens", NULL, NULL},
+        {"--instances", "4", "--route", "session", NULL, NULL},
+        {"--instances", "4", "--route", "prefix", NULL, NULL},
+        {NULL, NULL, NULL, NULL, NULL, NULL}};
+    double seen[16];
+    int nseen = 0;
+    for (int k = -1; k < 0 || knobs[k][0]; k++) {
+        const char *args[16] = {"cache", trace, "--policy", "lru", "--capacity", "1e5", "--format", "json"};
+        int na = 8;
+        for (int a = 0; k >= 0 && a < 6 && knobs[k][a]; a++)
+            args[na++] = knobs[k][a];
+        char *out = NULL, *err = NULL;
+        int rc = tu_run_kvtwin_argv(&out, &err, na, args);
+        ck_assert_msg(rc == 0, "%s", err);
+        cJSON *rows = cJSON_Parse(out);
+        double h = jnum(cJSON_GetArrayItem(rows, 0), "hit_tokens", NULL);
+        for (int i = 0; i < nseen; i++)
+            ck_assert_msg(seen[i] != h, "knob %d gives the hit tokens of case %d (%.0f)", k, i - 1, h);
+        seen[nseen++] = h;
+        cJSON_Delete(rows);
+        free(out);
+        free(err);
+    }
+    /* --domains: 4 instances sharing one G2 against one G2 each. */
+    double g2[2];
+    for (int d = 0; d < 2; d++) {
+        char *out = NULL, *err = NULL;
+        int rc = tu_run_kvtwin(&out, &err, "cache", trace, "--policy", "lru", "--tiers", "G1=*,G2=2e5",
+                               "--capacity", "5e4", "--instances", "4", "--domains", d ? "1" : "4", "--format", "json",
+                               NULL);
+        ck_assert_msg(rc == 0, "%s", err);
+        cJSON *rows = cJSON_Parse(out);
+        g2[d] = jnum(cJSON_GetArrayItem(rows, 0), "hit_tokens", NULL);
+        cJSON_Delete(rows);
+        free(out);
+        free(err);
+    }
+    ck_assert(g2[0] != g2[1]);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
     Suite *s = suite_create("kv_replay");
@@ -358,6 +593,8 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, cli_bad_policy_and_listing);
     tcase_add_test(tc, agentic_infinite_cache_matches_independent_count);
     tcase_add_test(tc, metadata_budget_every_policy);
+    tcase_add_test(tc, mooncake_local_vs_global_matches_independent_count);
+    tcase_add_test(tc, cli_knobs_and_bad_capacities);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -190,6 +190,62 @@ START_TEST(arc_textbook)
 }
 END_TEST
 
+static int seq_hits(const char *policy, uint64_t cap, const uint64_t *seq, size_t n)
+{
+    kv_mgr_t *m = one_tier(policy, cap, NULL);
+    int hits = 0;
+    for (size_t i = 0; i < n; i++)
+        hits += access1(m, seq[i], i, (double)i, UINT64_MAX, 0, NULL);
+    kv_mgr_destroy(m);
+    return hits;
+}
+
+/* S3-FIFO's evictS loop (Algorithm 1), capacity 20 (S's share 2, ghost 18): 1..20 all enter S; 1..18 hit
+ * once; 21 makes evictS promote 1..18 to M and evict 19 (to G): S = [20, 21]. 20 hits. 22: evictS promotes
+ * 20 and goes on in S, evicting 21: M = [1..18, 20], S = [22]; the last 1 hits: 20 hits in all. The first
+ * kvtwin re-chose the queue after the promotion (S, now 1 block, was below its share) and evicted from M,
+ * aging 1..18 and evicting 1: 19 hits. */
+START_TEST(s3fifo_evict_small_loop)
+{
+    uint64_t seq[64];
+    size_t n = 0;
+    for (uint64_t i = 1; i <= 20; i++)
+        seq[n++] = i;
+    for (uint64_t i = 1; i <= 18; i++)
+        seq[n++] = i;
+    seq[n++] = 21;
+    seq[n++] = 20;
+    seq[n++] = 22;
+    seq[n++] = 1;
+    ck_assert_int_eq(seq_hits("s3fifo", 20, seq, n), 20);
+}
+END_TEST
+
+/* S3-FIFO: a block promoted from S to M counts again from 0. Capacity 10 (S's share 1, ghost 9): 1..10 in
+ * S; 11 evicts 1 to G; 1 returns into M (count 0), evicting 2; 3 hits; 12 promotes 3 and evicts 4:
+ * S = [5..12], M = [1, 3]. 1 hits in M; 5..12 hit; 13 promotes 5..12, S is empty, so evictM: 1 (count 1)
+ * goes round with count 0 and 3, promoted with its count reset, is evicted. The last 1 hits: 11 hits.
+ * Keeping 3's count (as the first kvtwin did) makes evictM age every block and evict 1: 10 hits. */
+START_TEST(s3fifo_promotion_resets_count)
+{
+    const uint64_t seq[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 3, 12, 1, 5, 6, 7, 8, 9, 10, 11, 12, 13, 1};
+    ck_assert_int_eq(seq_hits("s3fifo", 10, seq, sizeof seq / sizeof *seq), 11);
+}
+END_TEST
+
+/* ARC (Fig. 4 of the paper), capacity 2: 3 3 1 1 4 2 4 3 2. 3, 3: T2 = [3]; 1, 1: T2 = [3, 1]; 4 (case
+ * IV, 2 in the directory): REPLACE sends T2's 3 to B2, T1 = [4]; 2 (IV): |T1| = 1 > p = 0, 4 to B1, T1 = [2];
+ * 4 (case II, |B1| = |B2|): p = 1, REPLACE sends T2's 1 to B2 = [3, 1], 4 into T2; 3 (case III): p = 0,
+ * T1's 2 to B1, 3 into T2 = [4, 3], B2 = [1]; 2 (case II) misses. Two hits. The first kvtwin kept one pool of
+ * c = 2 ghost ids and added 1 to B2 before 4 left B1, so the full pool dropped 3: 3 then missed as a new
+ * block into T1 (evicting 4), and 2, still in T1, hit: three hits. */
+START_TEST(arc_ghosts_follow_the_cases)
+{
+    const uint64_t seq[] = {3, 3, 1, 1, 4, 2, 4, 3, 2};
+    ck_assert_int_eq(seq_hits("arc", 2, seq, sizeof seq / sizeof *seq), 2);
+}
+END_TEST
+
 /* Cost-aware, capacity 2: block 1 costs 5, blocks 2 and 3 cost 1; 3 evicts 2 (value 1), not 1 (value 5,
  * though least recent): {1, 3} remain. LRU keeps {2, 3}. */
 START_TEST(cost_textbook)
@@ -330,6 +386,9 @@ static Suite *policies_suite(void)
     tcase_add_test(tc, lfu_aging_forgets);
     tcase_add_test(tc, s3fifo_textbook);
     tcase_add_test(tc, arc_textbook);
+    tcase_add_test(tc, s3fifo_evict_small_loop);
+    tcase_add_test(tc, s3fifo_promotion_resets_count);
+    tcase_add_test(tc, arc_ghosts_follow_the_cases);
     tcase_add_test(tc, cost_textbook);
     tcase_add_test(tc, session_ttl_textbook);
     tcase_add_test(tc, session_ttl_learns_gaps);

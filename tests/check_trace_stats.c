@@ -299,6 +299,71 @@ START_TEST(check_and_formats_commands)
 }
 END_TEST
 
+/* --reuse: a hand-made trace (1 2, 1 3, 2: the second 1 has distance 1, the second 2 distance 2), and on the
+ * Mooncake trace the reuses of distance below C, for C = 1, 2, 4, ..., are the hits of an LRU cache of C
+ * blocks counting every block on its own (kvtwin cache --count blocks): the two commands share no code. */
+START_TEST(reuse_analysis)
+{
+    const char *dir = tu_scratch_dir("reuse");
+    const char *path = tu_write_file(dir, "t.jsonl",
+                                     "{\"timestamp\": 0, \"input_length\": 20, \"output_length\": 1, \"hash_ids\": [1, 2]}\n"
+                                     "{\"timestamp\": 3000, \"input_length\": 20, \"output_length\": 1, \"hash_ids\": [1, 3]}\n"
+                                     "{\"timestamp\": 6000, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [2]}\n");
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "trace", "stats", "--reuse", "--json", "--reuse-out", dir, path, NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    cJSON *j = cJSON_Parse(out);
+    const cJSON *ru = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "inputs"), 0), "reuse");
+    ck_assert(ru != NULL);
+    ck_assert_double_eq(cJSON_GetObjectItem(ru, "reuses")->valuedouble, 2);
+    ck_assert_double_eq(cJSON_GetObjectItem(ru, "first_refs")->valuedouble, 3);
+    const cJSON *h = cJSON_GetObjectItem(cJSON_GetObjectItem(ru, "reuse_distance_blocks"), "histogram");
+    ck_assert_int_eq(cJSON_GetArraySize(h), 2);
+    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(h, 0), "from")->valuedouble, 1);
+    ck_assert_double_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(h, 1), "from")->valuedouble, 2);
+    char f[1024];
+    snprintf(f, sizeof f, "%s/popularity.dat", dir);
+    ck_assert(tu_file_exists(f));
+    cJSON_Delete(j);
+    free(out);
+    free(err);
+    rc = tu_run_kvtwin(&out, &err, "trace", "stats", "--window-s", "5", path, NULL);
+    ck_assert_int_eq(rc, 2);
+    free(out);
+    free(err);
+
+    const char *mc = tu_shared("traces/mooncake/conversation_trace.jsonl");
+    rc = tu_run_kvtwin(&out, &err, "trace", "stats", "--reuse", "--json", mc, NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    j = cJSON_Parse(out);
+    free(out);
+    free(err);
+    ru = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "inputs"), 0), "reuse");
+    h = cJSON_GetObjectItem(cJSON_GetObjectItem(ru, "reuse_distance_blocks"), "histogram");
+    rc = tu_run_kvtwin(&out, &err, "cache", mc, "--policy", "lru", "--count", "blocks", "--format", "json",
+                       "--capacity", "1b,2b,4b,8b,16b,32b,64b,128b,256b,512b,1024b,2048b,4096b,8192b,16384b,32768b",
+                       NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    cJSON *rows = cJSON_Parse(out);
+    for (int k = 0; k < cJSON_GetArraySize(rows); k++) {
+        const cJSON *row = cJSON_GetArrayItem(rows, k);
+        double cap = cJSON_GetObjectItem(row, "capacity_blocks")->valuedouble, below = 0;
+        const cJSON *b;
+        cJSON_ArrayForEach(b, h)
+        {
+            if (cJSON_GetObjectItem(b, "to")->valuedouble <= cap)
+                below += cJSON_GetObjectItem(b, "reuses")->valuedouble;
+        }
+        double hits = cJSON_GetObjectItem(row, "hit_blocks")->valuedouble;
+        ck_assert_msg(below == hits, "C = %.0f: %.0f reuses below, %.0f hits", cap, below, hits);
+    }
+    cJSON_Delete(rows);
+    cJSON_Delete(j);
+    free(out);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("trace_stats");
@@ -311,6 +376,7 @@ int main(void)
     tcase_add_test(tc, bad_input_corrupt_gzip);
     tcase_add_test(tc, bad_input_other_formats);
     tcase_add_test(tc, check_and_formats_commands);
+    tcase_add_test(tc, reuse_analysis);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -209,3 +209,51 @@ int tu_run_suite(Suite *s)
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
 }
+
+void tu_require(const char *what, const char *probe, const char *how)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "(%s) >/dev/null 2>&1", probe);
+    int rc = system(cmd);
+    if (rc == 0)
+        return;
+    const char *must = getenv("KVTWIN_TEST_SERVICES");
+    if (must && strcmp(must, "1") == 0) {
+        fprintf(stderr, "FAIL: %s is required (KVTWIN_TEST_SERVICES=1) but `%s` fails; %s\n", what, probe, how);
+        exit(1);
+    }
+    printf("SKIP: %s is not available (`%s` fails); %s. ./scripts/test.sh installs and starts it.\n", what, probe,
+           how);
+    exit(TU_SKIP);
+}
+
+int tu_sh(char **out, const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    char full[8300];
+    snprintf(full, sizeof full, "(%s) 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        return -1;
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    size_t n;
+    while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+        len += n;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    buf[len] = '\0';
+    int st = pclose(p);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -26,6 +26,16 @@ char *tu_read_file(const char *path, size_t *len);
 int tu_file_exists(const char *path);
 /* Number of entries in a folder (0 if missing). */
 int tu_dir_entries(const char *path);
+/* Exit status CTest reads as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt). */
+#define TU_SKIP 77
+/* For suites that need a tool or service outside the build (Chromium, Slurm, Python's h5py): returns when
+ * the shell command probe succeeds. Otherwise the suite is skipped (exit TU_SKIP, naming what is missing and
+ * how to get it), or fails when KVTWIN_TEST_SERVICES=1 says the tools must be there (scripts/test.sh sets
+ * it after installing and starting them, so CI never skips). */
+void tu_require(const char *what, const char *probe, const char *how);
+/* Runs a shell command, capturing stdout and stderr together into a malloc'd string (may be NULL).
+ * Returns the exit status, or -1. */
+int tu_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Runs a suite in fork mode and returns the process exit status for main(). */
 int tu_run_suite(Suite *s);
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "workloads/lineio.h"
+#include "sim/base/safetext.h"
 #include "workloads/source.h"
 
 const wl_reader_ops_t *wl_reader_by_format(int format)
@@ -206,6 +207,7 @@ int wl_stream_open(wl_stream_t **out, const char *path, const wl_stream_opts_t *
             return -1;
         }
     } else if (!(s->ops = wl_detect_file(s->files[0], err, errlen))) {
+        kvt_escape_inplace(err, errlen);
         wl_stream_close(s);
         return -1;
     }
@@ -230,12 +232,15 @@ int wl_stream_next(wl_stream_t *s, wl_request_t *req, wl_sess_info_t *info, char
             ro.time_offset_s = s->o.stagger_s * (double)s->cur;
             if (s->ops->open(&s->st, s->files[s->cur], &ro, err, errlen)) {
                 s->st = NULL;
+                kvt_escape_inplace(err, errlen);
                 return WL_REC_FATAL;
             }
         }
         int rc = s->ops->next(s->st, req, info, err, errlen);
         if (rc == WL_REC_OK)
             return rc;
+        if (rc != WL_REC_EOF)
+            kvt_escape_inplace(err, errlen); /* the record's own bytes may be in the message */
         if (rc == WL_REC_EOF) {
             s->backwards_done += s->ops->backwards(s->st);
             s->ops->close(s->st);

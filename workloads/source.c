@@ -23,6 +23,7 @@
 
 const char *const wl_replay_names[] = {"open", "closed", NULL};
 const char *const wl_timing_names[] = {"think-only", "original", "api-scaled", NULL};
+const char *const wl_overflow_names[] = {"warn", "truncate", "reject", "error", NULL};
 
 void wl_config_defaults(wl_config_t *c)
 {

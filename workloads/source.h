@@ -28,6 +28,11 @@ typedef enum wl_replay { WL_OPEN_LOOP = 0, WL_CLOSED_LOOP } wl_replay_t;
 
 typedef enum wl_timing { WL_TIMING_THINK_ONLY = 0, WL_TIMING_ORIGINAL, WL_TIMING_API_SCALED } wl_timing_t;
 
+/* What a timed run does with a request whose context (input + output tokens) exceeds the model's window:
+ * simulate it as given and warn at the end, cut its input to fit (keeping the leading tokens, the prefix
+ * a cache can reuse), reject it (counted as rejected), or stop the run with an input error. */
+typedef enum wl_overflow { WL_OVERFLOW_WARN = 0, WL_OVERFLOW_TRUNCATE, WL_OVERFLOW_REJECT, WL_OVERFLOW_ERROR } wl_overflow_t;
+
 typedef struct wl_config {
     int format;          /* index into wl_format_names */
     char path[1024];     /* trace file or directory (unused for synthetic) */
@@ -42,6 +47,7 @@ typedef struct wl_config {
     double max_arrival_s;        /* ignore arrivals after this time (0 = no limit) */
     bool skip_bad;               /* count and skip malformed records instead of failing */
     bool allow_backwards_time;   /* warn instead of failing on timestamps going backwards */
+    int context_overflow;        /* wl_overflow_t: contexts beyond the model's window (timed runs) */
     double timestamp_bucket_s;   /* Mooncake: requests sharing a timestamp are spread over up to this (0 = not) */
     uint32_t default_block_tokens; /* block size for formats without block ids (Azure) */
     uint64_t seed;               /* run seed: every random stream derives from it */
@@ -106,6 +112,7 @@ uint32_t wl_source_last_runs(const wl_source_t *s, const struct wl_run **runs);
 extern const char *const wl_format_names[]; /* workloads/readers.c */
 extern const char *const wl_replay_names[];
 extern const char *const wl_timing_names[];
+extern const char *const wl_overflow_names[];
 
 void wl_source_close(wl_source_t *s);
 

@@ -4,6 +4,7 @@
 #include "sim/base/jsonbind.h"
 
 #include "sim/base/plugin.h"
+#include "sim/base/safetext.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -32,6 +33,8 @@ static int jb_fail(jb_error_t *err, const char *path, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        kvt_escape_inplace(err->path, sizeof err->path);
+        kvt_escape_inplace(err->msg, sizeof err->msg);
     }
     return -1;
 }
@@ -101,6 +104,19 @@ static int jb_number(const jb_field_t *f, const cJSON *v, const char *path, bool
 {
     char range[96];
     jb_range_text(f, range, sizeof range);
+    if (cJSON_IsString(v)) {
+        /* "10m", "0x10", "64x": a number with something after it. Units are in the key names only. */
+        const char *t = v->valuestring;
+        bool numberish = (t[0] >= '0' && t[0] <= '9') || ((t[0] == '-' || t[0] == '+' || t[0] == '.') && t[1]);
+        bool unit = f->unit && f->unit[0];
+        char hint[128] = "";
+        if (numberish && unit)
+            snprintf(hint, sizeof hint, "; values take no units or suffixes: write the number in %s", f->unit);
+        else if (numberish)
+            snprintf(hint, sizeof hint, "; values take no units or suffixes");
+        return jb_fail(err, path, "expected %s %s%s%s, got a string (\"%.64s\"%s)", integral ? "an integer" : "a number",
+                       range, unit ? " " : "", unit ? f->unit : "", t, hint);
+    }
     if (!cJSON_IsNumber(v))
         return jb_fail(err, path, "expected %s %s%s%s, got %s", integral ? "an integer" : "a number", range,
                        f->unit ? " " : "", f->unit ? f->unit : "", jb_type_name(v));
@@ -148,6 +164,8 @@ static int jb_bind_field(const jb_field_t *f, const cJSON *v, void *dst, const c
         return 0;
     case JB_BOOL:
         assert(f->size == sizeof(bool));
+        if (cJSON_IsString(v))
+            return jb_fail(err, path, "expected true or false, got a string (\"%.64s\")", v->valuestring);
         if (!cJSON_IsBool(v))
             return jb_fail(err, path, "expected true or false, got %s", jb_type_name(v));
         *(bool *)p = cJSON_IsTrue(v);
@@ -355,7 +373,7 @@ cJSON *jb_parse_kv_list(const char *text, char *msg, size_t msglen)
         }
         *eq = '\0';
         const char *val = eq + 1;
-        cJSON *v = cJSON_Parse(val);
+        cJSON *v = cJSON_ParseWithOpts(val, NULL, 1); /* whole value: 10x is a string, not 10 */
         if (!v)
             v = cJSON_CreateString(val);
         cJSON_DeleteItemFromObjectCaseSensitive(obj, tok);

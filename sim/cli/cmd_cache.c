@@ -24,9 +24,11 @@
 #include "sim/cli/cli.h"
 #include "sim/base/jsonbind.h"
 #include "sim/kv/kv.h"
+#include "sim/kv/mrc.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/replay.h"
 #include "sim/kv/write.h"
+#include "sim/kv/route.h"
 #include "workloads/source.h"
 
 #define MAX_POINTS 256
@@ -124,6 +126,38 @@ static int parse_tiers(const char *text, tier_spec_t *ts, char *msg, size_t len)
         return -1;
     }
     return 0;
+}
+
+/* "1e6,3e6,2000b,inf" -> caps; every item must parse (empty items too are refused). 0, or -1 with msg. */
+static int parse_cap_list(const char *text, double *caps, bool *blocks, int max, int *ncaps, char *msg, size_t len)
+{
+    *ncaps = 0;
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char item[64];
+        if (n == 0 || n >= sizeof item) {
+            snprintf(msg, len, "--capacity: %s in \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf, "
+                               "comma separated, each > 0)", n ? "value too long" : "empty value", text);
+            return -1;
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        if (*ncaps == max) {
+            snprintf(msg, len, "--capacity: at most %d values", max);
+            return -1;
+        }
+        if (!parse_cap(item, &caps[*ncaps], &blocks[*ncaps])) {
+            snprintf(msg, len, "--capacity: bad value \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf; "
+                               "each > 0)", item);
+            return -1;
+        }
+        (*ncaps)++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
 }
 
 static int load_traces(char **paths, int npaths, uint64_t max_requests, kv_trace_t *tr, uint32_t *block_tokens)
@@ -284,8 +318,10 @@ static int cmd_main(int argc, char **argv)
     int npaths = 0;
     const char *policy_arg = NULL, *cap_arg = NULL, *tiers_arg = "G1=*", *format = "csv", *params_arg = NULL;
     const kv_write_ops_t *write_policy = kv_write_default();
-    unsigned long long max_requests = 0;
-    bool sessions = false;
+    unsigned long long max_requests = 0, instances = 1, domains = 0, seed = 1;
+    bool sessions = false, mrc = false;
+    double sample = 0; /* --sample: 0 = not given */
+    int count = KV_COUNT_PREFIX, route = KV_ROUTE_RR;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -297,6 +333,10 @@ static int cmd_main(int argc, char **argv)
         }
         if (strcmp(a, "--sessions") == 0) {
             sessions = true;
+            continue;
+        }
+        if (strcmp(a, "--mrc") == 0) {
+            mrc = true;
             continue;
         }
         if (!v)
@@ -315,6 +355,29 @@ static int cmd_main(int argc, char **argv)
         else if (strcmp(a, "--max-requests") == 0) {
             if (cli_parse_u64(v, &max_requests))
                 return cli_usage_error("cache", "--max-requests: expected a count, got \"%s\"", v);
+        } else if (strcmp(a, "--count") == 0) {
+            if ((count = kv_count_find(v)) < 0)
+                return cli_usage_error("cache", "--count: expected prefix or blocks, got \"%s\"", v);
+        } else if (strcmp(a, "--instances") == 0) {
+            if (cli_parse_u64(v, &instances) || instances < 1 || instances > 4096)
+                return cli_usage_error("cache", "--instances: expected a count from 1 to 4096, got \"%s\"", v);
+        } else if (strcmp(a, "--domains") == 0) {
+            if (cli_parse_u64(v, &domains) || domains < 1 || domains > 4096)
+                return cli_usage_error("cache", "--domains: expected a count from 1 to 4096, got \"%s\"", v);
+        } else if (strcmp(a, "--route") == 0) {
+            if ((route = kv_route_find(v)) < 0) {
+                char names[128];
+                kv_route_names(names, sizeof names);
+                return cli_usage_error("cache", "--route: unknown router \"%s\"; valid routers: %s", v, names);
+            }
+        } else if (strcmp(a, "--sample") == 0) {
+            char *end;
+            sample = strtod(v, &end);
+            if (end == v || *end || !(sample > 0 && sample <= 1))
+                return cli_usage_error("cache", "--sample: expected a sampling rate in (0, 1], got \"%s\"", v);
+        } else if (strcmp(a, "--seed") == 0) {
+            if (cli_parse_u64(v, &seed))
+                return cli_usage_error("cache", "--seed: expected an unsigned integer, got \"%s\"", v);
         } else if (strcmp(a, "--write") == 0) {
             /* The scenario names (kv.write_policy), and the short forms this option always took. */
             write_policy = kv_write_find_alias(v);
@@ -331,8 +394,16 @@ static int cmd_main(int argc, char **argv)
         return cli_usage_error("cache", "no trace given");
     if (!policy_arg)
         return cli_usage_error("cache", "--policy is required");
-    if (!cap_arg)
-        return cli_usage_error("cache", "--capacity is required");
+    if (!cap_arg && !mrc)
+        return cli_usage_error("cache", "--capacity is required (or --mrc for a curve over default capacities)");
+    if (sample > 0 && !mrc)
+        return cli_usage_error("cache", "--sample is a rate of --mrc's spatial sampling: give --mrc too");
+    if (sample > 0 && count != KV_COUNT_BLOCKS)
+        return cli_usage_error("cache", "--sample needs --count blocks: a sampled block after an unsampled miss "
+                                        "would count as a prefix hit (without --sample, --mrc replays other "
+                                        "policies in full)");
+    if (mrc && (strcmp(tiers_arg, "G1=*") != 0 || instances > 1 || sessions))
+        return cli_usage_error("cache", "--mrc is for one G1 pool (no --tiers, --instances or --sessions)");
     if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0)
         return cli_usage_error("cache", "--format: expected csv or json, got \"%s\"", format);
 
@@ -375,16 +446,14 @@ static int cmd_main(int argc, char **argv)
     double caps[MAX_POINTS];
     bool cap_blocks[MAX_POINTS];
     int ncaps = 0;
-    char capbuf[4096];
-    snprintf(capbuf, sizeof capbuf, "%s", cap_arg);
-    char *save = NULL;
-    for (char *c = strtok_r(capbuf, ",", &save); c; c = strtok_r(NULL, ",", &save)) {
-        if (ncaps == MAX_POINTS || !parse_cap(c, &caps[ncaps], &cap_blocks[ncaps])) {
-            cJSON_Delete(params);
-            return cli_usage_error("cache", "--capacity: bad value \"%s\" (tokens, NNNb for blocks, or inf; at most %d)",
-                                   c, MAX_POINTS);
-        }
-        ncaps++;
+    if (cap_arg && parse_cap_list(cap_arg, caps, cap_blocks, MAX_POINTS, &ncaps, msg, sizeof msg)) {
+        cJSON_Delete(params);
+        return cli_usage_error("cache", "%s", msg);
+    }
+    if (domains > instances) {
+        cJSON_Delete(params);
+        return cli_usage_error("cache", "--domains: %llu domains for %llu instances (at most one per instance)",
+                               domains, instances);
     }
 
     kv_trace_t tr;
@@ -397,6 +466,17 @@ static int cmd_main(int argc, char **argv)
         return rc;
     }
     uint64_t distinct = kv_trace_distinct(&tr);
+    if (!cap_arg) { /* --mrc without --capacity: 40 capacities, log-spaced from 1 block to every block */
+        for (ncaps = 0; ncaps < 40; ncaps++) {
+            caps[ncaps] = floor(pow((double)distinct, ncaps / 39.0) + 0.5);
+            cap_blocks[ncaps] = true;
+        }
+    }
+    kv_mrc_t curve;
+    memset(&curve, 0, sizeof curve);
+    kv_trace_t smp;
+    kv_trace_init(&smp);
+    double covered = 1, sampled_rate = 0;
     bool oracle_done = false;
     double oracle_s = 0;
     sess_map_t smap = {NULL, 0};
@@ -421,6 +501,12 @@ static int cmd_main(int argc, char **argv)
         if (sessions)
             printf(",main_requests,main_hit_rate_tokens,main_hit_rate_requests,sessions,session_hit_min,"
                    "session_hit_p25,session_hit_p50,session_hit_p75,session_hit_max,session_hit_mean");
+        if (count != KV_COUNT_PREFIX)
+            printf(",count");
+        if (mrc)
+            printf(",mrc");
+        if (instances > 1)
+            printf(",instances,route,load_imbalance,pooled_hit_rate_tokens,sharing_gain_tokens");
         printf(",too_big,wall_s\n");
     }
     for (int p = 0; p < npols && rc == KVT_EXIT_OK; p++) {
@@ -455,11 +541,84 @@ static int cmd_main(int argc, char **argv)
             kv_replay_result_t res;
             kv_replay_opts_t opts = {0};
             opts.hit_tokens = req_hit;
+            opts.count = count;
+            opts.n_instances = (uint32_t)instances;
+            opts.n_domains = (uint32_t)domains;
+            opts.route = route;
+            opts.route_seed = seed;
             char err[512];
-            if (kv_replay_run(&tr, &cfg, &opts, &res, err, sizeof err)) {
-                rc = cli_input_error("%s", err);
-                break;
+            char method[48] = "";
+            bool exact = mrc && strcmp(pols[p], "lru") == 0 && sample == 0;
+            if (exact) {
+                if (!curve.cum_blocks)
+                    kv_mrc_lru(&tr, count, &curve);
+                kv_mrc_at(&curve, cfg.tier[KV_G1].capacity_blocks, &res);
+                snprintf(method, sizeof method, "exact");
+            } else if (mrc && sample > 0) {
+                /* SHARDS: the sampled trace at capacity rate x C; its ratios estimate the trace's. */
+                double rate = sample;
+                if (rate != sampled_rate) {
+                    kv_trace_free(&smp);
+                    kv_trace_sample(&tr, rate, &smp, &covered);
+                    if (future)
+                        kv_trace_oracle(&smp);
+                    sampled_rate = rate;
+                } else if (future && !smp.next_use) {
+                    kv_trace_oracle(&smp);
+                }
+                kv_cfg_t sc = cfg;
+                double scb = floor((double)cfg.tier[KV_G1].capacity_blocks * rate + 0.5);
+                sc.tier[KV_G1].capacity_blocks = scb < 1 ? 1 : (uint64_t)scb;
+                kv_replay_result_t sr;
+                if (kv_replay_run(&smp, &sc, &opts, &sr, err, sizeof err)) {
+                    rc = cli_input_error("%s", err);
+                    break;
+                }
+                uint64_t nref = tr.off[tr.nreq];
+                memset(&res, 0, sizeof res);
+                res.requests = tr.nreq;
+                res.block_refs = nref;
+                for (uint64_t r = 0; r < tr.nreq; r++)
+                    res.input_tokens += tr.input_tokens[r];
+                double hb = sr.block_refs ? (double)sr.hit_blocks / (double)sr.block_refs : 0;
+                double ht = sr.input_tokens ? (double)sr.hit_tokens / (double)sr.input_tokens * covered : 0;
+                res.hit_blocks = (uint64_t)(hb * (double)nref + 0.5);
+                res.hit_tokens = (uint64_t)(ht * (double)res.input_tokens + 0.5);
+                res.hit_tokens_tier[KV_G1] = res.hit_tokens;
+                res.req_hit_sum = sr.requests ? sr.req_hit_sum / (double)sr.requests * (double)tr.nreq : 0;
+                res.req_hit_sum_tier[KV_G1] = res.req_hit_sum;
+                res.tier[KV_G1] = sr.tier[KV_G1];
+                res.mem_bytes[KV_G1] = sr.mem_bytes[KV_G1];
+                res.too_big = sr.too_big;
+                res.n_instances = 1;
+                res.wall_s = sr.wall_s;
+                snprintf(method, sizeof method, "shards:%g", rate);
+            } else {
+                if (mrc)
+                    snprintf(method, sizeof method, "replay");
+                if (kv_replay_run(&tr, &cfg, &opts, &res, err, sizeof err)) {
+                    rc = cli_input_error("%s", err);
+                    break;
+                }
             }
+            /* The gain of sharing: the same capacities pooled, one G1 of N x G1 and one G2/G3 of their
+             * domains' total, every request meeting the one pool. */
+            kv_replay_result_t pooled;
+            memset(&pooled, 0, sizeof pooled);
+            if (instances > 1) {
+                kv_cfg_t pc = cfg;
+                uint32_t nd = domains ? (uint32_t)domains : (uint32_t)instances;
+                pc.tier[KV_G1].capacity_blocks *= instances;
+                for (int t = KV_G2; t <= KV_G3; t++)
+                    pc.tier[t].capacity_blocks *= nd;
+                kv_replay_opts_t po = {0};
+                po.count = count;
+                if (kv_replay_run(&tr, &pc, &po, &pooled, err, sizeof err)) {
+                    rc = cli_input_error("%s", err);
+                    break;
+                }
+            }
+            double pooled_rate = instances > 1 ? pooled.hit_tokens / (double)pooled.input_tokens : 0;
             sess_figs_t sf;
             if (sessions)
                 sess_figs_compute(&tr, &smap, req_hit, &sf);
@@ -489,6 +648,13 @@ static int cmd_main(int argc, char **argv)
                             printf(",");
                     }
                 }
+                if (count != KV_COUNT_PREFIX)
+                    printf(",%s", kv_count_name(count));
+                if (mrc)
+                    printf(",%s", method);
+                if (instances > 1)
+                    printf(",%llu,%s,%.4f,%.6f,%.6f", instances, kv_route_name(route), res.load_imbalance, pooled_rate,
+                           pooled_rate - res.hit_tokens / in);
                 printf(",%llu,%.4f\n", (unsigned long long)res.too_big, res.wall_s);
             } else {
                 cJSON *o = cJSON_CreateObject();
@@ -531,6 +697,25 @@ static int cmd_main(int argc, char **argv)
                             cJSON_AddNumberToObject(hq, qn[k], sf.q[k]);
                     }
                 }
+                if (count != KV_COUNT_PREFIX)
+                    cJSON_AddStringToObject(o, "count", kv_count_name(count));
+                if (mrc) {
+                    cJSON_AddStringToObject(o, "mrc", method);
+                    if (exact) {
+                        cJSON_AddNumberToObject(o, "stack_violations", (double)curve.stack_violations);
+                        cJSON_AddNumberToObject(o, "max_request_blocks", curve.max_blocks);
+                    }
+                }
+                if (instances > 1) {
+                    cJSON *pod = cJSON_AddObjectToObject(o, "pod");
+                    cJSON_AddNumberToObject(pod, "instances", (double)instances);
+                    cJSON_AddNumberToObject(pod, "domains", domains ? (double)domains : (double)instances);
+                    cJSON_AddStringToObject(pod, "route", kv_route_name(route));
+                    cJSON_AddNumberToObject(pod, "load_imbalance", res.load_imbalance);
+                    cJSON_AddNumberToObject(pod, "pooled_hit_rate_tokens", pooled_rate);
+                    cJSON_AddNumberToObject(pod, "pooled_hit_rate_requests", pooled.req_hit_sum / n);
+                    cJSON_AddNumberToObject(pod, "sharing_gain_tokens", pooled_rate - res.hit_tokens / in);
+                }
                 cJSON_AddNumberToObject(o, "too_big", (double)res.too_big);
                 cJSON_AddNumberToObject(o, "wall_s", res.wall_s);
                 if (future)
@@ -548,6 +733,8 @@ static int cmd_main(int argc, char **argv)
     }
     cJSON_Delete(rows);
     cJSON_Delete(params);
+    kv_mrc_free(&curve);
+    kv_trace_free(&smp);
     free(smap.of);
     free(req_hit);
     kv_trace_free(&tr);
@@ -560,6 +747,8 @@ const kvt_cmd_t kvt_cmd_cache = {
     .usage =
         "usage: kvtwin cache TRACE... --policy P[,P...] --capacity LIST [--tiers SPEC] [--params K=V,...]\n"
         "                    [--write W] [--format csv|json] [--max-requests N] [--sessions]\n"
+        "                    [--count prefix|blocks] [--instances N [--route R] [--domains D] [--seed S]]\n"
+        "                    [--mrc [--sample RATE]]\n"
         "\n"
         "Replays traces (any supported format, open loop, concatenated) through a KV tier stack with no timing\n"
         "and prints, for every policy and capacity, the prefix hit rate overall and per tier: token-weighted\n"
@@ -578,6 +767,22 @@ const kvt_cmd_t kvt_cmd_cache = {
         "  --max-requests  stop each trace after N requests\n"
         "  --sessions      also the hit rates of main-agent requests alone (sub-agents replayed, not counted)\n"
         "                  and, over top-level sessions, min/p25/p50/p75/max/mean of their token-weighted hit\n"
+        "  --count C       prefix (default): a request hits its longest cached leading run of blocks;\n"
+        "                  blocks: every block reference is an access of its own, in trace order (general\n"
+        "                  cache simulators' convention); the two agree on one-block requests\n"
+        "  --instances N   a pod of N instances, each with its own G1 (capacities are per instance) and G2/G3 per\n"
+        "                  domain, G3.5 and G4 shared; adds load_imbalance, the hit of the same capacity pooled\n"
+        "                  in one instance and the gain of sharing (pooled - this)\n"
+        "  --route R       with --instances: rr (default), random, tokens (least-loaded by routed tokens),\n"
+        "                  session (affinity; requests without a session go round-robin), prefix (longest\n"
+        "                  cached prefix within a load band)\n"
+        "  --domains D     with --instances: G2/G3 instances, instance i in domain i mod D (default N: one each)\n"
+        "  --seed S        seed of --route random (default 1)\n"
+        "  --mrc           miss-ratio curve: LRU exact in one pass (stack distances; with prefix counting exact\n"
+        "                  where every request fits the capacity, see docs/policies.md), other policies\n"
+        "                  replayed; without --capacity, 40 capacities from 1 block to every block. One G1 pool\n"
+        "  --sample RATE   with --mrc and --count blocks: policies other than LRU (and LRU too) replayed on a\n"
+        "                  spatial sample of the blocks (SHARDS) at RATE x capacity\n"
         "\n"
         "Order: the trace's open loop. A directory of agentic conversations starts every conversation at time 0\n"
         "and merges all their requests (sub-agents' too) by recorded time.\n"

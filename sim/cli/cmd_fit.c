@@ -32,6 +32,7 @@
 #include <gsl/gsl_vector.h>
 #include "sim/cli/cli.h"
 #include "sim/config/config_models.h"
+#include "sim/base/alloc.h"
 
 /* Prior efficiencies (estimates, docs/parameters.md "Step-time fit priors"): large BF16 GEMMs reach about
  * 60-70 % of dense peak on Hopper and Ampere, streaming HBM reads about 90 % of the rated bandwidth, NCCL
@@ -72,7 +73,7 @@ static void fit_push(fit_data_t *d, const st_point_t *p)
 {
     if (d->n == d->cap) {
         d->cap = d->cap ? 2 * d->cap : 64;
-        d->pts = realloc(d->pts, d->cap * sizeof *d->pts);
+        d->pts = kvt_realloc(d->pts, d->cap, sizeof *d->pts);
     }
     d->pts[d->n++] = *p;
 }
@@ -221,7 +222,7 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
         }
         if (n == rcap) {
             rcap = rcap ? 2 * rcap : 256;
-            rows = realloc(rows, rcap * sizeof *rows);
+            rows = kvt_realloc(rows, rcap, sizeof *rows);
         }
         rows[n++] = r;
     }
@@ -279,7 +280,7 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
         fit_push(d, &p);
         double avg = rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 2);
         if (avg > 0) {
-            d->pw = realloc(d->pw, (d->npw + 1) * sizeof *d->pw);
+            d->pw = kvt_realloc(d->pw, (d->npw + 1), sizeof *d->pw);
             d->pw[d->npw++] = (fit_power_t){p.tp, p.isl, p.batch, p.osl, avg,
                                             rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 3)};
         }

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "sim/cli/cli.h"
+#include "sim/config/config_models.h"
 #include "sim/base/jsonbind.h"
 #include "sim/config/scenario.h"
 #include "workloads/native.h"
@@ -15,7 +16,7 @@
 #include "workloads/source.h"
 
 static const char usage[] =
-    "usage: kvtwin gen -o FILE [--seed N] [--sessions N] [--duration S] [--set KEY=VALUE,...]\n"
+    "usage: kvtwin gen -o FILE [--seed N] [--sessions N] [--duration S] [--model NAME] [--set KEY=VALUE,...]\n"
     "       kvtwin gen --params\n"
     "\n"
     "Generates synthetic agentic sessions and writes them in kvtwin's native session format (JSON Lines;\n"
@@ -27,6 +28,9 @@ static const char usage[] =
     "  --seed N         seed of the random streams (default 1)\n"
     "  --sessions N     number of sessions (default: as many as start within --duration)\n"
     "  --duration S     sessions start during the first S seconds (default 3600)\n"
+    "  --model NAME     cap contexts at this model preset's window (or a model JSON file); without it the\n"
+    "                   fitted default (up to 880K tokens, longer than most models take) is kept, with a\n"
+    "                   warning, unless --set max_context_tokens=N\n"
     "  --set K=V,...    generator parameters (the keys of workload.synth)\n"
     "  --params         print every key of a scenario's \"workload\" section (synth included) with its\n"
     "                   range, unit and meaning, then exit\n"
@@ -37,7 +41,7 @@ static int cmd_main(int argc, char **argv)
 {
     wl_config_t cfg;
     wl_config_defaults(&cfg);
-    const char *out = NULL;
+    const char *out = NULL, *model = NULL;
     cJSON *sets = cJSON_CreateObject();
     int rc = KVT_EXIT_INPUT;
     char err[1024];
@@ -75,6 +79,9 @@ static int cmd_main(int argc, char **argv)
             }
             cJSON_AddNumberToObject(sets, "duration_s", d);
             i++;
+        } else if (strcmp(a, "--model") == 0 && v) {
+            model = v;
+            i++;
         } else if (strcmp(a, "--set") == 0 && v) {
             char msg[256];
             cJSON *kv = jb_parse_kv_list(v, msg, sizeof msg);
@@ -97,6 +104,35 @@ static int cmd_main(int argc, char **argv)
     jb_error_t je;
     if (jb_bind_key(&cfg_workload_spec, "synth", sets, &cfg, "", &je)) {
         cli_input_error("--set %s: %s", je.path, je.msg);
+        goto done;
+    }
+    /* Contexts the model cannot take are capped at its window, as a scenario does; an explicit larger value
+     * is an error. Without a model the fitted default stays, said aloud. */
+    bool explicit_window = cJSON_GetObjectItemCaseSensitive(sets, "max_context_tokens") != NULL;
+    if (model) {
+        llm_t llm;
+        if (cfg_llm_load(model, NULL, 0, &llm, err, sizeof err)) {
+            cli_input_error("--model %s: %s", model, err);
+            goto done;
+        }
+        double window = llm.max_context_tokens;
+        if (cfg.synth.max_context_tokens > window) {
+            if (explicit_window) {
+                cli_input_error("--set max_context_tokens: expected at most %s's %.0f-token window, got %.0f",
+                                llm.name, window, cfg.synth.max_context_tokens);
+                goto done;
+            }
+            cfg.synth.max_context_tokens = window;
+        }
+    } else if (!explicit_window) {
+        fprintf(stderr,
+                "kvtwin gen: warning: contexts up to %.0f tokens (the fitted default), longer than most models' "
+                "window; pass --model NAME or --set max_context_tokens=N to cap them\n",
+                cfg.synth.max_context_tokens);
+    }
+    char smsg[256];
+    if (wl_synth_check(&cfg.synth, smsg, sizeof smsg)) {
+        cli_input_error("--model %s: %s", model ? model : "", smsg);
         goto done;
     }
     cfg.format = wl_format_synthetic;

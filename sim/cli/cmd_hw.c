@@ -36,7 +36,7 @@ static int hw_list(void)
             printf("%-20s (does not load: %s)\n", n, err);
             continue;
         }
-        printf("%-20s %6u  %-20s %s\n", n, hw_pod_gpus(&p), p.gpu.name, p.description);
+        printf("%-20s %6llu  %-20s %s\n", n, (unsigned long long)hw_pod_gpus(&p), p.gpu.name, p.description);
     }
     return KVT_EXIT_OK;
 }
@@ -169,7 +169,7 @@ static int cmd_main(int argc, char **argv)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "preset", preset);
         cJSON_AddStringToObject(o, "name", p.name);
-        cJSON_AddNumberToObject(o, "gpus", hw_pod_gpus(&p));
+        cJSON_AddNumberToObject(o, "gpus", (double)hw_pod_gpus(&p));
         cJSON_AddStringToObject(o, "calib_source", p.gpu.calib_source);
         cJSON *ta = cJSON_AddArrayToObject(o, "tiers");
         for (int k = 0; k < HW_TIERS; k++) {
@@ -186,9 +186,9 @@ static int cmd_main(int argc, char **argv)
             cJSON_AddItemToArray(ta, t);
         }
         cJSON *f = cJSON_AddObjectToObject(o, "fabric");
-        cJSON_AddNumberToObject(f, "endpoints", fs.endpoints);
-        cJSON_AddNumberToObject(f, "leaves", fs.leaves);
-        cJSON_AddNumberToObject(f, "spines", fs.spines);
+        cJSON_AddNumberToObject(f, "endpoints", (double)fs.endpoints);
+        cJSON_AddNumberToObject(f, "leaves", (double)fs.leaves);
+        cJSON_AddNumberToObject(f, "spines", (double)fs.spines);
         cJSON_AddNumberToObject(f, "bisection_byte_s", fs.bisection_byte_s);
         cJSON_AddNumberToObject(o, "idle_w", idle);
         cJSON_AddNumberToObject(o, "peak_w", peak);
@@ -206,7 +206,8 @@ static int cmd_main(int argc, char **argv)
     const hw_gpu_t *g = &p.gpu;
     const hw_node_t *n = &p.node;
     printf("%s (%s): %s\n", p.name, preset, p.description);
-    printf("  %u nodes x %u GPUs = %u %s; NVLink domain %u GPUs\n", p.nodes, n->gpus, hw_pod_gpus(&p), g->name,
+    printf("  %u nodes x %u GPUs = %llu %s; NVLink domain %u GPUs\n", p.nodes, n->gpus,
+           (unsigned long long)hw_pod_gpus(&p), g->name,
            g->nvlink_domain_gpus);
     printf("  GPU: %.0f GB HBM at %.2f TB/s; dense %.0f / %.0f / %.0f TFLOP/s BF16 / FP8 / FP4; NVLink %.0f GB/s per "
            "direction; %s to the host %.0f GB/s; %.0f W\n",
@@ -241,14 +242,15 @@ static int cmd_main(int argc, char **argv)
             printf(" %14.4g", hw_tier_tokens(k, t, &p, m, &llm, kv_dtype, reserve));
         printf("\n");
     }
-    printf("\n  fabric: %u endpoints at %.0f Gb/s, %u leaves (%u down / %u up) and %u spines; %s routing at %.0f %% of "
-           "line rate; leaf-to-spine %.1f TB/s effective\n",
-           fs.endpoints, p.fabric.port_gbit_s, fs.leaves, fs.down_per_leaf, fs.up_per_leaf, fs.spines,
+    printf("\n  fabric: %llu endpoints at %.0f Gb/s, %llu leaves (%u down / %u up) and %llu spines; %s routing at %.0f %% "
+           "of line rate; leaf-to-spine %.1f TB/s effective\n",
+           (unsigned long long)fs.endpoints, p.fabric.port_gbit_s, (unsigned long long)fs.leaves, fs.down_per_leaf,
+           fs.up_per_leaf, (unsigned long long)fs.spines,
            p.fabric.routing == HW_ROUTING_ECMP ? "ECMP" : "adaptive", 100 * fs.effective_efficiency,
            fs.bisection_byte_s / 1e12);
     printf("  power (IT): idle %.1f kW, peak %.1f kW (GPUs %.1f kW, fabric %.1f kW, ICMS %.1f kW, G4 %.1f kW); PUE %.2f "
            "-> peak %.1f kW at the facility\n",
-           idle / 1e3, peak / 1e3, hw_pod_gpus(&p) * g->tdp_w / 1e3, pw_fabric_w(&p) / 1e3, pw_icms_w(&p, 1) / 1e3,
+           idle / 1e3, peak / 1e3, (double)hw_pod_gpus(&p) * g->tdp_w / 1e3, pw_fabric_w(&p) / 1e3, pw_icms_w(&p, 1) / 1e3,
            pw_g4_w(&p, 1) / 1e3, p.energy.pue, pw_facility_w(&p, peak) / 1e3);
     printf("  capex (%s prices): %.2f M$ = GPUs %.2f + nodes %.2f + fabric %.2f + ICMS %.2f + G4 %.2f; over %.0f years\n",
            p.cost.price_date, c_peak.capex_usd / 1e6, c_peak.gpus_usd / 1e6, c_peak.nodes_usd / 1e6,
@@ -256,7 +258,7 @@ static int cmd_main(int argc, char **argv)
     printf("  cost: %.0f $/h at peak power (capex %.0f, maintenance %.0f, facility %.0f, energy %.0f); %.0f $/h idle; "
            "%.2f $/GPU-hour at peak\n",
            c_peak.total_usd_per_h, c_peak.capex_usd_per_h, c_peak.maintenance_usd_per_h, c_peak.facility_usd_per_h,
-           c_peak.energy_usd_per_h, c_idle.total_usd_per_h, c_peak.total_usd_per_h / hw_pod_gpus(&p));
+           c_peak.energy_usd_per_h, c_idle.total_usd_per_h, c_peak.total_usd_per_h / (double)hw_pod_gpus(&p));
     st_model_destroy(m);
     return KVT_EXIT_OK;
 }

@@ -16,7 +16,7 @@ static int cmd_main(int argc, char **argv)
     int nsets = 0;
     const char *scenario = NULL, *out = NULL;
     long long seed = -1;
-    bool quiet = false;
+    bool quiet = false, force = false;
     int rc = KVT_EXIT_INPUT;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -37,6 +37,8 @@ static int cmd_main(int argc, char **argv)
             out = argv[++i];
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = true;
+        } else if (!strcmp(a, "--force")) {
+            force = true;
         } else if (a[0] == '-' && a[1]) {
             rc = cli_usage_error("run", "unknown option \"%s\"", a);
             goto done;
@@ -58,7 +60,7 @@ static int cmd_main(int argc, char **argv)
             fprintf(stderr, "kvtwin: %s\n", err);
             rc = KVT_EXIT_INPUT;
         } else {
-            run_opts_t opts = {.out_dir = out, .quiet = quiet, .sg_argc = sg_argc, .sg_argv = sg_argv};
+            run_opts_t opts = {.out_dir = out, .quiet = quiet, .force = force, .sg_argc = sg_argc, .sg_argv = sg_argv};
             rc = run_scenario(sc, &opts, err, sizeof err);
             if (rc)
                 fprintf(stderr, "kvtwin: %s\n", err);
@@ -82,7 +84,7 @@ static void run_more_help(FILE *out)
 const kvt_cmd_t kvt_cmd_run = {
     .name = "run",
     .summary = "simulate one scenario on the pod (timed, SimGrid)",
-    .usage = "usage: kvtwin run SCENARIO.json [--set PATH=VALUE]... [--seed N] [--out DIR] [--quiet]\n"
+    .usage = "usage: kvtwin run SCENARIO.json [--set PATH=VALUE]... [--seed N] [--out DIR] [--force] [--quiet]\n"
              "                  [--cfg=SIMGRID_OPTION:VALUE]... [--log=SIMGRID_LOG_SETTING]...\n"
              "\n"
              "Simulates the scenario and writes DIR (default results/<name>/):\n"
@@ -90,16 +92,19 @@ const kvt_cmd_t kvt_cmd_run = {
              "  run.h5         per-request table, time series, per-tier counters, provenance attributes\n"
              "  scenario.json  the resolved scenario (presets and overrides applied)\n"
              "  platform.xml   the SimGrid platform generated from the hardware\n"
-             "The folder appears only once complete. A table of the main metrics goes to stdout and a\n"
-             "progress line to stderr when it is a terminal.\n"
+             "The folder appears only once complete; an interrupted run (SIGINT, SIGTERM) leaves nothing.\n"
+             "A table of the main metrics goes to stdout and a progress line to stderr when it is a terminal.\n"
              "\n"
              "  --set PATH=VALUE  override a scenario value by its JSON path, e.g. --set kv.g2.enabled=false\n"
              "                    or --set hardware.icms.enclosures=8 (VALUE is JSON, or a bare string)\n"
              "  --seed N          replace the scenario's seed\n"
-             "  --out DIR         results folder\n"
+             "  --out DIR         results folder; an existing DIR is replaced only if it is a kvtwin results\n"
+             "                    folder (or empty); DIR.lock keeps two runs from writing it at once\n"
+             "  --force           replace DIR even if it is not a kvtwin results folder\n"
              "  --quiet           no table, no progress, no timing line\n"
              "\n"
-             "Exit codes: 0 success, 1 simulation failure, 2 usage or input error.\n",
+             "Exit codes: 0 success, 1 simulation failure (or a conservation check failed), 2 usage, input or\n"
+             "output-folder error.\n",
     .main = cmd_main,
     .more_help = run_more_help,
 };

@@ -3,6 +3,7 @@
  * --fit pools them into the generator's parameters. Input errors print one line "FILE:LINE: what was
  * expected" and exit with 2. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "sim/cli/cli.h"
 #include "sim/base/progress.h"
 #include "workloads/reader.h"
+#include "workloads/reuse.h"
 #include "workloads/source.h"
 #include "workloads/stats.h"
 
@@ -46,6 +48,12 @@ static const char usage[] =
     "  --allow-backwards-time  count timestamps going backwards instead of failing\n"
     "  --block-tokens N        block size for traces without block ids (Azure; default 64)\n"
     "  --bucket-s S            Mooncake: spread requests sharing a timestamp over up to S seconds (default 3)\n"
+    "  --reuse                 also reuse analysis, every block reference on its own: reuse distance (distinct\n"
+    "                          blocks since the last reference: LRU of C blocks hits those < C) and reuse time\n"
+    "                          distributions, block popularity with a Zipf fit, working set per window\n"
+    "  --window-s S            --reuse: working-set window (default 60 s)\n"
+    "  --reuse-out DIR         --reuse: write the plot data there (reuse-distance.dat, reuse-time.dat,\n"
+    "                          popularity.dat, working-set.dat; scripts/plot-reuse.sh DIR draws them)\n"
     "\n"
     "check: replays the input through the workload source as a simulation would (open loop; --closed: closed\n"
     "loop against a server that answers instantly) without simulating anything, to validate a trace before a\n"
@@ -64,7 +72,14 @@ static int cmd_formats(void)
 }
 
 /* Reads one input into st; returns 0, or prints the error and returns KVT_EXIT_INPUT. */
-static int stats_one(const char *path, const wl_stream_opts_t *so, bool json, cJSON *jinputs, wl_fit_t *fit)
+typedef struct reuse_opts {
+    bool on;
+    double window_s;
+    const char *out_dir; /* NULL: no plot data */
+} reuse_opts_t;
+
+static int stats_one(const char *path, const wl_stream_opts_t *so, bool json, cJSON *jinputs, wl_fit_t *fit,
+                     const reuse_opts_t *ro)
 {
     char err[1024];
     wl_stream_t *s;
@@ -74,8 +89,11 @@ static int stats_one(const char *path, const wl_stream_opts_t *so, bool json, cJ
     wl_stats_t *st = wl_stats_new(!ops->whole_conversations);
     wl_request_t req = {0};
     wl_sess_info_t info;
+    wl_reuse_t *ru = ro->on ? wl_reuse_new(ro->window_s) : NULL;
     int rc;
     while ((rc = wl_stream_next(s, &req, &info, err, sizeof err)) == WL_REC_OK) {
+        if (ru)
+            wl_reuse_add(ru, &req);
         if (wl_stats_add(st, &req, &info, wl_stream_file_name(s))) {
             snprintf(err, sizeof err, "%s: out of memory", path);
             rc = WL_REC_FATAL;
@@ -84,6 +102,7 @@ static int stats_one(const char *path, const wl_stream_opts_t *so, bool json, cJ
     }
     wl_request_free(&req);
     if (rc == WL_REC_FATAL) {
+        wl_reuse_free(ru);
         wl_stats_free(st);
         wl_stream_close(s);
         return cli_input_error("%s", err);
@@ -105,18 +124,30 @@ static int stats_one(const char *path, const wl_stream_opts_t *so, bool json, cJ
             cJSON_AddStringToObject(o, "first_skipped", wl_stream_first_skip(s));
         cJSON_AddNumberToObject(o, "backwards_time", (double)back);
         cJSON_AddItemToObject(o, "stats", wl_stats_json(st));
+        if (ru)
+            cJSON_AddItemToObject(o, "reuse", wl_reuse_json(ru));
         cJSON_AddItemToArray(jinputs, o);
     } else {
         printf("%s (%s, %zu file%s)\n", path, ops->name, wl_stream_files(s), wl_stream_files(s) == 1 ? "" : "s");
         wl_stats_print(st, stdout);
+        if (ru)
+            wl_reuse_print(ru, stdout);
         if (skipped)
             printf("  skipped bad records        %llu\n", (unsigned long long)skipped);
         if (back)
             printf("  timestamps going backwards %llu (let through)\n", (unsigned long long)back);
     }
+    int wrc = 0;
+    if (ru && ro->out_dir && wl_reuse_write(ru, ro->out_dir, err, sizeof err))
+        wrc = cli_input_error("%s", err);
+    wl_reuse_free(ru);
     if (fit)
         wl_fit_add(fit, st);
     wl_stats_free(st);
+    if (wrc) {
+        wl_stream_close(s);
+        return wrc;
+    }
     wl_stream_close(s);
     return 0;
 }
@@ -128,6 +159,7 @@ static int cmd_stats(int argc, char **argv)
     so.reader.default_block_tokens = 64;
     so.reader.bucket_s = 3.0;
     bool json = false, fit = false;
+    reuse_opts_t ro = {false, 60, NULL};
     int npaths = 0;
     char **paths = calloc((size_t)argc, sizeof *paths);
     if (!paths)
@@ -138,6 +170,17 @@ static int cmd_stats(int argc, char **argv)
             json = true;
         } else if (strcmp(a, "--fit") == 0) {
             fit = true;
+        } else if (strcmp(a, "--reuse") == 0) {
+            ro.on = true;
+        } else if (strcmp(a, "--reuse-out") == 0 && i + 1 < argc) {
+            ro.out_dir = argv[++i];
+        } else if (strcmp(a, "--window-s") == 0 && i + 1 < argc) {
+            char *end;
+            ro.window_s = strtod(argv[++i], &end);
+            if (*end || !(ro.window_s > 0) || !isfinite(ro.window_s)) {
+                free(paths);
+                return cli_usage_error("trace", "--window-s expects seconds > 0");
+            }
         } else if (strcmp(a, "--skip-bad") == 0) {
             so.skip_bad = true;
         } else if (strcmp(a, "--allow-backwards-time") == 0) {
@@ -176,12 +219,20 @@ static int cmd_stats(int argc, char **argv)
         free(paths);
         return cli_usage_error("trace", "stats needs at least one FILE or DIR");
     }
+    if ((ro.out_dir || ro.window_s != 60) && !ro.on) {
+        free(paths);
+        return cli_usage_error("trace", "--reuse-out and --window-s belong to --reuse");
+    }
+    if (ro.out_dir && npaths > 1) {
+        free(paths);
+        return cli_usage_error("trace", "--reuse-out takes one input (its files would overwrite each other)");
+    }
     cJSON *root = json ? cJSON_CreateObject() : NULL;
     cJSON *inputs = json ? cJSON_AddArrayToObject(root, "inputs") : NULL;
     wl_fit_t *f = fit ? wl_fit_new() : NULL;
     int rc = 0;
     for (int i = 0; i < npaths && rc == 0; i++)
-        rc = stats_one(paths[i], &so, json, inputs, f);
+        rc = stats_one(paths[i], &so, json, inputs, f, &ro);
     free(paths);
     if (rc == 0 && f) {
         wl_synth_cfg_t c;

@@ -5,6 +5,7 @@
 #include "sim/config/config.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "sim/base/jsonpos.h"
+#include "sim/base/safetext.h"
+#include "sim/base/alloc.h"
 
 const char *cfg_config_dir(void)
 {
@@ -41,7 +44,7 @@ static char *cfg_slurp(const char *path, size_t *len_out, int *errno_out)
             break;
         if (cap - n - 1 == 0) {
             cap *= 2;
-            buf = realloc(buf, cap);
+            buf = kvt_realloc(buf, cap, 1);
         }
     }
     int bad = ferror(f);
@@ -54,6 +57,36 @@ static char *cfg_slurp(const char *path, size_t *len_out, int *errno_out)
     buf[n] = '\0';
     *len_out = n;
     return buf;
+}
+
+/* Finds a key that appears twice in one object (cJSON keeps both and lookups see only the first, so the
+ * file would say two things at once). Returns 1 with the JSON path of the second one's object and the key. */
+static int cfg_find_duplicate(const cJSON *node, const char *at, char *path, size_t pathlen, const char **key)
+{
+    int i = 0;
+    for (const cJSON *c = node->child; c; c = c->next, i++) {
+        if (cJSON_IsObject(node) && c->string) {
+            for (const cJSON *d = node->child; d != c; d = d->next) {
+                if (d->string && strcmp(d->string, c->string) == 0) {
+                    snprintf(path, pathlen, "%s", at);
+                    *key = c->string;
+                    return 1;
+                }
+            }
+        }
+        if (cJSON_IsObject(c) || cJSON_IsArray(c)) {
+            char sub[512];
+            if (cJSON_IsArray(node))
+                snprintf(sub, sizeof sub, "%s[%d]", at, i);
+            else if (at[0])
+                snprintf(sub, sizeof sub, "%s.%s", at, c->string);
+            else
+                snprintf(sub, sizeof sub, "%s", c->string);
+            if (cfg_find_duplicate(c, sub, path, pathlen, key))
+                return 1;
+        }
+    }
+    return 0;
 }
 
 int cfg_read_json_file(const char *path, char **text, cJSON **root, char *err, size_t errlen)
@@ -82,6 +115,24 @@ int cfg_read_json_file(const char *path, char **text, cJSON **root, char *err, s
         jp_pos_t p = jp_parse_error_pos(buf);
         snprintf(err, errlen, "%s:%d:%d: malformed JSON (expected a value, a comma or a closing bracket here)",
                  path, p.line, p.column);
+        free(buf);
+        return -1;
+    }
+    char dpath[512];
+    const char *dkey = NULL;
+    if (cfg_find_duplicate(r, "", dpath, sizeof dpath, &dkey)) {
+        char full[700];
+        if (dpath[0])
+            snprintf(full, sizeof full, "%s.%s", dpath, dkey);
+        else
+            snprintf(full, sizeof full, "%s", dkey);
+        size_t off = 0;
+        jp_locate(buf, len, full, &off, NULL);
+        jp_pos_t p = jp_pos_of_offset(buf, off);
+        snprintf(err, errlen, "%s:%d:%d: %s: duplicate key \"%s\" in one object; expected each key once", path,
+                 p.line, p.column, full, dkey);
+        kvt_escape_inplace(err, errlen);
+        cJSON_Delete(r);
         free(buf);
         return -1;
     }
@@ -166,23 +217,54 @@ void cfg_doc_normalize_preset(cfg_doc_t *d, const char *section)
     }
 }
 
+/* A --set path is keys joined by dots: no empty key, no control bytes. */
+static bool cfg_set_path_ok(const char *path)
+{
+    if (!path[0] || path[0] == '.')
+        return false;
+    for (const char *c = path; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f || *c == '[' || *c == ']')
+            return false;
+        if (*c == '.' && (c[1] == '.' || c[1] == '\0'))
+            return false;
+    }
+    return true;
+}
+
 int cfg_doc_set(cfg_doc_t *d, const char *assignment, char *err, size_t errlen)
 {
     const char *eq = strchr(assignment, '=');
     if (!eq || eq == assignment) {
         snprintf(err, errlen, "--set %s: expected PATH=VALUE (for example hardware.icms.enclosures=8)", assignment);
+        kvt_escape_inplace(err, errlen);
         return -1;
     }
     char path[256];
     size_t plen = (size_t)(eq - assignment);
     if (plen >= sizeof path) {
         snprintf(err, errlen, "--set %s: path too long", assignment);
+        kvt_escape_inplace(err, errlen);
         return -1;
     }
     memcpy(path, assignment, plen);
     path[plen] = '\0';
+    if (!cfg_set_path_ok(path)) {
+        snprintf(err, errlen,
+                 "--set %s: expected PATH=VALUE where PATH is keys joined by dots (for example "
+                 "hardware.icms.enclosures=8)",
+                 assignment);
+        kvt_escape_inplace(err, errlen);
+        return -1;
+    }
+    if (!cJSON_IsObject(d->root)) {
+        snprintf(err, errlen, "--set %s: the document is not an object", assignment);
+        kvt_escape_inplace(err, errlen);
+        return -1;
+    }
     const char *value_text = eq + 1;
-    cJSON *value = cJSON_Parse(value_text);
+    /* The whole value must be JSON (10m, 0x10, truex or 64x are not), else it is a bare string: a number
+     * key given such a string then fails with its path, the expected type and its unit. */
+    cJSON *value = cJSON_ParseWithOpts(value_text, NULL, 1);
     char *stored;
     if (!value) {
         value = cJSON_CreateString(value_text);
@@ -198,6 +280,7 @@ int cfg_doc_set(cfg_doc_t *d, const char *assignment, char *err, size_t errlen)
         char *next = strtok_r(NULL, ".", &save);
         if (!cJSON_IsObject(node)) {
             snprintf(err, errlen, "--set %s: \"%s\" lies inside a value that is not an object", assignment, tok);
+            kvt_escape_inplace(err, errlen);
             free(copy);
             free(stored);
             cJSON_Delete(value);
@@ -339,19 +422,30 @@ static int cfg_path_depth(const char *path)
 
 void cfg_doc_error(const cfg_doc_t *d, const char *path, const char *msg, char *out, size_t outlen)
 {
-    /* Newest source that holds the exact path wins; otherwise the one holding the deepest ancestor. */
+    /* Newest source that holds the exact path wins; otherwise the one holding the deepest ancestor. A --set
+     * of the path or of an ancestor replaced what older sources said there, so they are not its origin
+     * (a preset file is read after every --set and is never hidden that way). */
     int best = -1, best_depth = -1;
     size_t best_off = 0;
+    bool exact = false;
+    int shadow = -1;
+    for (int i = d->nsrc - 1; i >= 0 && shadow < 0; i--)
+        if (strncmp(d->src[i].label, "--set ", 6) == 0 && cfg_relative(path, d->src[i].mount))
+            shadow = i;
     for (int i = d->nsrc - 1; i >= 0; i--) {
         const cfg_source_t *s = &d->src[i];
         const char *rel = cfg_relative(path, s->mount);
         if (!rel)
+            continue;
+        bool preset = s->mount[0] && strncmp(s->label, "--set ", 6) != 0;
+        if (i < shadow && !preset)
             continue;
         size_t off = 0;
         int matched = 0;
         if (jp_locate(s->text, strlen(s->text), rel, &off, &matched) == 0) {
             best = i;
             best_off = off;
+            exact = true;
             break;
         }
         int depth = cfg_path_depth(s->mount) + matched;
@@ -361,18 +455,24 @@ void cfg_doc_error(const cfg_doc_t *d, const char *path, const char *msg, char *
             best_depth = depth;
         }
     }
+    /* A key no source holds may have been created by a --set of a path below it ("--set foo.bar=1"). */
+    for (int i = d->nsrc - 1; i >= 0 && !exact && path && path[0]; i--) {
+        if (strncmp(d->src[i].label, "--set ", 6) == 0 && cfg_relative(d->src[i].mount, path)) {
+            best = i;
+            best_off = 0;
+            break;
+        }
+    }
     const char *p = path && path[0] ? path : "(root)";
     if (best < 0) {
         snprintf(out, outlen, "%s: %s", p, msg);
-        return;
+    } else if (strncmp(d->src[best].label, "--set ", 6) == 0) {
+        snprintf(out, outlen, "%s: %s: %s", d->src[best].label, p, msg);
+    } else {
+        jp_pos_t pos = jp_pos_of_offset(d->src[best].text, best_off);
+        snprintf(out, outlen, "%s:%d:%d: %s: %s", d->src[best].label, pos.line, pos.column, p, msg);
     }
-    const cfg_source_t *s = &d->src[best];
-    if (strncmp(s->label, "--set ", 6) == 0) {
-        snprintf(out, outlen, "%s: %s: %s", s->label, p, msg);
-        return;
-    }
-    jp_pos_t pos = jp_pos_of_offset(s->text, best_off);
-    snprintf(out, outlen, "%s:%d:%d: %s: %s", s->label, pos.line, pos.column, p, msg);
+    kvt_escape_inplace(out, outlen);
 }
 
 void cfg_doc_origin_dir(const cfg_doc_t *d, const char *path, char *out, size_t outlen)

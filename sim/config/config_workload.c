@@ -73,6 +73,7 @@ static const jb_field_t workload_fields[] = {
     JB_DBL(W, max_arrival_s, 0, 1e12, "s", "no request arrives after this time (0 = no limit)"),
     JB_BOOLF(W, skip_bad, "count and skip malformed records instead of failing"),
     JB_BOOLF(W, allow_backwards_time, "count timestamps going backwards (and deliver them at the previous time) instead of failing"),
+    JB_CHOICEF(W, context_overflow, wl_overflow_names, "requests whose input + output exceed the model's context window: warn (simulate as given, report at the end), truncate (cut the input, keeping its leading tokens), reject, or error"),
     JB_DBL(W, timestamp_bucket_s, 0, 3600, "s", "Mooncake: requests sharing a timestamp are spread over up to this (0 = not)"),
     JB_UINTF(W, default_block_tokens, 1, 1 << 20, "tokens", "block size for traces without block ids (Azure)"),
     JB_U64F(W, seed, 0, 9007199254740992.0, "", "seed of the generator's random streams (the scenario's seed by default)"),

@@ -210,10 +210,136 @@ static const char *tier_path(char *buf, size_t len, int tier, const char *leaf)
     return buf;
 }
 
+/* The keys the user gave (the scenario file and --set, not preset files) directly under section (a dotted
+ * path such as "hardware.icms"). Calls fn for each; stops at the first non-zero return and returns it. */
+typedef int (*user_key_fn)(const char *key, const cJSON *value, void *ctx);
+
+static int scenario_user_keys(const scenario_t *sc, const char *section, user_key_fn fn, void *ctx)
+{
+    for (int i = 0; i < sc->doc.nsrc; i++) {
+        const cfg_source_t *s = &sc->doc.src[i];
+        bool is_set = strncmp(s->label, "--set ", 6) == 0;
+        if (s->mount[0] && !is_set)
+            continue; /* a preset file */
+        size_t ml = strlen(s->mount), sl = strlen(section);
+        cJSON *root = cJSON_Parse(s->text);
+        if (!root)
+            continue;
+        const cJSON *obj = NULL;
+        int rc = 0;
+        if (ml < sl && (ml == 0 || (strncmp(section, s->mount, ml) == 0 && section[ml] == '.'))) {
+            /* The source holds the section somewhere inside it. */
+            char rest[256];
+            snprintf(rest, sizeof rest, "%s", ml ? section + ml + 1 : section);
+            obj = root;
+            for (char *save = NULL, *t = strtok_r(rest, ".", &save); t && obj; t = strtok_r(NULL, ".", &save))
+                obj = cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, t) : NULL;
+        } else if (ml == sl && strcmp(s->mount, section) == 0) {
+            obj = root;
+        } else if (ml > sl && strncmp(s->mount, section, sl) == 0 && s->mount[sl] == '.') {
+            /* --set section.key[.more]=value */
+            char key[128];
+            snprintf(key, sizeof key, "%s", s->mount + sl + 1);
+            key[strcspn(key, ".")] = '\0';
+            rc = fn(key, strchr(s->mount + sl + 1, '.') ? NULL : root, ctx);
+        }
+        for (const cJSON *k = cJSON_IsObject(obj) ? obj->child : NULL; k && !rc; k = k->next)
+            rc = fn(k->string, k, ctx);
+        cJSON_Delete(root);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+typedef struct absent_scan {
+    const char *switch_key; /* "present" or "enabled" */
+    bool switched_off;      /* the user wrote switch_key: false */
+    char first[128];        /* first other key the user gave */
+} absent_scan_t;
+
+static int absent_scan_fn(const char *key, const cJSON *value, void *ctx)
+{
+    absent_scan_t *a = ctx;
+    if (strcmp(key, a->switch_key) == 0) {
+        if (value && cJSON_IsFalse(value))
+            a->switched_off = true;
+    } else if (!a->first[0]) {
+        snprintf(a->first, sizeof a->first, "%s", key);
+    }
+    return 0;
+}
+
+/* Settings for hardware the pod lacks would be ignored without a word: the user gave keys of the hardware
+ * section (hardware.icms) or of its KV tier (kv.g35) while the preset has none and nothing says it was
+ * switched off on purpose (hardware.icms.present=false or kv.g35.enabled=false, as a study variant does). */
+static int scenario_absent_hw(scenario_t *sc, const char *hw_section, const char *tier_section, const char *what,
+                              char *err, size_t errlen)
+{
+    absent_scan_t h = {"present", false, ""}, t = {"enabled", false, ""};
+    scenario_user_keys(sc, hw_section, absent_scan_fn, &h);
+    scenario_user_keys(sc, tier_section, absent_scan_fn, &t);
+    if (h.switched_off || t.switched_off || (!h.first[0] && !t.first[0]))
+        return 0;
+    char path[300], msg[512];
+    if (h.first[0])
+        snprintf(path, sizeof path, "%s.%s", hw_section, h.first);
+    else
+        snprintf(path, sizeof path, "%s.%s", tier_section, t.first);
+    snprintf(msg, sizeof msg,
+             "this hardware has no %s (%s.present is false), so the setting would be ignored; set %s.present=true "
+             "with its values, or remove the key",
+             what, hw_section, hw_section);
+    return scenario_fail(sc, path, msg, err, errlen);
+}
+
+/* A tier given more capacity than its hardware holds would be simulated, and priced, as if it existed. */
+static int scenario_tier_capacity(scenario_t *sc, char *err, size_t errlen)
+{
+    const hw_pod_t *hw = &sc->hw;
+    double inst_gpus = (double)sc->deploy.tp * sc->deploy.pp;
+    double npd = inst_gpus > hw->node.gpus ? ceil(inst_gpus / hw->node.gpus) : 1;
+    struct {
+        const sc_kv_tier_t *t;
+        const char *key;
+        double have;
+        const char *what;
+    } tiers[] = {
+        {&sc->kv.tier[KV_G1], "kv.g1.capacity_bytes", inst_gpus * hw->gpu.hbm_capacity_bytes,
+         "HBM per instance (hardware.gpu.hbm_capacity_bytes x tp x pp)"},
+        {&sc->kv.tier[KV_G2], "kv.g2.capacity_bytes", npd * hw->node.dram_capacity_bytes,
+         "host DRAM per domain (hardware.node.dram_capacity_bytes x nodes per instance)"},
+        {&sc->kv.tier[KV_G3], "kv.g3.capacity_bytes", npd * hw->node.nvme_drives * hw->node.nvme_capacity_bytes,
+         "local NVMe per domain (hardware.node.nvme_drives x nvme_capacity_bytes)"},
+        {&sc->kv.tier[KV_G35], "kv.g35.capacity_bytes",
+         hw->icms.present ? (double)hw->icms.enclosures * hw->icms.dpus_per_enclosure * hw->icms.capacity_per_dpu_bytes
+                          : 0,
+         "ICMS flash (hardware.icms enclosures x dpus_per_enclosure x capacity_per_dpu_bytes)"},
+        {&sc->kv.tier[KV_G4], "kv.g4.capacity_bytes", hw->g4.present ? hw->g4.capacity_bytes : 0,
+         "shared storage (hardware.g4.capacity_bytes)"},
+    };
+    for (size_t i = 0; i < sizeof tiers / sizeof tiers[0]; i++) {
+        if (!tiers[i].t->enabled || !(tiers[i].t->capacity_bytes > tiers[i].have * (1 + 1e-12)))
+            continue;
+        char msg[512];
+        snprintf(msg, sizeof msg, "expected at most the %.4g bytes of %s, got %.4g", tiers[i].have, tiers[i].what,
+                 tiers[i].t->capacity_bytes);
+        return scenario_fail(sc, tiers[i].key, msg, err, errlen);
+    }
+    if (sc->kv.tier[KV_G3].enabled && hw->node.nvme_drives == 0)
+        return scenario_fail(sc, "kv.g3.enabled", "G3 needs local NVMe: hardware.node.nvme_drives is 0", err, errlen);
+    return 0;
+}
+
 /* Checks that need more than one section. */
 static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
 {
     char msg[512];
+    if (sc->workload.format == wl_format_synthetic && sc->workload.path[0])
+        return scenario_fail(sc, "workload.path",
+                             "workload.format is synthetic, which reads no file; expected format auto (or the "
+                             "trace's format) to replay this path, or no path",
+                             err, errlen);
     /* Generated contexts stay within the model's window: the generator's default (fitted to recorded
      * sessions, up to 880K tokens) is capped; an explicit larger value is an error. */
     double window = sc->model.max_context_tokens;
@@ -264,7 +390,11 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
     }
     if (sc->sim.warmup_s > 0 && sc->sim.duration_s > 0 && sc->sim.warmup_s >= sc->sim.duration_s)
         return scenario_fail(sc, "sim.warmup_s", "expected a warm-up shorter than sim.duration_s", err, errlen);
-    return 0;
+    if (!sc->hw.icms.present && scenario_absent_hw(sc, "hardware.icms", "kv.g35", "ICMS tier (G3.5)", err, errlen))
+        return -1;
+    if (!sc->hw.g4.present && scenario_absent_hw(sc, "hardware.g4", "kv.g4", "shared storage (G4)", err, errlen))
+        return -1;
+    return scenario_tier_capacity(sc, err, errlen);
 }
 
 static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, long long seed_override, char *err,

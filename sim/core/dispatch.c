@@ -59,6 +59,46 @@ static void end_arrivals(pod_t *p)
         engine_poke(&p->eng[i]);
 }
 
+/* A context beyond the model's window (workload.context_overflow): counted, and cut to fit, rejected or
+ * fatal as asked. Returns 0 to run the request, 1 to reject it, -1 to stop the run (msg filled). */
+static int dispatch_window(pod_t *p, sim_req_t *r, char *msg, size_t msglen)
+{
+    uint64_t window = p->sc->model.max_context_tokens;
+    uint64_t ctx = (uint64_t)r->w.input_tokens + r->w.output_tokens;
+    if (window == 0 || ctx <= window)
+        return 0;
+    p->ctx_over++;
+    if (ctx > p->ctx_longest)
+        p->ctx_longest = ctx;
+    switch (p->sc->workload.context_overflow) {
+    case WL_OVERFLOW_TRUNCATE: {
+        /* Keep the leading input tokens (the prefix a cache can reuse) and the output, within the window. */
+        uint32_t out = r->w.output_tokens < window ? r->w.output_tokens : (uint32_t)(window - 1);
+        r->w.output_tokens = out;
+        r->w.input_tokens = (uint32_t)(window - out);
+        uint32_t bt = r->w.block_tokens ? r->w.block_tokens : p->block_tokens;
+        uint64_t ids = ((uint64_t)r->w.input_tokens + bt - 1) / bt;
+        if (r->w.n_blocks > ids)
+            r->w.n_blocks = (uint32_t)ids;
+        dispatch_prepare(p, r);
+        return 0;
+    }
+    case WL_OVERFLOW_REJECT:
+        return 1;
+    case WL_OVERFLOW_ERROR: {
+        char what[512];
+        snprintf(what, sizeof what,
+                 "request %llu has a context of %llu tokens (input + output), beyond the model's %llu-token window; "
+                 "expected workload.context_overflow warn, truncate or reject to run such requests",
+                 (unsigned long long)r->w.id, (unsigned long long)ctx, (unsigned long long)window);
+        cfg_doc_error(&p->sc->doc, "workload.context_overflow", what, msg, msglen);
+        return -1;
+    }
+    default:
+        return 0;
+    }
+}
+
 /* Arrivals this close to now are due: SimGrid's clock is only accurate to about a nanosecond. */
 #define DISPATCH_DUE_S 1e-9
 
@@ -95,7 +135,26 @@ static void dispatch_main(void *arg)
                 break;
             if (pending->w.arrival_s > now + DISPATCH_DUE_S)
                 break;
+            int w = dispatch_window(p, pending, err, sizeof err);
+            if (w < 0) {
+                wl_request_free(&pending->w);
+                free(pending);
+                pod_fail(p, KVT_EXIT_INPUT, err);
+                end_arrivals(p);
+                return;
+            }
             metrics_arrival(p->m, now);
+            if (w == 1) {
+                /* Rejected at the door, as an engine rejects what can never fit: the session goes on. */
+                pending->t_admit = pending->t_ready = pending->t_first = pending->t_done = now;
+                pending->state = RQ_DONE;
+                engine_record(p, pending, RQ_REJECTED);
+                wl_source_complete(p->src, &pending->w, now, now);
+                wl_request_free(&pending->w);
+                free(pending);
+                pending = NULL;
+                continue;
+            }
             engine_enqueue(&p->eng[route(p, pending)], pending);
             pending = NULL;
         }

@@ -16,6 +16,7 @@
 #include "sim/kv/fetch.h"
 #include "sim/out/metrics.h"
 #include "sim/core/xfer.h"
+#include "sim/base/alloc.h"
 
 static kv_access_t engine_access(const sim_req_t *r)
 {
@@ -67,26 +68,28 @@ static void engine_request_free(sim_req_t *r)
 }
 
 /* Hands the request's record to the metrics as it leaves the system. */
-static void engine_record(pod_t *p, const sim_req_t *r, int outcome)
+void engine_record(pod_t *p, const sim_req_t *r, int outcome)
 {
-    req_record_t rec = {
-        .id = r->w.id,
-        .session = r->w.session_id,
-        .turn = r->w.turn,
-        .instance = r->inst,
-        .outcome = outcome,
-        .input_tokens = r->w.input_tokens,
-        .output_tokens = r->w.output_tokens,
-        .found_tokens = r->found_tokens,
-        .reused_tokens = r->reused_tokens,
-        .computed_tokens = r->w.input_tokens - r->reused_tokens,
-        .arrival_s = r->w.arrival_s,
-        .admit_s = r->t_admit,
-        .ready_s = r->t_ready,
-        .first_token_s = r->t_first,
-        .done_s = r->t_done,
-        .loaded_bytes = r->loaded_bytes,
-    };
+    /* Zeroed whole, padding included, so run.h5 is byte-identical from run to run. */
+    req_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.id = r->w.id;
+    rec.session = r->w.session_id;
+    rec.turn = r->w.turn;
+    rec.instance = r->inst;
+    rec.outcome = outcome;
+    rec.input_tokens = r->w.input_tokens;
+    rec.output_tokens = r->w.output_tokens;
+    rec.decoded_tokens = outcome == RQ_COMPLETED ? r->w.output_tokens : r->decoded;
+    rec.found_tokens = r->found_tokens;
+    rec.reused_tokens = r->reused_tokens;
+    rec.computed_tokens = r->w.input_tokens - r->reused_tokens;
+    rec.arrival_s = r->w.arrival_s;
+    rec.admit_s = r->t_admit;
+    rec.ready_s = r->t_ready;
+    rec.first_token_s = r->t_first;
+    rec.done_s = r->t_done;
+    rec.loaded_bytes = r->loaded_bytes;
     memcpy(rec.hit_tokens, r->hit_tokens_by_tier, sizeof rec.hit_tokens);
     metrics_request_end(p->m, &rec);
 }
@@ -306,7 +309,7 @@ static void engine_run_push(engine_t *e, sim_req_t *r)
 {
     if (e->n_run == e->cap_run) {
         e->cap_run = e->cap_run ? e->cap_run * 2 : 64;
-        e->run = realloc(e->run, e->cap_run * sizeof *e->run);
+        e->run = kvt_realloc(e->run, e->cap_run, sizeof *e->run);
     }
     e->run[e->n_run++] = r;
 }
@@ -326,7 +329,7 @@ static void engine_admit(engine_t *e)
         sim_req_t *r = engine_waiting_at(e, pick);
         if (r->n_blocks + 1 > e->tier_cap) {
             e->tier_cap = r->n_blocks * 2 + 1;
-            e->tier_of = realloc(e->tier_of, e->tier_cap);
+            e->tier_of = kvt_realloc(e->tier_of, e->tier_cap, 1);
         }
         uint32_t prefix = kv_lookup_tiers(p->kv, e->id, r->w.block_ids, r->n_blocks, e->tier_of);
         uint32_t use = engine_fetch_decision(e, r, e->tier_of, prefix);
@@ -431,7 +434,7 @@ static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     const sc_deploy_t *dep = &p->sc->deploy;
     if (e->chunk_cap < e->n_run) {
         e->chunk_cap = e->n_run * 2;
-        e->chunks = realloc(e->chunks, e->chunk_cap * sizeof *e->chunks);
+        e->chunks = kvt_realloc(e->chunks, e->chunk_cap, sizeof *e->chunks);
     }
     chunk_t *chunks = e->chunks;
     st_shape_t shape = {.decode_seqs = n_dec, .decode_ctx_tokens = dec_ctx};
@@ -517,10 +520,10 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     assert(n >= 1 && n != UINT32_MAX);
     if (n + 1 > e->ff_cap) {
         e->ff_cap = (n + 1) * 2;
-        e->ff_t = realloc(e->ff_t, e->ff_cap * sizeof *e->ff_t);
-        e->ff_e = realloc(e->ff_e, e->ff_cap * sizeof *e->ff_e);
-        e->ff_f = realloc(e->ff_f, e->ff_cap * sizeof *e->ff_f);
-        e->ff_b = realloc(e->ff_b, e->ff_cap * sizeof *e->ff_b);
+        e->ff_t = kvt_realloc(e->ff_t, e->ff_cap, sizeof *e->ff_t);
+        e->ff_e = kvt_realloc(e->ff_e, e->ff_cap, sizeof *e->ff_e);
+        e->ff_f = kvt_realloc(e->ff_f, e->ff_cap, sizeof *e->ff_f);
+        e->ff_b = kvt_realloc(e->ff_b, e->ff_cap, sizeof *e->ff_b);
     }
     e->ff_t[0] = e->ff_e[0] = e->ff_f[0] = e->ff_b[0] = 0;
     double start = sgb_now();

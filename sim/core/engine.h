@@ -45,6 +45,9 @@ void engine_free(engine_t *e);
 /* A request routed to this engine arrives now. */
 void engine_enqueue(engine_t *e, sim_req_t *r);
 
+/* Hands a request's record to the metrics as it leaves the system (req_outcome_t outcome), from any actor. */
+void engine_record(pod_t *p, const sim_req_t *r, int outcome);
+
 /* Wakes the engine (a load finished, arrivals are over). */
 void engine_poke(engine_t *e);
 

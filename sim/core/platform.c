@@ -66,13 +66,18 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     const hw_pod_t *hw = &sc->hw;
     pf->hw = hw;
     const sc_deploy_t *dep = &sc->deploy;
-    uint32_t gpus = hw_pod_gpus(hw);
+    uint64_t gpus = hw_pod_gpus(hw);
     pf->inst_gpus = dep->tp * dep->pp;
-    uint32_t max_inst = pf->inst_gpus ? gpus / pf->inst_gpus : 0;
-    pf->n_inst = dep->instances ? dep->instances : max_inst;
+    uint64_t max_inst = pf->inst_gpus ? gpus / pf->inst_gpus : 0;
+    if (max_inst > UINT32_MAX) {
+        snprintf(err, errlen, "hardware.nodes: the pod's %llu GPUs make more than 2^32 - 1 instances",
+                 (unsigned long long)gpus);
+        return -1;
+    }
+    pf->n_inst = dep->instances ? dep->instances : (uint32_t)max_inst;
     if (pf->n_inst == 0 || pf->n_inst > max_inst) {
-        snprintf(err, errlen, "deployment: %u instances of %u GPUs (tp %u x pp %u) do not fit the pod's %u GPUs",
-                 pf->n_inst ? pf->n_inst : 1, pf->inst_gpus, dep->tp, dep->pp, gpus);
+        snprintf(err, errlen, "deployment: %u instances of %u GPUs (tp %u x pp %u) do not fit the pod's %llu GPUs",
+                 pf->n_inst ? pf->n_inst : 1, pf->inst_gpus, dep->tp, dep->pp, (unsigned long long)gpus);
         return -1;
     }
     uint32_t inst_per_domain;

@@ -45,6 +45,7 @@ typedef struct sim_req {
 typedef struct engine engine_t;
 typedef struct pstage pstage_t;
 typedef struct future future_t;
+struct cons_ledger;
 typedef struct xfer_pool xfer_pool_t;
 typedef struct metrics metrics_t;
 
@@ -72,6 +73,10 @@ typedef struct pod {
     future_t *future;        /* the trace's future order, if an eviction policy needs it (future.h) */
     sched_router_t router;
     sim_req_t *first;        /* the first request, read before the run to size the KV blocks */
+    bool guard_pages;        /* SimGrid protects actor stacks (two memory mappings per actor) */
+    uint64_t ctx_over;       /* requests whose input + output exceed the model's window */
+    uint64_t ctx_longest;    /* longest such context, tokens */
+    struct cons_ledger *ledger; /* conservation check's own ledger (sim/conserve.h) */
     int fail_code;           /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];
 } pod_t;

@@ -22,6 +22,8 @@
 #include "sim/core/xfer.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/write.h"
+#include "sim/config/runsize.h"
+#include "sim/core/conserve.h"
 
 /* Capacity of each tier instance in bytes, from the hardware unless the scenario overrides it. */
 static double tier_capacity_bytes(const pod_t *p, int tier)
@@ -217,6 +219,7 @@ static void pod_teardown(pod_t *p)
     pstage_free(p);
     future_free(p->future);
     kv_fetcher_fini(&p->fetch);
+    conserve_free(p);
     kv_mgr_destroy(p->kv);
     st_model_destroy(p->st);
     if (p->src)
@@ -254,8 +257,22 @@ static int read_first(pod_t *p, char *err, size_t errlen)
 static int setup(pod_t *p, char *err, size_t errlen)
 {
     scenario_t *sc = p->sc;
-    if (pf_build(&p->pf, sc, err, errlen))
+    if (run_size_check(sc, p->guard_pages, err, errlen))
         return KVT_EXIT_INPUT;
+    if (pf_build(&p->pf, sc, err, errlen)) {
+        /* pf_build names the section first ("deployment: ..."): locate it in the scenario's files. */
+        char msg[1024], path[64];
+        const char *colon = strchr(err, ':');
+        size_t n = colon ? (size_t)(colon - err) : 0;
+        if (colon && n < sizeof path && colon[1] == ' ') {
+            memcpy(path, err, n);
+            path[n] = '\0';
+            snprintf(msg, sizeof msg, "%s", colon + 2);
+            cfg_doc_error(&sc->doc, path, msg, err, errlen);
+        }
+        return KVT_EXIT_INPUT;
+    }
+    conserve_init(p);
     if (wl_source_open(&p->src, &sc->workload, err, errlen))
         return KVT_EXIT_INPUT;
     if (read_first(p, err, errlen))
@@ -331,6 +348,10 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     memset(&pod, 0, sizeof pod);
     pod_t *p = &pod;
     p->sc = sc;
+    p->guard_pages = true;
+    for (int i = 1; i < opts->sg_argc; i++)
+        if (strstr(opts->sg_argv[i], "contexts/guard-size:0"))
+            p->guard_pages = false;
     char final[1024];
     if (opts->out_dir && opts->out_dir[0])
         snprintf(final, sizeof final, "%s", opts->out_dir);
@@ -344,23 +365,23 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
         pod_teardown(p);
         return code;
     }
-    if (outdir_begin(&od, final, err, errlen)) {
+    if (outdir_begin_opts(&od, final, opts->force, err, errlen)) {
         pod_teardown(p);
-        return KVT_EXIT_FAIL;
+        return KVT_EXIT_INPUT;
     }
     char xml[1200], h5path[1200];
     outdir_file(&od, "platform.xml", xml, sizeof xml);
     if (pf_write_xml(&p->pf, xml, err, errlen)) {
         outdir_abort(&od);
         pod_teardown(p);
-        return KVT_EXIT_FAIL;
+        return KVT_EXIT_INPUT;
     }
     outdir_file(&od, "run.h5", h5path, sizeof h5path);
     h5out_t *h5 = h5out_open(h5path, sc->output.per_request, err, errlen);
     if (!h5) {
         outdir_abort(&od);
         pod_teardown(p);
-        return KVT_EXIT_FAIL;
+        return KVT_EXIT_INPUT;
     }
     p->m = create_metrics(p, h5);
 
@@ -384,13 +405,34 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     }
     for (uint32_t i = 0; i < p->pf.n_inst; i++)
         engine_flush_unfinished(&p->eng[i]);
+    if (p->ctx_over) {
+        static const char *const done[] = {"were simulated as given", "had their input cut to fit",
+                                            "were rejected", ""};
+        fprintf(stderr,
+                "kvtwin: %s%llu requests have contexts (input + output tokens) beyond %s's %u-token window (the "
+                "longest %llu) and %s (workload.context_overflow %s%s)\n",
+                sc->workload.context_overflow == WL_OVERFLOW_WARN ? "warning: " : "",
+                (unsigned long long)p->ctx_over, sc->model.name, sc->model.max_context_tokens,
+                (unsigned long long)p->ctx_longest, done[sc->workload.context_overflow],
+                wl_overflow_names[sc->workload.context_overflow],
+                sc->workload.context_overflow == WL_OVERFLOW_WARN ? "; truncate or reject them, or error" : "");
+    }
     metrics_finish(p->m, t_final);
     cJSON *summary = metrics_summary(p->m);
+    /* Nothing is published from a run whose books do not balance. */
+    if (conserve_check(p, summary, err, errlen)) {
+        cJSON_Delete(summary);
+        h5out_abort(h5);
+        outdir_abort(&od);
+        pod_teardown(p);
+        return KVT_EXIT_FAIL;
+    }
+    /* Writing or moving the results failed (a full disk, a vanished folder): an output error, exit 2. */
     if (write_results(p, &od, h5, summary, err, errlen) || outdir_commit(&od, err, errlen)) {
         cJSON_Delete(summary);
         outdir_abort(&od);
         pod_teardown(p);
-        return KVT_EXIT_FAIL;
+        return KVT_EXIT_INPUT;
     }
     if (!opts->quiet) {
         metrics_print(p->m, summary, stdout);

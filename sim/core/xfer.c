@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "sim/core/conserve.h"
 #include "sim/out/metrics.h"
 
 static void xfer_worker(void *arg)
@@ -19,14 +20,18 @@ static void xfer_worker(void *arg)
             pool->tail = NULL;
         pool->queued--;
         self->current = job;
-        pf_route_t r;
-        pf_route(&p->pf, job->src, job->dst, &r);
-        pf_route_begin(&p->pf, &r);
-        sgb_sleep_for(r.latency_s);
+        pf_route_t *r = &self->route;
+        pf_route(&p->pf, job->src, job->dst, r);
+        pf_route_begin(&p->pf, r);
+        conserve_begin(p, job, r);
+        self->routed = true;
+        sgb_sleep_for(r->latency_s);
         sgb_transfer(pod_host(p, job->src), pod_host(p, job->dst), job->bytes);
-        pf_route_end(&p->pf, &r);
-        metrics_transfer_done(p->m, job->kind, job->src_tier, job->dst_tier, job->bytes, r.j_per_byte, sgb_now());
+        pf_route_end(&p->pf, r);
+        conserve_end(p, job, r);
+        metrics_transfer_done(p->m, job->kind, job->src_tier, job->dst_tier, job->bytes, r->j_per_byte, sgb_now());
         self->current = NULL;
+        self->routed = false;
         if (job->done)
             job->done(p, job->ctx);
         free(job);
@@ -75,5 +80,6 @@ void xfer_submit(xfer_pool_t *pool, const xfer_job_t *job)
         pool->head = j;
     pool->tail = j;
     pool->queued++;
+    conserve_submit(pool->pod, j);
     sgb_sem_post(pool->jobs);
 }

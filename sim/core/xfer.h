@@ -22,6 +22,8 @@ typedef struct xfer_job {
 typedef struct xfer_worker {
     struct xfer_pool *pool;
     xfer_job_t *current; /* the job in flight: freed by xfer_pool_free if the run ends mid-transfer */
+    pf_route_t route;    /* its route, once taken (the conservation check counts it in flight) */
+    bool routed;
 } xfer_worker_t;
 
 struct xfer_pool {

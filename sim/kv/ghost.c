@@ -1,6 +1,7 @@
 /* Ghost lists: a node pool with a free list, one doubly linked age order per list and a shared id index.
  * See ghost.h. */
 #include "sim/kv/ghost.h"
+#include "sim/base/alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -101,9 +102,8 @@ void kv_ghost_add(kv_ghost_t *g, int l, uint64_t id)
             uint64_t want = g->nalloc ? (uint64_t)g->nalloc + g->nalloc / 4 : 64;
             if (want > g->cap)
                 want = g->cap;
-            g->v = realloc(g->v, (size_t)want * sizeof *g->v);
-            g->list = realloc(g->list, (size_t)want);
-            assert(g->v && g->list && "out of memory");
+            g->v = kvt_realloc(g->v, (size_t)want, sizeof *g->v);
+            g->list = kvt_realloc(g->list, (size_t)want, 1);
             g->nalloc = (uint32_t)want;
         }
         k = g->nfresh++;

@@ -1,5 +1,6 @@
 /* Indexed binary min-heap of store slots; see heap.h. Positions are kept in the entries' meta area. */
 #include "sim/kv/heap.h"
+#include "sim/base/alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -73,8 +74,7 @@ void kv_heap_set(kv_heap_t *h, uint32_t slot, double key, uint64_t tie)
             if (want <= h->n)
                 want = (uint64_t)h->n + 1;
             h->cap = (uint32_t)want;
-            h->v = realloc(h->v, (size_t)h->cap * sizeof *h->v);
-            assert(h->v && "out of memory");
+            h->v = kvt_realloc(h->v, (size_t)h->cap, sizeof *h->v);
         }
         pos = h->n++;
         kv_heap_place(h, pos, node);

@@ -123,8 +123,7 @@ static void kv_add_move(kv_mgr_t *m, int kind, const kv_store_t *src, const kv_s
     }
     if (m->nmv == m->capmv) {
         m->capmv = m->capmv ? m->capmv * 2 : 16;
-        m->mv = realloc(m->mv, m->capmv * sizeof *m->mv);
-        assert(m->mv && "out of memory");
+        m->mv = kvt_realloc(m->mv, m->capmv, sizeof *m->mv);
     }
     kv_move_t *v = &m->mv[m->nmv++];
     memset(v, 0, sizeof *v);
@@ -241,8 +240,7 @@ static kv_req_t *kv_req_new(kv_mgr_t *m, uint64_t id)
     } else {
         if (m->nreqs == m->capreqs) {
             m->capreqs = m->capreqs ? m->capreqs * 2 : 16;
-            m->reqs = realloc(m->reqs, (size_t)m->capreqs * sizeof *m->reqs);
-            assert(m->reqs && "out of memory");
+            m->reqs = kvt_realloc(m->reqs, (size_t)m->capreqs, sizeof *m->reqs);
         }
         k = m->nreqs++;
         m->reqs[k].slots = NULL;
@@ -301,16 +299,14 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
         }
     }
 
-    kv_mgr_t *m = calloc(1, sizeof *m);
-    assert(m && "out of memory");
+    kv_mgr_t *m = kvt_calloc(1, sizeof *m);
     m->cfg = *cfg;
-    m->dom = calloc(cfg->n_instances, sizeof *m->dom);
+    m->dom = kvt_calloc(cfg->n_instances, sizeof *m->dom);
     for (uint32_t i = 0; i < cfg->n_instances; i++)
         m->dom[i] = need_dom ? cfg->domain_of_instance[i] : 0;
     m->cfg.domain_of_instance = m->dom;
     m->free_req = UINT32_MAX;
-    m->memo = calloc(1, sizeof *m->memo);
-    assert(m->memo && "out of memory");
+    m->memo = kvt_calloc(1, sizeof *m->memo);
     u64map_init(&m->req_index);
     const kv_write_ops_t *wops = cfg->write ? cfg->write : kv_write_default();
     size_t wsize = wops->base.params_size;
@@ -331,8 +327,7 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
             continue;
         uint32_t count = kv_scope_count(kv_tiers[t].scope, cfg->n_instances, cfg->n_domains);
         m->ntier[t] = count;
-        m->tier[t] = calloc(count, sizeof(kv_store_t));
-        assert(m->tier[t] && "out of memory");
+        m->tier[t] = kvt_calloc(count, sizeof(kv_store_t));
         const kv_policy_ops_t *ops = tc->policy;
         for (uint32_t loc = 0; loc < count; loc++) {
             char e2[256];
@@ -417,10 +412,9 @@ static void kv_memo_reserve(kv_memo_t *mo, uint32_t n)
     if (n <= mo->cap)
         return;
     mo->cap = n + n / 2;
-    mo->id = realloc(mo->id, (size_t)mo->cap * sizeof *mo->id);
-    mo->tier = realloc(mo->tier, (size_t)mo->cap * sizeof *mo->tier);
-    mo->slot = realloc(mo->slot, (size_t)mo->cap * sizeof *mo->slot);
-    assert(mo->id && mo->tier && mo->slot && "out of memory");
+    mo->id = kvt_realloc(mo->id, (size_t)mo->cap, sizeof *mo->id);
+    mo->tier = kvt_realloc(mo->tier, (size_t)mo->cap, sizeof *mo->tier);
+    mo->slot = kvt_realloc(mo->slot, (size_t)mo->cap, sizeof *mo->slot);
 }
 
 /* The leading run of ids[0..n) held somewhere on the path, the tier of each in tier_out (may be NULL); the
@@ -498,8 +492,7 @@ static void kv_req_reserve_slots(kv_req_t *r, uint32_t n)
 {
     if (n > r->capslots) {
         r->capslots = n;
-        r->slots = realloc(r->slots, (size_t)n * sizeof *r->slots);
-        assert(r->slots && "out of memory");
+        r->slots = kvt_realloc(r->slots, (size_t)n, sizeof *r->slots);
     }
 }
 

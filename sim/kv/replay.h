@@ -1,9 +1,18 @@
 /* Cache-only replay: a trace held in memory, pushed through the KV manager with no timing, to measure hit
- * rates per tier for a policy and a capacity. One instance, one domain: every request meets the same tier
- * stack. Each request does what the timed engine would: lookup, admit the cached prefix (promoting it to
- * G1), commit all its blocks, release. A request larger than G1 counts its hits but caches nothing.
- * Hit tokens of a request = min(prefix x block_tokens, input_tokens) (VALIDATION.md's definition); the
- * clamped part is taken from the tier of the last hit block. */
+ * rates per tier for a policy and a capacity. By default one instance, one domain: every request meets the
+ * same tier stack; with n_instances > 1 a router (route.h) sends each request to one instance, each with its
+ * own G1 (and its domain's G2/G3), the pod-wide tiers (G3.5, G4) shared behind them.
+ *
+ * Two ways of counting (kv_count_t):
+ *  - prefix (default, kvtwin's semantics): each request does what the timed engine would: lookup, admit the
+ *    cached prefix (promoting it to G1), commit all its blocks, release. A request larger than G1 counts its
+ *    hits but caches nothing. Hit tokens of a request = min(prefix x block_tokens, input_tokens)
+ *    (VALIDATION.md's definition); the clamped part is taken from the tier of the last hit block.
+ *  - blocks (general cache simulators' convention): every block reference is an access of its own, in trace
+ *    order, hit if the block is cached anywhere on the path whatever happened to the blocks before it; each
+ *    is replayed as a one-block request. A hit block is worth its tokens: block_tokens, the last block of a
+ *    request the remainder of input_tokens (0 past the input), so prefix and block counting agree on
+ *    requests of one block. */
 #ifndef KVTWIN_KV_REPLAY_H
 #define KVTWIN_KV_REPLAY_H
 
@@ -41,9 +50,21 @@ double kv_trace_oracle(kv_trace_t *t);
 /* Distinct block ids of the trace. */
 uint64_t kv_trace_distinct(const kv_trace_t *t);
 
+typedef enum kv_count { KV_COUNT_PREFIX = 0, KV_COUNT_BLOCKS } kv_count_t;
+
+/* "prefix", "blocks"; and back (-1: unknown). */
+const char *kv_count_name(int count);
+int kv_count_find(const char *name);
+
 typedef struct kv_replay_opts {
     double cost_knee_tokens; /* cost-aware proxy: per-block recompute cost = 1 + (input / 2) / knee */
     uint32_t *hit_tokens;    /* if not NULL: filled with each request's hit tokens (nreq entries) */
+    int count;               /* kv_count_t */
+    uint32_t n_instances;    /* 0 or 1: one instance */
+    uint32_t n_domains;      /* G2/G3 instances, instance i in domain i % n_domains; 0: one per instance */
+    int route;               /* kv_route_t (route.h), used when n_instances > 1 */
+    uint64_t route_seed;     /* the random router's seed */
+    uint64_t *inst_hit_tokens, *inst_input_tokens; /* if not NULL: per instance (n_instances entries) */
 } kv_replay_opts_t;
 
 typedef struct kv_replay_result {
@@ -56,13 +77,16 @@ typedef struct kv_replay_result {
     double req_hit_sum;           /* sum over requests of hit / input */
     double req_hit_sum_tier[KV_NTIERS];
     uint64_t too_big;             /* requests larger than G1: looked up, not cached */
+    uint32_t n_instances;
+    double load_imbalance;        /* most input tokens routed to one instance / the mean (1: balanced) */
     kv_tier_stats_t tier[KV_NTIERS];
     size_t mem_bytes[KV_NTIERS];  /* metadata held at the end */
     double wall_s;                /* replay time, trace loading excluded */
 } kv_replay_result_t;
 
 /* Replays the trace through a manager built from cfg (its n_instances, n_domains and domain map are set
- * here: one of each). Policies needing the future require kv_trace_oracle first. 0, or -1 with err. */
+ * here, from opts: one of each by default). Capacities are per tier instance (each G1 holds cfg's G1
+ * capacity). Policies needing the future require kv_trace_oracle first. 0, or -1 with err. */
 int kv_replay_run(const kv_trace_t *t, const kv_cfg_t *cfg, const kv_replay_opts_t *opts, kv_replay_result_t *out,
                   char *err, size_t errlen);
 

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "sim/base/alloc.h"
+
 static void *kv_xrealloc(void *p, size_t n)
 {
-    void *q = realloc(p, n);
-    assert(q != NULL && "out of memory");
-    return q;
+    return kvt_realloc(p, n, 1);
 }
 
 /* A bucket array of n bytes. Very large ones (a pod-wide tier of millions of blocks) are read at random all

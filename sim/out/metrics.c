@@ -55,6 +55,11 @@ struct metrics {
     dvec_t ttft, tpot, e2e;
     dvec_t queue, kv_wait, prefill, decode; /* TTFT = queue + KV wait + prefill; E2E = TTFT + decode */
     double win_flops, win_hbm_bytes;
+    /* Whole-run second ledgers for the conservation check (sim/core/conserve.h). */
+    double all_gpu_busy_j;
+    double all_transfer_j[EN_CLASSES];
+    double all_move_bytes[KV_MOVE_KINDS][KV_NTIERS];
+    double end_output_tokens; /* tokens decoded by the requests that left, as they counted them */
     double peak_flop_s, peak_hbm_byte_s;     /* the pod's instances together */
     double t_final;
 };
@@ -177,6 +182,7 @@ void metrics_gpu_busy(metrics_t *m, uint32_t inst, double t0, double t1, double 
     double d = t1 - t0;
     spread(m, t0, t1, d, offsetof(ts_bucket_t, gpu_busy_s));
     spread(m, t0, t1, energy_j, offsetof(ts_bucket_t, gpu_busy_j));
+    m->all_gpu_busy_j += energy_j;
     double w = win_overlap(m, t0, t1);
     m->busy_s[inst] += w;
     if (d > 0)
@@ -213,6 +219,7 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
             win_tokens += tokens_per_step;
     }
     m->win_output_tokens += win_tokens;
+    m->all_gpu_busy_j += cum_e[k];
     double span = cum_t[k], w = win_overlap(m, start, start + span);
     m->busy_s[inst] += w;
     if (span > 0)
@@ -245,9 +252,13 @@ void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, d
     (void)dst_tier;
     ts_bucket_t *b = bucket_at(m, t);
     double j = 0;
-    for (int c = 0; c < EN_CLASSES; c++)
+    for (int c = 0; c < EN_CLASSES; c++) {
         j += j_per_byte[c] * bytes;
+        m->all_transfer_j[c] += j_per_byte[c] * bytes;
+    }
     b->transfer_j += j;
+    if (kind >= 0 && kind < KV_MOVE_KINDS && src_tier >= 0 && src_tier < KV_NTIERS)
+        m->all_move_bytes[kind][src_tier] += bytes;
     bool load = kind == KV_MOVE_LOAD, prefetch = kind == KV_MOVE_PRESTAGE;
     if (load)
         b->load_bytes[src_tier] += bytes;
@@ -299,8 +310,10 @@ void metrics_hit_tokens(const uint8_t *tier_of, uint32_t use, uint32_t block_tok
 
 void metrics_request_end(metrics_t *m, const req_record_t *rec)
 {
-    req_record_t row = *rec;
+    req_record_t row;
+    memcpy(&row, rec, sizeof row); /* padding included: the core zeroes its records, run.h5 stays reproducible */
     row.ttft_s = row.tpot_s = row.e2e_s = NAN;
+    m->end_output_tokens += row.decoded_tokens;
     if (row.outcome == RQ_COMPLETED) {
         m->completed++;
         row.ttft_s = row.first_token_s - row.arrival_s;
@@ -539,4 +552,32 @@ void metrics_print(const metrics_t *m, const cJSON *s, FILE *out)
     fprintf(out, "%s: %u instances x %u GPUs (%s, %s), window %.0f-%.0f s\n", sc->name, m->cfg.n_inst,
             m->cfg.inst_gpus, sc->hw.name, sc->model.name, jnum(s, "window", "start_s"), jnum(s, "window", "end_s"));
     mt_print_lines(s, out);
+}
+
+void metrics_totals(const metrics_t *m, metrics_totals_t *t)
+{
+    memset(t, 0, sizeof *t);
+    t->arrived = m->arrived;
+    t->completed = m->completed;
+    t->rejected = m->rejected;
+    t->unfinished = m->unfinished;
+    t->tok_input = m->tok_input;
+    t->tok_reused = m->tok_reused;
+    t->tok_computed = m->tok_computed;
+    t->end_output_tokens = m->end_output_tokens;
+    t->gpu_busy_j = m->all_gpu_busy_j;
+    memcpy(t->transfer_j, m->all_transfer_j, sizeof t->transfer_j);
+    memcpy(t->move_bytes, m->all_move_bytes, sizeof t->move_bytes);
+    for (uint32_t i = 0; i < m->nb; i++) {
+        const ts_bucket_t *b = &m->b[i];
+        t->bucket_arrivals += b->arrivals;
+        t->bucket_completions += b->completions;
+        t->bucket_output_tokens += b->output_tokens;
+        t->bucket_gpu_busy_j += b->gpu_busy_j;
+        t->bucket_transfer_j += b->transfer_j;
+        for (int k = 0; k < KV_NTIERS; k++)
+            t->bucket_load_bytes[k] += b->load_bytes[k];
+        t->bucket_writeback_bytes += b->writeback_bytes;
+        t->bucket_prefetch_bytes += b->prefetch_bytes;
+    }
 }

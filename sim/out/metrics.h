@@ -40,6 +40,7 @@ typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_ou
     X(outcome, I32, ONE)          /* req_outcome_t */                                                              \
     X(input_tokens, U32, ONE)                                                                                      \
     X(output_tokens, U32, ONE)                                                                                     \
+    X(decoded_tokens, U32, ONE)   /* output tokens produced (all of them when completed) */                        \
     X(found_tokens, U32, ONE)     /* cached prefix found at admission (trace definition) */                        \
     X(reused_tokens, U32, ONE)    /* not recomputed */                                                             \
     X(computed_tokens, U32, ONE)  /* prefilled by the GPU */                                                       \
@@ -150,5 +151,23 @@ void metrics_print(const metrics_t *m, const cJSON *summary, FILE *out);
 uint32_t metrics_ts_rows(const metrics_t *m, double *interval_s);
 void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *out);
 uint64_t metrics_completed(const metrics_t *m);
+
+#define KV_MOVE_KINDS 4 /* kv_move_kind_t */
+
+/* Whole-run totals kept twice, for the conservation check at the end of a run (sim/core/conserve.h): once as
+ * the counters the summary uses, once summed over the time-series buckets or by a second ledger. */
+typedef struct metrics_totals {
+    uint64_t arrived, completed, rejected, unfinished;
+    double tok_input, tok_reused, tok_computed;   /* completed requests */
+    double end_output_tokens;                     /* decoded tokens of every request that left */
+    double gpu_busy_j;                            /* busy GPU energy as it was credited */
+    double transfer_j[EN_CLASSES];                /* transfer energy by class as it was credited */
+    double move_bytes[KV_MOVE_KINDS][KV_NTIERS];  /* bytes moved by kind and source tier */
+    double bucket_arrivals, bucket_completions, bucket_output_tokens;
+    double bucket_gpu_busy_j, bucket_transfer_j;
+    double bucket_load_bytes[KV_NTIERS], bucket_writeback_bytes, bucket_prefetch_bytes;
+} metrics_totals_t;
+
+void metrics_totals(const metrics_t *m, metrics_totals_t *out);
 
 #endif

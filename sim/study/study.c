@@ -1,273 +1,45 @@
-/* Studies; see study.h. The parent process never initialises SimGrid: it validates every variant's
- * scenario first (so a bad study fails before anything runs), forks `kvtwin run` children, then reads their
- * summary.json and run.h5 back for the comparison and the plots. */
-#define _POSIX_C_SOURCE 200809L
+/* Studies; see study.h. The parent process never initialises SimGrid: it expands the grid and validates every
+ * run's scenario first (grid.c, so a bad study fails before anything runs), prepares the study folder and runs
+ * what is pending (runner.c locally, slurm.c on Slurm), then reads the summaries back for the comparison
+ * (here) and the plots (plots.c). */
+#define _XOPEN_SOURCE 700
 #include "sim/study/study.h"
 
 #include <errno.h>
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <gsl/gsl_sort.h>
-
+#include "sim/base/alloc.h"
 #include "sim/base/exitcodes.h"
-#include "sim/base/progress.h"
-#include "sim/config/config.h"
-#include "sim/base/jsonbind.h"
 #include "sim/out/metric_table.h"
 #include "sim/out/outdir.h"
-#include "sim/config/scenario.h"
-
-#define STUDY_MAX_VARIANTS 16
-#define STUDY_MAX_SETS 64
-
-typedef struct variant {
-    char name[64];
-    char label[128];
-    char *sets[STUDY_MAX_SETS]; /* "path=json" */
-    int nsets;
-    cJSON *summary;
-    pid_t pid;
-    int status;
-} variant_t;
-
-typedef struct study {
-    char name[64];
-    char description[256];
-    char scenario[1024];
-    char baseline[64];
-    variant_t v[STUDY_MAX_VARIANTS];
-    int n;
-    cfg_doc_t doc;
-} study_t;
-
-static int study_fail(study_t *s, const char *path, const char *msg, char *err, size_t errlen)
-{
-    cfg_doc_error(&s->doc, path, msg, err, errlen);
-    return -1;
-}
-
-static int study_parse(study_t *s, const char *path, char *err, size_t errlen)
-{
-    if (cfg_doc_load(&s->doc, path, err, errlen))
-        return -1;
-    const cJSON *root = s->doc.root;
-    static const char *const keys[] = {"name", "description", "scenario", "baseline", "variants", NULL};
-    for (const cJSON *it = root->child; it; it = it->next) {
-        bool ok = false;
-        for (int k = 0; keys[k]; k++)
-            ok |= strcmp(it->string, keys[k]) == 0;
-        if (!ok) {
-            char msg[256];
-            snprintf(msg, sizeof msg, "unknown key \"%s\"; valid keys: name, description, scenario, baseline, variants",
-                     it->string);
-            return study_fail(s, it->string, msg, err, errlen);
-        }
-    }
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
-    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(root, "description");
-    const cJSON *scen = cJSON_GetObjectItemCaseSensitive(root, "scenario");
-    const cJSON *base = cJSON_GetObjectItemCaseSensitive(root, "baseline");
-    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(root, "variants");
-    if (!cJSON_IsString(name) || !name->valuestring[0] || strlen(name->valuestring) >= sizeof s->name)
-        return study_fail(s, "name", "expected the study's name (a short string)", err, errlen);
-    snprintf(s->name, sizeof s->name, "%s", name->valuestring);
-    if (desc && (!cJSON_IsString(desc) || strlen(desc->valuestring) >= sizeof s->description))
-        return study_fail(s, "description", "expected a string of at most 255 characters", err, errlen);
-    if (desc)
-        snprintf(s->description, sizeof s->description, "%s", desc->valuestring);
-    if (!cJSON_IsString(scen))
-        return study_fail(s, "scenario", "expected the path of the base scenario (relative to the study file)", err,
-                          errlen);
-    cfg_doc_path(&s->doc, scen->valuestring, s->scenario, sizeof s->scenario);
-    if (!cJSON_IsArray(vars) || cJSON_GetArraySize(vars) < 1 || cJSON_GetArraySize(vars) > STUDY_MAX_VARIANTS)
-        return study_fail(s, "variants", "expected an array of 1 to 16 variants", err, errlen);
-    int i = 0;
-    for (const cJSON *v = vars->child; v; v = v->next, i++) {
-        char at[64];
-        snprintf(at, sizeof at, "variants[%d]", i);
-        variant_t *var = &s->v[s->n++];
-        const cJSON *vn = cJSON_GetObjectItemCaseSensitive(v, "name");
-        const cJSON *vl = cJSON_GetObjectItemCaseSensitive(v, "label");
-        const cJSON *vs = cJSON_GetObjectItemCaseSensitive(v, "set");
-        char p[96];
-        if (!cJSON_IsObject(v))
-            return study_fail(s, at, "expected an object {\"name\", \"label\", \"set\"}", err, errlen);
-        for (const cJSON *it = v->child; it; it = it->next) {
-            if (strcmp(it->string, "name") && strcmp(it->string, "label") && strcmp(it->string, "set")) {
-                snprintf(p, sizeof p, "%s.%s", at, it->string);
-                return study_fail(s, p, "unknown key; valid keys: name, label, set", err, errlen);
-            }
-        }
-        snprintf(p, sizeof p, "%s.name", at);
-        if (!cJSON_IsString(vn) || !vn->valuestring[0] || strlen(vn->valuestring) >= sizeof var->name ||
-            strpbrk(vn->valuestring, "/ "))
-            return study_fail(s, p, "expected a short name without spaces or slashes", err, errlen);
-        for (int k = 0; k + 1 < s->n; k++)
-            if (strcmp(s->v[k].name, vn->valuestring) == 0)
-                return study_fail(s, p, "two variants have this name", err, errlen);
-        snprintf(var->name, sizeof var->name, "%s", vn->valuestring);
-        snprintf(var->label, sizeof var->label, "%s", cJSON_IsString(vl) ? vl->valuestring : vn->valuestring);
-        if (vs && !cJSON_IsObject(vs)) {
-            snprintf(p, sizeof p, "%s.set", at);
-            return study_fail(s, p, "expected an object of JSON path -> value", err, errlen);
-        }
-        for (const cJSON *kv = vs ? vs->child : NULL; kv && var->nsets < STUDY_MAX_SETS; kv = kv->next) {
-            char *val = cJSON_PrintUnformatted(kv);
-            size_t len = strlen(kv->string) + strlen(val) + 2;
-            var->sets[var->nsets] = malloc(len);
-            snprintf(var->sets[var->nsets], len, "%s=%s", kv->string, val);
-            var->nsets++;
-            free(val);
-        }
-    }
-    if (base) {
-        if (!cJSON_IsString(base))
-            return study_fail(s, "baseline", "expected the name of a variant", err, errlen);
-        bool found = false;
-        for (int k = 0; k < s->n; k++)
-            found |= strcmp(s->v[k].name, base->valuestring) == 0;
-        if (!found)
-            return study_fail(s, "baseline", "no variant has this name", err, errlen);
-        snprintf(s->baseline, sizeof s->baseline, "%s", base->valuestring);
-    } else {
-        snprintf(s->baseline, sizeof s->baseline, "%s", s->v[0].name);
-    }
-    return 0;
-}
-
-static void study_free(study_t *s)
-{
-    for (int i = 0; i < s->n; i++) {
-        for (int k = 0; k < s->v[i].nsets; k++)
-            free(s->v[i].sets[k]);
-        cJSON_Delete(s->v[i].summary);
-    }
-    cfg_doc_free(&s->doc);
-}
-
-/* The assignments of a variant: the study's --set first, then the variant's own. */
-static int variant_sets(const variant_t *v, const study_opts_t *o, const char **out)
-{
-    int n = 0;
-    for (int k = 0; k < o->nsets; k++)
-        out[n++] = o->sets[k];
-    for (int k = 0; k < v->nsets; k++)
-        out[n++] = v->sets[k];
-    return n;
-}
-
-/* Loads every variant's scenario in this process, so bad input stops the study before any run. */
-static int study_validate(const study_t *s, const study_opts_t *o, char *err, size_t errlen)
-{
-    for (int i = 0; i < s->n; i++) {
-        const char *sets[STUDY_MAX_SETS + 64];
-        int n = variant_sets(&s->v[i], o, sets);
-        scenario_t *sc = calloc(1, sizeof *sc);
-        char msg[2048];
-        int rc = scenario_load(sc, s->scenario, sets, n, o->seed, msg, sizeof msg);
-        scenario_free(sc);
-        free(sc);
-        if (rc) {
-            snprintf(err, errlen, "variant %s: %s", s->v[i].name, msg);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static pid_t study_spawn(const study_t *s, const variant_t *v, const study_opts_t *o, const char *dir)
-{
-    const char *argv[2 * (STUDY_MAX_SETS + 64) + 16];
-    int a = 0;
-    argv[a++] = o->self_exe;
-    argv[a++] = "run";
-    argv[a++] = s->scenario;
-    const char *sets[STUDY_MAX_SETS + 64];
-    int n = variant_sets(v, o, sets);
-    for (int k = 0; k < n; k++) {
-        argv[a++] = "--set";
-        argv[a++] = sets[k];
-    }
-    char seed[32];
-    if (o->seed >= 0) {
-        snprintf(seed, sizeof seed, "%lld", o->seed);
-        argv[a++] = "--seed";
-        argv[a++] = seed;
-    }
-    argv[a++] = "--out";
-    argv[a++] = dir;
-    argv[a++] = "--quiet";
-    argv[a] = NULL;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* execv's prototype predates const; the strings are not modified. */
-        union {
-            const char **in;
-            char *const *out;
-        } args = {argv};
-        execv(o->self_exe, args.out);
-        fprintf(stderr, "kvtwin study: cannot run %s (%s)\n", o->self_exe, strerror(errno));
-        _exit(KVT_EXIT_FAIL);
-    }
-    return pid;
-}
-
-static int study_run_variants(study_t *s, const study_opts_t *o, const outdir_t *od, char *err, size_t errlen)
-{
-    int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (jobs < 1)
-        jobs = 1;
-    int next = 0, running = 0, failed = -1;
-    while (next < s->n || running > 0) {
-        while (next < s->n && running < jobs && failed < 0) {
-            char dir[1200];
-            outdir_file(od, s->v[next].name, dir, sizeof dir);
-            if (!o->quiet)
-                fprintf(stderr, "kvtwin study: running %s (%s)\n", s->v[next].name, s->v[next].label);
-            s->v[next].pid = study_spawn(s, &s->v[next], o, dir);
-            if (s->v[next].pid < 0) {
-                snprintf(err, errlen, "cannot start a process (%s)", strerror(errno));
-                return KVT_EXIT_FAIL;
-            }
-            next++;
-            running++;
-        }
-        if (running == 0)
-            break;
-        int status;
-        pid_t pid = wait(&status);
-        if (pid < 0)
-            break;
-        running--;
-        for (int i = 0; i < s->n; i++) {
-            if (s->v[i].pid != pid)
-                continue;
-            s->v[i].status = WIFEXITED(status) ? WEXITSTATUS(status) : KVT_EXIT_FAIL;
-            if (s->v[i].status != 0 && failed < 0)
-                failed = i;
-            if (!o->quiet && s->v[i].status == 0)
-                fprintf(stderr, "kvtwin study: %s done\n", s->v[i].name);
-        }
-    }
-    if (failed >= 0) {
-        snprintf(err, errlen, "variant %s failed (exit code %d); its error is above", s->v[failed].name,
-                 s->v[failed].status);
-        return s->v[failed].status == KVT_EXIT_INPUT ? KVT_EXIT_INPUT : KVT_EXIT_FAIL;
-    }
-    return 0;
-}
+#include "sim/out/sigclean.h"
+#include "sim/study/size.h"
+#include "sim/study/study_int.h"
 
 /* ---- comparison ----------------------------------------------------------------------------------------- */
 
+/* A study metric: a figure of summary.json at a path (the study table's rows come from the metric table,
+ * sim/out/metric_table.h; the short table names three figures by path). */
+static double summary_value(const cJSON *s, const char *const *path)
+{
+    const cJSON *x = s;
+    for (int i = 0; i < 4 && path[i] && x; i++)
+        x = cJSON_GetObjectItemCaseSensitive(x, path[i]);
+    return x && cJSON_IsNumber(x) ? x->valuedouble : (double)NAN;
+}
+
+/* The comparison as text (and into json); replicates print as mean ±95 % half-width. */
 static void study_table(const study_t *s, FILE *out, cJSON *json)
 {
+    bool ci = false;
+    for (int i = 0; i < s->n; i++)
+        ci |= s->v[i].ci != NULL;
+    int w = ci ? 22 : 14;
     int base = 0;
     for (int i = 0; i < s->n; i++)
         if (strcmp(s->v[i].name, s->baseline) == 0)
@@ -275,11 +47,11 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
     fprintf(out, "%s%s%s\n\n", s->name, s->description[0] ? ": " : "", s->description);
     fprintf(out, "%-30s", "metric");
     for (int i = 0; i < s->n; i++)
-        fprintf(out, " %14s", s->v[i].name);
+        fprintf(out, " %*s", w, s->v[i].name);
     for (int i = 0; i < s->n; i++) {
         if (i == base)
             continue;
-        char head[80];
+        char head[200];
         snprintf(head, sizeof head, "%s/base", s->v[i].name);
         fprintf(out, " %14s", s->n > 2 ? head : "ratio");
     }
@@ -298,20 +70,29 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
         cJSON *row = cJSON_CreateObject();
         cJSON_AddStringToObject(row, "metric", label);
         cJSON *vals = cJSON_AddObjectToObject(row, "values");
+        cJSON *cis = ci ? cJSON_AddObjectToObject(row, "ci95_half_width") : NULL;
         cJSON *ratios = cJSON_AddObjectToObject(row, "ratio_to_baseline");
         double b = mt_item_shown(s->v[base].summary, m, item);
         for (int i = 0; i < s->n; i++) {
             double v = mt_item_shown(s->v[i].summary, m, item);
-            char cell[32];
+            double h = s->v[i].ci ? mt_item_shown(s->v[i].ci, m, item) : (double)NAN;
+            char cell[64];
             if (isnan(v))
                 snprintf(cell, sizeof cell, "-");
+            else if (!isnan(h))
+                snprintf(cell, sizeof cell, "%.*f ±%.*f", decimals, v, decimals, h);
             else
                 snprintf(cell, sizeof cell, "%.*f", decimals, v);
-            fprintf(out, " %14s", cell);
+            /* ± is two bytes in UTF-8 and one column */
+            fprintf(out, " %*s", w + (strstr(cell, "±") ? 1 : 0), cell);
             if (isnan(v))
                 cJSON_AddNullToObject(vals, s->v[i].name);
             else
                 cJSON_AddNumberToObject(vals, s->v[i].name, v);
+            if (cis && !isnan(h))
+                cJSON_AddNumberToObject(cis, s->v[i].name, h);
+            else if (cis)
+                cJSON_AddNullToObject(cis, s->v[i].name);
         }
         for (int i = 0; i < s->n; i++) {
             if (i == base)
@@ -335,165 +116,143 @@ static void study_table(const study_t *s, FILE *out, cJSON *json)
         cJSON_AddItemToArray(rows, row);
     }
     fprintf(out, "\nratio = variant / %s (baseline)\n", s->baseline);
+    if (ci)
+        fprintf(out, "mean ±95 %% interval (Student t) over %d seeds per configuration\n", s->nseeds);
 }
 
-/* ---- plots ---------------------------------------------------------------------------------------------- */
-
-/* Reads one double column of a compound dataset in a variant's run.h5. */
-static double *h5_column(const char *file, const char *dataset, const char *field, size_t *n)
+/* The same comparison as CSV: one row per metric, a value (and interval) column per configuration, then the
+ * ratios. */
+static void study_csv(const study_t *s, FILE *out)
 {
-    *n = 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return NULL;
-    double *out = NULL;
-    hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
-    if (ds >= 0) {
-        hid_t space = H5Dget_space(ds);
-        hssize_t rows = H5Sget_simple_extent_npoints(space);
-        hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
-        H5Tinsert(t, field, 0, H5T_NATIVE_DOUBLE);
-        if (rows > 0) {
-            out = malloc((size_t)rows * sizeof *out);
-            if (H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
-                free(out);
-                out = NULL;
-            } else {
-                *n = (size_t)rows;
+    int base = 0;
+    for (int i = 0; i < s->n; i++)
+        if (strcmp(s->v[i].name, s->baseline) == 0)
+            base = i;
+    fprintf(out, "metric");
+    for (int i = 0; i < s->n; i++) {
+        fprintf(out, ",%s", s->v[i].name);
+        if (s->v[i].ci)
+            fprintf(out, ",%s ci95", s->v[i].name);
+    }
+    for (int i = 0; i < s->n; i++)
+        if (i != base)
+            fprintf(out, ",%s/%s", s->v[i].name, s->baseline);
+    fprintf(out, "\n");
+    mt_study_item_t items[64];
+    size_t n_items = mt_study_items(items, sizeof items / sizeof items[0]);
+    for (size_t r = 0; r < n_items; r++) {
+        const mt_row_t *m = items[r].row;
+        size_t item = items[r].item;
+        char label[128];
+        mt_item_label(m, item, label, sizeof label);
+        const char *l = label;
+        while (*l == ' ')
+            l++;
+        fprintf(out, "\"%s\"", l);
+        double b = mt_item_shown(s->v[base].summary, m, item);
+        for (int i = 0; i < s->n; i++) {
+            double v = mt_item_shown(s->v[i].summary, m, item);
+            fprintf(out, isnan(v) ? "," : ",%.10g", v);
+            if (s->v[i].ci) {
+                double h = mt_item_shown(s->v[i].ci, m, item);
+                fprintf(out, isnan(h) ? "," : ",%.10g", h);
             }
         }
-        H5Tclose(t);
-        H5Sclose(space);
-        H5Dclose(ds);
+        for (int i = 0; i < s->n; i++) {
+            if (i == base)
+                continue;
+            double v = mt_item_shown(s->v[i].summary, m, item);
+            double q = !isnan(b) && b != 0 && !isnan(v) ? v / b : (double)NAN;
+            fprintf(out, isnan(q) || isinf(q) ? "," : ",%.6g", q);
+        }
+        fprintf(out, "\n");
     }
-    H5Fclose(f);
-    return out;
 }
 
-/* One gnuplot `plot` command drawing PREFIX_<variant>.dat for every variant. */
-static void study_plot_line(FILE *g, const study_t *s, const char *prefix)
+
+
+/* What the configurations have of each hold-equal quantity, and which are held. */
+static void study_sizes(const study_t *s, FILE *out, cJSON *json)
 {
-    fprintf(g, "plot ");
+    static const char *const label[ST_NQTY] = {"GPUs", "nodes", "storage tier capacity (TB)", "capex ($M)"};
+    static const double scale[ST_NQTY] = {1, 1, 1e-12, 1e-6};
+    fprintf(out, "\n%-30s", "sizes");
     for (int i = 0; i < s->n; i++)
-        fprintf(g, "%s'%s_%s.dat' using 1:2 with lines lw 2 title '%s'", i ? ", " : "", prefix, s->v[i].name,
-                s->v[i].label);
-    fprintf(g, "\n");
+        fprintf(out, " %14s", s->v[i].name);
+    fprintf(out, "\n");
+    cJSON *held = cJSON_AddArrayToObject(json, "held_equal");
+    cJSON *sz = cJSON_AddObjectToObject(json, "sizes");
+    for (int k = 0; k < ST_NQTY; k++) {
+        char l[64];
+        snprintf(l, sizeof l, "%s%s", label[k], s->hold[k] ? " [held]" : "");
+        fprintf(out, "%-30s", l);
+        cJSON *q = cJSON_AddObjectToObject(sz, st_qty_name[k]);
+        for (int i = 0; i < s->n; i++) {
+            fprintf(out, " %14.*f", k >= ST_Q_STORAGE_BYTES ? 2 : 0, s->v[i].qty[k] * scale[k]);
+            cJSON_AddNumberToObject(q, s->v[i].name, s->v[i].qty[k]);
+        }
+        fprintf(out, "\n");
+        if (s->hold[k])
+            cJSON_AddItemToArray(held, cJSON_CreateString(st_qty_name[k]));
+    }
+    bool any = false;
+    for (int k = 0; k < ST_NQTY; k++)
+        any |= s->hold[k];
+    if (any) {
+        fprintf(out, "held equal (checked before running):");
+        for (int k = 0; k < ST_NQTY; k++)
+            if (s->hold[k])
+                fprintf(out, " %s (within %.1f %%)", st_qty_name[k], 100 * s->hold_tol[k]);
+        fprintf(out, "\n");
+    }
 }
 
-static int study_plots(const study_t *s, const outdir_t *od, char *err, size_t errlen)
+/* A short table for stdout when the wide one has too many columns: one line per configuration. */
+static void study_long(const study_t *s, FILE *out)
 {
-    char path[1300], gp[1300];
+    static const char *const path[][4] = {{"throughput", "output_tokens_per_s"},
+                                          {"latency_s", "ttft", "p99"},
+                                          {"cost", "usd_per_million_output_tokens"}};
+    fprintf(out, "%-40s %14s %12s %12s %6s\n", "configuration", "output tok/s", "TTFT p99 s", "$/Mtok", "runs");
     for (int i = 0; i < s->n; i++) {
-        char h5[1300];
-        snprintf(h5, sizeof h5, "%s/%s/run.h5", od->tmp, s->v[i].name);
-        size_t n = 0;
-        double *ttft = h5_column(h5, "requests", "ttft_s", &n);
-        snprintf(path, sizeof path, "%s/ttft_cdf_%s.dat", od->tmp, s->v[i].name);
-        FILE *f = fopen(path, "w");
-        if (!f) {
-            free(ttft);
-            snprintf(err, errlen, "%s: cannot write", path);
-            return -1;
+        fprintf(out, "%-40s", s->v[i].name);
+        for (int k = 0; k < 3; k++) {
+            double v = summary_value(s->v[i].summary, path[k]);
+            if (isnan(v))
+                fprintf(out, " %*s", k ? 12 : 14, "-");
+            else
+                fprintf(out, " %*.*f", k ? 12 : 14, k == 0 ? 1 : 3, v);
         }
-        size_t k = 0;
-        for (size_t j = 0; j < n; j++)
-            if (!isnan(ttft[j]))
-                ttft[k++] = ttft[j];
-        if (k)
-            gsl_sort(ttft, 1, k);
-        fprintf(f, "# TTFT (s)  fraction of completed requests\n");
-        for (size_t j = 0; j < k; j++)
-            fprintf(f, "%.6g %.6g\n", ttft[j], (double)(j + 1) / (double)k);
-        fclose(f);
-        free(ttft);
-        size_t nt = 0, nr = 0;
-        double *t = h5_column(h5, "timeseries", "t_s", &nt);
-        double *tps = h5_column(h5, "timeseries", "output_tokens_per_s", &nr);
-        snprintf(path, sizeof path, "%s/throughput_%s.dat", od->tmp, s->v[i].name);
-        f = fopen(path, "w");
-        if (!f) {
-            free(t);
-            free(tps);
-            snprintf(err, errlen, "%s: cannot write", path);
-            return -1;
-        }
-        fprintf(f, "# time (s)  output tokens/s\n");
-        for (size_t j = 0; j < nt && j < nr; j++)
-            fprintf(f, "%.6g %.6g\n", t[j], tps[j]);
-        fclose(f);
-        free(t);
-        free(tps);
+        fprintf(out, " %3d/%-2d\n", s->v[i].ndone, s->v[i].nruns);
     }
-    snprintf(gp, sizeof gp, "%s/plots.gp", od->tmp);
-    FILE *g = fopen(gp, "w");
-    if (!g) {
-        snprintf(err, errlen, "%s: cannot write", gp);
-        return -1;
-    }
-    fprintf(g, "# Plots of study %s; run with: gnuplot plots.gp (from this folder)\n", s->name);
-    fprintf(g, "set terminal pngcairo size 1400,560 font ',11'\nset output 'study.png'\n");
-    fprintf(g, "set multiplot layout 1,2 title '%s'\n", s->name);
-    fprintf(g, "set title 'TTFT distribution'\nset xlabel 'TTFT (s)'\nset ylabel 'fraction of requests'\n"
-               "set logscale x\nset key bottom right\nset grid\n");
-    study_plot_line(g, s, "ttft_cdf");
-    fprintf(g, "unset logscale x\nset title 'Output throughput over time'\nset xlabel 'simulated time (s)'\n"
-               "set ylabel 'output tokens/s'\nset key top right\n");
-    study_plot_line(g, s, "throughput");
-    fprintf(g, "unset multiplot\n");
-    fclose(g);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(od->tmp) != 0)
-            _exit(127);
-        execlp("gnuplot", "gnuplot", "plots.gp", (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        snprintf(err, errlen, "gnuplot failed on %s (is gnuplot-nox installed? scripts/setup.sh installs it)", gp);
-        return -1;
-    }
-    return 0;
 }
 
-int study_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
+static char *file_text(FILE *f)
 {
-    study_t *s = calloc(1, sizeof *s);
-    int rc = KVT_EXIT_INPUT;
-    if (study_parse(s, path, err, errlen) || study_validate(s, o, err, errlen))
-        goto done;
-    if (o->check_only) {
-        if (!o->quiet)
-            printf("%s: %d variants, all valid\n", s->name, s->n);
-        rc = 0;
-        goto done;
-    }
-    char final[1024];
-    if (o->out_dir && o->out_dir[0])
-        snprintf(final, sizeof final, "%s", o->out_dir);
-    else
-        snprintf(final, sizeof final, "results/%s", s->name);
-    outdir_t od;
-    rc = KVT_EXIT_FAIL;
-    if (outdir_begin(&od, final, err, errlen))
-        goto done;
-    rc = study_run_variants(s, o, &od, err, errlen);
-    if (rc)
-        goto abort;
-    rc = KVT_EXIT_FAIL;
-    for (int i = 0; i < s->n; i++) {
-        char sp[1300], *text;
-        snprintf(sp, sizeof sp, "%s/%s/summary.json", od.tmp, s->v[i].name);
-        if (cfg_read_json_file(sp, &text, &s->v[i].summary, err, errlen))
-            goto abort;
-        free(text);
+    long n = ftell(f);
+    rewind(f);
+    char *t = kvt_malloc((size_t)n + 1);
+    size_t got = fread(t, 1, (size_t)n, f);
+    t[got] = '\0';
+    return t;
+}
+
+int st_outputs(study_t *s, bool quiet, char *err, size_t errlen)
+{
+    if (st_load_summaries(s, err, errlen))
+        return -1;
+    int shown = 0;
+    for (int i = 0; i < s->n; i++)
+        shown += s->v[i].ndone > 0;
+    if (!shown) {
+        snprintf(err, errlen, "%s: no run of the study is complete; nothing to compare", s->dir);
+        return -1;
     }
     cJSON *json = cJSON_CreateObject();
     cJSON_AddStringToObject(json, "study", s->name);
     cJSON_AddStringToObject(json, "description", s->description);
     cJSON_AddStringToObject(json, "baseline", s->baseline);
+    cJSON_AddNumberToObject(json, "seeds_per_configuration", s->nseeds);
     cJSON *vars = cJSON_AddArrayToObject(json, "variants");
     for (int i = 0; i < s->n; i++) {
         cJSON *v = cJSON_CreateObject();
@@ -502,41 +261,222 @@ int study_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
         cJSON *sets = cJSON_AddArrayToObject(v, "set");
         for (int k = 0; k < s->v[i].nsets; k++)
             cJSON_AddItemToArray(sets, cJSON_CreateString(s->v[i].sets[k]));
+        cJSON *runs = cJSON_AddArrayToObject(v, "runs");
+        for (int k = 0; k < s->v[i].nruns; k++) {
+            const st_run_t *r = &s->runs[s->v[i].first_run + k];
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "name", r->name);
+            cJSON_AddNumberToObject(x, "seed", (double)r->seed);
+            cJSON_AddStringToObject(x, "scenario_hash", r->hash);
+            cJSON_AddStringToObject(x, "state", r->state == ST_DONE ? "complete" : r->state == ST_FAILED ? "failed" : "missing");
+            cJSON_AddItemToArray(runs, x);
+        }
         cJSON_AddItemToArray(vars, v);
     }
-    char tp[1300];
-    snprintf(tp, sizeof tp, "%s/comparison.txt", od.tmp);
-    FILE *t = fopen(tp, "w");
+    FILE *t = tmpfile();
     if (!t) {
         cJSON_Delete(json);
-        snprintf(err, errlen, "%s: cannot write", tp);
-        goto abort;
+        snprintf(err, errlen, "cannot create a temporary file (%s)", strerror(errno));
+        return -1;
     }
     study_table(s, t, json);
+    study_sizes(s, t, json);
+    int missing = 0;
+    for (int r = 0; r < s->nruns; r++)
+        missing += s->runs[r].state != ST_DONE;
+    if (missing)
+        fprintf(t, "incomplete: %d of %d runs missing or failed (their columns show '-' or fewer seeds)\n", missing,
+                s->nruns);
+    char *text = file_text(t);
     fclose(t);
-    char jp[1300];
-    snprintf(jp, sizeof jp, "%s/study.json", od.tmp);
-    int wrc = cfg_write_json_atomic(jp, json, err, errlen);
+    char p[1300];
+    snprintf(p, sizeof p, "%s/comparison.txt", s->dir);
+    int rc = st_write_text(p, text, err, errlen);
+    t = tmpfile();
+    study_csv(s, t);
+    char *csv = file_text(t);
+    fclose(t);
+    snprintf(p, sizeof p, "%s/comparison.csv", s->dir);
+    if (!rc)
+        rc = st_write_text(p, csv, err, errlen);
+    free(csv);
+    snprintf(p, sizeof p, "%s/study.json", s->dir);
+    if (!rc)
+        rc = cfg_write_json_atomic(p, json, err, errlen);
     cJSON_Delete(json);
-    if (wrc || study_plots(s, &od, err, errlen) || outdir_commit(&od, err, errlen))
-        goto abort;
-    if (!o->quiet) {
-        snprintf(tp, sizeof tp, "%s/comparison.txt", od.final);
-        FILE *f = fopen(tp, "r");
-        if (f) {
-            char line[512];
-            while (fgets(line, sizeof line, f))
-                fputs(line, stdout);
-            fclose(f);
+    if (!rc)
+        rc = st_plots(s, err, errlen);
+    if (!rc && !quiet) {
+        if (s->n <= 8) {
+            fputs(text, stdout);
+        } else {
+            printf("%s%s%s\n\n", s->name, s->description[0] ? ": " : "", s->description);
+            study_long(s, stdout);
+            printf("\n(%d configurations: the full table is comparison.txt and comparison.csv)\n", s->n);
         }
-        printf("\nresults: %s/ (study.json, comparison.txt, study.png, one folder per variant)\n", od.final);
+        printf("\nresults: %s/ (study.json, comparison.txt, comparison.csv, study.png, one folder per run)\n", s->dir);
+    }
+    free(text);
+    return rc;
+}
+
+static int mkdir_p(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *q = buf + 1; *q; q++) {
+        if (*q != '/')
+            continue;
+        *q = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *q = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* The runs that failed or are missing, on one line. */
+static void failures(const study_t *s, char *err, size_t errlen)
+{
+    size_t len = 0;
+    int n = 0;
+    for (int r = 0; r < s->nruns; r++)
+        n += s->runs[r].state != ST_DONE;
+    len += (size_t)snprintf(err, errlen, "%d of %d runs did not complete:", n, s->nruns);
+    int shown = 0;
+    for (int r = 0; r < s->nruns && len < errlen; r++) {
+        if (s->runs[r].state == ST_DONE)
+            continue;
+        if (shown++ == 8) {
+            len += (size_t)snprintf(err + len, errlen - len, " ...");
+            break;
+        }
+        if (s->runs[r].state == ST_FAILED)
+            len += (size_t)snprintf(err + len, errlen - len, " %s (exit code %d)", s->runs[r].name, s->runs[r].exit_code);
+        else
+            len += (size_t)snprintf(err + len, errlen - len, " %s", s->runs[r].name);
+    }
+    if (len < errlen)
+        snprintf(err + len, errlen - len, "; the outputs cover the rest; run the study again to redo them");
+}
+
+int study_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
+{
+    study_t *s = kvt_calloc(1, sizeof *s);
+    int rc = KVT_EXIT_INPUT;
+    if (o->collect_dir) {
+        if (st_index_read(s, o->collect_dir, err, errlen))
+            goto done;
+        st_scan(s);
+        rc = KVT_EXIT_FAIL;
+        if (st_outputs(s, o->quiet, err, errlen))
+            goto done;
+        int missing = 0;
+        for (int r = 0; r < s->nruns; r++)
+            missing += s->runs[r].state != ST_DONE;
+        if (missing && !o->quiet)
+            fprintf(stderr, "kvtwin study: collected %d of %d runs; %d missing\n", s->nruns - missing, s->nruns, missing);
+        rc = 0;
+        goto done;
+    }
+    if (st_parse(s, path, o, err, errlen))
+        goto done;
+    if (s->search) {
+        /* a search block makes the study a sizing */
+        st_free(s);
+        free(s);
+        return size_run(path, o, err, errlen);
+    }
+    if (o->check_only) {
+        if (!o->quiet) {
+            printf("%s: %d configurations x %d seeds = %d runs, all valid; baseline %s\n", s->name, s->n, s->nseeds,
+                   s->nruns, s->baseline);
+            for (int i = 0; i < s->n && i < 64; i++)
+                printf("  %s: %s\n", s->v[i].name, s->v[i].label);
+            if (s->n > 64)
+                printf("  ... and %d more\n", s->n - 64);
+        }
+        rc = 0;
+        goto done;
+    }
+    char final[1024];
+    if (o->out_dir && o->out_dir[0])
+        snprintf(final, sizeof final, "%s", o->out_dir);
+    else
+        snprintf(final, sizeof final, "results/%s", s->name);
+    /* Never a folder kvtwin did not write (issue: --out must not destroy the user's files). */
+    struct stat fst;
+    if (!o->force && lstat(final, &fst) == 0 && !outdir_is_results(final)) {
+        snprintf(err, errlen,
+                 "%s: exists and is not a kvtwin results folder; choose another --out or pass --force to use it",
+                 final);
+        rc = KVT_EXIT_INPUT;
+        goto done;
+    }
+    /* A signal from here on stops the runs (and their temporaries go with them) before the study ends. */
+    kvt_cleanup_init();
+    rc = KVT_EXIT_FAIL;
+    if (mkdir_p(final) || !realpath(final, s->dir)) {
+        snprintf(err, errlen, "%s: cannot create the study folder (%s)", final, strerror(errno));
+        goto done;
+    }
+    if (st_folder_prepare(s, o->fresh, err, errlen) || st_index_write(s, err, errlen))
+        goto done;
+    if (o->slurm) {
+        rc = st_run_slurm(s, o, err, errlen);
+        if (rc || o->no_wait)
+            goto done;
+        st_scan(s);
+        for (int r = 0; r < s->nruns; r++)
+            if (s->runs[r].state != ST_DONE)
+                s->runs[r].state = ST_FAILED, s->runs[r].exit_code = -1;
+    } else {
+        st_run_local(s, o);
+    }
+    rc = KVT_EXIT_FAIL;
+    int incomplete = 0;
+    for (int r = 0; r < s->nruns; r++)
+        incomplete += s->runs[r].state != ST_DONE;
+    if (st_outputs(s, o->quiet, err, errlen))
+        goto done;
+    if (incomplete) {
+        failures(s, err, errlen);
+        if (o->slurm)
+            snprintf(err + strlen(err), errlen - strlen(err), " (task logs in %s/slurm/)", s->dir);
+        goto done;
     }
     rc = 0;
-    goto done;
-abort:
-    outdir_abort(&od);
 done:
-    study_free(s);
+    st_free(s);
+    free(s);
+    return rc;
+}
+
+int study_task(const char *dir, const char *run, const char *self_exe, char *err, size_t errlen)
+{
+    study_t *s = kvt_calloc(1, sizeof *s);
+    int rc = KVT_EXIT_INPUT;
+    if (st_index_read(s, dir, err, errlen))
+        goto done;
+    for (int r = 0; r < s->nruns; r++) {
+        if (strcmp(s->runs[r].name, run) != 0)
+            continue;
+        char seed[32], out[1300];
+        const char **argv = st_run_argv(s, r, self_exe, seed, sizeof seed, out, sizeof out);
+        fflush(NULL);
+        union {
+            const char **in;
+            char *const *out;
+        } args = {argv};
+        execv(self_exe, args.out);
+        snprintf(err, errlen, "cannot run %s (%s)", self_exe, strerror(errno));
+        free(argv);
+        rc = KVT_EXIT_FAIL;
+        goto done;
+    }
+    snprintf(err, errlen, "%s: the study has no run named \"%s\"", dir, run);
+done:
+    st_free(s);
     free(s);
     return rc;
 }

@@ -3,12 +3,23 @@
  *
  *   hit(x): x.freq = min(x.freq + 1, 3)
  *   insert(x): x in G ? (drop from G, append to M) : append to S
- *   victim: if |S| >= small_ratio * capacity (or M has nothing evictable):
- *               t = oldest of S; t.freq >= move_to_main_threshold ? move t to M, repeat : evict t, t -> G
- *           else t = oldest of M; t.freq > 0 ? (t.freq -= 1, reinsert t in M, repeat) : evict t
+ *   victim: if |S| >= small_ratio * capacity (or M has nothing evictable): evictS, the paper's loop:
+ *               t = oldest of S; t.freq >= move_to_main_threshold ? (move t to M with t.freq = 0, repeat)
+ *                                                               : evict t, t -> G
+ *           and if S ran out of blocks without evicting one, or |S| was below its share: evictM:
+ *               t = oldest of M; t.freq > 0 ? (t.freq -= 1, reinsert t in M, repeat) : evict t
+ *
+ * The queue is chosen once per eviction: evictS keeps going in S after a promotion (re-choosing after each
+ * one, as kvtwin first did, evicted from M whenever a promotion took S below its share), and a promoted
+ * block counts its hits in M from 0 (libCacheSim, the authors' simulator, re-inserts it as a new object).
+ * M has no bound of its own: S and M share the capacity, so Algorithm 1's "if M is full then evictM" within
+ * evictS never fires (as in libCacheSim's S3FIFO.c, which evicts from M first when M exceeds its share).
+ * Blocks enter S even before the cache first fills (the paper; libCacheSim's S3FIFO.c sends them to M once
+ * S is full, its S3FIFOv0.c does not). Checked against a reference in tests/check_policies_reference.c.
  *
  * Pinned blocks keep their place and are stepped over. The ghost holds ghost_ratio * capacity ids.
  * 8 + 2 bytes per entry, plus the ghost (about 40 bytes per remembered id). */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "sim/kv/dlist.h"
@@ -106,6 +117,23 @@ static void s3fifo_remove(kv_pol_t *p, uint32_t slot)
     st->evicting = KV_NO_SLOT;
 }
 
+/* The first unpinned block of M, aged as evictM ages it: each block met with a non-zero counter loses one
+ * and goes to the tail. Ends: counters are at most 3 and an unpinned block exists in M. */
+static uint32_t s3fifo_evict_main(kv_pol_t *p, s3fifo_state_t *st)
+{
+    kv_store_t *s = p->store;
+    for (;;) {
+        uint32_t tm = kv_dl_first_unpinned(s, &st->q[S3_MAIN]);
+        if (tm == KV_NO_SLOT)
+            return KV_NO_SLOT;
+        s3fifo_meta_t *mt = s3_meta(p, tm);
+        if (mt->freq == 0)
+            return tm;
+        mt->freq--;
+        kv_dl_move_tail(s, &st->q[S3_MAIN], tm);
+    }
+}
+
 static uint32_t s3fifo_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *c)
 {
     (void)incoming;
@@ -113,32 +141,28 @@ static uint32_t s3fifo_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t
     const s3fifo_params_t *pa = p->params;
     s3fifo_state_t *st = p->state;
     kv_store_t *s = p->store;
-    /* Every pass either returns or moves/ages a block; freq <= 3 bounds the passes. */
-    for (;;) {
-        uint32_t ts = kv_dl_first_unpinned(s, &st->q[S3_SMALL]);
-        uint32_t tm = kv_dl_first_unpinned(s, &st->q[S3_MAIN]);
-        if (ts == KV_NO_SLOT && tm == KV_NO_SLOT)
-            return KV_NO_SLOT;
-        if (ts != KV_NO_SLOT && (st->q[S3_SMALL].n >= st->small_target || tm == KV_NO_SLOT)) {
+    uint32_t v = KV_NO_SLOT;
+    uint32_t ts = kv_dl_first_unpinned(s, &st->q[S3_SMALL]);
+    bool has_main = kv_dl_first_unpinned(s, &st->q[S3_MAIN]) != KV_NO_SLOT;
+    if (ts != KV_NO_SLOT && (st->q[S3_SMALL].n >= st->small_target || !has_main)) {
+        /* evictS: until a block leaves S; the ones it passes with enough hits go to M, counting again from 0 */
+        while (ts != KV_NO_SLOT) {
             s3fifo_meta_t *mt = s3_meta(p, ts);
-            if (mt->freq >= pa->move_to_main_threshold) {
-                kv_dl_unlink(s, &st->q[S3_SMALL], ts);
-                mt->queue = S3_MAIN;
-                kv_dl_push_tail(s, &st->q[S3_MAIN], ts);
-                continue;
+            if (mt->freq < pa->move_to_main_threshold) {
+                v = ts;
+                break;
             }
-            st->evicting = ts;
-            return ts;
+            kv_dl_unlink(s, &st->q[S3_SMALL], ts);
+            mt->queue = S3_MAIN;
+            mt->freq = 0;
+            kv_dl_push_tail(s, &st->q[S3_MAIN], ts);
+            ts = kv_dl_first_unpinned(s, &st->q[S3_SMALL]);
         }
-        s3fifo_meta_t *mt = s3_meta(p, tm);
-        if (mt->freq > 0) {
-            mt->freq--;
-            kv_dl_move_tail(s, &st->q[S3_MAIN], tm);
-            continue;
-        }
-        st->evicting = tm;
-        return tm;
     }
+    if (v == KV_NO_SLOT) /* evictM, also when every unpinned block of S went to M */
+        v = s3fifo_evict_main(p, st);
+    st->evicting = v;
+    return v;
 }
 
 static size_t s3fifo_mem(const kv_pol_t *p)

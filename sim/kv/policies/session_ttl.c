@@ -23,6 +23,7 @@
 #include "sim/base/u64map.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
+#include "sim/base/alloc.h"
 
 typedef struct sttl_params {
     double ttl_init_s;     /* TTL before enough gaps are seen */
@@ -197,8 +198,7 @@ static uint32_t sttl_group_of(kv_pol_t *p, uint64_t session)
     } else {
         if (st->ng == st->capg) {
             st->capg *= 2;
-            st->g = realloc(st->g, (size_t)st->capg * sizeof *st->g);
-            assert(st->g && "out of memory");
+            st->g = kvt_realloc(st->g, (size_t)st->capg, sizeof *st->g);
         }
         k = st->ng++;
     }
