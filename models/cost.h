@@ -11,11 +11,11 @@
 #include "models/hw.h"
 
 typedef struct cost_breakdown {
-    double capex_usd;           /* purchase price of everything in the pod */
-    double capex_usd_per_h;     /* amortised over depreciation_years */
+    double capex_usd;       /* purchase price of everything in the pod */
+    double capex_usd_per_h; /* amortised over depreciation_years */
     double maintenance_usd_per_h;
     double facility_usd_per_h;
-    double energy_usd_per_h;    /* at the given average IT power, PUE applied */
+    double energy_usd_per_h; /* at the given average IT power, PUE applied */
     double total_usd_per_h;
     /* capex by component */
     double gpus_usd;

@@ -63,10 +63,10 @@ static int hw_fail(char *path, size_t pathlen, char *msg, size_t msglen, const c
     return -1;
 }
 
-#define HW_NEED_POS(val, key, what)                                                                           \
-    do {                                                                                                      \
-        if (!((val) > 0))                                                                                     \
-            return hw_fail(path, pathlen, msg, msglen, key, "expected a value > 0 " what ", got %g", (double)(val)); \
+#define HW_NEED_POS(val, key, what)                                                                                    \
+    do {                                                                                                               \
+        if (!((val) > 0))                                                                                              \
+            return hw_fail(path, pathlen, msg, msglen, key, "expected a value > 0 " what ", got %g", (double)(val));   \
     } while (0)
 
 static int hw_check_calib(const st_calib_t *c, bool required, const char *key, char *path, size_t pathlen, char *msg,
@@ -76,7 +76,8 @@ static int hw_check_calib(const st_calib_t *c, bool required, const char *key, c
         if (!required)
             return 0;
         return hw_fail(path, pathlen, msg, msglen, key,
-                       "missing calibration: compute_efficiency must be > 0 (got %g); run kvtwin fit", c->compute_efficiency);
+                       "missing calibration: compute_efficiency must be > 0 (got %g); run kvtwin fit",
+                       c->compute_efficiency);
     }
     char k[64];
     const double eff[3] = {c->compute_efficiency, c->memory_efficiency, c->comm_efficiency};
@@ -106,8 +107,8 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
     HW_NEED_POS(n->gpus, "node.gpus", "(GPUs per node)");
     if (g->nvlink_domain_gpus < n->gpus || g->nvlink_domain_gpus % n->gpus != 0)
         return hw_fail(path, pathlen, msg, msglen, "gpu.nvlink_domain_gpus",
-                       "the NVLink domain (%u GPUs) must be a whole number of %u-GPU nodes",
-                       g->nvlink_domain_gpus, n->gpus);
+                       "the NVLink domain (%u GPUs) must be a whole number of %u-GPU nodes", g->nvlink_domain_gpus,
+                       n->gpus);
     if (hw_check_calib(&g->calib, true, "gpu.calib", path, pathlen, msg, msglen) ||
         hw_check_calib(&g->calib_fp8, false, "gpu.calib_fp8", path, pathlen, msg, msglen) ||
         hw_check_calib(&g->calib_fp4, false, "gpu.calib_fp4", path, pathlen, msg, msglen))
@@ -133,7 +134,8 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
     if (n->storage_network == HW_STORAGE_NET_DPU && n->dpus == 0 && (p->icms.present || p->g4.present))
         return hw_fail(path, pathlen, msg, msglen, "node.storage_network",
                        "storage traffic goes through the front-end DPUs but node.dpus is %u; add DPUs or use "
-                       "\"gpu-nic\"", n->dpus);
+                       "\"gpu-nic\"",
+                       n->dpus);
 
     const hw_fabric_t *f = &p->fabric;
     HW_NEED_POS(f->port_gbit_s, "fabric.port_gbit_s", "Gbit/s");
@@ -186,8 +188,8 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
         HW_NEED_POS(s->media_write_byte_s, "g4.media_write_byte_s", "when g4.present is true");
     }
     if (p->energy.pue < 1.0)
-        return hw_fail(path, pathlen, msg, msglen, "energy.pue", "PUE is facility / IT power and cannot be below 1, got %g",
-                       p->energy.pue);
+        return hw_fail(path, pathlen, msg, msglen, "energy.pue",
+                       "PUE is facility / IT power and cannot be below 1, got %g", p->energy.pue);
     HW_NEED_POS(p->cost.depreciation_years, "cost.depreciation_years", "years");
     return 0;
 }
@@ -269,30 +271,50 @@ void hw_tiers(const hw_pod_t *p, hw_tier_t t[HW_TIERS])
     /* Network latency of a pod-level access: two NIC traversals and three switch hops (leaf, spine, leaf). */
     double net_lat = 2.0 * n->nic_latency_s + 3.0 * p->fabric.switch_latency_s;
 
-    t[HW_TIER_G1] = (hw_tier_t){"G1 HBM", true, gpus * g->hbm_capacity_bytes, gpus * g->hbm_capacity_bytes,
-                                gpus * g->hbm_bandwidth_byte_s, gpus * g->hbm_bandwidth_byte_s, 0.0};
+    t[HW_TIER_G1] = (hw_tier_t){"G1 HBM",
+                                true,
+                                gpus * g->hbm_capacity_bytes,
+                                gpus * g->hbm_capacity_bytes,
+                                gpus * g->hbm_bandwidth_byte_s,
+                                gpus * g->hbm_bandwidth_byte_s,
+                                0.0};
     double g2_bw = fmin(n->gpus * g->host_link_bandwidth_byte_s, n->dram_bandwidth_byte_s);
-    t[HW_TIER_G2] = (hw_tier_t){"G2 DRAM", true, nodes * n->dram_capacity_bytes,
-                                nodes * n->dram_capacity_bytes * n->dram_kv_fraction, nodes * g2_bw, nodes * g2_bw,
+    t[HW_TIER_G2] = (hw_tier_t){"G2 DRAM",
+                                true,
+                                nodes * n->dram_capacity_bytes,
+                                nodes * n->dram_capacity_bytes * n->dram_kv_fraction,
+                                nodes * g2_bw,
+                                nodes * g2_bw,
                                 g->host_link_latency_s};
     double drives = nodes * n->nvme_drives;
-    t[HW_TIER_G3] = (hw_tier_t){"G3 NVMe", n->nvme_drives > 0, drives * n->nvme_capacity_bytes,
-                                drives * n->nvme_capacity_bytes * n->nvme_kv_fraction, drives * n->nvme_read_byte_s,
-                                drives * n->nvme_write_byte_s, n->nvme_latency_s};
+    t[HW_TIER_G3] = (hw_tier_t){"G3 NVMe",
+                                n->nvme_drives > 0,
+                                drives * n->nvme_capacity_bytes,
+                                drives * n->nvme_capacity_bytes * n->nvme_kv_fraction,
+                                drives * n->nvme_read_byte_s,
+                                drives * n->nvme_write_byte_s,
+                                n->nvme_latency_s};
     const hw_icms_t *c = &p->icms;
     t[HW_TIER_G35].name = "G3.5 ICMS";
     if (c->present) {
         double dpus = (double)c->enclosures * c->dpus_per_enclosure;
-        t[HW_TIER_G35] = (hw_tier_t){"G3.5 ICMS", true, dpus * c->capacity_per_dpu_bytes,
-                                     dpus * c->capacity_per_dpu_bytes, dpus * hw_icms_dpu_read_byte_s(c),
+        t[HW_TIER_G35] = (hw_tier_t){"G3.5 ICMS",
+                                     true,
+                                     dpus * c->capacity_per_dpu_bytes,
+                                     dpus * c->capacity_per_dpu_bytes,
+                                     dpus * hw_icms_dpu_read_byte_s(c),
                                      dpus * hw_icms_dpu_write_byte_s(c),
                                      c->ssd_latency_s + c->dpu_latency_s + net_lat};
     }
     const hw_g4_t *s = &p->g4;
     t[HW_TIER_G4].name = "G4 storage";
     if (s->present) {
-        t[HW_TIER_G4] = (hw_tier_t){"G4 storage", true, s->capacity_bytes, s->capacity_bytes,
-                                    s->servers * hw_g4_server_read_byte_s(s), s->servers * hw_g4_server_write_byte_s(s),
+        t[HW_TIER_G4] = (hw_tier_t){"G4 storage",
+                                    true,
+                                    s->capacity_bytes,
+                                    s->capacity_bytes,
+                                    s->servers * hw_g4_server_read_byte_s(s),
+                                    s->servers * hw_g4_server_write_byte_s(s),
                                     s->protocol_latency_s + s->per_io_cpu_s + net_lat};
     }
 }

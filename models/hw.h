@@ -32,52 +32,52 @@ typedef struct hw_gpu {
     double hbm_capacity_bytes;
     double hbm_bandwidth_byte_s;
     double bf16_dense_flop_s;
-    double fp8_dense_flop_s;            /* 0 = no FP8 tensor cores */
-    double fp4_dense_flop_s;            /* 0 = no FP4 tensor cores */
-    double nvlink_bandwidth_byte_s;     /* per GPU, per direction */
-    double host_link_bandwidth_byte_s;  /* NVLink-C2C or PCIe to the host CPU, per direction */
+    double fp8_dense_flop_s;           /* 0 = no FP8 tensor cores */
+    double fp4_dense_flop_s;           /* 0 = no FP4 tensor cores */
+    double nvlink_bandwidth_byte_s;    /* per GPU, per direction */
+    double host_link_bandwidth_byte_s; /* NVLink-C2C or PCIe to the host CPU, per direction */
     double host_link_latency_s;
-    double pcie_bandwidth_byte_s;       /* PCIe to NIC / local NVMe, per direction */
+    double pcie_bandwidth_byte_s; /* PCIe to NIC / local NVMe, per direction */
     double tdp_w;
     double idle_w;
     double memory_bound_power_fraction; /* share of the dynamic range (TDP - idle) drawn when memory-bound */
     double comm_power_fraction;         /* share of the dynamic range drawn during collectives */
     double price_usd;
-    uint32_t nvlink_domain_gpus;        /* GPUs one NVLink switch fabric joins (8 for HGX, 72 for NVL72) */
-    bool host_link_c2c;                 /* host link is NVLink-C2C (energy per byte differs from PCIe) */
-    st_calib_t calib;                   /* fitted efficiency factors: BF16 compute (the default) */
-    st_calib_t calib_fp8;               /* FP8 compute; absent = use calib */
-    st_calib_t calib_fp4;               /* FP4 compute; absent = use calib_fp8, then calib */
-    char calib_source[200];             /* where the calibrations come from: fitted here, or borrowed */
+    uint32_t nvlink_domain_gpus; /* GPUs one NVLink switch fabric joins (8 for HGX, 72 for NVL72) */
+    bool host_link_c2c;          /* host link is NVLink-C2C (energy per byte differs from PCIe) */
+    st_calib_t calib;            /* fitted efficiency factors: BF16 compute (the default) */
+    st_calib_t calib_fp8;        /* FP8 compute; absent = use calib */
+    st_calib_t calib_fp4;        /* FP4 compute; absent = use calib_fp8, then calib */
+    char calib_source[200];      /* where the calibrations come from: fitted here, or borrowed */
 } hw_gpu_t;
 
 typedef struct hw_node {
-    uint32_t gpus;                  /* GPUs per node (compute tray / server) */
-    uint32_t cpus;                  /* host CPUs per node */
-    double dram_capacity_bytes;     /* per node */
-    double dram_bandwidth_byte_s;   /* per node */
-    double dram_kv_fraction;        /* share of DRAM usable as G2 KV cache */
-    double cpu_idle_w;              /* per CPU */
-    double cpu_max_w;               /* per CPU */
-    uint32_t nvme_drives;           /* local NVMe drives per node (G3) */
-    double nvme_capacity_bytes;     /* per drive */
-    double nvme_read_byte_s;        /* per drive */
-    double nvme_write_byte_s;       /* per drive */
+    uint32_t gpus;                /* GPUs per node (compute tray / server) */
+    uint32_t cpus;                /* host CPUs per node */
+    double dram_capacity_bytes;   /* per node */
+    double dram_bandwidth_byte_s; /* per node */
+    double dram_kv_fraction;      /* share of DRAM usable as G2 KV cache */
+    double cpu_idle_w;            /* per CPU */
+    double cpu_max_w;             /* per CPU */
+    uint32_t nvme_drives;         /* local NVMe drives per node (G3) */
+    double nvme_capacity_bytes;   /* per drive */
+    double nvme_read_byte_s;      /* per drive */
+    double nvme_write_byte_s;     /* per drive */
     double nvme_latency_s;
-    double nvme_kv_fraction;        /* share of local NVMe usable as G3 KV cache */
-    double nvme_active_w;           /* per drive */
-    double nvme_idle_w;             /* per drive */
+    double nvme_kv_fraction; /* share of local NVMe usable as G3 KV cache */
+    double nvme_active_w;    /* per drive */
+    double nvme_idle_w;      /* per drive */
     uint32_t nic_ports_per_gpu;
     double nic_port_gbit_s;
     double nic_latency_s;
-    double nic_w;                   /* per port */
-    uint32_t dpus;                  /* front-end DPUs per node */
-    double dpu_gbit_s;              /* per DPU, front-end network */
-    double dpu_w;                   /* per DPU */
-    double nvswitch_w;              /* this node's share of the NVLink switch power */
-    double other_w;                 /* fans, board, conversion losses per node */
-    double price_usd;               /* node without GPUs (CPUs, DRAM, NVMe, NICs, chassis) */
-    int storage_network;            /* hw_storage_net_t: which ports carry KV traffic to G3.5/G4 */
+    double nic_w;        /* per port */
+    uint32_t dpus;       /* front-end DPUs per node */
+    double dpu_gbit_s;   /* per DPU, front-end network */
+    double dpu_w;        /* per DPU */
+    double nvswitch_w;   /* this node's share of the NVLink switch power */
+    double other_w;      /* fans, board, conversion losses per node */
+    double price_usd;    /* node without GPUs (CPUs, DRAM, NVMe, NICs, chassis) */
+    int storage_network; /* hw_storage_net_t: which ports carry KV traffic to G3.5/G4 */
 } hw_node_t;
 
 /* KV traffic to the pod's storage tiers leaves a node through its front-end DPUs (the ICMS design: flash
@@ -87,70 +87,70 @@ typedef enum hw_storage_net { HW_STORAGE_NET_DPU = 0, HW_STORAGE_NET_GPU_NIC } h
 typedef enum hw_routing { HW_ROUTING_ADAPTIVE = 0, HW_ROUTING_ECMP } hw_routing_t;
 
 typedef struct hw_fabric {
-    double port_gbit_s;             /* leaf and spine port speed */
-    uint32_t leaf_ports;            /* ports per leaf switch (radix) */
-    uint32_t spine_ports;           /* ports per spine switch (radix) */
-    double oversubscription;        /* leaf downlink : uplink capacity */
-    double switch_latency_s;        /* port to port */
-    int routing;                    /* hw_routing_t */
-    double adaptive_efficiency;     /* effective / line rate with adaptive routing + congestion control */
-    double ecmp_efficiency;         /* effective / line rate with static ECMP hashing */
-    double switch_w;                /* per leaf switch; a spine counts spine_ports / leaf_ports of it */
-    double optics_j_per_byte;       /* transceiver energy per byte crossing a switch port */
-    double switch_price_usd;        /* per leaf switch; a spine scales by radix like switch_w */
-    double optics_price_usd;        /* per switch port (transceiver or CPO share) */
+    double port_gbit_s;         /* leaf and spine port speed */
+    uint32_t leaf_ports;        /* ports per leaf switch (radix) */
+    uint32_t spine_ports;       /* ports per spine switch (radix) */
+    double oversubscription;    /* leaf downlink : uplink capacity */
+    double switch_latency_s;    /* port to port */
+    int routing;                /* hw_routing_t */
+    double adaptive_efficiency; /* effective / line rate with adaptive routing + congestion control */
+    double ecmp_efficiency;     /* effective / line rate with static ECMP hashing */
+    double switch_w;            /* per leaf switch; a spine counts spine_ports / leaf_ports of it */
+    double optics_j_per_byte;   /* transceiver energy per byte crossing a switch port */
+    double switch_price_usd;    /* per leaf switch; a spine scales by radix like switch_w */
+    double optics_price_usd;    /* per switch port (transceiver or CPO share) */
 } hw_fabric_t;
 
 typedef struct hw_icms {
     bool present;
     uint32_t enclosures;
     uint32_t dpus_per_enclosure;
-    double capacity_per_dpu_bytes;   /* flash behind each BlueField-4 */
-    double dpu_network_gbit_s;       /* per DPU */
-    double dpu_crypto_byte_s;        /* line-rate crypto + CRC engines, per DPU */
-    double dpu_latency_s;            /* DPU processing per I/O */
+    double capacity_per_dpu_bytes; /* flash behind each BlueField-4 */
+    double dpu_network_gbit_s;     /* per DPU */
+    double dpu_crypto_byte_s;      /* line-rate crypto + CRC engines, per DPU */
+    double dpu_latency_s;          /* DPU processing per I/O */
     uint32_t ssds_per_enclosure;
-    double ssd_capacity_bytes;       /* per SSD (raw; must hold the DPUs' capacity) */
-    double ssd_read_byte_s;          /* per SSD */
-    double ssd_write_byte_s;         /* per SSD */
+    double ssd_capacity_bytes; /* per SSD (raw; must hold the DPUs' capacity) */
+    double ssd_read_byte_s;    /* per SSD */
+    double ssd_write_byte_s;   /* per SSD */
     double ssd_latency_s;
-    double dpu_w;                    /* per DPU */
-    double ssd_active_w;             /* per SSD */
-    double ssd_idle_w;               /* per SSD */
-    double enclosure_other_w;        /* fans, PSU losses per enclosure */
+    double dpu_w;             /* per DPU */
+    double ssd_active_w;      /* per SSD */
+    double ssd_idle_w;        /* per SSD */
+    double enclosure_other_w; /* fans, PSU losses per enclosure */
     double dpu_price_usd;
     double flash_usd_per_byte;
-    double enclosure_price_usd;      /* chassis without DPUs and flash */
+    double enclosure_price_usd; /* chassis without DPUs and flash */
 } hw_icms_t;
 
 typedef struct hw_g4 {
     bool present;
     uint32_t servers;
-    double capacity_bytes;           /* usable, whole cluster */
+    double capacity_bytes; /* usable, whole cluster */
     uint32_t nic_ports_per_server;
     double nic_port_gbit_s;
-    double controller_byte_s;        /* per server: x86 controller throughput */
-    double per_io_cpu_s;             /* controller CPU time per I/O (one core) */
-    uint32_t controller_cores;       /* per server: cores serving I/O in parallel */
-    double io_bytes;                 /* bytes per I/O */
-    double protocol_latency_s;       /* file/object protocol round trip */
-    uint32_t replication;            /* copies written per byte */
-    double media_read_byte_s;        /* per server */
-    double media_write_byte_s;       /* per server */
-    double server_w;                 /* per server, busy */
-    double server_idle_w;            /* per server, idle */
+    double controller_byte_s;  /* per server: x86 controller throughput */
+    double per_io_cpu_s;       /* controller CPU time per I/O (one core) */
+    uint32_t controller_cores; /* per server: cores serving I/O in parallel */
+    double io_bytes;           /* bytes per I/O */
+    double protocol_latency_s; /* file/object protocol round trip */
+    uint32_t replication;      /* copies written per byte */
+    double media_read_byte_s;  /* per server */
+    double media_write_byte_s; /* per server */
+    double server_w;           /* per server, busy */
+    double server_idle_w;      /* per server, idle */
     double server_price_usd;
     double usd_per_byte;
 } hw_g4_t;
 
 typedef struct hw_energy {
-    double pue;                      /* facility power / IT power (1 = IT only) */
+    double pue; /* facility power / IT power (1 = IT only) */
     double hbm_j_per_byte;
     double dram_j_per_byte;
     double nvlink_j_per_byte;
     double c2c_j_per_byte;
     double pcie_j_per_byte;
-    double ethernet_j_per_byte;      /* NIC SerDes; optics are in the fabric */
+    double ethernet_j_per_byte; /* NIC SerDes; optics are in the fabric */
     double ssd_read_j_per_byte;
     double ssd_write_j_per_byte;
 } hw_energy_t;
@@ -164,10 +164,10 @@ typedef struct hw_cost {
 } hw_cost_t;
 
 typedef struct hw_pod {
-    char preset[64];                 /* preset file it came from ("" if built inline) */
+    char preset[64]; /* preset file it came from ("" if built inline) */
     char name[64];
     char description[160];
-    uint32_t nodes;                  /* compute nodes in the pod */
+    uint32_t nodes; /* compute nodes in the pod */
     hw_gpu_t gpu;
     hw_node_t node;
     hw_fabric_t fabric;
@@ -203,10 +203,10 @@ double hw_gpu_peak_flop_s(const hw_gpu_t *g, int compute_dtype);
 /* Fabric sizing from the endpoints it must join: leaf and spine switch counts of a two-tier leaf-spine
  * with the configured radix and oversubscription. */
 typedef struct hw_fabric_size {
-    uint64_t endpoints;          /* ports facing hosts: GPU NICs, node DPUs, ICMS DPUs, G4 servers */
-    uint32_t down_per_leaf;      /* host-facing ports per leaf */
-    uint32_t up_per_leaf;        /* spine-facing ports per leaf */
-    uint64_t leaves;             /* counts are 64-bit: they multiply node counts */
+    uint64_t endpoints;     /* ports facing hosts: GPU NICs, node DPUs, ICMS DPUs, G4 servers */
+    uint32_t down_per_leaf; /* host-facing ports per leaf */
+    uint32_t up_per_leaf;   /* spine-facing ports per leaf */
+    uint64_t leaves;        /* counts are 64-bit: they multiply node counts */
     uint64_t spines;
     uint64_t switch_ports;       /* all switch ports in use (optics count) */
     double leaf_equivalents;     /* leaves + spines x spine_ports / leaf_ports: power and price units */
@@ -218,13 +218,13 @@ void hw_fabric_sizing(const hw_pod_t *p, hw_fabric_size_t *out);
 
 /* Capacity and aggregate bandwidth of each KV tier for the whole pod. */
 typedef struct hw_tier {
-    const char *name;            /* "G1 HBM", ... */
+    const char *name; /* "G1 HBM", ... */
     bool present;
-    double capacity_bytes;       /* raw capacity of the tier, pod-wide */
-    double kv_capacity_bytes;    /* share usable for KV (HBM: before weights, see steptime) */
-    double read_byte_s;          /* aggregate read bandwidth */
-    double write_byte_s;         /* aggregate write bandwidth */
-    double latency_s;            /* access latency seen by a transfer (device + protocol) */
+    double capacity_bytes;    /* raw capacity of the tier, pod-wide */
+    double kv_capacity_bytes; /* share usable for KV (HBM: before weights, see steptime) */
+    double read_byte_s;       /* aggregate read bandwidth */
+    double write_byte_s;      /* aggregate write bandwidth */
+    double latency_s;         /* access latency seen by a transfer (device + protocol) */
 } hw_tier_t;
 
 enum { HW_TIER_G1 = 0, HW_TIER_G2, HW_TIER_G3, HW_TIER_G35, HW_TIER_G4, HW_TIERS };

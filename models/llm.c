@@ -72,8 +72,8 @@ void llm_params(const llm_t *m, llm_params_t *out)
     double h = m->hidden;
     if (m->attention == LLM_ATTN_MLA) {
         double qk_head = (double)m->qk_nope_head_dim + (double)m->qk_rope_head_dim;
-        double q = m->q_lora_rank ? h * m->q_lora_rank + (double)m->q_lora_rank * m->heads * qk_head
-                                  : h * m->heads * qk_head;
+        double q =
+            m->q_lora_rank ? h * m->q_lora_rank + (double)m->q_lora_rank * m->heads * qk_head : h * m->heads * qk_head;
         double kv_down = h * ((double)m->kv_lora_rank + m->qk_rope_head_dim);
         double kv_up = (double)m->kv_lora_rank * m->heads * ((double)m->qk_nope_head_dim + m->v_head_dim);
         double o = (double)m->heads * m->v_head_dim * h;
@@ -100,10 +100,10 @@ void llm_params(const llm_t *m, llm_params_t *out)
     out->embedding = (double)m->vocab * h;
     out->lm_head = (double)m->vocab * h;
     double layers_common = m->layers * out->attn_per_layer + out->dense_ffn_layers * out->dense_ffn_per_layer;
-    double moe_total = out->moe_layers * (out->router_per_layer +
-                                          ((double)m->experts + m->shared_experts) * out->expert);
-    double moe_active = out->moe_layers * (out->router_per_layer +
-                                           ((double)m->experts_active + m->shared_experts) * out->expert);
+    double moe_total =
+        out->moe_layers * (out->router_per_layer + ((double)m->experts + m->shared_experts) * out->expert);
+    double moe_active =
+        out->moe_layers * (out->router_per_layer + ((double)m->experts_active + m->shared_experts) * out->expert);
     out->total = layers_common + moe_total + out->embedding + (m->tied_embeddings ? 0.0 : out->lm_head);
     out->active = layers_common + moe_active + out->lm_head;
 }
@@ -139,8 +139,9 @@ int llm_check(const llm_t *m, char *path, size_t pathlen, char *msg, size_t msgl
             return llm_fail(path, pathlen, msg, msglen, "kv_lora_rank", "MLA attention needs kv_lora_rank > 0");
         if (m->qk_rope_head_dim == 0 || m->qk_nope_head_dim == 0 || m->v_head_dim == 0)
             return llm_fail(path, pathlen, msg, msglen,
-                            m->qk_rope_head_dim == 0 ? "qk_rope_head_dim"
-                            : m->qk_nope_head_dim == 0 ? "qk_nope_head_dim" : "v_head_dim",
+                            m->qk_rope_head_dim == 0   ? "qk_rope_head_dim"
+                            : m->qk_nope_head_dim == 0 ? "qk_nope_head_dim"
+                                                       : "v_head_dim",
                             "MLA attention needs qk_rope_head_dim, qk_nope_head_dim and v_head_dim > 0");
     }
     if (m->sliding_window_layers > m->layers)
@@ -159,8 +160,10 @@ int llm_check(const llm_t *m, char *path, size_t pathlen, char *msg, size_t msgl
         if (m->dense_layers >= m->layers)
             return llm_fail(path, pathlen, msg, msglen, "dense_layers", "a MoE model needs at least one MoE layer");
     } else if (m->experts_active || m->shared_experts || m->dense_layers) {
-        return llm_fail(path, pathlen, msg, msglen, m->experts_active ? "experts_active"
-                                                    : m->shared_experts ? "shared_experts" : "dense_layers",
+        return llm_fail(path, pathlen, msg, msglen,
+                        m->experts_active   ? "experts_active"
+                        : m->shared_experts ? "shared_experts"
+                                            : "dense_layers",
                         "MoE fields are set but experts is 0 (a dense model)");
     }
     llm_params_t p;
@@ -196,13 +199,13 @@ int llm_check_parallel(const llm_t *m, const llm_parallel_t *par, char *err, siz
     }
     if (m->attention == LLM_ATTN_GQA && m->kv_heads % par->tp != 0 && par->tp % m->kv_heads != 0) {
         snprintf(err, errlen,
-                 "tensor parallelism %u does not divide the %u KV heads of %s (nor is it a multiple of them)",
-                 par->tp, m->kv_heads, m->name);
+                 "tensor parallelism %u does not divide the %u KV heads of %s (nor is it a multiple of them)", par->tp,
+                 m->kv_heads, m->name);
         return -1;
     }
     if (m->heads % par->tp != 0) {
-        snprintf(err, errlen, "tensor parallelism %u does not divide the %u attention heads of %s", par->tp,
-                 m->heads, m->name);
+        snprintf(err, errlen, "tensor parallelism %u does not divide the %u attention heads of %s", par->tp, m->heads,
+                 m->name);
         return -1;
     }
     if (m->layers % par->pp != 0) {

@@ -23,32 +23,32 @@ extern const char *const llm_dtype_names[];
 extern const char *const llm_attention_names[];
 
 typedef struct llm {
-    char preset[64];                 /* preset file it came from ("" if built inline) */
+    char preset[64]; /* preset file it came from ("" if built inline) */
     char name[48];
     uint32_t layers;
     uint32_t hidden;
     uint32_t heads;
-    uint32_t kv_heads;               /* GQA: key/value heads */
+    uint32_t kv_heads; /* GQA: key/value heads */
     uint32_t head_dim;
-    int attention;                   /* llm_attention_t */
-    uint32_t kv_lora_rank;           /* MLA: compressed latent width */
-    uint32_t qk_rope_head_dim;       /* MLA: decoupled RoPE key width */
-    uint32_t q_lora_rank;            /* MLA: compressed query width (0 = full-rank query projection) */
-    uint32_t qk_nope_head_dim;       /* MLA: per-head key width without RoPE */
-    uint32_t v_head_dim;             /* MLA: per-head value width */
-    uint32_t sliding_window_tokens;  /* local-attention window (0 = none) */
-    uint32_t sliding_window_layers;  /* layers that use it; their KV stops growing at the window */
-    uint32_t intermediate;           /* FFN width (per expert for MoE) */
-    uint32_t experts;                /* routed experts (0 = dense) */
-    uint32_t experts_active;         /* routed experts per token */
-    uint32_t shared_experts;         /* always-active experts of intermediate width (MoE) */
-    uint32_t dense_layers;           /* MoE models: leading layers with a dense FFN */
-    uint32_t dense_intermediate;     /* their FFN width (0 = intermediate) */
-    bool ungated_ffn;                /* plain FFN of 2 matrices (BLOOM); default: gated SwiGLU, 3 matrices */
-    bool tied_embeddings;            /* output head shares the input embedding */
+    int attention;                  /* llm_attention_t */
+    uint32_t kv_lora_rank;          /* MLA: compressed latent width */
+    uint32_t qk_rope_head_dim;      /* MLA: decoupled RoPE key width */
+    uint32_t q_lora_rank;           /* MLA: compressed query width (0 = full-rank query projection) */
+    uint32_t qk_nope_head_dim;      /* MLA: per-head key width without RoPE */
+    uint32_t v_head_dim;            /* MLA: per-head value width */
+    uint32_t sliding_window_tokens; /* local-attention window (0 = none) */
+    uint32_t sliding_window_layers; /* layers that use it; their KV stops growing at the window */
+    uint32_t intermediate;          /* FFN width (per expert for MoE) */
+    uint32_t experts;               /* routed experts (0 = dense) */
+    uint32_t experts_active;        /* routed experts per token */
+    uint32_t shared_experts;        /* always-active experts of intermediate width (MoE) */
+    uint32_t dense_layers;          /* MoE models: leading layers with a dense FFN */
+    uint32_t dense_intermediate;    /* their FFN width (0 = intermediate) */
+    bool ungated_ffn;               /* plain FFN of 2 matrices (BLOOM); default: gated SwiGLU, 3 matrices */
+    bool tied_embeddings;           /* output head shares the input embedding */
     uint32_t vocab;
-    double params_total;             /* published parameters (cross-check; 0 = not given) */
-    double params_active;            /* published parameters touched per token (cross-check; 0 = not given) */
+    double params_total;  /* published parameters (cross-check; 0 = not given) */
+    double params_active; /* published parameters touched per token (cross-check; 0 = not given) */
     uint32_t max_context_tokens;
 } llm_t;
 
@@ -72,16 +72,16 @@ double llm_weight_bytes(const llm_t *m, int weight_dtype);
 
 /* Parameter counts derived from the architecture, split the way the step-time model needs them. */
 typedef struct llm_params {
-    double attn_per_layer;           /* Q, K, V, O projections (MLA: its down/up projections) */
-    double dense_ffn_per_layer;      /* FFN of a dense layer */
-    double expert;                   /* one routed or shared expert */
-    double router_per_layer;         /* MoE gate */
-    double embedding;                /* input embedding */
-    double lm_head;                  /* output projection (0 extra if tied, but still computed per token) */
-    uint32_t moe_layers;             /* layers with routed experts */
-    uint32_t dense_ffn_layers;       /* layers with a dense FFN */
-    double total;                    /* all parameters stored */
-    double active;                   /* parameters used per token (embedding lookup excluded, head included) */
+    double attn_per_layer;      /* Q, K, V, O projections (MLA: its down/up projections) */
+    double dense_ffn_per_layer; /* FFN of a dense layer */
+    double expert;              /* one routed or shared expert */
+    double router_per_layer;    /* MoE gate */
+    double embedding;           /* input embedding */
+    double lm_head;             /* output projection (0 extra if tied, but still computed per token) */
+    uint32_t moe_layers;        /* layers with routed experts */
+    uint32_t dense_ffn_layers;  /* layers with a dense FFN */
+    double total;               /* all parameters stored */
+    double active;              /* parameters used per token (embedding lookup excluded, head included) */
 } llm_params_t;
 
 void llm_params(const llm_t *m, llm_params_t *out);

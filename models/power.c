@@ -55,8 +55,8 @@ double pw_icms_w(const hw_pod_t *pod, double u)
     const hw_icms_t *c = &pod->icms;
     if (!c->present)
         return 0.0;
-    double per = c->dpus_per_enclosure * c->dpu_w + c->ssds_per_enclosure * pw_ssd_w(c->ssd_idle_w, c->ssd_active_w, u) +
-                 c->enclosure_other_w;
+    double per = c->dpus_per_enclosure * c->dpu_w +
+                 c->ssds_per_enclosure * pw_ssd_w(c->ssd_idle_w, c->ssd_active_w, u) + c->enclosure_other_w;
     return c->enclosures * per;
 }
 

@@ -23,35 +23,35 @@ struct st_model {
     unsigned gpus;
 
     /* rates after efficiency */
-    double lin_flop_s;       /* weight GEMMs */
-    double attn_flop_s;      /* attention matmuls */
-    double mem_byte_s;       /* HBM */
-    double link_byte_s;      /* NVLink per direction */
+    double lin_flop_s;  /* weight GEMMs */
+    double attn_flop_s; /* attention matmuls */
+    double mem_byte_s;  /* HBM */
+    double link_byte_s; /* NVLink per direction */
 
     /* per GPU, summed over the layers a GPU meets in one pass of the whole pipeline */
-    double lin_flops_per_token;      /* GEMM FLOPs per token through all layers (head excluded) */
-    double head_flops_per_logit;     /* LM head FLOPs per token that needs logits */
-    double dense_weight_bytes;       /* non-expert weights read once per step */
-    double expert_weight_bytes;      /* all routed-expert weights (read in the touched fraction) */
-    double expert_pick;              /* k / E: chance a token picks a given expert (0 = dense) */
-    double act_bytes_per_token;      /* activation traffic per token */
-    double prefill_flops_per_pair;   /* attention FLOPs per (query, key) pair per layer */
+    double lin_flops_per_token;    /* GEMM FLOPs per token through all layers (head excluded) */
+    double head_flops_per_logit;   /* LM head FLOPs per token that needs logits */
+    double dense_weight_bytes;     /* non-expert weights read once per step */
+    double expert_weight_bytes;    /* all routed-expert weights (read in the touched fraction) */
+    double expert_pick;            /* k / E: chance a token picks a given expert (0 = dense) */
+    double act_bytes_per_token;    /* activation traffic per token */
+    double prefill_flops_per_pair; /* attention FLOPs per (query, key) pair per layer */
     double decode_flops_per_pair;
-    double kv_bytes_token_layer;     /* KV bytes per token per layer on one GPU */
+    double kv_bytes_token_layer; /* KV bytes per token per layer on one GPU */
     double global_layers, window_layers, window_tokens, layers;
 
     /* communication per step */
-    double ar_lat_s, a2a_lat_s, p2p_lat_s;   /* fixed latency of one collective of each kind */
-    double ar_per_token_s;           /* one all-reduce: seconds per token of payload */
-    double a2a_per_token_s;          /* one all-to-all (MoE dispatch or combine) */
-    double p2p_per_token_s;          /* one pipeline send */
-    double ar_per_step;              /* all-reduces per step */
+    double ar_lat_s, a2a_lat_s, p2p_lat_s; /* fixed latency of one collective of each kind */
+    double ar_per_token_s;                 /* one all-reduce: seconds per token of payload */
+    double a2a_per_token_s;                /* one all-to-all (MoE dispatch or combine) */
+    double p2p_per_token_s;                /* one pipeline send */
+    double ar_per_step;                    /* all-reduces per step */
     double a2a_per_step;
     double p2p_per_step;
-    double nvlink_bytes_per_token;   /* bytes a GPU sends per token of the step */
+    double nvlink_bytes_per_token; /* bytes a GPU sends per token of the step */
 
     double weight_bytes_per_gpu;
-    double kv_bytes_token_gpu;       /* all global layers of the GPU's stage */
+    double kv_bytes_token_gpu; /* all global layers of the GPU's stage */
 };
 
 void st_shape_add_prefill(st_shape_t *s, double chunk, double ctx_before)
@@ -97,13 +97,14 @@ st_model_t *st_model_create(const hw_gpu_t *gpu, const llm_t *llm, const st_depl
         return NULL;
     unsigned gpus = par->tp * par->pp;
     if (gpu->nvlink_domain_gpus && gpus > gpu->nvlink_domain_gpus) {
-        snprintf(err, errlen, "an instance of %u GPUs (tp %u x pp %u) exceeds the NVLink domain of %u GPUs of %s",
-                 gpus, par->tp, par->pp, gpu->nvlink_domain_gpus, gpu->name);
+        snprintf(err, errlen, "an instance of %u GPUs (tp %u x pp %u) exceeds the NVLink domain of %u GPUs of %s", gpus,
+                 par->tp, par->pp, gpu->nvlink_domain_gpus, gpu->name);
         return NULL;
     }
     double peak_lin = hw_gpu_peak_flop_s(gpu, dep->compute_dtype);
     if (peak_lin <= 0) {
-        snprintf(err, errlen, "%s has no %s tensor cores (compute_dtype)", gpu->name, llm_dtype_name(dep->compute_dtype));
+        snprintf(err, errlen, "%s has no %s tensor cores (compute_dtype)", gpu->name,
+                 llm_dtype_name(dep->compute_dtype));
         return NULL;
     }
     if (dep->weight_dtype < dep->compute_dtype) {
@@ -211,7 +212,8 @@ st_model_t *st_model_create(const hw_gpu_t *gpu, const llm_t *llm, const st_depl
     m->weight_bytes_per_gpu = p->total * wb / (tp * pp);
     m->kv_bytes_token_gpu = m->kv_bytes_token_layer * m->global_layers / pp;
     if (m->weight_bytes_per_gpu >= gpu->hbm_capacity_bytes) {
-        snprintf(err, errlen, "%s weights need %.1f GB per GPU in %s at tp %u x pp %u, more than the %.1f GB of HBM of %s",
+        snprintf(err, errlen,
+                 "%s weights need %.1f GB per GPU in %s at tp %u x pp %u, more than the %.1f GB of HBM of %s",
                  llm->name, m->weight_bytes_per_gpu / 1e9, llm_dtype_name(dep->weight_dtype), par->tp, par->pp,
                  gpu->hbm_capacity_bytes / 1e9, gpu->name);
         free(m);

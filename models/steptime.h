@@ -30,11 +30,11 @@ typedef struct st_deploy {
 
 /* The shape of one iteration, as sums over its requests. */
 typedef struct st_shape {
-    double prefill_tokens;       /* tokens computed in prefill chunks */
-    double prefill_attn_pairs;   /* sum over chunks of chunk x (context before + (chunk + 1) / 2) */
-    double prefill_seqs;         /* requests with a prefill chunk */
-    double decode_seqs;          /* requests decoding one token each */
-    double decode_ctx_tokens;    /* sum of their context lengths */
+    double prefill_tokens;     /* tokens computed in prefill chunks */
+    double prefill_attn_pairs; /* sum over chunks of chunk x (context before + (chunk + 1) / 2) */
+    double prefill_seqs;       /* requests with a prefill chunk */
+    double decode_seqs;        /* requests decoding one token each */
+    double decode_ctx_tokens;  /* sum of their context lengths */
 } st_shape_t;
 
 /* Adds one prefill chunk of `chunk` tokens after `ctx_before` cached tokens to a shape. */
@@ -43,15 +43,15 @@ void st_shape_add_prefill(st_shape_t *s, double chunk, double ctx_before);
 void st_shape_add_decode(st_shape_t *s, double ctx);
 
 typedef struct st_time {
-    double time_s;               /* the iteration's duration */
-    double compute_s;            /* roofline compute part */
-    double memory_s;             /* roofline memory part */
-    double comm_s;               /* collectives not hidden by compute */
+    double time_s;    /* the iteration's duration */
+    double compute_s; /* roofline compute part */
+    double memory_s;  /* roofline memory part */
+    double comm_s;    /* collectives not hidden by compute */
     double overhead_s;
-    double flops;                /* whole instance */
-    double hbm_bytes;            /* whole instance */
+    double flops;                  /* whole instance */
+    double hbm_bytes;              /* whole instance */
     double compute_bound_fraction; /* share of the iteration that is compute-bound, for the power model */
-    double nvlink_bytes;         /* bytes each GPU sent over NVLink (energy) */
+    double nvlink_bytes;           /* bytes each GPU sent over NVLink (energy) */
 } st_time_t;
 
 typedef struct st_model st_model_t;
@@ -95,13 +95,13 @@ const st_deploy_t *st_deploy(const st_model_t *m);
  * decodes `batch` requests (mean context isl + osl / 2) and prefills batch x isl / osl new tokens in
  * chunks of isl, so prompts enter as fast as answers leave (MLPerf Offline at full batch). */
 typedef struct st_steady {
-    double batch;                /* concurrent requests used (capped by the KV capacity) */
-    double step_s;               /* one iteration */
-    double output_tok_s;         /* instance output tokens per second */
+    double batch;        /* concurrent requests used (capped by the KV capacity) */
+    double step_s;       /* one iteration */
+    double output_tok_s; /* instance output tokens per second */
     double compute_bound_fraction;
-    double hbm_bytes_per_s;      /* instance HBM traffic */
-    double nvlink_bytes_per_s;   /* per GPU */
-    st_time_t step;              /* the iteration itself (for pw_gpu_step_w) */
+    double hbm_bytes_per_s;    /* instance HBM traffic */
+    double nvlink_bytes_per_s; /* per GPU */
+    st_time_t step;            /* the iteration itself (for pw_gpu_step_w) */
 } st_steady_t;
 
 /* Returns -1 if not even one request fits in the KV budget. max_batch caps the concurrency (0 = KV only). */

@@ -19,11 +19,11 @@
 #define ST_DECODE_SAMPLES 16
 #define ST_FIT_MAX_TP 8 /* distinct tensor-parallel degrees in one data set */
 
-const char *const st_point_kind_names[] = {"prefill_s", "decode_s", "ttft_s", "static_tok_s_gpu", "steady_tok_s_gpu",
-                                           NULL};
-const char *const st_fit_param_names[] = {"compute_efficiency", "memory_efficiency", "comm_efficiency",
-                                          "step_overhead_s", "per_seq_overhead_s", "collective_latency_s",
-                                          "prefill_overhead_s", NULL};
+const char *const st_point_kind_names[] = {"prefill_s",        "decode_s",         "ttft_s",
+                                           "static_tok_s_gpu", "steady_tok_s_gpu", NULL};
+const char *const st_fit_param_names[] = {
+    "compute_efficiency", "memory_efficiency",    "comm_efficiency",    "step_overhead_s",
+    "per_seq_overhead_s", "collective_latency_s", "prefill_overhead_s", NULL};
 
 /* Mean decode step time of `batch` requests over steps 1 .. osl - 1 after a prompt of isl tokens. */
 static double st_mean_decode_s(const st_model_t *m, double batch, double isl, double osl)
@@ -56,7 +56,8 @@ double st_point_predict(const st_model_t *m, const st_point_t *p)
     case ST_PT_DECODE_S:
         return st_mean_decode_s(m, p->batch, p->isl, p->osl);
     case ST_PT_STATIC_TOK_S_GPU: {
-        double total = st_prefill_batch_time_s(m, p->batch, p->isl) + (p->osl - 1.0) * st_mean_decode_s(m, p->batch, p->isl, p->osl);
+        double total = st_prefill_batch_time_s(m, p->batch, p->isl) +
+                       (p->osl - 1.0) * st_mean_decode_s(m, p->batch, p->isl, p->osl);
         return p->batch * p->osl / (total * st_gpus(m));
     }
     case ST_PT_STEADY_TOK_S_GPU: {
@@ -169,7 +170,7 @@ typedef struct st_fit_ctx {
     int nfree;
     double prior_weight;
     double prior_x[ST_FIT_PARAMS]; /* per prior parameter, in the fit's own coordinates */
-    size_t nprior;               /* prior residuals after the n point residuals: one per free prior parameter */
+    size_t nprior;                 /* prior residuals after the n point residuals: one per free prior parameter */
 } st_fit_ctx_t;
 
 static double st_logistic(double x)

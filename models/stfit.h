@@ -30,14 +30,14 @@ extern const char *const st_point_kind_names[]; /* "prefill_s", "decode_s", "ttf
                                                    "steady_tok_s_gpu" */
 
 typedef struct st_point {
-    int kind;                  /* st_point_kind_t */
+    int kind; /* st_point_kind_t */
     unsigned tp;
     double batch;
-    double isl;                /* input tokens per request */
-    double osl;                /* output tokens per request */
-    double measured;           /* seconds, or tokens/s/GPU for throughput */
-    double kv_reserve;         /* steady points: share of HBM not given to weights or KV */
-    char label[80];            /* where it came from, for reports */
+    double isl;        /* input tokens per request */
+    double osl;        /* output tokens per request */
+    double measured;   /* seconds, or tokens/s/GPU for throughput */
+    double kv_reserve; /* steady points: share of HBM not given to weights or KV */
+    char label[80];    /* where it came from, for reports */
 } st_point_t;
 
 /* The model's value for a point (same unit as measured). */
@@ -57,9 +57,9 @@ enum {
 extern const char *const st_fit_param_names[]; /* the st_calib_t member names */
 
 typedef struct st_fit_opts {
-    unsigned fixed_mask;       /* bit i set: parameter i held at start's value */
-    st_calib_t start;          /* values of held parameters (and a first starting point) */
-    int max_iter;              /* per start (0 = 200) */
+    unsigned fixed_mask; /* bit i set: parameter i held at start's value */
+    st_calib_t start;    /* values of held parameters (and a first starting point) */
+    int max_iter;        /* per start (0 = 200) */
     /* A weak prior (maximum a posteriori instead of least squares) on the three efficiencies and the
      * collective latency: each free one adds the residual prior_weight x (its value - the prior's), in the
      * fit's coordinates (logit of an efficiency, log of the latency). Points at one tensor-parallel degree
@@ -67,16 +67,16 @@ typedef struct st_fit_opts {
      * the prior decides between them where the data cannot, and weighs little where it can.
      * 0 = plain least squares. */
     double prior_weight;
-    st_calib_t prior;          /* compute_, memory_, comm_efficiency and collective_latency_s are read */
+    st_calib_t prior; /* compute_, memory_, comm_efficiency and collective_latency_s are read */
 } st_fit_opts_t;
 
 typedef struct st_fit_report {
-    double mape[ST_PT_KINDS];  /* per point kind, in % (NaN when the kind has no point) */
+    double mape[ST_PT_KINDS]; /* per point kind, in % (NaN when the kind has no point) */
     size_t count[ST_PT_KINDS];
-    double mape_all;           /* over every point, in % */
-    size_t worst;              /* index of the point with the largest absolute relative error */
-    double worst_err;          /* its signed relative error, in % */
-    double chisq;              /* sum of squared relative errors */
+    double mape_all;  /* over every point, in % */
+    size_t worst;     /* index of the point with the largest absolute relative error */
+    double worst_err; /* its signed relative error, in % */
+    double chisq;     /* sum of squared relative errors */
     int iterations;
 } st_fit_report_t;
 

@@ -34,10 +34,11 @@ START_TEST(report_opens_without_console_errors)
 {
     const char *dir = tu_scratch_dir("browser");
     char text[4096];
-    snprintf(text, sizeof text,
-             "{\"name\": \"browser\", \"description\": \"a report to open\", \"scenario\": \"%s\", \"baseline\": \"a\", "
-             "\"variants\": [{\"name\": \"a\"}, {\"name\": \"b\", \"set\": {\"kv.g1.capacity_bytes\": 8e9}}]}",
-             tu_fixture("scenarios/tiny-synthetic.json"));
+    snprintf(
+        text, sizeof text,
+        "{\"name\": \"browser\", \"description\": \"a report to open\", \"scenario\": \"%s\", \"baseline\": \"a\", "
+        "\"variants\": [{\"name\": \"a\"}, {\"name\": \"b\", \"set\": {\"kv.g1.capacity_bytes\": 8e9}}]}",
+        tu_fixture("scenarios/tiny-synthetic.json"));
     const char *file = tu_write_file(dir, "study.json", text);
     char sd[1100];
     snprintf(sd, sizeof sd, "%s/out", dir);

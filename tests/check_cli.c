@@ -17,8 +17,8 @@ static int count_lines(const char *s)
     while (*s) {
         const char *end = strchr(s, '\n');
         size_t len = end ? (size_t)(end - s) : strlen(s);
-        bool sanitizer = strncmp(s, "==", 2) == 0 || (skip_next && (strncmp(s, "False positive", 14) == 0 ||
-                                                                    strncmp(s, "For details", 11) == 0));
+        bool sanitizer = strncmp(s, "==", 2) == 0 ||
+                         (skip_next && (strncmp(s, "False positive", 14) == 0 || strncmp(s, "For details", 11) == 0));
         skip_next = sanitizer;
         if (!sanitizer && len > 0)
             n++;
@@ -64,7 +64,8 @@ END_TEST
 START_TEST(unknown_preset)
 {
     const char *dir = tu_scratch_dir("cli-in");
-    const char *p = tu_write_file(dir, "s.json", "{\n  \"hardware\": \"no-such-pod\",\n  \"model\": \"llama-3.1-8b\"\n}\n");
+    const char *p =
+        tu_write_file(dir, "s.json", "{\n  \"hardware\": \"no-such-pod\",\n  \"model\": \"llama-3.1-8b\"\n}\n");
     expect_input_error(p, NULL, "s.json:2:", "unknown hardware preset \"no-such-pod\"");
     expect_input_error(p, NULL, "hardware.preset", "dgx-h100");
 }

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/config/config.h"
 #include "sim/base/jsonbind.h"
+#include "sim/config/config.h"
 #include "testutil.h"
 
 typedef struct demo {

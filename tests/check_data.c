@@ -15,8 +15,8 @@ static const char *tiny_run(void)
     static char out[1100];
     snprintf(out, sizeof out, "%s/r", tu_scratch_dir("data"));
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
-                           NULL);
+    int rc =
+        tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet", NULL);
     ck_assert_msg(rc == 0, "run failed: %s", err);
     free(err);
     return out;

@@ -41,7 +41,8 @@ START_TEST(docs_snippet_loads_run_h5)
     snprintf(p, sizeof p, "%s/summary.json", out);
     char *sum = tu_read_file(p, NULL);
     cJSON *j = cJSON_Parse(sum);
-    double p99 = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_s"), "ttft"), "p99")->valuedouble;
+    double p99 =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "latency_s"), "ttft"), "p99")->valuedouble;
     double in_window = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "requests"), "in_window")->valuedouble;
     char want[128];
     snprintf(want, sizeof want, "p99 %.3f s", p99);

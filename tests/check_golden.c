@@ -46,8 +46,8 @@ static cJSON *parse_file(const char *path)
 
 static bool golden_skipped_key(const char *k)
 {
-    static const char *const skip[] = {"kvtwin_version", "simgrid_version", "scenario", "wall_s",
-                                       "metadata_bytes_per_block", "oracle_s", NULL};
+    static const char *const skip[] = {"kvtwin_version",           "simgrid_version", "scenario", "wall_s",
+                                       "metadata_bytes_per_block", "oracle_s",        NULL};
     for (int i = 0; skip[i]; i++)
         if (strcmp(k, skip[i]) == 0)
             return true;
@@ -81,7 +81,8 @@ static const char *expand(const char *arg, char *buf, size_t len)
     static const struct {
         const char *tag;
         const char *dir;
-    } roots[] = {{"@fixture/", KVTWIN_FIXTURE_DIR}, {"@golden/", KVTWIN_SOURCE_DIR "/tests/golden"},
+    } roots[] = {{"@fixture/", KVTWIN_FIXTURE_DIR},
+                 {"@golden/", KVTWIN_SOURCE_DIR "/tests/golden"},
                  {"@shared/", KVTWIN_SHARED_DIR}};
     for (size_t i = 0; i < sizeof roots / sizeof roots[0]; i++) {
         size_t n = strlen(roots[i].tag);
@@ -176,8 +177,9 @@ static void compare(const char *name, const cJSON *want, const cJSON *got, doubl
         if (!cJSON_GetObjectItemCaseSensitive(want, g->string))
             REPORT("\n  %s: new figure, not in the golden file", g->string);
 #undef REPORT
-    ck_assert_msg(bad == 0, "%s: %d figure(s) differ (scripts/update-golden.sh rewrites them, with a reason in the "
-                            "commit):%s",
+    ck_assert_msg(bad == 0,
+                  "%s: %d figure(s) differ (scripts/update-golden.sh rewrites them, with a reason in the "
+                  "commit):%s",
                   name, bad, report);
 }
 

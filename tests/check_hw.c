@@ -224,7 +224,8 @@ START_TEST(gpu_power_levels)
     t.overhead_s = 0.005;
     t.time_s = 0.040;
     double dyn = g->tdp_w - g->idle_w;
-    double j = g->idle_w * 0.040 + dyn * (0.010 + g->memory_bound_power_fraction * 0.020 + g->comm_power_fraction * 0.005);
+    double j =
+        g->idle_w * 0.040 + dyn * (0.010 + g->memory_bound_power_fraction * 0.020 + g->comm_power_fraction * 0.005);
     ck_assert_double_eq_tol(pw_gpu_step_j(g, &t), j, 1e-9);
     ck_assert_double_eq_tol(pw_gpu_step_w(g, &t), j / 0.040, 1e-9);
     st_time_t idle = {0};

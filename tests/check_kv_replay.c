@@ -114,16 +114,14 @@ START_TEST(cli_bad_policy_and_listing)
     ck_assert_msg(strstr(err, "small") && strstr(err, "small_ratio"), "%s", err);
     free(out);
     free(err);
-    rc = tu_run_kvtwin(&out, &err, "cache", "x.jsonl", "--policy", "lru", "--capacity", "1e6", "--tiers", "G2=*",
-                       NULL);
+    rc = tu_run_kvtwin(&out, &err, "cache", "x.jsonl", "--policy", "lru", "--capacity", "1e6", "--tiers", "G2=*", NULL);
     ck_assert_int_eq(rc, 2);
     free(out);
     free(err);
     rc = tu_run_kvtwin(&out, &err, "policies", NULL);
     ck_assert_int_eq(rc, 0);
     for (size_t i = 0; i < kv_policy_count(); i++)
-        ck_assert_msg(strstr(out, kv_policy_at(i)->base.name), "kvtwin policies misses %s",
-                      kv_policy_at(i)->base.name);
+        ck_assert_msg(strstr(out, kv_policy_at(i)->base.name), "kvtwin policies misses %s", kv_policy_at(i)->base.name);
     ck_assert(strstr(out, "move_to_main_threshold") && strstr(out, "selective"));
     free(out);
     free(err);
@@ -355,11 +353,11 @@ END_TEST
  * the cache its blocks all become most recent, its first block last (so most recent of all); larger
  * requests change nothing. */
 typedef struct ref_lru {
-    uint64_t *key;  /* open addressing; key + 1, 0 = empty */
-    int32_t *slot;  /* dense index of each key */
+    uint64_t *key; /* open addressing; key + 1, 0 = empty */
+    int32_t *slot; /* dense index of each key */
     size_t hcap;
     int32_t *prev, *next, head, tail; /* head = most recent */
-    uint8_t *in;    /* dense index cached */
+    uint8_t *in;                      /* dense index cached */
     uint64_t *idof;
     int32_t ndense;
     uint64_t used, cap;
@@ -514,20 +512,20 @@ END_TEST
 START_TEST(cli_knobs_and_bad_capacities)
 {
     const char *trace = tu_fixture("golden/agentic-24.jsonl.gz");
-    static const char *const bad[] = {"", ",", "1e6,", ",1e6", "0", "0b", "-5", "-1e6", "abc", "1e6x", "nan", "1e999",
-                                      "inf,", NULL};
+    static const char *const bad[] = {"",     ",",   "1e6,", ",1e6", "0",     "0b",   "-5",
+                                      "-1e6", "abc", "1e6x", "nan",  "1e999", "inf,", NULL};
     for (int k = 0; bad[k]; k++) {
         char *out = NULL, *err = NULL;
         int rc = tu_run_kvtwin(&out, &err, "cache", trace, "--policy", "lru", "--capacity", bad[k], NULL);
         ck_assert_msg(rc == 2, "--capacity \"%s\": exit %d", bad[k], rc);
-        ck_assert_msg(strstr(err, "--capacity") && strchr(err, '\n') == err + strlen(err) - 1,
-                      "--capacity \"%s\": %s", bad[k], err);
+        ck_assert_msg(strstr(err, "--capacity") && strchr(err, '\n') == err + strlen(err) - 1, "--capacity \"%s\": %s",
+                      bad[k], err);
         ck_assert_msg(out == NULL || out[0] == '\0', "--capacity \"%s\" printed a result", bad[k]);
         free(out);
         free(err);
     }
     static const char *const badopt[][2] = {{"--count", "tokens"}, {"--instances", "0"}, {"--route", "nearest"},
-                                            {"--domains", "x"}, {"--seed", "-1"}, {NULL, NULL}};
+                                            {"--domains", "x"},    {"--seed", "-1"},     {NULL, NULL}};
     for (int k = 0; badopt[k][0]; k++) {
         char *out = NULL, *err = NULL;
         int rc = tu_run_kvtwin(&out, &err, "cache", trace, "--policy", "lru", "--capacity", "1e5", badopt[k][0],
@@ -538,14 +536,10 @@ START_TEST(cli_knobs_and_bad_capacities)
     }
     /* On and off: each knob moves the hit tokens on this trace. */
     static const char *const knobs[][6] = {
-        {"--count", "blocks", NULL, NULL, NULL, NULL},
-        {"--instances", "4", NULL, NULL, NULL, NULL},
-        {"--instances", "4", "--route", "random", NULL, NULL},
-        {"--instances", "4", "--route", "random", "--seed", "7"},
-        {"--instances", "4", "--route", "tokens", NULL, NULL},
-        {"--instances", "4", "--route", "session", NULL, NULL},
-        {"--instances", "4", "--route", "prefix", NULL, NULL},
-        {NULL, NULL, NULL, NULL, NULL, NULL}};
+        {"--count", "blocks", NULL, NULL, NULL, NULL},         {"--instances", "4", NULL, NULL, NULL, NULL},
+        {"--instances", "4", "--route", "random", NULL, NULL}, {"--instances", "4", "--route", "random", "--seed", "7"},
+        {"--instances", "4", "--route", "tokens", NULL, NULL}, {"--instances", "4", "--route", "session", NULL, NULL},
+        {"--instances", "4", "--route", "prefix", NULL, NULL}, {NULL, NULL, NULL, NULL, NULL, NULL}};
     double seen[16];
     int nseen = 0;
     for (int k = -1; k < 0 || knobs[k][0]; k++) {
@@ -569,9 +563,8 @@ START_TEST(cli_knobs_and_bad_capacities)
     double g2[2];
     for (int d = 0; d < 2; d++) {
         char *out = NULL, *err = NULL;
-        int rc = tu_run_kvtwin(&out, &err, "cache", trace, "--policy", "lru", "--tiers", "G1=*,G2=2e5",
-                               "--capacity", "5e4", "--instances", "4", "--domains", d ? "1" : "4", "--format", "json",
-                               NULL);
+        int rc = tu_run_kvtwin(&out, &err, "cache", trace, "--policy", "lru", "--tiers", "G1=*,G2=2e5", "--capacity",
+                               "5e4", "--instances", "4", "--domains", d ? "1" : "4", "--format", "json", NULL);
         ck_assert_msg(rc == 0, "%s", err);
         cJSON *rows = cJSON_Parse(out);
         g2[d] = jnum(cJSON_GetArrayItem(rows, 0), "hit_tokens", NULL);

@@ -70,9 +70,9 @@ START_TEST(published_parameter_counts_match_architecture)
     static const struct {
         const char *name;
         double total, active;
-    } ref[] = {{"llama-3.1-8b", 8.03e9, 0}, {"llama-3.1-405b", 405e9, 0}, {"qwen3-32b", 32.8e9, 0},
+    } ref[] = {{"llama-3.1-8b", 8.03e9, 0},      {"llama-3.1-405b", 405e9, 0}, {"qwen3-32b", 32.8e9, 0},
                {"qwen3-235b-a22b", 235e9, 22e9}, {"deepseek-v3", 671e9, 37e9}, {"kimi-k2", 1.04e12, 32e9},
-               {"gpt-oss-120b", 117e9, 5.1e9}, {"bloom-176b", 176e9, 0}};
+               {"gpt-oss-120b", 117e9, 5.1e9},   {"bloom-176b", 176e9, 0}};
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
         llm_t m = load_model(ref[i].name);
         llm_params_t p;
@@ -248,8 +248,8 @@ START_TEST(step_decode_is_memory_bound_at_batch_one)
     llm_params(&m, &p);
     double weights = p.total * 2.0 / 8.0 - p.embedding * 2.0 / 8.0; /* the embedding table is only gathered */
     double t_weights = weights / 3.35e12;
-    ck_assert_msg(t.time_s > t_weights && t.time_s < 1.1 * t_weights + 0.001, "decode %g s vs weights %g s",
-                  t.time_s, t_weights);
+    ck_assert_msg(t.time_s > t_weights && t.time_s < 1.1 * t_weights + 0.001, "decode %g s vs weights %g s", t.time_s,
+                  t_weights);
     ck_assert_double_eq_tol(t.compute_bound_fraction, 0.0, 1e-12);
     ck_assert(t.memory_s > 0 && t.compute_s == 0);
     ck_assert(t.comm_s > 0); /* two all-reduces per layer at tp 8 */

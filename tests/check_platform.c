@@ -1,16 +1,16 @@
 /* Platform generation: the hosts, links and routes a hardware preset and deployment imply, checked in
  * kvtwin's own layout and in the SimGrid platform it generates. */
 #include <math.h>
-#include <stdio.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
 #include <simgrid/link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xbt/dynar.h>
 
-#include "sim/core/platform.h"
 #include "sim/config/scenario.h"
+#include "sim/core/platform.h"
 #include "testutil.h"
 
 static scenario_t *load(const char *const *sets, int nsets)
@@ -48,8 +48,8 @@ START_TEST(rubin_rack_layout)
         j += r.j_per_byte[c];
     ck_assert(j > 0);
     ck_assert(r.j_per_byte[EN_ICMS] > 0);
-    ck_assert_double_eq_tol(pf_route_peak_byte_s(&pf, &r), fmin(pf.links[pf.l_fe + 5].bw_byte_s,
-                                                                    pf_route_peak_byte_s(&pf, &r)), 1);
+    ck_assert_double_eq_tol(pf_route_peak_byte_s(&pf, &r),
+                            fmin(pf.links[pf.l_fe + 5].bw_byte_s, pf_route_peak_byte_s(&pf, &r)), 1);
     /* Fair-share estimate halves when a flow already uses the bottleneck. */
     double alone = pf_route_share_byte_s(&pf, &r);
     pf_route_begin(&pf, &r);

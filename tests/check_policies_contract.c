@@ -71,19 +71,19 @@ static void make_workload(wl_t *w, uint64_t seed)
 }
 
 typedef struct fly {
-    int r;          /* workload request */
+    int r; /* workload request */
     uint32_t inst;
-    uint32_t hi;    /* committed (pinned) leading blocks */
+    uint32_t hi; /* committed (pinned) leading blocks */
     uint32_t extra;
-    uint64_t off;   /* offset of its references in w->next */
+    uint64_t off; /* offset of its references in w->next */
 } fly_t;
 
 /* Check's ck_assert reports every passing check to the parent process; the invariants run thousands of
  * times, so they only call into Check when they fail. */
-#define REQUIRE(cond, ...)                                                                                        \
-    do {                                                                                                          \
-        if (!(cond))                                                                                              \
-            ck_abort_msg(__VA_ARGS__);                                                                            \
+#define REQUIRE(cond, ...)                                                                                             \
+    do {                                                                                                               \
+        if (!(cond))                                                                                                   \
+            ck_abort_msg(__VA_ARGS__);                                                                                 \
     } while (0)
 
 static uint64_t digest;
@@ -103,7 +103,7 @@ static void check_invariants(const kv_mgr_t *m, const wl_t *w, const fly_t *fl, 
             if (!kv_tier_loc_stats(m, t, loc, &st))
                 continue;
             REQUIRE(st.used_blocks <= st.capacity_blocks, "%s[%u] holds %llu > %llu", kv_tier_name(t), loc,
-                          (unsigned long long)st.used_blocks, (unsigned long long)st.capacity_blocks);
+                    (unsigned long long)st.used_blocks, (unsigned long long)st.capacity_blocks);
         }
     }
     for (uint32_t inst = 0; inst < NINST; inst++) {
@@ -116,8 +116,7 @@ static void check_invariants(const kv_mgr_t *m, const wl_t *w, const fly_t *fl, 
                 continue;
             for (uint32_t i = 0; i < fl[f].hi; i++) {
                 uint64_t id = w->ids[fl[f].r][i];
-                REQUIRE(kv_resident(m, KV_G1, inst, id), "pinned block %llu left G1[%u]",
-                              (unsigned long long)id, inst);
+                REQUIRE(kv_resident(m, KV_G1, inst, id), "pinned block %llu left G1[%u]", (unsigned long long)id, inst);
                 bool dup = false;
                 for (uint64_t k = 0; k < nseen && !dup; k++)
                     dup = seen[k] == id;

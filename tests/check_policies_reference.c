@@ -10,10 +10,10 @@
 #include <cjson/cJSON.h>
 
 #include "refpolicies.h"
+#include "sim/base/plugin.h"
 #include "sim/kv/kv.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/replay.h"
-#include "sim/base/plugin.h"
 #include "sim/kv/write.h"
 #include "testutil.h"
 
@@ -184,8 +184,8 @@ START_TEST(one_block_requests_count_alike)
             }
             ck_assert_msg(r[0].hit_blocks == r[1].hit_blocks && r[0].hit_tokens == r[1].hit_tokens &&
                               r[0].req_hit_sum == r[1].req_hit_sum,
-                          "%s at %ld: prefix %llu blocks %llu tokens, blocks %llu / %llu", kv_policy_at(p)->base.name, c,
-                          (unsigned long long)r[0].hit_blocks, (unsigned long long)r[0].hit_tokens,
+                          "%s at %ld: prefix %llu blocks %llu tokens, blocks %llu / %llu", kv_policy_at(p)->base.name,
+                          c, (unsigned long long)r[0].hit_blocks, (unsigned long long)r[0].hit_tokens,
                           (unsigned long long)r[1].hit_blocks, (unsigned long long)r[1].hit_tokens);
         }
     }

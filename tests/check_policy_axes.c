@@ -129,8 +129,8 @@ START_TEST(fetch_never_exceeds_prefix)
             hops[t] = (kv_fetch_hop_t){lcg(&s) % 5 == 0 ? 0 : 1e8 * (double)(1 + lcg(&s) % 1000),
                                        1e-6 * (double)(lcg(&s) % 100)};
         uint32_t bt = 16;
-        kv_fetch_ctx_t c = {st, tier_of, prefix, ids, (double)(prefix * bt + lcg(&s) % 4000), bt, 131072.0 * bt,
-                            fake_hop, hops};
+        kv_fetch_ctx_t c = {st, tier_of,       prefix,   ids, (double)(prefix * bt + lcg(&s) % 4000),
+                            bt, 131072.0 * bt, fake_hop, hops};
         uint32_t use = ops->decide(&f, &c);
         ck_assert_msg(use <= prefix, "%s reused %u of a %u-block prefix", ops->base.name, use, prefix);
         ck_assert_uint_eq(ops->decide(&f, &c), use);
@@ -204,8 +204,14 @@ START_TEST(admission_picks_inside_the_queue)
     for (int trial = 0; trial < 300; trial++) {
         uint32_t n = (uint32_t)(lcg(&s) % 9);
         for (uint32_t k = 0; k < n; k++)
-            fq.reqs[k] = (sched_req_t){(uint64_t)trial * 10 + k, k, (double)trial, 100 + (uint32_t)(lcg(&s) % 5000),
-                                       1 + (uint32_t)(lcg(&s) % 500), NULL, 0, (uint32_t)(lcg(&s) % 40)};
+            fq.reqs[k] = (sched_req_t){(uint64_t)trial * 10 + k,
+                                       k,
+                                       (double)trial,
+                                       100 + (uint32_t)(lcg(&s) % 5000),
+                                       1 + (uint32_t)(lcg(&s) % 500),
+                                       NULL,
+                                       0,
+                                       (uint32_t)(lcg(&s) % 40)};
         sched_queue_t q = {n, (uint32_t)(lcg(&s) % 4), 4, fake_at, &fq};
         uint32_t pick[2];
         for (int rep = 0; rep < 2; rep++)
@@ -233,8 +239,8 @@ END_TEST
 static char *cache_rows(const char *write)
 {
     char *out = NULL, *err = NULL;
-    int rc = tu_run_kvtwin(&out, &err, "cache", tu_fixture("golden/agentic-24.jsonl.gz"), "--policy", "lru",
-                           "--tiers", "G1=300b,G2=*", "--capacity", "1500b", "--write", write, NULL);
+    int rc = tu_run_kvtwin(&out, &err, "cache", tu_fixture("golden/agentic-24.jsonl.gz"), "--policy", "lru", "--tiers",
+                           "G1=300b,G2=*", "--capacity", "1500b", "--write", write, NULL);
     ck_assert_msg(rc == 0, "--write %s: %s", write, err ? err : "");
     free(err);
     char *wall = strrchr(out, ','); /* csv: wall_s is the last column */

@@ -59,8 +59,9 @@ START_TEST(detects_formats)
     ck_assert_str_eq(wl_reader_detect(tu_shared("traces/kv-cache-tester"), err, sizeof err)->name, "kvtester");
     ck_assert_str_eq(wl_reader_detect(tu_shared("traces/mooncake/conversation_trace.jsonl"), err, sizeof err)->name,
                      "mooncake");
-    ck_assert_str_eq(wl_reader_detect(tu_shared("traces/azure2023/AzureLLMInferenceTrace_code.csv"), err, sizeof err)->name,
-                     "azure");
+    ck_assert_str_eq(
+        wl_reader_detect(tu_shared("traces/azure2023/AzureLLMInferenceTrace_code.csv"), err, sizeof err)->name,
+        "azure");
     const char *dir = tu_scratch_dir("detect");
     const char *p = tu_write_file(dir, "x.txt", "hello\n");
     ck_assert_ptr_null(wl_reader_detect(p, err, sizeof err));
@@ -196,9 +197,11 @@ START_TEST(azure_fixture_and_real)
         }
     }
     free_recs(v, n);
-    ck_assert_uint_eq(read_all(tu_shared("traces/azure2023/AzureLLMInferenceTrace_conv.csv"), wl_format_find("azure"), NULL, 0),
-                      19366);
-    ck_assert_uint_eq(read_all(tu_shared("traces/azure2023/AzureLLMInferenceTrace_code.csv"), WL_FMT_AUTO, NULL, 0), 8819);
+    ck_assert_uint_eq(
+        read_all(tu_shared("traces/azure2023/AzureLLMInferenceTrace_conv.csv"), wl_format_find("azure"), NULL, 0),
+        19366);
+    ck_assert_uint_eq(read_all(tu_shared("traces/azure2023/AzureLLMInferenceTrace_code.csv"), WL_FMT_AUTO, NULL, 0),
+                      8819);
 }
 END_TEST
 
@@ -280,12 +283,13 @@ START_TEST(long_lines_and_crlf)
     size_t n_ids = 70000; /* ~460 KB: longer than the 256 KiB chunk */
     size_t cap = n_ids * 8 + 256;
     char *text = malloc(cap);
-    size_t len = (size_t)snprintf(text, cap, "{\"timestamp\": 0, \"input_length\": %zu, \"output_length\": 1, \"hash_ids\": [",
-                                  n_ids * 512);
+    size_t len = (size_t)snprintf(
+        text, cap, "{\"timestamp\": 0, \"input_length\": %zu, \"output_length\": 1, \"hash_ids\": [", n_ids * 512);
     for (size_t i = 0; i < n_ids; i++)
         len += (size_t)snprintf(text + len, cap - len, "%s%zu", i ? ", " : "", i);
-    len += (size_t)snprintf(text + len, cap - len, "]}\r\n\r\n{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 1, "
-                                                   "\"hash_ids\": [7]}\r\n");
+    len += (size_t)snprintf(text + len, cap - len,
+                            "]}\r\n\r\n{\"timestamp\": 1, \"input_length\": 5, \"output_length\": 1, "
+                            "\"hash_ids\": [7]}\r\n");
     const char *p = tu_write_file(dir, "long.jsonl", text);
     free(text);
     rec_t v[2];

@@ -57,7 +57,7 @@ START_TEST(study_report_html_and_markdown)
     ck_assert_ptr_null(strstr(html, "http://www.w3.org/1999/xlink\" href"));
     ck_assert_ptr_null(strstr(html, "href=\"http"));
     ck_assert_ptr_nonnull(strstr(html, "<meta charset=\"utf-8\">"));
-    ck_assert_ptr_nonnull(strstr(html, "<svg"));      /* the plots, inline */
+    ck_assert_ptr_nonnull(strstr(html, "<svg")); /* the plots, inline */
     ck_assert_ptr_null(strstr(html, "<?xml"));
     ck_assert_ptr_nonnull(strstr(html, "&lt;and&gt; an ampersand &amp;")); /* escaped */
     /* the sections, in both */
@@ -69,13 +69,24 @@ START_TEST(study_report_html_and_markdown)
         snprintf(h, sizeof h, "## %s", sections[i]);
         ck_assert_msg(strstr(md, h) != NULL, "md lacks %s", sections[i]);
     }
-    const char *items[] = {"GPUs", "nodes (without GPUs)", "fabric (switches, optics)", "depreciation (years)",
-                           "maintenance per hour", "facility per hour", "energy per hour", "per GPU-hour",
-                           "per million output tokens", "tokens/J (IT)", "PUE", "big / small", "± "};
+    const char *items[] = {"GPUs",
+                           "nodes (without GPUs)",
+                           "fabric (switches, optics)",
+                           "depreciation (years)",
+                           "maintenance per hour",
+                           "facility per hour",
+                           "energy per hour",
+                           "per GPU-hour",
+                           "per million output tokens",
+                           "tokens/J (IT)",
+                           "PUE",
+                           "big / small",
+                           "± "};
     for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
         ck_assert_msg(strstr(md, items[i]) != NULL, "md lacks %s", items[i]);
     /* sources and confidence of the prices; the study's own price is flagged */
-    ck_assert_ptr_nonnull(strstr(md, "| GPU | $25,000 | all | $25k [FETCHLOGIC][FP4DEV] | estimate; value set by the study |"));
+    ck_assert_ptr_nonnull(
+        strstr(md, "| GPU | $25,000 | all | $25k [FETCHLOGIC][FP4DEV] | estimate; value set by the study |"));
     ck_assert_ptr_nonnull(strstr(md, "Prices as of 2026-05"));
     ck_assert_ptr_nonnull(strstr(md, "**assumption (price):** node without GPUs"));
     ck_assert_ptr_nonnull(strstr(html, "class=\"assumption\""));
@@ -114,7 +125,8 @@ START_TEST(run_report_and_errors)
     snprintf(run, sizeof run, "%s/r", dir);
     snprintf(out_dir, sizeof out_dir, "%s/rep", dir);
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", run, "--quiet", NULL);
+    int rc =
+        tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", run, "--quiet", NULL);
     ck_assert_msg(rc == 0, "%s", err);
     free(err);
     rc = tu_run_kvtwin(NULL, &err, "report", run, "--out", out_dir, "--quiet", NULL);

@@ -85,8 +85,8 @@ START_TEST(set_values_parse_whole)
     char out[1100];
     snprintf(out, sizeof out, "%s/res", dir);
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tiny(), "--quiet", "--out", out, "--set", "sim.duration_s=10",
-                           "--set", "kv.g2.enabled=true", "--set", "kv.g2.policy=lru", NULL);
+    int rc = tu_run_kvtwin(NULL, &err, "run", tiny(), "--quiet", "--out", out, "--set", "sim.duration_s=10", "--set",
+                           "kv.g2.enabled=true", "--set", "kv.g2.policy=lru", NULL);
     ck_assert_msg(rc == 0, "%s", err);
     free(err);
 }
@@ -253,8 +253,8 @@ START_TEST(contexts_beyond_the_window)
     ck_assert(!tu_file_exists(out));
     free(err);
     /* A model whose window holds every request: no word. */
-    rc = tu_run_kvtwin(NULL, &err, "run", tiny(), "--quiet", "--out", out, "--set",
-                       "workload.context_overflow=error", NULL);
+    rc = tu_run_kvtwin(NULL, &err, "run", tiny(), "--quiet", "--out", out, "--set", "workload.context_overflow=error",
+                       NULL);
     ck_assert_msg(rc == 0 && lines_in(err) == 0, "%d %s", rc, err);
     free(err);
 }
@@ -371,8 +371,8 @@ START_TEST(study_out_is_checked_too)
     mkdir(mine, 0755);
     tu_write_file(mine, "notes.txt", "precious\n");
     char study[2048];
-    snprintf(study, sizeof study,
-             "{\"name\": \"s\", \"scenario\": \"%s\", \"variants\": [{\"name\": \"a\"}]}\n", tiny());
+    snprintf(study, sizeof study, "{\"name\": \"s\", \"scenario\": \"%s\", \"variants\": [{\"name\": \"a\"}]}\n",
+             tiny());
     const char *path = tu_write_file(dir, "s.json", study);
     char *err = NULL;
     int rc = tu_run_kvtwin(NULL, &err, "study", path, "--quiet", "--out", mine, NULL);

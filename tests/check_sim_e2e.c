@@ -28,8 +28,8 @@ static double num(const cJSON *j, const char *a, const char *b, const char *c)
 static cJSON *run_summary(const char *scenario, const char *out, const char *set1, const char *set2, char **text_out)
 {
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", scenario, "--out", out, "--quiet", "--set", set1 ? set1 : "sim.drain=true",
-                           "--set", set2 ? set2 : "sim.drain=true", NULL);
+    int rc = tu_run_kvtwin(NULL, &err, "run", scenario, "--out", out, "--quiet", "--set",
+                           set1 ? set1 : "sim.drain=true", "--set", set2 ? set2 : "sim.drain=true", NULL);
     ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
     free(err);
     char path[1024];
@@ -52,8 +52,9 @@ static void check_conservation(const cJSON *s)
     ck_assert_double_eq(arrived, num(s, "requests", "completed", NULL) + num(s, "requests", "rejected", NULL) +
                                      num(s, "requests", "unfinished", NULL));
     double in = num(s, "tokens_completed_requests", "input", NULL);
-    ck_assert_double_eq_tol(in, num(s, "tokens_completed_requests", "reused", NULL) +
-                                    num(s, "tokens_completed_requests", "computed", NULL), 1e-6);
+    ck_assert_double_eq_tol(
+        in, num(s, "tokens_completed_requests", "reused", NULL) + num(s, "tokens_completed_requests", "computed", NULL),
+        1e-6);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(s, "energy_j");
     double sum = 0;
     for (const cJSON *c = e->child; c; c = c->next)
@@ -103,7 +104,8 @@ START_TEST(same_seed_same_summary)
     snprintf(c, sizeof c, "%s/c/summary.json", dir);
     char *tc = tu_read_file(c, NULL);
     cJSON *jc = cJSON_Parse(tc);
-    ck_assert(num(jc, "tokens_completed_requests", "input", NULL) != num(ja, "tokens_completed_requests", "input", NULL));
+    ck_assert(num(jc, "tokens_completed_requests", "input", NULL) !=
+              num(ja, "tokens_completed_requests", "input", NULL));
     free(ta);
     free(tb);
     free(tc);
@@ -169,7 +171,8 @@ START_TEST(results_folder_contents)
     snprintf(resolved, sizeof resolved, "%s/scenario.json", out);
     snprintf(again, sizeof again, "%s/again", dir);
     cJSON *k = run_summary(resolved, again, NULL, NULL, NULL);
-    ck_assert_double_eq(num(j, "throughput", "output_tokens_per_s", NULL), num(k, "throughput", "output_tokens_per_s", NULL));
+    ck_assert_double_eq(num(j, "throughput", "output_tokens_per_s", NULL),
+                        num(k, "throughput", "output_tokens_per_s", NULL));
     cJSON_Delete(j);
     cJSON_Delete(k);
 }
@@ -183,10 +186,10 @@ START_TEST(prefetch_stages_queued_requests)
     char out[1024];
     snprintf(out, sizeof out, "%s/pf", dir);
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
-                           "--set", "kv.g4.enabled=true", "--set", "kv.g2.capacity_bytes=5e8", "--set",
-                           "kv.g1.capacity_bytes=3e9", "--set", "deployment.max_batch_seqs=2", "--set",
-                           "kv.prefetch=\"queued\"", NULL);
+    int rc =
+        tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet", "--set",
+                      "kv.g4.enabled=true", "--set", "kv.g2.capacity_bytes=5e8", "--set", "kv.g1.capacity_bytes=3e9",
+                      "--set", "deployment.max_batch_seqs=2", "--set", "kv.prefetch=\"queued\"", NULL);
     ck_assert_msg(rc == 0, "%s", err);
     free(err);
     char path[1100];

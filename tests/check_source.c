@@ -379,7 +379,6 @@ START_TEST(session_cap_and_ramp)
 }
 END_TEST
 
-
 /* Arrival of (session, turn) in a log; fails if absent. */
 static double arrival_of(const fake_log_t *lg, uint64_t session, uint32_t turn)
 {
@@ -526,7 +525,8 @@ START_TEST(synthetic_equals_its_native_file)
     char path[1024];
     snprintf(path, sizeof path, "%s/g.jsonl", dir);
     const char *set = "turns_mean=10,subagent_prob=0.05,user_turn_prob=0.3";
-    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", path, "--seed", "21", "--sessions", "30", "--set", set, NULL), 0);
+    ck_assert_int_eq(
+        tu_run_kvtwin(NULL, NULL, "gen", "-o", path, "--seed", "21", "--sessions", "30", "--set", set, NULL), 0);
     wl_config_t c;
     wl_config_defaults(&c);
     c.seed = 21;
@@ -555,7 +555,8 @@ START_TEST(synthetic_equals_its_native_file)
         ck_assert_uint_eq(a->output_tokens, b->output_tokens);
         ck_assert_uint_eq(a->n_blocks, b->n_blocks);
         ck_assert(memcmp(a->block_ids, b->block_ids, a->n_blocks * sizeof *a->block_ids) == 0);
-        ck_assert_msg(fabs(a->arrival_s - b->arrival_s) < 1e-4, "request %zu: %.9f vs %.9f", i, a->arrival_s, b->arrival_s);
+        ck_assert_msg(fabs(a->arrival_s - b->arrival_s) < 1e-4, "request %zu: %.9f vs %.9f", i, a->arrival_s,
+                      b->arrival_s);
         subs += a->depth > 0;
     }
     ck_assert(subs > 0);

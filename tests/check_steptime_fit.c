@@ -119,8 +119,9 @@ START_TEST(power_model_against_splitwise)
     ck_assert(strstr(out, "left out as inconsistent") != NULL);
     free(out);
     free(err);
-    rc = tu_run_kvtwin(&out, &err, "fit", tu_shared("data/splitwise/perf_model.csv"), "--select", "llama2-70b/a100-80gb",
-                       "--hw", "dgx-a100", "--model", "llama-2-70b", "--fit-power", "--holdout-tp", "8", NULL);
+    rc =
+        tu_run_kvtwin(&out, &err, "fit", tu_shared("data/splitwise/perf_model.csv"), "--select", "llama2-70b/a100-80gb",
+                      "--hw", "dgx-a100", "--model", "llama-2-70b", "--fit-power", "--holdout-tp", "8", NULL);
     ck_assert_msg(rc == 0, "%s", err ? err : "");
     p = strstr(out, "hold-out average power: mean absolute error ");
     ck_assert_ptr_nonnull(p);
@@ -182,8 +183,8 @@ START_TEST(fit_cross_validated_out_of_sample)
                                "--hw", sel[g][1], "--model", "llama-2-70b", "--cross-validate", NULL);
         ck_assert_msg(rc == 0, "%s", err ? err : "");
         const char *prior = "## with the prior";
-        static const char *const tp_splits[] = {"leave TP2 out", "leave TP4 out", "leave TP8 out", "TP2 alone",
-                                                "TP4 alone", "TP8 alone"};
+        static const char *const tp_splits[] = {"leave TP2 out", "leave TP4 out", "leave TP8 out",
+                                                "TP2 alone",     "TP4 alone",     "TP8 alone"};
         for (int k = 0; k < 6; k++) {
             double e = cv_error(out, prior, tp_splits[k]);
             ck_assert_msg(e <= 15.0, "%s %s: out-of-sample MAPE %.1f %% > 15 %%", sel[g][1], tp_splits[k], e);
@@ -209,19 +210,21 @@ static void expect_input_error_v(const char *fragment, const char *const *a)
     free(err);
 }
 
-#define expect_input_error(fragment, ...)                                                          \
-    do {                                                                                           \
-        const char *args_[10] = {__VA_ARGS__};                                                     \
-        expect_input_error_v(fragment, args_);                                                     \
+#define expect_input_error(fragment, ...)                                                                              \
+    do {                                                                                                               \
+        const char *args_[10] = {__VA_ARGS__};                                                                         \
+        expect_input_error_v(fragment, args_);                                                                         \
     } while (0)
 
 START_TEST(commands_reject_bad_input)
 {
     const char *dir = tu_scratch_dir("fit");
-    const char *bad = tu_write_file(dir, "bad.csv", "kind,tp,batch,input_tokens,output_tokens,value\n"
-                                                    "prefill_ms,2,1,512,1,50\nprefill_ms,two,1,512,1,50\n");
+    const char *bad = tu_write_file(dir, "bad.csv",
+                                    "kind,tp,batch,input_tokens,output_tokens,value\n"
+                                    "prefill_ms,2,1,512,1,50\nprefill_ms,two,1,512,1,50\n");
     expect_input_error("bad.csv:3: a number field", "fit", bad, "--hw", "dgx-h100", "--model", "llama-2-70b", NULL);
-    const char *kind = tu_write_file(dir, "kind.csv", "kind,tp,batch,input_tokens,output_tokens,value\nwarp_ms,2,1,1,1,5\n");
+    const char *kind =
+        tu_write_file(dir, "kind.csv", "kind,tp,batch,input_tokens,output_tokens,value\nwarp_ms,2,1,1,1,5\n");
     expect_input_error("kind.csv:2: unknown kind", "fit", kind, "--hw", "dgx-h100", "--model", "llama-2-70b", NULL);
     const char *odd = tu_write_file(dir, "odd.csv", "a,b\n1,2\n");
     expect_input_error("neither a Splitwise", "fit", odd, "--hw", "dgx-h100", "--model", "llama-2-70b", NULL);
@@ -276,8 +279,8 @@ START_TEST(model_time_and_hw_show)
     free(out);
     free(err);
     /* every preset states where its calibration comes from */
-    static const char *const presets[] = {"dgx-a100", "dgx-h100", "hgx-h200", "hgx-b200", "gb200-nvl72", "gb300-nvl72",
-                                          "vera-rubin-nvl72"};
+    static const char *const presets[] = {"dgx-a100",    "dgx-h100",    "hgx-h200",        "hgx-b200",
+                                          "gb200-nvl72", "gb300-nvl72", "vera-rubin-nvl72"};
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
         rc = tu_run_kvtwin(&out, &err, "hw", "show", presets[i], NULL);
         ck_assert_int_eq(rc, 0);

@@ -79,8 +79,9 @@ START_TEST(grid_expands_and_checks)
     free(out);
     /* axes alone (no variants) */
     rc = tu_run_kvtwin(&out, NULL, "study",
-                       study_file(dir, "g", "\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", "
-                                            "\"values\": [4, 8, 16]}]"),
+                       study_file(dir, "g",
+                                  "\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", "
+                                  "\"values\": [4, 8, 16]}]"),
                        "--check", NULL);
     ck_assert_int_eq(rc, 0);
     ck_assert_ptr_nonnull(strstr(out, "3 configurations"));
@@ -88,9 +89,10 @@ START_TEST(grid_expands_and_checks)
     free(out);
     /* more than the old limit of 16 */
     rc = tu_run_kvtwin(&out, NULL, "study",
-                       study_file(dir, "g", "\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", "
-                                            "\"values\": [1,2,3,4,5,6,7,8,9,10]}, {\"name\": \"c\", \"path\": "
-                                            "\"deployment.prefill_chunk_tokens\", \"values\": [256, 512, 1024]}]"),
+                       study_file(dir, "g",
+                                  "\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", "
+                                  "\"values\": [1,2,3,4,5,6,7,8,9,10]}, {\"name\": \"c\", \"path\": "
+                                  "\"deployment.prefill_chunk_tokens\", \"values\": [256, 512, 1024]}]"),
                        "--check", NULL);
     ck_assert_int_eq(rc, 0);
     ck_assert_ptr_nonnull(strstr(out, "30 configurations"));
@@ -112,8 +114,7 @@ START_TEST(grid_errors_name_the_key)
          "not both"},
         {"\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", \"values\": [1]}], \"seeds\": [1, 1]",
          "twice"},
-        {"\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", \"values\": [0]}]",
-         "configuration b0"},
+        {"\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", \"values\": [0]}]", "configuration b0"},
         {"\"axes\": [{\"name\": \"b\", \"path\": \"deployment.max_batch_seqs\", \"values\": [1]}], \"hold_equal\": "
          "[\"watts\"]",
          "hold_equal[0]"},
@@ -171,11 +172,11 @@ START_TEST(study_runs_resumes_and_collects)
 {
     const char *dir = tu_scratch_dir("run");
     const char *sd = tu_scratch_dir("run-out");
-    const char *file = study_file(
-        dir, "r",
-        "\"baseline\": \"b4\", \"axes\": [{\"name\": \"g1\", \"path\": \"kv.g1.capacity_bytes\", \"values\": [8e9, 2e10], "
-        "\"labels\": [\"b4\", \"b32\"]}], "
-        "\"replicates\": 2");
+    const char *file = study_file(dir, "r",
+                                  "\"baseline\": \"b4\", \"axes\": [{\"name\": \"g1\", \"path\": "
+                                  "\"kv.g1.capacity_bytes\", \"values\": [8e9, 2e10], "
+                                  "\"labels\": [\"b4\", \"b32\"]}], "
+                                  "\"replicates\": 2");
     char *out = NULL, *err = NULL;
     int rc = study(&out, &err, file, sd, "--quiet");
     ck_assert_msg(rc == 0, "%s", err);
@@ -188,7 +189,8 @@ START_TEST(study_runs_resumes_and_collects)
         cJSON *sc = read_json(sd, rel);
         double want = i < 2 ? 8e9 : 2e10;
         ck_assert_double_eq(
-            cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sc, "kv"), "g1"), "capacity_bytes")->valuedouble,
+            cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(sc, "kv"), "g1"), "capacity_bytes")
+                ->valuedouble,
             want);
         ck_assert_int_eq(cJSON_GetObjectItem(sc, "seed")->valueint, 7 + i % 2);
         cJSON_Delete(sc);
@@ -284,9 +286,10 @@ START_TEST(failing_run_is_reported_and_others_go_on)
 {
     const char *dir = tu_scratch_dir("fail");
     const char *sd = tu_scratch_dir("fail-out");
-    const char *file = study_file(dir, "f",
-                                  "\"variants\": [{\"name\": \"a\"}, {\"name\": \"b\", \"set\": {\"kv.g1.capacity_bytes\": 1000}},"
-                                  "{\"name\": \"c\", \"set\": {\"deployment.max_batch_seqs\": 8}}]");
+    const char *file =
+        study_file(dir, "f",
+                   "\"variants\": [{\"name\": \"a\"}, {\"name\": \"b\", \"set\": {\"kv.g1.capacity_bytes\": 1000}},"
+                   "{\"name\": \"c\", \"set\": {\"deployment.max_batch_seqs\": 8}}]");
     /* b passes the study's validation but its run fails: G1 smaller than one block */
     char *out = NULL, *err = NULL;
     int rc = tu_run_kvtwin(&out, &err, "study", file, "--out", sd, "--jobs", "1", NULL);

@@ -47,12 +47,32 @@ START_TEST(defaults_are_the_fit)
     wl_synth_defaults(&d);
     cJSON *dj = cJSON_CreateObject();
 #define D(k) cJSON_AddNumberToObject(dj, #k, (double)d.k)
-    D(session_rate_per_s); D(arrival_cv); D(turns_mean); D(turns_max); D(system_prompt_tokens);
-    D(initial_context_tokens_median); D(initial_context_sigma); D(growth_tokens_median); D(growth_sigma);
-    D(output_tokens_median); D(output_sigma); D(think_s_median); D(think_sigma); D(subagent_prob);
-    D(subagent_fanout_mean); D(subagent_turns_mean); D(max_context_tokens); D(block_tokens); D(user_turn_prob);
-    D(tool_s_median); D(tool_sigma); D(subagent_prompt_tokens); D(subagent_spawn_s); D(api_base_s);
-    D(api_s_per_input_token); D(api_s_per_output_token);
+    D(session_rate_per_s);
+    D(arrival_cv);
+    D(turns_mean);
+    D(turns_max);
+    D(system_prompt_tokens);
+    D(initial_context_tokens_median);
+    D(initial_context_sigma);
+    D(growth_tokens_median);
+    D(growth_sigma);
+    D(output_tokens_median);
+    D(output_sigma);
+    D(think_s_median);
+    D(think_sigma);
+    D(subagent_prob);
+    D(subagent_fanout_mean);
+    D(subagent_turns_mean);
+    D(max_context_tokens);
+    D(block_tokens);
+    D(user_turn_prob);
+    D(tool_s_median);
+    D(tool_sigma);
+    D(subagent_prompt_tokens);
+    D(subagent_spawn_s);
+    D(api_base_s);
+    D(api_s_per_input_token);
+    D(api_s_per_output_token);
 #undef D
     int n = 0;
     for (const cJSON *it = j->child; it; it = it->next, n++) {
@@ -87,9 +107,9 @@ START_TEST(gen_read_stats_round_trip)
     const char *dir = tu_scratch_dir("roundtrip");
     char path[1024];
     snprintf(path, sizeof path, "%s/gen.jsonl.gz", dir);
-    const double sessions = 1500, rate = 0.5, cv = 1.5, turns = 12, ctx = 2000, ctx_sig = 1, growth = 300, growth_sig = 1.2,
-                 out = 200, out_sig = 0.8, think = 60, think_sig = 1.5, tool = 8, tool_sig = 1, user = 0.2, sub = 0.03,
-                 fan = 2.5, sub_turns = 6;
+    const double sessions = 1500, rate = 0.5, cv = 1.5, turns = 12, ctx = 2000, ctx_sig = 1, growth = 300,
+                 growth_sig = 1.2, out = 200, out_sig = 0.8, think = 60, think_sig = 1.5, tool = 8, tool_sig = 1,
+                 user = 0.2, sub = 0.03, fan = 2.5, sub_turns = 6;
     char set[1024];
     snprintf(set, sizeof set,
              "session_rate_per_s=%g,arrival_cv=%g,turns_mean=%g,turns_max=1000,initial_context_tokens_median=%g,"
@@ -98,10 +118,11 @@ START_TEST(gen_read_stats_round_trip)
              "subagent_fanout_mean=%g,subagent_turns_mean=%g,max_context_tokens=1e7,system_prompt_tokens=3000,"
              "subagent_prompt_tokens=1000,subagent_spawn_s=0.25,api_base_s=0.5,api_s_per_input_token=1e-5,"
              "api_s_per_output_token=0.02",
-             rate, cv, turns, ctx, ctx_sig, growth, growth_sig, out, out_sig, think, think_sig, tool, tool_sig, user, sub,
-             fan, sub_turns);
+             rate, cv, turns, ctx, ctx_sig, growth, growth_sig, out, out_sig, think, think_sig, tool, tool_sig, user,
+             sub, fan, sub_turns);
     char *o = NULL, *e = NULL;
-    ck_assert_int_eq(tu_run_kvtwin(&o, &e, "gen", "-o", path, "--seed", "11", "--sessions", "1500", "--set", set, NULL), 0);
+    ck_assert_int_eq(tu_run_kvtwin(&o, &e, "gen", "-o", path, "--seed", "11", "--sessions", "1500", "--set", set, NULL),
+                     0);
     free(o);
     free(e);
     ck_assert_int_eq(tu_run_kvtwin(&o, &e, "trace", "stats", "--fit", "--json", path, NULL), 0);
@@ -110,8 +131,8 @@ START_TEST(gen_read_stats_round_trip)
     free(o);
     free(e);
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "fit");
-    const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "inputs"), 0),
-                                                       "stats");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "inputs"), 0), "stats");
     double n_main = cJSON_GetObjectItemCaseSensitive(st, "main_requests")->valuedouble;
     double n_subs = cJSON_GetObjectItemCaseSensitive(st, "subagents")->valuedouble;
     double n_forks = cJSON_GetObjectItemCaseSensitive(st, "forks")->valuedouble;
@@ -160,9 +181,12 @@ START_TEST(gen_is_deterministic)
     snprintf(b, sizeof b, "%s/b.jsonl", dir);
     snprintf(c, sizeof c, "%s/c.jsonl", dir);
     const char *set = "turns_mean=8,subagent_prob=0.05";
-    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", a, "--seed", "5", "--sessions", "60", "--set", set, NULL), 0);
-    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", b, "--seed", "5", "--sessions", "60", "--set", set, NULL), 0);
-    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", c, "--seed", "6", "--sessions", "60", "--set", set, NULL), 0);
+    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", a, "--seed", "5", "--sessions", "60", "--set", set, NULL),
+                     0);
+    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", b, "--seed", "5", "--sessions", "60", "--set", set, NULL),
+                     0);
+    ck_assert_int_eq(tu_run_kvtwin(NULL, NULL, "gen", "-o", c, "--seed", "6", "--sessions", "60", "--set", set, NULL),
+                     0);
     size_t la, lb, lc;
     char *ta = tu_read_file(a, &la), *tb = tu_read_file(b, &lb), *tc = tu_read_file(c, &lc);
     ck_assert(la > 1000);

@@ -108,9 +108,9 @@ START_TEST(tier_keys_bound)
         const char *sets[] = {set, "hardware.g4.present=true"};
         scenario_t *sc = calloc(1, sizeof *sc);
         char err[2048];
-        ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 2, -1, err,
-                                    sizeof err) == 0,
-                      "%s", err);
+        ck_assert_msg(
+            scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 2, -1, err, sizeof err) == 0,
+            "%s", err);
         for (int u = 0; u < KV_NTIERS; u++)
             if (u != t)
                 ck_assert(sc->kv.tier[u].capacity_bytes != 1000000.0 * (t + 1));
@@ -187,8 +187,8 @@ START_TEST(metric_rows_consistent)
         for (size_t b = a + 1; b < mt_nrows; b++) {
             const mt_row_t *s = &mt_rows[b];
             ck_assert_msg(strcmp(r->path, s->path) != 0, "two rows on %s", r->path);
-            ck_assert_msg(r->study.order == 0 || r->study.order != s->study.order, "%s, %s: same study order",
-                          r->path, s->path);
+            ck_assert_msg(r->study.order == 0 || r->study.order != s->study.order, "%s, %s: same study order", r->path,
+                          s->path);
             ck_assert_msg(r->print.line == MT_L_NONE || r->print.line != s->print.line || r->print.pos != s->print.pos,
                           "%s, %s: same stdout position", r->path, s->path);
         }
@@ -258,8 +258,8 @@ START_TEST(metric_rows_in_outputs)
 {
     const char *out = tu_scratch_dir("tables-run");
     char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
-                           NULL);
+    int rc =
+        tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet", NULL);
     ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
     free(err);
     char path[1024];
@@ -363,10 +363,27 @@ START_TEST(study_table_from_rows)
 {
     /* The rows of the study table, in its order, all from the metric table. */
     static const char *const want[] = {
-        "output tokens/s (TPS)", "output tokens/s per GPU", "total tokens/s", "TTFT p50 (s)", "TTFT p99 (s)",
-        "TPOT p50 (s)", "hit rate, token-weighted", "  from G1 (HBM)", "  from G2 (DRAM)", "  from G3 (local NVMe)",
-        "  from G3.5 (ICMS)", "  from G4 (storage)", "GPU busy", "GPU stalled on KV", "GPU idle",
-        "compute utilisation (MFU)", "HBM bandwidth utilisation", "goodput (requests/s)", "tokens/J (IT)", "average IT power (kW)", "$ per million output tokens",
+        "output tokens/s (TPS)",
+        "output tokens/s per GPU",
+        "total tokens/s",
+        "TTFT p50 (s)",
+        "TTFT p99 (s)",
+        "TPOT p50 (s)",
+        "hit rate, token-weighted",
+        "  from G1 (HBM)",
+        "  from G2 (DRAM)",
+        "  from G3 (local NVMe)",
+        "  from G3.5 (ICMS)",
+        "  from G4 (storage)",
+        "GPU busy",
+        "GPU stalled on KV",
+        "GPU idle",
+        "compute utilisation (MFU)",
+        "HBM bandwidth utilisation",
+        "goodput (requests/s)",
+        "tokens/J (IT)",
+        "average IT power (kW)",
+        "$ per million output tokens",
     };
     mt_study_item_t items[64];
     size_t n = mt_study_items(items, 64);

@@ -134,13 +134,17 @@ START_TEST(bad_input_mooncake)
 {
     const char *d = tu_scratch_dir("bad-mc");
     char text[2048];
-    snprintf(text, sizeof text, "%s{\"timestamp\": 1000, \"input_length\": 10 \"output_length\": 1, \"hash_ids\": [0]}\n", mc_good);
+    snprintf(text, sizeof text,
+             "%s{\"timestamp\": 1000, \"input_length\": 10 \"output_length\": 1, \"hash_ids\": [0]}\n", mc_good);
     expect_bad(tu_write_file(d, "malformed.jsonl", text), 2, "expected ',' or '}'", NULL);
-    snprintf(text, sizeof text, "%s%s{\"timestamp\": 1000, \"input_length\": 10, \"output_length\": 1}\n", mc_good, mc_good);
+    snprintf(text, sizeof text, "%s%s{\"timestamp\": 1000, \"input_length\": 10, \"output_length\": 1}\n", mc_good,
+             mc_good);
     expect_bad(tu_write_file(d, "missing.jsonl", text), 3, "missing \"hash_ids\"", NULL);
-    snprintf(text, sizeof text, "%s{\"timestamp\": 1000, \"input_length\": -10, \"output_length\": 1, \"hash_ids\": [0]}\n", mc_good);
+    snprintf(text, sizeof text,
+             "%s{\"timestamp\": 1000, \"input_length\": -10, \"output_length\": 1, \"hash_ids\": [0]}\n", mc_good);
     expect_bad(tu_write_file(d, "negative.jsonl", text), 2, "input_length (a non-negative integer)", NULL);
-    snprintf(text, sizeof text, "{\"timestamp\": 6000, \"input_length\": 1, \"output_length\": 1, \"hash_ids\": [0]}\n%s", mc_good);
+    snprintf(text, sizeof text,
+             "{\"timestamp\": 6000, \"input_length\": 1, \"output_length\": 1, \"hash_ids\": [0]}\n%s", mc_good);
     const char *back = tu_write_file(d, "backwards.jsonl", text);
     expect_bad(back, 2, "goes backwards", NULL);
     /* ... or a warning by option. */
@@ -150,7 +154,8 @@ START_TEST(bad_input_mooncake)
     ck_assert_ptr_nonnull(strstr(out, "requests                   2"));
     free(out);
     free(err);
-    snprintf(text, sizeof text, "%s{\"timestamp\": 1000, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [0, 1e3x]}\n", mc_good);
+    snprintf(text, sizeof text,
+             "%s{\"timestamp\": 1000, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [0, 1e3x]}\n", mc_good);
     expect_bad(tu_write_file(d, "number.jsonl", text), 2, "expected ',' or ']'", NULL);
     snprintf(text, sizeof text, "%s[1, 2]\n", mc_good);
     expect_bad(tu_write_file(d, "array.jsonl", text), 2, "expected a JSON object", "--format=mooncake");
@@ -171,12 +176,13 @@ START_TEST(bad_input_skip_and_inconsistent_ids)
     free(out);
     free(err);
     /* Ids inconsistent with the input: accepted, counted, the first one named (hits clamped to the input). */
-    snprintf(text, sizeof text, "%s{\"timestamp\": 5, \"input_length\": 100, \"output_length\": 1, \"hash_ids\": [0, 1, 2]}\n",
-             mc_good);
+    snprintf(text, sizeof text,
+             "%s{\"timestamp\": 5, \"input_length\": 100, \"output_length\": 1, \"hash_ids\": [0, 1, 2]}\n", mc_good);
     p = tu_write_file(d, "ids.jsonl", text);
     ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "stats", p, NULL), 0);
-    ck_assert_msg(strstr(out, "inconsistent block ids     1 requests; first: ") && strstr(out, "ids.jsonl:2: 3 block ids for "
-                                                                                               "100 input tokens"),
+    ck_assert_msg(strstr(out, "inconsistent block ids     1 requests; first: ") &&
+                      strstr(out, "ids.jsonl:2: 3 block ids for "
+                                  "100 input tokens"),
                   "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "token-weighted 0.1429")); /* (0 + min(2 x 512, 100)) / 700 */
     free(out);
@@ -191,7 +197,8 @@ START_TEST(bad_input_corrupt_gzip)
     snprintf(path, sizeof path, "%s/t.jsonl.gz", d);
     gzFile gz = gzopen(path, "wb");
     for (int i = 0; i < 2000; i++)
-        gzprintf(gz, "{\"timestamp\": %d, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0, %d]}\n", i, i + 1);
+        gzprintf(gz, "{\"timestamp\": %d, \"input_length\": 600, \"output_length\": 5, \"hash_ids\": [0, %d]}\n", i,
+                 i + 1);
     gzclose(gz);
     size_t len;
     char *bytes = tu_read_file(path, &len);
@@ -222,43 +229,51 @@ START_TEST(bad_input_other_formats)
 {
     const char *d = tu_scratch_dir("bad-other");
     /* kv-cache-tester: a request without "in", in a pretty-printed file (line 4). */
-    expect_bad(tu_write_file(d, "a.json",
-                             "{\n  \"block_size\": 4,\n  \"requests\": [\n    {\"t\": 0, \"out\": 1, \"hash_ids\": [1]}\n  ]\n}\n"),
-               4, "requests[0]: missing \"in\"", NULL);
+    expect_bad(
+        tu_write_file(
+            d, "a.json",
+            "{\n  \"block_size\": 4,\n  \"requests\": [\n    {\"t\": 0, \"out\": 1, \"hash_ids\": [1]}\n  ]\n}\n"),
+        4, "requests[0]: missing \"in\"", NULL);
     expect_bad(tu_write_file(d, "b.json",
                              "{\"block_size\": 4, \"requests\": [{\"t\": 5, \"in\": 4, \"out\": 1, \"hash_ids\": [1]}, "
                              "{\"t\": 2, \"in\": 4, \"out\": 1, \"hash_ids\": [1]}]}\n"),
                1, "goes backwards", NULL);
     expect_bad(tu_write_file(d, "c.json", "{\"block_size\": 4, \"requests\": [{\"t\": 0, \"in\": -4}]}"), 1,
                "in (a non-negative integer)", NULL);
-    expect_bad(tu_write_file(d, "d.json", "{\"block_size\": 4, \"requests\": [{\"t\": 0, \"in\": 4, "), 1, "malformed JSON",
-               "--format=kvtester");
+    expect_bad(tu_write_file(d, "d.json", "{\"block_size\": 4, \"requests\": [{\"t\": 0, \"in\": 4, "), 1,
+               "malformed JSON", "--format=kvtester");
     /* Azure. */
-    expect_bad(tu_write_file(d, "e.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.5,10,1\n"
-                                         "2023-11-16 18:15:47.5,-3,1\n"),
+    expect_bad(tu_write_file(d, "e.csv",
+                             "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.5,10,1\n"
+                             "2023-11-16 18:15:47.5,-3,1\n"),
                3, "ContextTokens \"-3\"", NULL);
-    expect_bad(tu_write_file(d, "f.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.5,10,1\n"
-                                         "2023-11-16 18:15:45.5,3,1\n"),
+    expect_bad(tu_write_file(d, "f.csv",
+                             "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.5,10,1\n"
+                             "2023-11-16 18:15:45.5,3,1\n"),
                3, "goes backwards", NULL);
-    expect_bad(tu_write_file(d, "g.csv", "TIMESTAMP,Context,GeneratedTokens\n1,2,3\n"), 1, "missing column \"ContextTokens\"",
-               "--format=azure");
+    expect_bad(tu_write_file(d, "g.csv", "TIMESTAMP,Context,GeneratedTokens\n1,2,3\n"), 1,
+               "missing column \"ContextTokens\"", "--format=azure");
     expect_bad(tu_write_file(d, "h.csv", "TIMESTAMP,ContextTokens,GeneratedTokens\nyesterday,1,1\n"), 2,
                "TIMESTAMP \"yesterday\"", NULL);
     /* Native. */
-    expect_bad(tu_write_file(d, "i.jsonl", "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 5, "
-                                           "\"output_tokens\": 1}\n{\"session\": 1, \"turn\": 2, \"input_tokens\": 5, "
-                                           "\"output_tokens\": 1}\n"),
+    expect_bad(tu_write_file(d, "i.jsonl",
+                             "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 5, "
+                             "\"output_tokens\": 1}\n{\"session\": 1, \"turn\": 2, \"input_tokens\": 5, "
+                             "\"output_tokens\": 1}\n"),
                2, "expected turn 1", NULL);
-    expect_bad(tu_write_file(d, "j.jsonl", "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 5, "
-                                           "\"output_tokens\": 1, \"colour\": 3}\n"),
+    expect_bad(tu_write_file(d, "j.jsonl",
+                             "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 5, "
+                             "\"output_tokens\": 1, \"colour\": 3}\n"),
                1, "unknown key \"colour\"", "--format=native");
     expect_bad(tu_write_file(d, "k.jsonl", "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 5}\n"), 1,
                "missing \"output_tokens\"", "--format=native");
-    expect_bad(tu_write_file(d, "l.jsonl", "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 5, "
-                                           "\"output_tokens\": 1, \"prefix\": [{\"stream\": 0, \"tokens\": 9}]}\n"),
+    expect_bad(tu_write_file(d, "l.jsonl",
+                             "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 5, "
+                             "\"output_tokens\": 1, \"prefix\": [{\"stream\": 0, \"tokens\": 9}]}\n"),
                1, "more than input_tokens", "--format=native");
-    expect_bad(tu_write_file(d, "m.jsonl", "{\"session\": 2, \"parent\": 1, \"parent_turn\": 0, \"turn\": 0, "
-                                           "\"input_tokens\": 5, \"output_tokens\": 1}\n"),
+    expect_bad(tu_write_file(d, "m.jsonl",
+                             "{\"session\": 2, \"parent\": 1, \"parent_turn\": 0, \"turn\": 0, "
+                             "\"input_tokens\": 5, \"output_tokens\": 1}\n"),
                1, "sub-agent of session 1", "--format=native");
     /* Not found. */
     char *out = NULL, *err = NULL;
@@ -278,17 +293,19 @@ START_TEST(check_and_formats_commands)
                   "%s", out);
     free(out);
     free(err);
-    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "check", "--closed", tu_fixture("workloads/two_sessions.jsonl"), NULL),
-                     0);
+    ck_assert_int_eq(
+        tu_run_kvtwin(&out, &err, "trace", "check", "--closed", tu_fixture("workloads/two_sessions.jsonl"), NULL), 0);
     ck_assert_msg(strstr(out, ": 8 requests, 2 sessions,") != NULL, "%s", out);
     free(out);
     free(err);
-    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "check", tu_fixture("workloads/mooncake_small.jsonl"), NULL), 0);
+    ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "check", tu_fixture("workloads/mooncake_small.jsonl"), NULL),
+                     0);
     ck_assert_msg(strstr(out, ": 6 requests, 0 sessions, 4713 input tokens, last arrival 6.000 s") != NULL, "%s", out);
     free(out);
     free(err);
     const char *d = tu_scratch_dir("check");
-    const char *p = tu_write_file(d, "b.jsonl", "{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, \"hash_ids\": [1]}\n{\n");
+    const char *p = tu_write_file(
+        d, "b.jsonl", "{\"timestamp\": 0, \"input_length\": 5, \"output_length\": 1, \"hash_ids\": [1]}\n{\n");
     ck_assert_int_eq(tu_run_kvtwin(&out, &err, "trace", "check", p, NULL), 2);
     ck_assert_msg(strstr(err, "b.jsonl:2:") != NULL, "%s", err);
     free(out);
@@ -305,10 +322,11 @@ END_TEST
 START_TEST(reuse_analysis)
 {
     const char *dir = tu_scratch_dir("reuse");
-    const char *path = tu_write_file(dir, "t.jsonl",
-                                     "{\"timestamp\": 0, \"input_length\": 20, \"output_length\": 1, \"hash_ids\": [1, 2]}\n"
-                                     "{\"timestamp\": 3000, \"input_length\": 20, \"output_length\": 1, \"hash_ids\": [1, 3]}\n"
-                                     "{\"timestamp\": 6000, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [2]}\n");
+    const char *path =
+        tu_write_file(dir, "t.jsonl",
+                      "{\"timestamp\": 0, \"input_length\": 20, \"output_length\": 1, \"hash_ids\": [1, 2]}\n"
+                      "{\"timestamp\": 3000, \"input_length\": 20, \"output_length\": 1, \"hash_ids\": [1, 3]}\n"
+                      "{\"timestamp\": 6000, \"input_length\": 10, \"output_length\": 1, \"hash_ids\": [2]}\n");
     char *out = NULL, *err = NULL;
     int rc = tu_run_kvtwin(&out, &err, "trace", "stats", "--reuse", "--json", "--reuse-out", dir, path, NULL);
     ck_assert_msg(rc == 0, "%s", err);
@@ -340,9 +358,9 @@ START_TEST(reuse_analysis)
     free(err);
     ru = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "inputs"), 0), "reuse");
     h = cJSON_GetObjectItem(cJSON_GetObjectItem(ru, "reuse_distance_blocks"), "histogram");
-    rc = tu_run_kvtwin(&out, &err, "cache", mc, "--policy", "lru", "--count", "blocks", "--format", "json",
-                       "--capacity", "1b,2b,4b,8b,16b,32b,64b,128b,256b,512b,1024b,2048b,4096b,8192b,16384b,32768b",
-                       NULL);
+    rc =
+        tu_run_kvtwin(&out, &err, "cache", mc, "--policy", "lru", "--count", "blocks", "--format", "json", "--capacity",
+                      "1b,2b,4b,8b,16b,32b,64b,128b,256b,512b,1024b,2048b,4096b,8192b,16384b,32768b", NULL);
     ck_assert_msg(rc == 0, "%s", err);
     cJSON *rows = cJSON_Parse(out);
     for (int k = 0; k < cJSON_GetArraySize(rows); k++) {

@@ -66,8 +66,8 @@ const char *tu_scratch_dir(const char *tag)
 {
     static int counter;
     char *p = tu_path_slot();
-    snprintf(p, 1024, "%s/tests-scratch/%s-%ld-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag,
-             (long)getpid(), counter++);
+    snprintf(p, 1024, "%s/tests-scratch/%s-%ld-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag, (long)getpid(),
+             counter++);
     outdir_rmtree(p);
     tu_mkdirs(p);
     return p;
@@ -222,8 +222,7 @@ void tu_require(const char *what, const char *probe, const char *how)
         fprintf(stderr, "FAIL: %s is required (KVTWIN_TEST_SERVICES=1) but `%s` fails; %s\n", what, probe, how);
         exit(1);
     }
-    printf("SKIP: %s is not available (`%s` fails); %s. ./scripts/test.sh installs and starts it.\n", what, probe,
-           how);
+    printf("SKIP: %s is not available (`%s` fails); %s. ./scripts/test.sh installs and starts it.\n", what, probe, how);
     exit(TU_SKIP);
 }
 

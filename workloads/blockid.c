@@ -13,8 +13,8 @@ int wl_ids_from_runs(wl_request_t *req, const wl_run_t *runs, uint32_t n_runs, u
     uint32_t n = req->input_tokens / bt + (req->input_tokens % bt != 0);
     if (wl_request_reserve(req, n))
         return -1;
-    uint32_t r = 0;       /* current run */
-    uint64_t in_run = 0;  /* tokens of run r already placed */
+    uint32_t r = 0;      /* current run */
+    uint64_t in_run = 0; /* tokens of run r already placed */
     uint64_t prev = UINT64_C(0x6B767477696E0001);
     for (uint32_t j = 0; j < n; j++) {
         uint32_t want = req->input_tokens - j * bt < bt ? req->input_tokens - j * bt : bt;

@@ -35,8 +35,7 @@ static int wl_js_fail(wl_js_t *j, const char *fmt, ...)
     if (j->p >= j->end)
         snprintf(j->msg, sizeof j->msg, "expected %s, found the end of the text", what);
     else
-        snprintf(j->msg, sizeof j->msg, "expected %s, found '%c'", what,
-                 (*j->p >= 32 && *j->p < 127) ? *j->p : '?');
+        snprintf(j->msg, sizeof j->msg, "expected %s, found '%c'", what, (*j->p >= 32 && *j->p < 127) ? *j->p : '?');
     return -1;
 }
 

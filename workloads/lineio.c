@@ -16,13 +16,13 @@
 /* A file read as text: plain bytes, or the members of a gzip file decoded one after the other. */
 typedef struct wl_zin {
     FILE *f;
-    int gz;            /* the file starts with the gzip magic */
-    int zinit;         /* z is initialised */
-    int member_done;   /* the last member ended; what follows must be another member or nothing */
+    int gz;          /* the file starts with the gzip magic */
+    int zinit;       /* z is initialised */
+    int member_done; /* the last member ended; what follows must be another member or nothing */
     int eof;
     z_stream z;
     unsigned char in[WL_CHUNK_BYTES];
-    uint64_t raw_off;  /* compressed bytes consumed, for messages */
+    uint64_t raw_off; /* compressed bytes consumed, for messages */
 } wl_zin_t;
 
 static wl_zin_t *zin_open(const char *path)

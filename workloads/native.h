@@ -21,8 +21,8 @@ typedef struct wl_native_writer wl_native_writer_t;
 
 /* Creates path (gzip-compressed if it ends in .gz). extra (may be NULL) is merged into the header line
  * (e.g. the generator's parameters and seed). */
-int wl_native_create(wl_native_writer_t **out, const char *path, uint32_t block_tokens, const cJSON *extra,
-                     char *err, size_t errlen);
+int wl_native_create(wl_native_writer_t **out, const char *path, uint32_t block_tokens, const cJSON *extra, char *err,
+                     size_t errlen);
 /* Writes one request: block ids from runs when n_runs > 0 (raw stream numbers), else req's ids. The
  * think/tool split of req->think_s comes from info->tool_s. */
 int wl_native_write(wl_native_writer_t *w, const wl_request_t *req, const wl_sess_info_t *info, const wl_run_t *runs,

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "workloads/lineio.h"
 #include "sim/base/safetext.h"
+#include "workloads/lineio.h"
 #include "workloads/source.h"
 
 const wl_reader_ops_t *wl_reader_by_format(int format)
@@ -212,8 +212,10 @@ int wl_stream_open(wl_stream_t **out, const char *path, const wl_stream_opts_t *
         return -1;
     }
     if (s->is_dir && !s->ops->sessions) {
-        snprintf(err, errlen, "%s: a directory holds one conversation per file, which the %s format does not "
-                 "have; expected a file", path, s->ops->name);
+        snprintf(err, errlen,
+                 "%s: a directory holds one conversation per file, which the %s format does not "
+                 "have; expected a file",
+                 path, s->ops->name);
         wl_stream_close(s);
         return -1;
     }

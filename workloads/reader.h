@@ -16,15 +16,15 @@
 #include "workloads/request.h"
 
 typedef struct wl_sess_info {
-    uint64_t parent_session; /* WL_NO_SESSION for a top-level session */
-    uint32_t parent_turn;    /* sub-agent: the parent's turn after which it was forked */
-    uint32_t fork;           /* sub-agents forked after this turn (they start together; the parent waits) */
-    bool last;               /* last turn of its session */
-    bool delay_known;        /* think_s of the request comes from the trace's own figures */
-    double tool_s;           /* part of the request's think_s spent in tools (the rest is the user's) */
-    double think_rec_s;      /* the think time exactly as the trace recorded it, -1 if absent */
+    uint64_t parent_session;       /* WL_NO_SESSION for a top-level session */
+    uint32_t parent_turn;          /* sub-agent: the parent's turn after which it was forked */
+    uint32_t fork;                 /* sub-agents forked after this turn (they start together; the parent waits) */
+    bool last;                     /* last turn of its session */
+    bool delay_known;              /* think_s of the request comes from the trace's own figures */
+    double tool_s;                 /* part of the request's think_s spent in tools (the rest is the user's) */
+    double think_rec_s;            /* the think time exactly as the trace recorded it, -1 if absent */
     uint32_t shared_prefix_tokens; /* system + tool prompt tokens of the session (warm prefix), 0 if unknown */
-    uint64_t line;           /* line of the record in its file (for messages), 0 if none */
+    uint64_t line;                 /* line of the record in its file (for messages), 0 if none */
 } wl_sess_info_t;
 
 typedef struct wl_reader_opts {
@@ -44,8 +44,8 @@ typedef struct wl_reader_ops {
     /* Each file is one conversation timed from its own start, sub-agents nested in their parent: open-loop
      * replay assembles it as a script, and its statistics use conversation-relative time. */
     bool whole_conversations;
-    bool sessions;           /* records carry session structure */
-    const char *extensions;  /* file names it recognises, for the docs ("*.jsonl[.gz]") */
+    bool sessions;          /* records carry session structure */
+    const char *extensions; /* file names it recognises, for the docs ("*.jsonl[.gz]") */
     /* How sure the reader is that a file with this name and first line is its format: 0 (no) .. 100. */
     int (*probe)(const char *path, const char *first_line);
     int (*open)(void **state, const char *path, const wl_reader_opts_t *opts, char *err, size_t errlen);
@@ -76,10 +76,10 @@ void wl_free_inputs(char **names, size_t n);
 typedef struct wl_stream wl_stream_t;
 
 typedef struct wl_stream_opts {
-    int format;           /* index into wl_format_names; WL_FMT_AUTO detects per file */
+    int format; /* index into wl_format_names; WL_FMT_AUTO detects per file */
     bool skip_bad;
     wl_reader_opts_t reader;
-    double stagger_s;     /* session files: conversation k's clock starts at k * stagger_s */
+    double stagger_s; /* session files: conversation k's clock starts at k * stagger_s */
 } wl_stream_opts_t;
 
 int wl_stream_open(wl_stream_t **out, const char *path, const wl_stream_opts_t *o, char *err, size_t errlen);

@@ -112,9 +112,12 @@ static int az_open(void **state, const char *path, const wl_reader_opts_t *o, ch
             s->col_gen = i;
     }
     if (n < 0 || s->col_ts < 0 || s->col_ctx < 0 || s->col_gen < 0) {
-        snprintf(err, errlen, "%s:%llu: missing column \"%s\"; expected a header TIMESTAMP,ContextTokens,GeneratedTokens",
-                 path, (unsigned long long)wl_lines_lineno(s->lines),
-                 s->col_ts < 0 ? "TIMESTAMP" : s->col_ctx < 0 ? "ContextTokens" : "GeneratedTokens");
+        snprintf(err, errlen,
+                 "%s:%llu: missing column \"%s\"; expected a header TIMESTAMP,ContextTokens,GeneratedTokens", path,
+                 (unsigned long long)wl_lines_lineno(s->lines),
+                 s->col_ts < 0    ? "TIMESTAMP"
+                 : s->col_ctx < 0 ? "ContextTokens"
+                                  : "GeneratedTokens");
         az_close(s);
         return -1;
     }

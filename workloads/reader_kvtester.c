@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads/blockid.h"
 #include "sim/base/jsonpos.h"
+#include "workloads/blockid.h"
 #include "workloads/jsonscan.h"
 #include "workloads/lineio.h"
 #include "workloads/reader.h"
@@ -38,7 +38,7 @@
 #define KT_MAX_DEPTH 8
 
 typedef struct kt_req {
-    double t, api, think;  /* api, think: -1 if absent */
+    double t, api, think; /* api, think: -1 if absent */
     uint32_t in, out;
     size_t ids_off;
     uint32_t n_ids;
@@ -50,13 +50,13 @@ typedef struct kt_req {
 
 typedef struct kt_agent {
     uint32_t system_tokens, tool_tokens;
-    double end_t;       /* sub-agent: t, when it finished on the parent's clock */
-    double duration_s;  /* -1 if absent */
-    uint32_t parent;    /* index of the parent agent (main: itself) */
+    double end_t;      /* sub-agent: t, when it finished on the parent's clock */
+    double duration_s; /* -1 if absent */
+    uint32_t parent;   /* index of the parent agent (main: itself) */
     uint32_t parent_req;
     uint32_t depth;
     uint32_t req0, n_reqs; /* its requests: kt.reqs[req0 .. req0 + n_reqs) after the parse */
-    double base_s;      /* its clock's start on the conversation clock (computed at emission) */
+    double base_s;         /* its clock's start on the conversation clock (computed at emission) */
     uint64_t session_id;
 } kt_agent_t;
 
@@ -65,26 +65,26 @@ typedef struct kt_state {
     wl_reader_opts_t o;
     char *text;
     size_t len;
-    uint64_t ns;       /* namespace of local ids */
+    uint64_t ns; /* namespace of local ids */
     bool local;
     uint32_t block_tokens;
     /* parse results */
     kt_agent_t *agents;
     size_t n_agents, cap_agents;
-    kt_req_t *reqs;    /* grouped per agent after the parse */
+    kt_req_t *reqs; /* grouped per agent after the parse */
     size_t n_reqs, cap_reqs;
     uint64_t *ids;
     size_t n_ids, cap_ids;
     /* emission order: (agent, request) pairs */
     uint32_t *order_agent, *order_req;
     size_t n_order, pos;
-    bool failed;       /* a bad conversation is reported once, then EOF */
+    bool failed; /* a bad conversation is reported once, then EOF */
     uint64_t backwards;
-    char jpath[256];   /* JSON path while parsing, for messages */
-    size_t cur_off;    /* line counting cursor: offsets only grow while parsing */
+    char jpath[256]; /* JSON path while parsing, for messages */
+    size_t cur_off;  /* line counting cursor: offsets only grow while parsing */
     uint64_t cur_line;
     wl_js_t j;
-    char *err;         /* where messages go: msg below */
+    char *err; /* where messages go: msg below */
     size_t errlen;
     char msg[768];
 } kt_state_t;
@@ -131,8 +131,7 @@ static int kt_error_at(kt_state_t *s, size_t off, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     jp_pos_t p = jp_pos_of_offset(s->text, off);
-    snprintf(s->err, s->errlen, "%s:%d:%d: %s%s%s", s->path, p.line, p.column, s->jpath, s->jpath[0] ? ": " : "",
-             msg);
+    snprintf(s->err, s->errlen, "%s:%d:%d: %s%s%s", s->path, p.line, p.column, s->jpath, s->jpath[0] ? ": " : "", msg);
     return -1;
 }
 
@@ -320,7 +319,10 @@ static int kt_parse_entry(kt_state_t *s, uint32_t agent, size_t idx)
     }
     if (!have_t || !have_in || !have_out || !have_ids)
         return kt_error_at(s, at, "missing \"%s\"; expected a request {\"t\", \"in\", \"out\", \"hash_ids\", ...}",
-                           !have_t ? "t" : !have_in ? "in" : !have_out ? "out" : "hash_ids");
+                           !have_t     ? "t"
+                           : !have_in  ? "in"
+                           : !have_out ? "out"
+                                       : "hash_ids");
     if (wl_grow((void **)&s->reqs, sizeof *s->reqs, s->n_reqs + 1, &s->cap_reqs))
         return kt_error_at(s, at, "out of memory");
     /* Requests are stored in parse order with their agent in req0 of a scratch field: see kt_group. */

@@ -20,8 +20,8 @@
 
 typedef struct mc_item {
     wl_request_t req;
-    double ts_s;      /* timestamp as read */
-    int status;       /* WL_REC_OK or WL_REC_BAD */
+    double ts_s; /* timestamp as read */
+    int status;  /* WL_REC_OK or WL_REC_BAD */
     uint64_t line;
     char msg[320];
 } mc_item_t;
@@ -29,9 +29,9 @@ typedef struct mc_item {
 typedef struct mc_state {
     wl_lines_t *lines;
     wl_reader_opts_t o;
-    mc_item_t *q;     /* ring of parsed items */
+    mc_item_t *q; /* ring of parsed items */
     size_t cap, head, count;
-    size_t ready;     /* items at the head whose arrival is final */
+    size_t ready; /* items at the head whose arrival is final */
     bool eof;
     bool have_prev;
     double prev_ts_s; /* timestamp of the last bucket, for the backwards check */
@@ -82,7 +82,8 @@ static uint64_t mc_backwards(void *state)
     return ((mc_state_t *)state)->backwards;
 }
 
-#define MC_EXPECTED "expected a Mooncake record {\"timestamp\": ms, \"input_length\": n, \"output_length\": n, \"hash_ids\": [...]}"
+#define MC_EXPECTED                                                                                                    \
+    "expected a Mooncake record {\"timestamp\": ms, \"input_length\": n, \"output_length\": n, \"hash_ids\": [...]}"
 
 /* Parses one line into it; returns WL_REC_OK or WL_REC_BAD (message in it->msg). */
 static int mc_parse(mc_state_t *s, char *line, size_t len, mc_item_t *it)
@@ -152,7 +153,10 @@ static int mc_parse(mc_state_t *s, char *line, size_t len, mc_item_t *it)
         goto syntax;
     if (!have_ts || !have_in || !have_out || !have_ids) {
         snprintf(it->msg, sizeof it->msg, "%s:%llu: missing \"%s\"; " MC_EXPECTED, path, ln,
-                 !have_ts ? "timestamp" : !have_in ? "input_length" : !have_out ? "output_length" : "hash_ids");
+                 !have_ts    ? "timestamp"
+                 : !have_in  ? "input_length"
+                 : !have_out ? "output_length"
+                             : "hash_ids");
         return WL_REC_BAD;
     }
     r->block_tokens = MC_BLOCK_TOKENS;

@@ -17,28 +17,28 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "workloads/blockid.h"
 #include "sim/base/jsonpos.h"
+#include "sim/base/u64map.h"
+#include "workloads/blockid.h"
 #include "workloads/lineio.h"
 #include "workloads/native.h"
 #include "workloads/reader.h"
 #include "workloads/source.h"
-#include "sim/base/u64map.h"
 
 #define NV_EXACT_MAX 9007199254740992.0 /* 2^53: integers above are not exact in a JSON number read as double */
 
 typedef struct nv_sess {
     uint64_t id;
-    uint64_t parent;     /* WL_NO_SESSION if top-level */
+    uint64_t parent; /* WL_NO_SESSION if top-level */
     uint32_t depth;
-    uint32_t next_turn;  /* turn expected next */
+    uint32_t next_turn; /* turn expected next */
     uint32_t shared_prefix_tokens;
     double last_arrival_s, last_api_s;
     uint32_t fork_pending; /* children announced by the last turn and not finished */
     uint32_t fork_seen;    /* children of the last turn seen so far */
     uint32_t fork_announced;
-    double join_end_s;   /* latest end of a finished child of the last fork */
-    bool done;           /* its last turn was read */
+    double join_end_s; /* latest end of a finished child of the last fork */
+    bool done;         /* its last turn was read */
 } nv_sess_t;
 
 typedef struct nv_state {
@@ -151,9 +151,23 @@ static int nv_time(nv_ctx_t *c, const cJSON *o, const char *key, double *v, bool
     return 0;
 }
 
-static const char *const nv_keys[] = {"session", "parent", "parent_turn", "turn", "last", "fork", "arrival_s",
-                                      "think_s", "tool_s", "api_s", "input_tokens", "output_tokens", "block_tokens",
-                                      "block_ids", "prefix", "shared_prefix_tokens", NULL};
+static const char *const nv_keys[] = {"session",
+                                      "parent",
+                                      "parent_turn",
+                                      "turn",
+                                      "last",
+                                      "fork",
+                                      "arrival_s",
+                                      "think_s",
+                                      "tool_s",
+                                      "api_s",
+                                      "input_tokens",
+                                      "output_tokens",
+                                      "block_tokens",
+                                      "block_ids",
+                                      "prefix",
+                                      "shared_prefix_tokens",
+                                      NULL};
 
 static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_info_t *info)
 {
@@ -163,9 +177,10 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
         for (const char *const *k = nv_keys; *k && !ok; k++)
             ok = strcmp(it->string, *k) == 0;
         if (!ok)
-            return nv_fail(c, it->string, "unknown key \"%s\"; expected session, parent, parent_turn, turn, last, "
-                                          "fork, arrival_s, think_s, tool_s, api_s, input_tokens, output_tokens, "
-                                          "block_tokens, block_ids, prefix or shared_prefix_tokens",
+            return nv_fail(c, it->string,
+                           "unknown key \"%s\"; expected session, parent, parent_turn, turn, last, "
+                           "fork, arrival_s, think_s, tool_s, api_s, input_tokens, output_tokens, "
+                           "block_tokens, block_ids, prefix or shared_prefix_tokens",
                            it->string);
     }
     uint64_t session, parent = WL_NO_SESSION, parent_turn = 0, turn, fork = 0, in, out, bt = s->block_tokens, spt = 0;
@@ -174,8 +189,9 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
     if (nv_uint(c, o, "session", 0, NV_EXACT_MAX, &session, &has))
         return WL_REC_BAD;
     if (!has)
-        return nv_fail(c, NULL, "missing \"session\"; expected a request {\"session\", \"turn\", \"input_tokens\", "
-                                "\"output_tokens\", ...}");
+        return nv_fail(c, NULL,
+                       "missing \"session\"; expected a request {\"session\", \"turn\", \"input_tokens\", "
+                       "\"output_tokens\", ...}");
     if (nv_uint(c, o, "parent", 0, NV_EXACT_MAX, &parent, &has_parent) ||
         nv_uint(c, o, "parent_turn", 0, UINT32_MAX, &parent_turn, &has_pt) ||
         nv_uint(c, o, "turn", 0, UINT32_MAX, &turn, &has_turn) || nv_uint(c, o, "fork", 0, 1e6, &fork, &has) ||
@@ -187,9 +203,12 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
         nv_time(c, o, "tool_s", &tool, &has_tool) || nv_time(c, o, "api_s", &api, &has_api))
         return WL_REC_BAD;
     if (!has_turn || !has_in || !has_out)
-        return nv_fail(c, NULL, "missing \"%s\"; expected a request {\"session\", \"turn\", \"input_tokens\", "
-                                "\"output_tokens\", ...}",
-                       !has_turn ? "turn" : !has_in ? "input_tokens" : "output_tokens");
+        return nv_fail(c, NULL,
+                       "missing \"%s\"; expected a request {\"session\", \"turn\", \"input_tokens\", "
+                       "\"output_tokens\", ...}",
+                       !has_turn ? "turn"
+                       : !has_in ? "input_tokens"
+                                 : "output_tokens");
     if (!has_parent)
         parent = WL_NO_SESSION;
     if (has_parent && !has_pt)
@@ -227,7 +246,8 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
             pa->fork_seen++;
     } else {
         if (se->done)
-            return nv_fail(c, "turn", "session %llu has a turn after the one marked \"last\"", (unsigned long long)session);
+            return nv_fail(c, "turn", "session %llu has a turn after the one marked \"last\"",
+                           (unsigned long long)session);
         if (turn != se->next_turn)
             return nv_fail(c, "turn", "session %llu turn %llu; expected turn %u", (unsigned long long)session,
                            (unsigned long long)turn, se->next_turn);
@@ -235,8 +255,9 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
             return nv_fail(c, "parent", "session %llu changes its parent; expected the same on every line",
                            (unsigned long long)session);
         if (se->fork_pending > 0)
-            return nv_fail(c, "turn", "session %llu turn %llu comes before its %u sub-agents finished; expected "
-                                      "their last turns first",
+            return nv_fail(c, "turn",
+                           "session %llu turn %llu comes before its %u sub-agents finished; expected "
+                           "their last turns first",
                            (unsigned long long)session, (unsigned long long)turn, se->fork_pending);
     }
     if (has_spt)
@@ -305,8 +326,8 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
                 snprintf(p, sizeof p, "prefix[%u]", nr);
                 const cJSON *st = cJSON_GetObjectItemCaseSensitive(it, "stream");
                 const cJSON *tk = cJSON_GetObjectItemCaseSensitive(it, "tokens");
-                if (!cJSON_IsObject(it) || !st || !tk || !cJSON_IsNumber(tk) || tk->valuedouble != floor(tk->valuedouble) ||
-                    tk->valuedouble < 0 || tk->valuedouble > UINT32_MAX)
+                if (!cJSON_IsObject(it) || !st || !tk || !cJSON_IsNumber(tk) ||
+                    tk->valuedouble != floor(tk->valuedouble) || tk->valuedouble < 0 || tk->valuedouble > UINT32_MAX)
                     return nv_fail(c, p, "%s: expected {\"stream\": number or name, \"tokens\": integer >= 0}", p);
                 if (cJSON_IsString(st)) {
                     runs[nr].stream = wl_stream_of_name(st->valuestring, strlen(st->valuestring));
@@ -320,8 +341,9 @@ static int nv_record(nv_ctx_t *c, const cJSON *o, wl_request_t *req, wl_sess_inf
                 total += runs[nr].tokens;
             }
             if (total > in)
-                return nv_fail(c, "prefix", "prefix runs hold %llu tokens, more than input_tokens %llu; expected at "
-                                            "most the input",
+                return nv_fail(c, "prefix",
+                               "prefix runs hold %llu tokens, more than input_tokens %llu; expected at "
+                               "most the input",
                                (unsigned long long)total, (unsigned long long)in);
         }
         if (wl_ids_from_runs(req, runs, nr, wl_stream_fresh(session, turn)))
@@ -414,8 +436,8 @@ static int nv_next(void *state, wl_request_t *req, wl_sess_info_t *info, char *e
             if (s->header_checked)
                 rcv = nv_fail(&c, "kvtwin_native", "a header line after the first line; expected it first, once");
             else if (!cJSON_IsNumber(ver) || ver->valuedouble != WL_NATIVE_VERSION)
-                rcv = nv_fail(&c, "kvtwin_native", "format version %g; expected %d", ver->valuedouble,
-                              WL_NATIVE_VERSION);
+                rcv =
+                    nv_fail(&c, "kvtwin_native", "format version %g; expected %d", ver->valuedouble, WL_NATIVE_VERSION);
             const cJSON *bt = cJSON_GetObjectItemCaseSensitive(o, "block_tokens");
             if (rcv == WL_REC_OK && bt) {
                 if (!cJSON_IsNumber(bt) || bt->valuedouble != floor(bt->valuedouble) || bt->valuedouble < 1 ||

@@ -7,10 +7,10 @@
 #include "workloads/reader.h"
 #include "workloads/source.h"
 
-#define WL_READER_LIST                                                                                         \
-    R(mooncake) /* Mooncake request log (JSON Lines) */                                                        \
-    R(kvtester) /* agentic sessions, kv-cache-tester JSON (file or directory) */                               \
-    R(azure)    /* Azure LLM inference CSV (lengths only) */                                                    \
+#define WL_READER_LIST                                                                                                 \
+    R(mooncake) /* Mooncake request log (JSON Lines) */                                                                \
+    R(kvtester) /* agentic sessions, kv-cache-tester JSON (file or directory) */                                       \
+    R(azure)    /* Azure LLM inference CSV (lengths only) */                                                           \
     R(native)   /* kvtwin session JSON Lines */
 
 #define R(n) extern const wl_reader_ops_t wl_reader_##n;

@@ -25,17 +25,17 @@ typedef struct wl_sturn {
     uint32_t input_tokens;
     uint32_t output_tokens;
     uint32_t block_tokens;
-    uint32_t n_blocks; /* ids of the turn (ignored when n_runs > 0: computed from the runs) */
-    uint32_t n_same;   /* leading ids equal to the previous turn's */
-    uint32_t n_runs;   /* > 0: ids come from runs[off ..] (raw native stream numbers, at most WL_MAX_RUNS) */
-    size_t off;        /* new ids at ids[off ..] (n_blocks - n_same of them), or the runs at runs[off ..] */
-    double rec_t_s;    /* arrival on the trace's clock (absolute seconds); NAN if unknown */
-    double delay_s;    /* think + tool delay before the turn (see wl_script_t) */
-    double tool_s;     /* part of delay_s spent in tools */
+    uint32_t n_blocks;  /* ids of the turn (ignored when n_runs > 0: computed from the runs) */
+    uint32_t n_same;    /* leading ids equal to the previous turn's */
+    uint32_t n_runs;    /* > 0: ids come from runs[off ..] (raw native stream numbers, at most WL_MAX_RUNS) */
+    size_t off;         /* new ids at ids[off ..] (n_blocks - n_same of them), or the runs at runs[off ..] */
+    double rec_t_s;     /* arrival on the trace's clock (absolute seconds); NAN if unknown */
+    double delay_s;     /* think + tool delay before the turn (see wl_script_t) */
+    double tool_s;      /* part of delay_s spent in tools */
     double think_rec_s; /* think time as recorded, -1 if absent (statistics only) */
-    double api_s;      /* service time the trace recorded (or the generator's nominal one), -1 if unknown */
+    double api_s;       /* service time the trace recorded (or the generator's nominal one), -1 if unknown */
     bool delay_known;
-    uint32_t fork;     /* children forked after this turn: children[child0 .. child0 + fork) */
+    uint32_t fork; /* children forked after this turn: children[child0 .. child0 + fork) */
     uint32_t child0;
 } wl_sturn_t;
 

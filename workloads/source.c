@@ -49,14 +49,14 @@ void wl_config_defaults(wl_config_t *c)
 
 /* A running agent (closed loop) or an agent being merged (scripted open loop). */
 typedef struct wl_live {
-    wl_script_t *script;    /* owned by the root live */
+    wl_script_t *script; /* owned by the root live */
     struct wl_live *parent;
-    uint32_t cur;           /* turn last delivered */
-    uint32_t next;          /* turn to deliver next */
-    uint32_t waiting;       /* children not finished */
-    double prev_arrival_s;  /* of the turn last delivered */
-    double join_s;          /* latest finish among the children of the last fork */
-    wl_ctx_t ctx;           /* ids of the turn last delivered (to expand the next turn's delta) */
+    uint32_t cur;                          /* turn last delivered */
+    uint32_t next;                         /* turn to deliver next */
+    uint32_t waiting;                      /* children not finished */
+    double prev_arrival_s;                 /* of the turn last delivered */
+    double join_s;                         /* latest finish among the children of the last fork */
+    wl_ctx_t ctx;                          /* ids of the turn last delivered (to expand the next turn's delta) */
     struct wl_live *prev_live, *next_live; /* every live agent, so that closing frees them all */
 } wl_live_t;
 
@@ -94,7 +94,7 @@ struct wl_source {
     uint64_t in_flight;
     /* results */
     wl_source_counts_t counts;
-    uint64_t truncated;       /* sessions cut by max_arrival_s */
+    uint64_t truncated; /* sessions cut by max_arrival_s */
     double last_arrival_s;
     bool failed;
     char fail_msg[768];
@@ -578,9 +578,9 @@ static double src_admit_time(wl_source_t *s)
         s->next_blocked = true;
         return HUGE_VAL;
     }
-    double t = s->mode == SRC_CLOSED ? src_start_time(s, s->next_script)
-                                     : (isfinite(s->next_script->start_s) ? s->next_script->start_s : 0) *
-                                           s->cfg.time_scale;
+    double t = s->mode == SRC_CLOSED
+                   ? src_start_time(s, s->next_script)
+                   : (isfinite(s->next_script->start_s) ? s->next_script->start_s : 0) * s->cfg.time_scale;
     return t;
 }
 

@@ -31,27 +31,32 @@ typedef enum wl_timing { WL_TIMING_THINK_ONLY = 0, WL_TIMING_ORIGINAL, WL_TIMING
 /* What a timed run does with a request whose context (input + output tokens) exceeds the model's window:
  * simulate it as given and warn at the end, cut its input to fit (keeping the leading tokens, the prefix
  * a cache can reuse), reject it (counted as rejected), or stop the run with an input error. */
-typedef enum wl_overflow { WL_OVERFLOW_WARN = 0, WL_OVERFLOW_TRUNCATE, WL_OVERFLOW_REJECT, WL_OVERFLOW_ERROR } wl_overflow_t;
+typedef enum wl_overflow {
+    WL_OVERFLOW_WARN = 0,
+    WL_OVERFLOW_TRUNCATE,
+    WL_OVERFLOW_REJECT,
+    WL_OVERFLOW_ERROR
+} wl_overflow_t;
 
 typedef struct wl_config {
-    int format;          /* index into wl_format_names */
-    char path[1024];     /* trace file or directory (unused for synthetic) */
-    int replay;          /* wl_replay_t */
-    double time_scale;   /* open loop: arrival times are multiplied by this */
-    int timing;          /* wl_timing_t, closed loop */
-    double api_scale;    /* api-scaled timing: recorded api time is multiplied by this */
-    uint32_t max_sessions;       /* closed loop: concurrent sessions cap (0 = no cap) */
-    double ramp_up_s;            /* closed loop: sessions start spread over this time */
-    bool warm_shared_prefix;     /* share system/tool-prompt blocks across sessions */
-    uint64_t max_requests;       /* stop after this many requests (0 = all) */
-    double max_arrival_s;        /* ignore arrivals after this time (0 = no limit) */
-    bool skip_bad;               /* count and skip malformed records instead of failing */
-    bool allow_backwards_time;   /* warn instead of failing on timestamps going backwards */
-    int context_overflow;        /* wl_overflow_t: contexts beyond the model's window (timed runs) */
-    double timestamp_bucket_s;   /* Mooncake: requests sharing a timestamp are spread over up to this (0 = not) */
+    int format;                    /* index into wl_format_names */
+    char path[1024];               /* trace file or directory (unused for synthetic) */
+    int replay;                    /* wl_replay_t */
+    double time_scale;             /* open loop: arrival times are multiplied by this */
+    int timing;                    /* wl_timing_t, closed loop */
+    double api_scale;              /* api-scaled timing: recorded api time is multiplied by this */
+    uint32_t max_sessions;         /* closed loop: concurrent sessions cap (0 = no cap) */
+    double ramp_up_s;              /* closed loop: sessions start spread over this time */
+    bool warm_shared_prefix;       /* share system/tool-prompt blocks across sessions */
+    uint64_t max_requests;         /* stop after this many requests (0 = all) */
+    double max_arrival_s;          /* ignore arrivals after this time (0 = no limit) */
+    bool skip_bad;                 /* count and skip malformed records instead of failing */
+    bool allow_backwards_time;     /* warn instead of failing on timestamps going backwards */
+    int context_overflow;          /* wl_overflow_t: contexts beyond the model's window (timed runs) */
+    double timestamp_bucket_s;     /* Mooncake: requests sharing a timestamp are spread over up to this (0 = not) */
     uint32_t default_block_tokens; /* block size for formats without block ids (Azure) */
-    uint64_t seed;               /* run seed: every random stream derives from it */
-    wl_synth_cfg_t synth;        /* generator parameters (format synthetic) */
+    uint64_t seed;                 /* run seed: every random stream derives from it */
+    wl_synth_cfg_t synth;          /* generator parameters (format synthetic) */
 } wl_config_t;
 
 /* Defaults for every field: auto format (an empty path means the synthetic generator), closed loop (for

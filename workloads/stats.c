@@ -23,11 +23,11 @@ typedef struct conv {
 } conv_t;
 
 typedef struct sess {
-    uint64_t root;        /* top-level session of the tree */
+    uint64_t root; /* top-level session of the tree */
     double prev_t, prev_api;
     uint32_t prev_in, prev_out;
     bool prev_forked;
-    conv_t *conv;         /* the tree's accumulator (owned by the root's entry) */
+    conv_t *conv; /* the tree's accumulator (owned by the root's entry) */
 } sess_t;
 
 struct wl_stats {
@@ -75,9 +75,11 @@ void wl_stats_free(wl_stats_t *st)
     u64map_free(&st->seen_main);
     u64map_free(&st->seen_all);
     u64map_free(&st->sessions);
-    dvec_t *vs[] = {&st->in_tok, &st->out_tok, &st->turns, &st->conv_hit_pct, &st->think, &st->delay,
-                    &st->arrivals, &st->new_conv_arrivals, &st->session_starts, &st->log_init_ctx, &st->log_growth, &st->log_out,
-                    &st->log_think_user, &st->log_tool, &st->spawn_s, &st->sub_prompt, &st->main_prompt};
+    dvec_t *vs[] = {&st->in_tok,         &st->out_tok,      &st->turns,      &st->conv_hit_pct,
+                    &st->think,          &st->delay,        &st->arrivals,   &st->new_conv_arrivals,
+                    &st->session_starts, &st->log_init_ctx, &st->log_growth, &st->log_out,
+                    &st->log_think_user, &st->log_tool,     &st->spawn_s,    &st->sub_prompt,
+                    &st->main_prompt};
     for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
         dvec_free(vs[i]);
     for (size_t i = 0; i < st->n_sess; i++)
@@ -452,7 +454,8 @@ void wl_stats_print(wl_stats_t *st, FILE *out)
     print_dist(out, "turns per session", o, "turns_per_session", "(main agent)");
     if (st->absolute_time) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "arrivals");
-        fprintf(out, "  arrivals                   %.4f /s over %.0f s, inter-arrival CV %.3f, dispersion (60 s) %.3f\n",
+        fprintf(out,
+                "  arrivals                   %.4f /s over %.0f s, inter-arrival CV %.3f, dispersion (60 s) %.3f\n",
                 jnum(a, "rate_per_s"), jnum(a, "span_s"), jnum(a, "interarrival_cv"), jnum(a, "dispersion_60s"));
         a = cJSON_GetObjectItemCaseSensitive(o, "session_starts");
         if (a && jnum(a, "count") > 0)
@@ -460,8 +463,9 @@ void wl_stats_print(wl_stats_t *st, FILE *out)
                     jnum(a, "count"), jnum(a, "rate_per_s"), jnum(a, "interarrival_cv"), jnum(a, "dispersion_60s"));
         a = cJSON_GetObjectItemCaseSensitive(o, "conversation_starts");
         if (a && jnum(a, "count") > 0)
-            fprintf(out, "  conversation starts        %.0f (%.4f /s), dispersion (60 s) %.3f  [requests hitting at most "
-                         "their first block]\n",
+            fprintf(out,
+                    "  conversation starts        %.0f (%.4f /s), dispersion (60 s) %.3f  [requests hitting at most "
+                    "their first block]\n",
                     jnum(a, "count"), jnum(a, "rate_per_s"), jnum(a, "dispersion_60s"));
     }
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "infinite_cache_hit");
@@ -480,8 +484,9 @@ void wl_stats_print(wl_stats_t *st, FILE *out)
     }
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(o, "gap_check");
     if (g)
-        fprintf(out, "  gap check                  %.0f of %.0f pairs within 1 s (t[i]-t[i-1] vs api[i-1]+think[i]), "
-                     "max deviation %.3f s\n",
+        fprintf(out,
+                "  gap check                  %.0f of %.0f pairs within 1 s (t[i]-t[i-1] vs api[i-1]+think[i]), "
+                "max deviation %.3f s\n",
                 jnum(g, "within_1s"), jnum(g, "pairs"), jnum(g, "max_deviation_s"));
     if (st->inconsistent)
         fprintf(out, "  inconsistent block ids     %llu requests; first: %s\n", (unsigned long long)st->inconsistent,
@@ -510,8 +515,9 @@ void wl_fit_free(wl_fit_t *f)
 {
     if (!f)
         return;
-    dvec_t *vs[] = {&f->log_init_ctx, &f->log_growth, &f->log_out, &f->log_think_user, &f->log_tool, &f->spawn_s,
-                    &f->sub_prompt, &f->main_prompt, &f->turns, &f->conv_starts_rate, &f->conv_starts_disp};
+    dvec_t *vs[] = {&f->log_init_ctx, &f->log_growth,       &f->log_out,         &f->log_think_user,
+                    &f->log_tool,     &f->spawn_s,          &f->sub_prompt,      &f->main_prompt,
+                    &f->turns,        &f->conv_starts_rate, &f->conv_starts_disp};
     for (size_t i = 0; i < sizeof vs / sizeof *vs; i++)
         dvec_free(vs[i]);
     free(f);
@@ -755,10 +761,10 @@ cJSON *wl_fit_json(wl_fit_t *f)
     char notes[1024];
     wl_fit_result(f, &c, notes, sizeof notes);
     cJSON *o = cJSON_CreateObject();
-#define F(cond, k)                                                                                                 \
-    do {                                                                                                           \
-        if (cond)                                                                                                  \
-            cJSON_AddNumberToObject(o, #k, (double)c.k);                                                           \
+#define F(cond, k)                                                                                                     \
+    do {                                                                                                               \
+        if (cond)                                                                                                      \
+            cJSON_AddNumberToObject(o, #k, (double)c.k);                                                               \
     } while (0)
     F(f->conv_starts_rate.n, session_rate_per_s);
     F(f->conv_starts_disp.n, arrival_cv);

@@ -77,8 +77,7 @@ int wl_synth_check(const wl_synth_cfg_t *c, char *err, size_t errlen)
         snprintf(err, errlen, "turns_mean: expected 1 <= turns_mean <= turns_max (%g)", c->turns_max);
         return -1;
     }
-    if (c->system_prompt_tokens + 1 > c->max_context_tokens ||
-        c->subagent_prompt_tokens + 1 > c->max_context_tokens) {
+    if (c->system_prompt_tokens + 1 > c->max_context_tokens || c->subagent_prompt_tokens + 1 > c->max_context_tokens) {
         snprintf(err, errlen, "max_context_tokens: expected more than the system and sub-agent prompts (%g, %g)",
                  c->system_prompt_tokens, c->subagent_prompt_tokens);
         return -1;
@@ -98,8 +97,8 @@ struct wl_synth {
     wl_synth_cfg_t c;
     uint64_t seed;
     gsl_rng *arrivals;
-    gsl_rng *r; /* re-seeded per session tree */
-    uint64_t index; /* top-level sessions made */
+    gsl_rng *r;       /* re-seeded per session tree */
+    uint64_t index;   /* top-level sessions made */
     uint64_t next_id; /* session ids: index << 12 for the main agent, | 1, 2, ... for its sub-agents, so
                          that a session's ids do not depend on the sessions before it */
     double next_start_s;
@@ -199,7 +198,8 @@ static wl_script_t *wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, doubl
     uint32_t prompt = wl_tokens(sub ? c->subagent_prompt_tokens : c->system_prompt_tokens, 0);
     s->shared_prefix_tokens = prompt;
     s->start_s = t0;
-    uint32_t n = sub ? wl_turns(g->r, c->subagent_turns_mean, c->turns_max) : wl_turns(g->r, c->turns_mean, c->turns_max);
+    uint32_t n =
+        sub ? wl_turns(g->r, c->subagent_turns_mean, c->turns_max) : wl_turns(g->r, c->turns_mean, c->turns_max);
     double own = sub ? wl_lognormal_median(g->r, c->growth_tokens_median, c->growth_sigma)
                      : wl_lognormal_median(g->r, c->initial_context_tokens_median, c->initial_context_sigma);
     uint32_t epoch = 0;
@@ -243,7 +243,8 @@ static wl_script_t *wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, doubl
                 double join = done;
                 for (unsigned f = 0; f < fan; f++) {
                     double cend;
-                    wl_script_t *ch = wl_gen_agent(g, depth + 1, done + c->subagent_spawn_s, c->subagent_spawn_s, &cend);
+                    wl_script_t *ch =
+                        wl_gen_agent(g, depth + 1, done + c->subagent_spawn_s, c->subagent_spawn_s, &cend);
                     if (!ch || wl_script_add_child(s, ch)) {
                         wl_script_free(ch);
                         wl_script_free(s);

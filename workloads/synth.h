@@ -14,30 +14,30 @@
 #include <stdint.h>
 
 typedef struct wl_synth_cfg {
-    double session_rate_per_s;     /* mean session arrival rate */
-    double arrival_cv;             /* coefficient of variation of inter-arrivals: 1 = Poisson, >1 bursty Gamma */
-    uint64_t sessions;             /* sessions to generate (0 = until duration_s) */
-    double duration_s;             /* stop starting sessions after this time */
-    double turns_mean;             /* mean turns per session */
-    double turns_max;              /* cap on turns per session */
-    double system_prompt_tokens;   /* shared by every session */
+    double session_rate_per_s;            /* mean session arrival rate */
+    double arrival_cv;                    /* coefficient of variation of inter-arrivals: 1 = Poisson, >1 bursty Gamma */
+    uint64_t sessions;                    /* sessions to generate (0 = until duration_s) */
+    double duration_s;                    /* stop starting sessions after this time */
+    double turns_mean;                    /* mean turns per session */
+    double turns_max;                     /* cap on turns per session */
+    double system_prompt_tokens;          /* shared by every session */
     double initial_context_tokens_median; /* first-turn context beyond the system prompt (lognormal median) */
-    double initial_context_sigma;  /* lognormal sigma of the first-turn context */
-    double growth_tokens_median;   /* context added per turn (lognormal median) */
+    double initial_context_sigma;         /* lognormal sigma of the first-turn context */
+    double growth_tokens_median;          /* context added per turn (lognormal median) */
     double growth_sigma;
-    double output_tokens_median;   /* output per turn (lognormal median) */
+    double output_tokens_median; /* output per turn (lognormal median) */
     double output_sigma;
-    double think_s_median;         /* think/tool time between turns (lognormal median) */
+    double think_s_median; /* think/tool time between turns (lognormal median) */
     double think_sigma;
-    double subagent_prob;          /* probability that a turn forks sub-agents */
-    double subagent_fanout_mean;   /* mean sub-agents per fork */
-    double subagent_turns_mean;    /* mean turns per sub-agent */
-    double max_context_tokens;     /* contexts are capped here (model context window) */
-    uint32_t block_tokens;         /* tokens per block of generated ids */
+    double subagent_prob;        /* probability that a turn forks sub-agents */
+    double subagent_fanout_mean; /* mean sub-agents per fork */
+    double subagent_turns_mean;  /* mean turns per sub-agent */
+    double max_context_tokens;   /* contexts are capped here (model context window) */
+    uint32_t block_tokens;       /* tokens per block of generated ids */
     /* Added with the fit: the agentic traces separate tool time from user think time. */
-    double user_turn_prob;         /* probability that a turn hands control back to the user (think_s law);
+    double user_turn_prob; /* probability that a turn hands control back to the user (think_s law);
                                       otherwise the agent runs a tool (tool_s law) */
-    double tool_s_median;          /* tool time between turns (lognormal median) */
+    double tool_s_median;  /* tool time between turns (lognormal median) */
     double tool_sigma;
     double subagent_prompt_tokens; /* system + tool prompt of sub-agents, shared by all of them */
     double subagent_spawn_s;       /* from the forking turn's completion to the sub-agents' first turn */

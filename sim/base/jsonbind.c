@@ -7,8 +7,8 @@
 #include "sim/base/safetext.h"
 
 #include <assert.h>
-#include <stdarg.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -99,8 +99,7 @@ static void jb_range_text(const jb_field_t *f, char *buf, size_t len)
         snprintf(buf, len, "%s %g and <= %g", lo_op, f->min, f->max);
 }
 
-static int jb_number(const jb_field_t *f, const cJSON *v, const char *path, bool integral, double *out,
-                     jb_error_t *err)
+static int jb_number(const jb_field_t *f, const cJSON *v, const char *path, bool integral, double *out, jb_error_t *err)
 {
     char range[96];
     jb_range_text(f, range, sizeof range);
@@ -114,8 +113,8 @@ static int jb_number(const jb_field_t *f, const cJSON *v, const char *path, bool
             snprintf(hint, sizeof hint, "; values take no units or suffixes: write the number in %s", f->unit);
         else if (numberish)
             snprintf(hint, sizeof hint, "; values take no units or suffixes");
-        return jb_fail(err, path, "expected %s %s%s%s, got a string (\"%.64s\"%s)", integral ? "an integer" : "a number",
-                       range, unit ? " " : "", unit ? f->unit : "", t, hint);
+        return jb_fail(err, path, "expected %s %s%s%s, got a string (\"%.64s\"%s)",
+                       integral ? "an integer" : "a number", range, unit ? " " : "", unit ? f->unit : "", t, hint);
     }
     if (!cJSON_IsNumber(v))
         return jb_fail(err, path, "expected %s %s%s%s, got %s", integral ? "an integer" : "a number", range,
@@ -127,8 +126,8 @@ static int jb_number(const jb_field_t *f, const cJSON *v, const char *path, bool
         return jb_fail(err, path, "expected an integer %s, got %g", range, x);
     bool low = (f->flags & JB_GT_MIN) ? !(x > f->min) : !(x >= f->min);
     if (low || x > f->max)
-        return jb_fail(err, path, "expected a value %s%s%s, got %g", range, f->unit ? " " : "",
-                       f->unit ? f->unit : "", x);
+        return jb_fail(err, path, "expected a value %s%s%s, got %g", range, f->unit ? " " : "", f->unit ? f->unit : "",
+                       x);
     *out = x;
     return 0;
 }

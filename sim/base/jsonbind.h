@@ -59,18 +59,54 @@ typedef struct jb_spec {
 
 #define JB_MEMBER_SIZE(type, member) sizeof(((type *)0)->member)
 /* Field declarations: the JSON key is the member's name, so units live in member names. */
-#define JB_DBL(type, m, lo, hi, unit, help) {#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, unit, help}
-#define JB_DBL_POS(type, m, hi, unit, help) {#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, hi, JB_GT_MIN, NULL, NULL, unit, help}
-#define JB_INTF(type, m, lo, hi, help) {#m, JB_INT, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, NULL, help}
-#define JB_UINTF(type, m, lo, hi, unit, help) {#m, JB_UINT, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, unit, help}
-#define JB_U64F(type, m, lo, hi, unit, help) {#m, JB_U64, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, unit, help}
-#define JB_BOOLF(type, m, help) {#m, JB_BOOL, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 1, 0, NULL, NULL, NULL, help}
-#define JB_STR(type, m, help) {#m, JB_STRING, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help}
-#define JB_CHOICEF(type, m, names, help) {#m, JB_CHOICE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, names, NULL, NULL, help}
-#define JB_OBJ(type, m, spec, help) {#m, JB_OBJECT, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, &(spec), NULL, help}
-#define JB_PLUGINF(type, m, axis, help) {#m, JB_PLUGIN, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, &(axis), NULL, help}
-#define JB_JSONF(type, m, help) {#m, JB_JSON, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help}
-#define JB_END {NULL, JB_DOUBLE, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL}
+#define JB_DBL(type, m, lo, hi, unit, help)                                                                            \
+    {                                                                                                                  \
+#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, unit, help                   \
+    }
+#define JB_DBL_POS(type, m, hi, unit, help)                                                                            \
+    {                                                                                                                  \
+#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, hi, JB_GT_MIN, NULL, NULL, unit, help            \
+    }
+#define JB_INTF(type, m, lo, hi, help)                                                                                 \
+    {                                                                                                                  \
+#m, JB_INT, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, NULL, help                      \
+    }
+#define JB_UINTF(type, m, lo, hi, unit, help)                                                                          \
+    {                                                                                                                  \
+#m, JB_UINT, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, unit, help                     \
+    }
+#define JB_U64F(type, m, lo, hi, unit, help)                                                                           \
+    {                                                                                                                  \
+#m, JB_U64, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, hi, 0, NULL, NULL, unit, help                      \
+    }
+#define JB_BOOLF(type, m, help)                                                                                        \
+    {                                                                                                                  \
+#m, JB_BOOL, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 1, 0, NULL, NULL, NULL, help                       \
+    }
+#define JB_STR(type, m, help)                                                                                          \
+    {                                                                                                                  \
+#m, JB_STRING, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help                     \
+    }
+#define JB_CHOICEF(type, m, names, help)                                                                               \
+    {                                                                                                                  \
+#m, JB_CHOICE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, names, NULL, NULL, help                    \
+    }
+#define JB_OBJ(type, m, spec, help)                                                                                    \
+    {                                                                                                                  \
+#m, JB_OBJECT, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, &(spec), NULL, help                  \
+    }
+#define JB_PLUGINF(type, m, axis, help)                                                                                \
+    {                                                                                                                  \
+#m, JB_PLUGIN, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, &(axis), NULL, help                  \
+    }
+#define JB_JSONF(type, m, help)                                                                                        \
+    {                                                                                                                  \
+#m, JB_JSON, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help                       \
+    }
+#define JB_END                                                                                                         \
+    {                                                                                                                  \
+        NULL, JB_DOUBLE, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL                                                         \
+    }
 
 /* Binds obj into dst. Absent keys keep dst's current values (the caller sets defaults first).
  * base_path prefixes error paths ("" for the root). Returns 0, or -1 with err filled. */

@@ -74,8 +74,7 @@ int plugin_validate(const plugin_axis_t *axis, const char *name, const cJSON *pa
         char names[512];
         plugin_names(axis, names, sizeof names);
         snprintf(err->path, sizeof err->path, "%s", "");
-        snprintf(err->msg, sizeof err->msg, "unknown policy \"%s\"; valid policies: %s", name ? name : "(null)",
-                 names);
+        snprintf(err->msg, sizeof err->msg, "unknown policy \"%s\"; valid policies: %s", name ? name : "(null)", names);
         return -1;
     }
     void *b = plugin_bind(p, params, err);
@@ -99,8 +98,8 @@ static void plugin_tail(const plugin_t *p, char *buf, size_t len)
         used += (size_t)snprintf(buf, len, " (%s", p->note);
     for (const char *const *a = p->aliases; a && *a && used + 1 < len; a++) {
         bool first = a == p->aliases;
-        int w = snprintf(buf + used, len - used, "%s%s%s", first ? (used ? "; " : " (") : ", ",
-                         first ? "alias: " : "", *a);
+        int w =
+            snprintf(buf + used, len - used, "%s%s%s", first ? (used ? "; " : " (") : ", ", first ? "alias: " : "", *a);
         if (w < 0)
             break;
         used += (size_t)w;

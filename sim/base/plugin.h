@@ -19,18 +19,18 @@
 
 typedef struct plugin {
     const char *name;
-    const char *summary;         /* one line for `kvtwin policies` and docs/policies.md */
-    const char *note;            /* optional, printed after the summary in parentheses */
-    const char *const *aliases;  /* optional other names, NULL-terminated: accepted where the axis allows */
-    const jb_spec_t *params;     /* parameter table; NULL (or no fields): no parameters */
-    size_t params_size;          /* size of the struct the table binds */
-    const void *params_default;  /* that struct with every default */
+    const char *summary;        /* one line for `kvtwin policies` and docs/policies.md */
+    const char *note;           /* optional, printed after the summary in parentheses */
+    const char *const *aliases; /* optional other names, NULL-terminated: accepted where the axis allows */
+    const jb_spec_t *params;    /* parameter table; NULL (or no fields): no parameters */
+    size_t params_size;         /* size of the struct the table binds */
+    const void *params_default; /* that struct with every default */
 } plugin_t;
 
 typedef struct plugin_axis {
-    const char *name;            /* "eviction", "write", ... */
-    const char *chosen_by;       /* the config keys and options that name a policy of this axis */
-    const char *column;          /* markdown column heading of the summaries ("what it evicts") */
+    const char *name;      /* "eviction", "write", ... */
+    const char *chosen_by; /* the config keys and options that name a policy of this axis */
+    const char *column;    /* markdown column heading of the summaries ("what it evicts") */
     const plugin_t *const *items;
     size_t count;
 } plugin_axis_t;

@@ -14,9 +14,9 @@
 typedef struct u64map {
     uint64_t *keys;
     uint64_t *vals;
-    uint32_t bits;    /* log2 of the table size; 0 = not allocated */
-    size_t n;         /* keys held, UINT64_MAX included */
-    bool has_max;     /* UINT64_MAX is a key; its value is max_val */
+    uint32_t bits; /* log2 of the table size; 0 = not allocated */
+    size_t n;      /* keys held, UINT64_MAX included */
+    bool has_max;  /* UINT64_MAX is a key; its value is max_val */
     uint64_t max_val;
 } u64map_t;
 

@@ -8,11 +8,10 @@
 
 #include "sim/base/exitcodes.h"
 
-
 typedef struct kvt_cmd {
     const char *name;
-    const char *summary; /* one line for `kvtwin help` */
-    const char *usage;   /* full help text printed by `kvtwin help NAME` and `NAME --help` */
+    const char *summary;                /* one line for `kvtwin help` */
+    const char *usage;                  /* full help text printed by `kvtwin help NAME` and `NAME --help` */
     int (*main)(int argc, char **argv); /* argv[0] is the command name; returns an exit code */
     void (*more_help)(FILE *out);       /* optional: printed after usage (reference tables) */
 } kvt_cmd_t;

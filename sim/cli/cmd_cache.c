@@ -20,15 +20,15 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "sim/base/jsonbind.h"
 #include "sim/base/mix.h"
 #include "sim/cli/cli.h"
-#include "sim/base/jsonbind.h"
 #include "sim/kv/kv.h"
 #include "sim/kv/mrc.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/replay.h"
-#include "sim/kv/write.h"
 #include "sim/kv/route.h"
+#include "sim/kv/write.h"
 #include "workloads/source.h"
 
 #define MAX_POINTS 256
@@ -36,9 +36,9 @@
 
 typedef struct tier_spec {
     bool enabled, swept, inclusive;
-    double cap;          /* tokens or blocks, see blocks; INFINITY: never evicts */
-    bool blocks;         /* cap is in blocks */
-    char policy[32];     /* "" = the --policy of the run */
+    double cap;      /* tokens or blocks, see blocks; INFINITY: never evicts */
+    bool blocks;     /* cap is in blocks */
+    char policy[32]; /* "" = the --policy of the run */
 } tier_spec_t;
 
 static int tier_index(const char *name)
@@ -138,8 +138,10 @@ static int parse_cap_list(const char *text, double *caps, bool *blocks, int max,
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
         char item[64];
         if (n == 0 || n >= sizeof item) {
-            snprintf(msg, len, "--capacity: %s in \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf, "
-                               "comma separated, each > 0)", n ? "value too long" : "empty value", text);
+            snprintf(msg, len,
+                     "--capacity: %s in \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf, "
+                     "comma separated, each > 0)",
+                     n ? "value too long" : "empty value", text);
             return -1;
         }
         memcpy(item, p, n);
@@ -149,8 +151,10 @@ static int parse_cap_list(const char *text, double *caps, bool *blocks, int max,
             return -1;
         }
         if (!parse_cap(item, &caps[*ncaps], &blocks[*ncaps])) {
-            snprintf(msg, len, "--capacity: bad value \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf; "
-                               "each > 0)", item);
+            snprintf(msg, len,
+                     "--capacity: bad value \"%s\" (expected tokens such as 1e6, NNNb for blocks, or inf; "
+                     "each > 0)",
+                     item);
             return -1;
         }
         (*ncaps)++;
@@ -213,7 +217,7 @@ static int load_traces(char **paths, int npaths, uint64_t max_requests, kv_trace
 /* Top-level sessions of a trace: each main-agent request (depth 0, with a session) mapped to its session's
  * index, the others to UINT32_MAX. */
 typedef struct sess_map {
-    uint32_t *of;   /* per request */
+    uint32_t *of; /* per request */
     uint32_t count;
 } sess_map_t;
 
@@ -384,8 +388,7 @@ static int cmd_main(int argc, char **argv)
             if (!write_policy) {
                 char names[256];
                 plugin_names(&kv_write_axis, names, sizeof names);
-                return cli_usage_error("cache", "--write: expected one of %s (or back, through), got \"%s\"", names,
-                                       v);
+                return cli_usage_error("cache", "--write: expected one of %s (or back, through), got \"%s\"", names, v);
             }
         } else
             return cli_usage_error("cache", "unknown option \"%s\"", a);
@@ -629,12 +632,11 @@ static int cmd_main(int argc, char **argv)
             uint64_t capb = cfg.tier[sw].capacity_blocks;
             double n = (double)res.requests, in = (double)res.input_tokens;
             if (csv) {
-                printf("%s,%s,%s,%.0f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f", pols[p],
-                       write_policy->base.name, tiers_arg, (double)capb * bt, (unsigned long long)capb,
-                       (unsigned long long)res.requests, (unsigned long long)res.block_refs,
-                       (unsigned long long)res.hit_blocks, (unsigned long long)res.input_tokens,
-                       (unsigned long long)res.hit_tokens, res.hit_tokens / in, res.req_hit_sum / n,
-                       (double)res.hit_blocks / (double)res.block_refs);
+                printf("%s,%s,%s,%.0f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f", pols[p], write_policy->base.name,
+                       tiers_arg, (double)capb * bt, (unsigned long long)capb, (unsigned long long)res.requests,
+                       (unsigned long long)res.block_refs, (unsigned long long)res.hit_blocks,
+                       (unsigned long long)res.input_tokens, (unsigned long long)res.hit_tokens, res.hit_tokens / in,
+                       res.req_hit_sum / n, (double)res.hit_blocks / (double)res.block_refs);
                 for (int t = 0; t < KV_NTIERS; t++)
                     if (ts[t].enabled)
                         printf(",%.6f,%.6f", res.hit_tokens_tier[t] / in, res.req_hit_sum_tier[t] / n);
@@ -680,8 +682,9 @@ static int cmd_main(int argc, char **argv)
                     cJSON_AddNumberToObject(x, "hit_rate_tokens", res.hit_tokens_tier[t] / in);
                     cJSON_AddNumberToObject(x, "hit_rate_requests", res.req_hit_sum_tier[t] / n);
                     cJSON_AddNumberToObject(x, "evicted_blocks", (double)res.tier[t].evicted_blocks);
-                    cJSON_AddNumberToObject(x, "metadata_bytes_per_block",
-                                            res.tier[t].used_blocks ? (double)res.mem_bytes[t] / (double)res.tier[t].used_blocks : 0);
+                    cJSON_AddNumberToObject(
+                        x, "metadata_bytes_per_block",
+                        res.tier[t].used_blocks ? (double)res.mem_bytes[t] / (double)res.tier[t].used_blocks : 0);
                 }
                 if (sessions) {
                     cJSON *ma = cJSON_AddObjectToObject(o, "main_agents");

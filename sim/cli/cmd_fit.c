@@ -27,12 +27,12 @@
 #include "models/power.h"
 #include "models/stfit.h"
 
+#include "sim/base/alloc.h"
+#include "sim/cli/cli.h"
+#include "sim/config/config_models.h"
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_multifit.h>
 #include <gsl/gsl_vector.h>
-#include "sim/cli/cli.h"
-#include "sim/config/config_models.h"
-#include "sim/base/alloc.h"
 
 /* Prior efficiencies (estimates, docs/parameters.md "Step-time fit priors"): large BF16 GEMMs reach about
  * 60-70 % of dense peak on Hopper and Ampere, streaming HBM reads about 90 % of the rated bandwidth, NCCL
@@ -41,7 +41,7 @@
 #define FIT_PRIOR_MEMORY 0.9
 #define FIT_PRIOR_COMM 0.5
 #define FIT_PRIOR_LATENCY_S 5e-6 /* per ring hop: a kernel launch and an NVLink hop of a few microseconds */
-#define FIT_PRIOR_WEIGHT_CV 1.0 /* the prior --cross-validate also scores when --prior-weight is not given */
+#define FIT_PRIOR_WEIGHT_CV 1.0  /* the prior --cross-validate also scores when --prior-weight is not given */
 
 #define FIT_MAX_SETS 32
 #define FIT_MAX_FIX 8
@@ -64,8 +64,8 @@ typedef struct fit_data {
     st_point_t *pts;
     size_t n, cap;
     char excluded[2048];
-    double kv_reserve;          /* for steady points */
-    fit_power_t *pw;            /* configurations with power columns */
+    double kv_reserve; /* for steady points */
+    fit_power_t *pw;   /* configurations with power columns */
     size_t npw;
 } fit_data_t;
 
@@ -142,7 +142,10 @@ static double rows_median(const fit_row_t *r, size_t n, unsigned tp, double prom
     for (size_t i = 0; i < n; i++) {
         if (r[i].tp != tp || r[i].prompt != prompt || r[i].batch != batch || (tokens >= 0 && r[i].tokens != tokens))
             continue;
-        double x = field == 0 ? r[i].prompt_ms : field == 1 ? r[i].token_ms : field == 2 ? r[i].avg_power : r[i].peak_power;
+        double x = field == 0   ? r[i].prompt_ms
+                   : field == 1 ? r[i].token_ms
+                   : field == 2 ? r[i].avg_power
+                                : r[i].peak_power;
         if (field >= 2 && !(x > 0))
             continue;
         v[k++] = x;
@@ -156,13 +159,14 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
                           bool keep_anomalous, char *err, size_t errlen)
 {
     int cm = fit_col(hdr, nh, "model"), ch = fit_col(hdr, nh, "hardware"), cp = fit_col(hdr, nh, "prompt_size"),
-        cb = fit_col(hdr, nh, "batch_size"), ct = fit_col(hdr, nh, "token_size"),
-        cpt = fit_col(hdr, nh, "prompt_time"), ctt = fit_col(hdr, nh, "token_time"),
-        ctp = fit_col(hdr, nh, "tensor_parallel"), cap = fit_col(hdr, nh, "average_power"),
-        cpp = fit_col(hdr, nh, "peak_power");
+        cb = fit_col(hdr, nh, "batch_size"), ct = fit_col(hdr, nh, "token_size"), cpt = fit_col(hdr, nh, "prompt_time"),
+        ctt = fit_col(hdr, nh, "token_time"), ctp = fit_col(hdr, nh, "tensor_parallel"),
+        cap = fit_col(hdr, nh, "average_power"), cpp = fit_col(hdr, nh, "peak_power");
     if (cm < 0 || ch < 0 || cp < 0 || cb < 0 || ct < 0 || cpt < 0 || ctt < 0 || ctp < 0) {
-        snprintf(err, errlen, "%s:1: a Splitwise file needs model, hardware, prompt_size, batch_size, token_size, "
-                              "prompt_time, token_time and tensor_parallel columns", path);
+        snprintf(err, errlen,
+                 "%s:1: a Splitwise file needs model, hardware, prompt_size, batch_size, token_size, "
+                 "prompt_time, token_time and tensor_parallel columns",
+                 path);
         return -1;
     }
     char want_model[64] = "", want_hw[64] = "";
@@ -251,8 +255,8 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
         if (seen)
             continue;
         char label[80];
-        snprintf(label, sizeof label, "tp%u prompt %.0f batch %.0f out %.0f", rows[i].tp, rows[i].prompt,
-                 rows[i].batch, rows[i].tokens);
+        snprintf(label, sizeof label, "tp%u prompt %.0f batch %.0f out %.0f", rows[i].tp, rows[i].prompt, rows[i].batch,
+                 rows[i].tokens);
         if (bad[i] && !keep_anomalous) {
             size_t l = strlen(d->excluded);
             snprintf(d->excluded + l, sizeof d->excluded - l, "%s%s", l ? "; " : "", label);
@@ -281,8 +285,8 @@ static int read_splitwise(FILE *f, const char *path, char **hdr, int nh, const c
         double avg = rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 2);
         if (avg > 0) {
             d->pw = kvt_realloc(d->pw, (d->npw + 1), sizeof *d->pw);
-            d->pw[d->npw++] = (fit_power_t){p.tp, p.isl, p.batch, p.osl, avg,
-                                            rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 3)};
+            d->pw[d->npw++] =
+                (fit_power_t){p.tp, p.isl, p.batch, p.osl, avg, rows_median(rows, n, p.tp, p.isl, p.batch, p.osl, 3)};
         }
     }
     free(bad);
@@ -300,8 +304,8 @@ static int read_points(FILE *f, const char *path, char **hdr, int nh, fit_data_t
                  path);
         return -1;
     }
-    static const char *const kinds[] = {"prefill_ms", "decode_ms", "ttft_ms", "static_tok_s_gpu", "steady_tok_s_gpu",
-                                        NULL};
+    static const char *const kinds[] = {"prefill_ms",       "decode_ms",        "ttft_ms",
+                                        "static_tok_s_gpu", "steady_tok_s_gpu", NULL};
     static const int kind_of[] = {ST_PT_PREFILL_S, ST_PT_DECODE_S, ST_PT_TTFT_S, ST_PT_STATIC_TOK_S_GPU,
                                   ST_PT_STEADY_TOK_S_GPU};
     static const double scale[] = {1e-3, 1e-3, 1e-3, 1.0, 1.0};
@@ -330,8 +334,8 @@ static int read_points(FILE *f, const char *path, char **hdr, int nh, fit_data_t
         }
         st_point_t p = {0};
         double tp, v;
-        if (fit_num(fl[ctp], &tp) || fit_num(fl[cb], &p.batch) || fit_num(fl[ci], &p.isl) ||
-            fit_num(fl[co], &p.osl) || fit_num(fl[cv], &v) || tp < 1 || tp > 1024 || tp != floor(tp) || v <= 0 ||
+        if (fit_num(fl[ctp], &tp) || fit_num(fl[cb], &p.batch) || fit_num(fl[ci], &p.isl) || fit_num(fl[co], &p.osl) ||
+            fit_num(fl[cv], &v) || tp < 1 || tp > 1024 || tp != floor(tp) || v <= 0 ||
             p.batch < (kind_of[k] == ST_PT_STEADY_TOK_S_GPU ? 0 : 1) || p.isl < 1 || p.osl < 1) {
             snprintf(err, errlen, "%s:%d: a number field is malformed or not positive", path, lineno);
             return -1;
@@ -351,8 +355,7 @@ static int read_points(FILE *f, const char *path, char **hdr, int nh, fit_data_t
     return 0;
 }
 
-static int read_data(const char *path, const char *select, bool keep_anomalous, fit_data_t *d, char *err,
-                     size_t errlen)
+static int read_data(const char *path, const char *select, bool keep_anomalous, fit_data_t *d, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -459,7 +462,8 @@ static int cv_splits(const fit_data_t *d, cv_split_t *sp)
             used += snprintf(w + used, used < (int)left ? left - (size_t)used : 0, "%s%.0f", k ? "/" : " ", isls[k]);
         used += snprintf(w + used, used < (int)left ? left - (size_t)used : 0, ", score");
         for (size_t k = 1; k < nisl; k += 2)
-            used += snprintf(w + used, used < (int)left ? left - (size_t)used : 0, "%s%.0f", k > 1 ? "/" : " ", isls[k]);
+            used +=
+                snprintf(w + used, used < (int)left ? left - (size_t)used : 0, "%s%.0f", k > 1 ? "/" : " ", isls[k]);
         for (size_t i = 0; i < d->n; i++) {
             size_t k = 0;
             while (isls[k] != d->pts[i].isl)
@@ -537,7 +541,7 @@ static int cross_validate(const hw_pod_t *hw, const llm_t *llm, const st_deploy_
  * run: what the power model weighs. */
 typedef struct fit_power_parts {
     double time_s, compute_s, memory_s, comm_s;
-    st_time_t prefill, decode;     /* the prefill iteration and the last decode step, for the peak */
+    st_time_t prefill, decode; /* the prefill iteration and the last decode step, for the peak */
 } fit_power_parts_t;
 
 static int fit_power_parts(const hw_pod_t *hw, const llm_t *llm, const st_deploy_t *dep, const fit_power_t *c,
@@ -660,13 +664,15 @@ static int fit_power_report(hw_pod_t *hw, const llm_t *llm, const st_deploy_t *d
         const fit_power_t *c = &d->pw[i];
         const fit_power_parts_t *q = &parts[i];
         double e = g->idle_w * q->time_s + dyn * (q->compute_s + g->memory_bound_power_fraction * q->memory_s +
-                                                   g->comm_power_fraction * q->comm_s);
+                                                  g->comm_power_fraction * q->comm_s);
         double avg = e / q->time_s / g->tdp_w;
         double pk = fmax(pw_gpu_step_w(g, &q->prefill), pw_gpu_step_w(g, &q->decode)) / g->tdp_w;
         char label[64];
         snprintf(label, sizeof label, "tp%u prompt %.0f batch %.0f out %.0f", c->tp, c->prompt, c->batch, c->tokens);
         printf("%-40s %10.3f %10.3f %10.3f %10.3f%s\n", label, c->avg, avg, c->peak, pk,
-               skip[i] ? "  (left out)" : c->tp == holdout_tp ? "  (hold-out)" : "");
+               skip[i]               ? "  (left out)"
+               : c->tp == holdout_tp ? "  (hold-out)"
+                                     : "");
         if (skip[i])
             continue;
         int h = c->tp == holdout_tp;
@@ -723,8 +729,9 @@ static int cmd_main(int argc, char **argv)
             if (nfix == FIT_MAX_FIX)
                 return cli_usage_error("fit", "too many --fix options");
             fixes[nfix++] = argv[++i];
-        } else if ((strcmp(a, "--precision") == 0 || strcmp(a, "--weight-dtype") == 0 ||
-                    strcmp(a, "--kv-dtype") == 0 || strcmp(a, "--compute-dtype") == 0) && v) {
+        } else if ((strcmp(a, "--precision") == 0 || strcmp(a, "--weight-dtype") == 0 || strcmp(a, "--kv-dtype") == 0 ||
+                    strcmp(a, "--compute-dtype") == 0) &&
+                   v) {
             if (cfg_dtype_option(a, "--precision", v, &wdt, &kdt, &cdt))
                 return cli_usage_error("fit", "%s: unknown dtype \"%s\" (bf16, fp8, fp4)", a, v);
             i++;
@@ -762,7 +769,8 @@ static int cmd_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--prior") == 0 && v) {
             char extra;
-            int got = sscanf(v, "%lf,%lf,%lf,%lf%c", &prior_eff[0], &prior_eff[1], &prior_eff[2], &prior_eff[3], &extra);
+            int got =
+                sscanf(v, "%lf,%lf,%lf,%lf%c", &prior_eff[0], &prior_eff[1], &prior_eff[2], &prior_eff[3], &extra);
             if ((got != 3 && got != 4) || !(prior_eff[0] > 0 && prior_eff[0] < 1) ||
                 !(prior_eff[1] > 0 && prior_eff[1] < 1) || !(prior_eff[2] > 0 && prior_eff[2] < 1) ||
                 !(prior_eff[3] > 0 && prior_eff[3] < 1))
@@ -795,7 +803,9 @@ static int cmd_main(int argc, char **argv)
         dep.compute_dtype = cdt;
     dep.weight_dtype = wdt >= 0 ? wdt : dep.compute_dtype;
     dep.kv_dtype = kdt >= 0 ? kdt : dep.compute_dtype;
-    const char *key = dep.compute_dtype == LLM_DT_FP4 ? "calib_fp4" : dep.compute_dtype == LLM_DT_FP8 ? "calib_fp8" : "calib";
+    const char *key = dep.compute_dtype == LLM_DT_FP4   ? "calib_fp4"
+                      : dep.compute_dtype == LLM_DT_FP8 ? "calib_fp8"
+                                                        : "calib";
 
     fit_data_t d = {0};
     d.kv_reserve = reserve;
@@ -828,9 +838,11 @@ static int cmd_main(int argc, char **argv)
                 idx = p;
         if (idx < 0) {
             free(d.pts);
-            return cli_usage_error("fit", "--fix %s: not a calibration parameter (compute_efficiency, "
-                                          "memory_efficiency, comm_efficiency, step_overhead_s, per_seq_overhead_s, "
-                                          "collective_latency_s, prefill_overhead_s)", fixes[k]);
+            return cli_usage_error("fit",
+                                   "--fix %s: not a calibration parameter (compute_efficiency, "
+                                   "memory_efficiency, comm_efficiency, step_overhead_s, per_seq_overhead_s, "
+                                   "collective_latency_s, prefill_overhead_s)",
+                                   fixes[k]);
         }
         opts.fixed_mask |= 1u << idx;
         if (eq) {
@@ -840,7 +852,7 @@ static int cmd_main(int argc, char **argv)
                 return cli_usage_error("fit", "--fix %s=%s: not a non-negative number", fixes[k], eq + 1);
             }
             double *slot[ST_FIT_PARAMS] = {&opts.start.compute_efficiency, &opts.start.memory_efficiency,
-                                           &opts.start.comm_efficiency, &opts.start.step_overhead_s,
+                                           &opts.start.comm_efficiency,    &opts.start.step_overhead_s,
                                            &opts.start.per_seq_overhead_s, &opts.start.collective_latency_s,
                                            &opts.start.prefill_overhead_s};
             *slot[idx] = val;
@@ -886,48 +898,47 @@ static int cmd_main(int argc, char **argv)
 const kvt_cmd_t kvt_cmd_fit = {
     .name = "fit",
     .summary = "fit step-time efficiency factors to measured prefill/decode points (GSL least squares)",
-    .usage =
-        "usage: kvtwin fit DATA.csv --hw PRESET --model PRESET [options]\n"
-        "\n"
-        "Fits compute, memory and NVLink efficiencies, per-step and per-request overheads and the collective\n"
-        "latency of the step-time model to measured points, minimising the squared relative error, and prints\n"
-        "the calibration as JSON for the preset's gpu.calib (calib_fp8 / calib_fp4 for those precisions).\n"
-        "\n"
-        "DATA.csv is Splitwise's perf_model.csv (times in ms; medians per configuration) or a kvtwin points\n"
-        "file: kind,tp,batch,input_tokens,output_tokens,value,source with kind prefill_ms, decode_ms,\n"
-        "ttft_ms, static_tok_s_gpu (a static batch) or steady_tok_s_gpu (continuous batching at full load;\n"
-        "batch = concurrency cap, 0 = what the KV budget holds); # lines are comments.\n"
-        "\n"
-        "options:\n"
-        "  --hw PRESET            hardware preset (or file) whose GPU is fitted; its calibration is the start\n"
-        "  --model PRESET         model preset (or file) the points were measured with\n"
-        "  --select MODEL/HW      Splitwise rows to use, e.g. llama2-70b/h100-80gb\n"
-        "  --precision DTYPE      weights, KV and compute in bf16, fp8 or fp4 (default bf16)\n"
-        "  --weight-dtype / --kv-dtype / --compute-dtype DTYPE   set one of them\n"
-        "  --pp N                 pipeline-parallel degree of the measurements (default 1)\n"
-        "  --fix NAME[=VALUE]     hold a parameter (at VALUE, else the preset's) instead of fitting it\n"
-        "  --keep-anomalous       keep Splitwise configurations flagged as physically implausible\n"
-        "  --reserve FRACTION     share of HBM kept from KV for steady_tok_s_gpu points (default 0.1)\n"
-        "  --evaluate             do not fit: score the preset's own calibration\n"
-        "  --cross-validate       score fits out of sample: leave each TP out, fit each TP alone, fit every\n"
-        "                         other prompt size and score the ones between; for the plain fit and the\n"
-        "                         fit with the prior (with --points, every held-out point)\n"
-        "  --prior-weight W       maximum a posteriori fit: a weak prior pulls the efficiencies (logit) and\n"
-        "                         the collective latency (log) toward --prior, residual W x difference;\n"
-        "                         default 0 = least squares; --cross-validate scores W = 1 when none is given\n"
-        "  --prior C,M,N[,L]      prior compute, memory and NVLink efficiencies and collective latency per\n"
-        "                         ring hop in s (default 0.6,0.9,0.5,5e-6; estimates, docs/parameters.md)\n"
-        "  --power                score the power model against Splitwise's average_power and peak_power\n"
-        "                         columns (GPU power as a share of TDP) instead of the times\n"
-        "  --fit-power            with --power: fit memory_bound_power_fraction and comm_power_fraction\n"
-        "                         (GSL linear least squares on the average power) before scoring\n"
-        "  --holdout-tp N         with --fit-power: leave tensor-parallel degree N out of the fit and score\n"
-        "                         it apart\n"
-        "  --points               print every point with its measured and modelled value\n"
-        "  --set PATH=VALUE       override a hardware preset value\n"
-        "\n"
-        "example (the H100 calibration in configs/hardware/dgx-h100.json):\n"
-        "  kvtwin fit ../shared/data/splitwise/perf_model.csv --select llama2-70b/h100-80gb \\\n"
-        "      --hw dgx-h100 --model llama-2-70b\n",
+    .usage = "usage: kvtwin fit DATA.csv --hw PRESET --model PRESET [options]\n"
+             "\n"
+             "Fits compute, memory and NVLink efficiencies, per-step and per-request overheads and the collective\n"
+             "latency of the step-time model to measured points, minimising the squared relative error, and prints\n"
+             "the calibration as JSON for the preset's gpu.calib (calib_fp8 / calib_fp4 for those precisions).\n"
+             "\n"
+             "DATA.csv is Splitwise's perf_model.csv (times in ms; medians per configuration) or a kvtwin points\n"
+             "file: kind,tp,batch,input_tokens,output_tokens,value,source with kind prefill_ms, decode_ms,\n"
+             "ttft_ms, static_tok_s_gpu (a static batch) or steady_tok_s_gpu (continuous batching at full load;\n"
+             "batch = concurrency cap, 0 = what the KV budget holds); # lines are comments.\n"
+             "\n"
+             "options:\n"
+             "  --hw PRESET            hardware preset (or file) whose GPU is fitted; its calibration is the start\n"
+             "  --model PRESET         model preset (or file) the points were measured with\n"
+             "  --select MODEL/HW      Splitwise rows to use, e.g. llama2-70b/h100-80gb\n"
+             "  --precision DTYPE      weights, KV and compute in bf16, fp8 or fp4 (default bf16)\n"
+             "  --weight-dtype / --kv-dtype / --compute-dtype DTYPE   set one of them\n"
+             "  --pp N                 pipeline-parallel degree of the measurements (default 1)\n"
+             "  --fix NAME[=VALUE]     hold a parameter (at VALUE, else the preset's) instead of fitting it\n"
+             "  --keep-anomalous       keep Splitwise configurations flagged as physically implausible\n"
+             "  --reserve FRACTION     share of HBM kept from KV for steady_tok_s_gpu points (default 0.1)\n"
+             "  --evaluate             do not fit: score the preset's own calibration\n"
+             "  --cross-validate       score fits out of sample: leave each TP out, fit each TP alone, fit every\n"
+             "                         other prompt size and score the ones between; for the plain fit and the\n"
+             "                         fit with the prior (with --points, every held-out point)\n"
+             "  --prior-weight W       maximum a posteriori fit: a weak prior pulls the efficiencies (logit) and\n"
+             "                         the collective latency (log) toward --prior, residual W x difference;\n"
+             "                         default 0 = least squares; --cross-validate scores W = 1 when none is given\n"
+             "  --prior C,M,N[,L]      prior compute, memory and NVLink efficiencies and collective latency per\n"
+             "                         ring hop in s (default 0.6,0.9,0.5,5e-6; estimates, docs/parameters.md)\n"
+             "  --power                score the power model against Splitwise's average_power and peak_power\n"
+             "                         columns (GPU power as a share of TDP) instead of the times\n"
+             "  --fit-power            with --power: fit memory_bound_power_fraction and comm_power_fraction\n"
+             "                         (GSL linear least squares on the average power) before scoring\n"
+             "  --holdout-tp N         with --fit-power: leave tensor-parallel degree N out of the fit and score\n"
+             "                         it apart\n"
+             "  --points               print every point with its measured and modelled value\n"
+             "  --set PATH=VALUE       override a hardware preset value\n"
+             "\n"
+             "example (the H100 calibration in configs/hardware/dgx-h100.json):\n"
+             "  kvtwin fit ../shared/data/splitwise/perf_model.csv --select llama2-70b/h100-80gb \\\n"
+             "      --hw dgx-h100 --model llama-2-70b\n",
     .main = cmd_main,
 };

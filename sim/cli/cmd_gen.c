@@ -7,9 +7,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "sim/base/jsonbind.h"
 #include "sim/cli/cli.h"
 #include "sim/config/config_models.h"
-#include "sim/base/jsonbind.h"
 #include "sim/config/scenario.h"
 #include "workloads/native.h"
 #include "workloads/reader.h"
@@ -118,8 +118,8 @@ static int cmd_main(int argc, char **argv)
         double window = llm.max_context_tokens;
         if (cfg.synth.max_context_tokens > window) {
             if (explicit_window) {
-                cli_input_error("--set max_context_tokens: expected at most %s's %.0f-token window, got %.0f",
-                                llm.name, window, cfg.synth.max_context_tokens);
+                cli_input_error("--set max_context_tokens: expected at most %s's %.0f-token window, got %.0f", llm.name,
+                                window, cfg.synth.max_context_tokens);
                 goto done;
             }
             cfg.synth.max_context_tokens = window;

@@ -207,8 +207,7 @@ static int cmd_main(int argc, char **argv)
     const hw_node_t *n = &p.node;
     printf("%s (%s): %s\n", p.name, preset, p.description);
     printf("  %u nodes x %u GPUs = %llu %s; NVLink domain %u GPUs\n", p.nodes, n->gpus,
-           (unsigned long long)hw_pod_gpus(&p), g->name,
-           g->nvlink_domain_gpus);
+           (unsigned long long)hw_pod_gpus(&p), g->name, g->nvlink_domain_gpus);
     printf("  GPU: %.0f GB HBM at %.2f TB/s; dense %.0f / %.0f / %.0f TFLOP/s BF16 / FP8 / FP4; NVLink %.0f GB/s per "
            "direction; %s to the host %.0f GB/s; %.0f W\n",
            g->hbm_capacity_bytes / 1e9, g->hbm_bandwidth_byte_s / 1e12, g->bf16_dense_flop_s / 1e12,
@@ -242,19 +241,21 @@ static int cmd_main(int argc, char **argv)
             printf(" %14.4g", hw_tier_tokens(k, t, &p, m, &llm, kv_dtype, reserve));
         printf("\n");
     }
-    printf("\n  fabric: %llu endpoints at %.0f Gb/s, %llu leaves (%u down / %u up) and %llu spines; %s routing at %.0f %% "
-           "of line rate; leaf-to-spine %.1f TB/s effective\n",
-           (unsigned long long)fs.endpoints, p.fabric.port_gbit_s, (unsigned long long)fs.leaves, fs.down_per_leaf,
-           fs.up_per_leaf, (unsigned long long)fs.spines,
-           p.fabric.routing == HW_ROUTING_ECMP ? "ECMP" : "adaptive", 100 * fs.effective_efficiency,
-           fs.bisection_byte_s / 1e12);
-    printf("  power (IT): idle %.1f kW, peak %.1f kW (GPUs %.1f kW, fabric %.1f kW, ICMS %.1f kW, G4 %.1f kW); PUE %.2f "
-           "-> peak %.1f kW at the facility\n",
-           idle / 1e3, peak / 1e3, (double)hw_pod_gpus(&p) * g->tdp_w / 1e3, pw_fabric_w(&p) / 1e3, pw_icms_w(&p, 1) / 1e3,
-           pw_g4_w(&p, 1) / 1e3, p.energy.pue, pw_facility_w(&p, peak) / 1e3);
-    printf("  capex (%s prices): %.2f M$ = GPUs %.2f + nodes %.2f + fabric %.2f + ICMS %.2f + G4 %.2f; over %.0f years\n",
-           p.cost.price_date, c_peak.capex_usd / 1e6, c_peak.gpus_usd / 1e6, c_peak.nodes_usd / 1e6,
-           c_peak.fabric_usd / 1e6, c_peak.icms_usd / 1e6, c_peak.g4_usd / 1e6, p.cost.depreciation_years);
+    printf(
+        "\n  fabric: %llu endpoints at %.0f Gb/s, %llu leaves (%u down / %u up) and %llu spines; %s routing at %.0f %% "
+        "of line rate; leaf-to-spine %.1f TB/s effective\n",
+        (unsigned long long)fs.endpoints, p.fabric.port_gbit_s, (unsigned long long)fs.leaves, fs.down_per_leaf,
+        fs.up_per_leaf, (unsigned long long)fs.spines, p.fabric.routing == HW_ROUTING_ECMP ? "ECMP" : "adaptive",
+        100 * fs.effective_efficiency, fs.bisection_byte_s / 1e12);
+    printf(
+        "  power (IT): idle %.1f kW, peak %.1f kW (GPUs %.1f kW, fabric %.1f kW, ICMS %.1f kW, G4 %.1f kW); PUE %.2f "
+        "-> peak %.1f kW at the facility\n",
+        idle / 1e3, peak / 1e3, (double)hw_pod_gpus(&p) * g->tdp_w / 1e3, pw_fabric_w(&p) / 1e3, pw_icms_w(&p, 1) / 1e3,
+        pw_g4_w(&p, 1) / 1e3, p.energy.pue, pw_facility_w(&p, peak) / 1e3);
+    printf(
+        "  capex (%s prices): %.2f M$ = GPUs %.2f + nodes %.2f + fabric %.2f + ICMS %.2f + G4 %.2f; over %.0f years\n",
+        p.cost.price_date, c_peak.capex_usd / 1e6, c_peak.gpus_usd / 1e6, c_peak.nodes_usd / 1e6,
+        c_peak.fabric_usd / 1e6, c_peak.icms_usd / 1e6, c_peak.g4_usd / 1e6, p.cost.depreciation_years);
     printf("  cost: %.0f $/h at peak power (capex %.0f, maintenance %.0f, facility %.0f, energy %.0f); %.0f $/h idle; "
            "%.2f $/GPU-hour at peak\n",
            c_peak.total_usd_per_h, c_peak.capex_usd_per_h, c_peak.maintenance_usd_per_h, c_peak.facility_usd_per_h,

@@ -71,8 +71,9 @@ static void mt_print_step(const st_model_t *m, const hw_pod_t *hw, const st_shap
     printf("  collectives    %10.3f ms\n", t->comm_s * 1e3);
     printf("  overheads      %10.3f ms\n", t->overhead_s * 1e3);
     printf("  FLOPs          %10.4g (instance)   %.1f %% of the instance's peak over the step\n", t->flops,
-           t->time_s > 0 ? 100.0 * t->flops / (t->time_s * gpus * hw_gpu_peak_flop_s(&hw->gpu, st_deploy(m)->compute_dtype))
-                         : 0.0);
+           t->time_s > 0
+               ? 100.0 * t->flops / (t->time_s * gpus * hw_gpu_peak_flop_s(&hw->gpu, st_deploy(m)->compute_dtype))
+               : 0.0);
     printf("  HBM bytes      %10.4g (instance)   %.1f %% of the instance's HBM bandwidth\n", t->hbm_bytes,
            t->time_s > 0 ? 100.0 * t->hbm_bytes / (t->time_s * gpus * hw->gpu.hbm_bandwidth_byte_s) : 0.0);
     printf("  NVLink bytes   %10.4g per GPU\n", t->nvlink_bytes);

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
-#include "sim/core/run.h"
 #include "sim/config/scenario.h"
+#include "sim/core/run.h"
 
 static int cmd_main(int argc, char **argv)
 {

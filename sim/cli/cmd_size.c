@@ -58,8 +58,13 @@ static int cmd_main(int argc, char **argv)
             goto done;
         }
         self[n] = '\0';
-        study_opts_t o = {.out_dir = out, .sets = sets, .nsets = nsets, .seed = seed, .quiet = quiet,
-                          .self_exe = self, .check_only = check};
+        study_opts_t o = {.out_dir = out,
+                          .sets = sets,
+                          .nsets = nsets,
+                          .seed = seed,
+                          .quiet = quiet,
+                          .self_exe = self,
+                          .check_only = check};
         char err[2048];
         rc = size_run(file, &o, err, sizeof err);
         if (rc)

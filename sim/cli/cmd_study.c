@@ -82,7 +82,8 @@ static int cmd_main(int argc, char **argv)
         }
     }
     if (collect && (file || slurm || check || fresh || nsets || seed >= 0)) {
-        rc = cli_usage_error("study", "--collect DIR rebuilds a study folder's outputs and takes no study file, --set, --seed, --check, --fresh or --slurm");
+        rc = cli_usage_error("study", "--collect DIR rebuilds a study folder's outputs and takes no study file, --set, "
+                                      "--seed, --check, --fresh or --slurm");
         goto done;
     }
     if ((partition || array_max || no_wait) && !slurm) {
@@ -101,9 +102,21 @@ static int cmd_main(int argc, char **argv)
             goto done;
         }
         self[n] = '\0';
-        study_opts_t o = {.out_dir = out, .sets = sets, .nsets = nsets, .seed = seed, .quiet = quiet, .jobs = jobs,
-                          .self_exe = self, .check_only = check, .force = force, .fresh = fresh, .collect_dir = collect,
-                          .slurm = slurm, .partition = partition, .array_max = array_max, .no_wait = no_wait};
+        study_opts_t o = {.out_dir = out,
+                          .sets = sets,
+                          .nsets = nsets,
+                          .seed = seed,
+                          .quiet = quiet,
+                          .jobs = jobs,
+                          .self_exe = self,
+                          .check_only = check,
+                          .force = force,
+                          .fresh = fresh,
+                          .collect_dir = collect,
+                          .slurm = slurm,
+                          .partition = partition,
+                          .array_max = array_max,
+                          .no_wait = no_wait};
         const char *poll = getenv("KVTWIN_SLURM_POLL_S");
         if (poll)
             o.poll_s = atof(poll);
@@ -123,37 +136,38 @@ done:
 const kvt_cmd_t kvt_cmd_study = {
     .name = "study",
     .summary = "simulate variants of a scenario side by side (the main job)",
-    .usage = "usage: kvtwin study STUDY.json [--set PATH=VALUE]... [--seed N] [--out DIR] [--force] [--jobs N] [--fresh]\n"
-             "                    [--quiet]\n"
-             "       kvtwin study STUDY.json --slurm [--partition P] [--array-max N] [--no-wait] [--out DIR]\n"
-             "       kvtwin study STUDY.json --check     (expand and validate the whole grid, run nothing)\n"
-             "       kvtwin study --collect DIR          (rebuild the table and plots from DIR's complete runs)\n"
-             "\n"
-             "Runs every configuration of the study (the base scenario with the variant's and the axes' overrides) at\n"
-             "every seed, each run its own simulation, up to N at once (default: one per core), or with --slurm as\n"
-             "one Slurm job array (one run per task; --array-max caps the tasks running at once), waiting for it\n"
-             "unless --no-wait. Then prints the main metrics side by side (mean and 95 % interval over seeds) with\n"
-             "each configuration's ratio to the baseline. DIR (default results/<study name>/) receives\n"
-             "comparison.txt, comparison.csv, study.json, study.png (TTFT distributions on the table's window and\n"
-             "throughput over time), the gnuplot script and data, study-index.json and one folder per run.\n"
-             "\n"
-             "Resume: a run's folder appears only once complete, and counts as done when its scenario.json hashes\n"
-             "to the run's resolved scenario; running the study again skips those and redoes the rest (--fresh\n"
-             "redoes all). A failing run is reported and the others go on (exit code 1 at the end). SIGINT or\n"
-             "SIGTERM stops the runs and leaves no half-written folder. An existing DIR is used only if it is a\n"
-             "kvtwin results folder (or empty), unless --force.\n"
-             "\n"
-             "A study file: {\"name\": ..., \"description\": ..., \"scenario\": \"path/to/base.json\",\n"
-             "  \"baseline\": \"variant or configuration name\",\n"
-             "  \"variants\": [{\"name\": ..., \"label\": ..., \"set\": {PATH: VALUE}}],\n"
-             "  \"axes\": [{\"name\": \"rate\", \"path\": PATH, \"values\": [...], \"labels\": [...]},\n"
-             "           {\"name\": \"size\", \"zip\": {PATH: [...], PATH: [...]}}],      (cartesian product of the axes)\n"
-             "  \"seeds\": [1, 2, 3]  or  \"replicates\": 3,\n"
-             "  \"hold_equal\": [\"gpus\", {\"quantity\": \"capex_usd\", \"tolerance\": 0.05}]}\n"
-             "  Configurations are the variants times the axes' points; hold_equal quantities (gpus, nodes,\n"
-             "  storage_capacity_bytes, capex_usd) must match the baseline's in every configuration (checked before\n"
-             "  anything runs). --set applies to every configuration, before its own overrides.\n"
-             "\n"
-             "Exit codes: 0 success, 1 a run or the study failed, 2 usage, input or output-folder error.\n",
+    .usage =
+        "usage: kvtwin study STUDY.json [--set PATH=VALUE]... [--seed N] [--out DIR] [--force] [--jobs N] [--fresh]\n"
+        "                    [--quiet]\n"
+        "       kvtwin study STUDY.json --slurm [--partition P] [--array-max N] [--no-wait] [--out DIR]\n"
+        "       kvtwin study STUDY.json --check     (expand and validate the whole grid, run nothing)\n"
+        "       kvtwin study --collect DIR          (rebuild the table and plots from DIR's complete runs)\n"
+        "\n"
+        "Runs every configuration of the study (the base scenario with the variant's and the axes' overrides) at\n"
+        "every seed, each run its own simulation, up to N at once (default: one per core), or with --slurm as\n"
+        "one Slurm job array (one run per task; --array-max caps the tasks running at once), waiting for it\n"
+        "unless --no-wait. Then prints the main metrics side by side (mean and 95 % interval over seeds) with\n"
+        "each configuration's ratio to the baseline. DIR (default results/<study name>/) receives\n"
+        "comparison.txt, comparison.csv, study.json, study.png (TTFT distributions on the table's window and\n"
+        "throughput over time), the gnuplot script and data, study-index.json and one folder per run.\n"
+        "\n"
+        "Resume: a run's folder appears only once complete, and counts as done when its scenario.json hashes\n"
+        "to the run's resolved scenario; running the study again skips those and redoes the rest (--fresh\n"
+        "redoes all). A failing run is reported and the others go on (exit code 1 at the end). SIGINT or\n"
+        "SIGTERM stops the runs and leaves no half-written folder. An existing DIR is used only if it is a\n"
+        "kvtwin results folder (or empty), unless --force.\n"
+        "\n"
+        "A study file: {\"name\": ..., \"description\": ..., \"scenario\": \"path/to/base.json\",\n"
+        "  \"baseline\": \"variant or configuration name\",\n"
+        "  \"variants\": [{\"name\": ..., \"label\": ..., \"set\": {PATH: VALUE}}],\n"
+        "  \"axes\": [{\"name\": \"rate\", \"path\": PATH, \"values\": [...], \"labels\": [...]},\n"
+        "           {\"name\": \"size\", \"zip\": {PATH: [...], PATH: [...]}}],      (cartesian product of the axes)\n"
+        "  \"seeds\": [1, 2, 3]  or  \"replicates\": 3,\n"
+        "  \"hold_equal\": [\"gpus\", {\"quantity\": \"capex_usd\", \"tolerance\": 0.05}]}\n"
+        "  Configurations are the variants times the axes' points; hold_equal quantities (gpus, nodes,\n"
+        "  storage_capacity_bytes, capex_usd) must match the baseline's in every configuration (checked before\n"
+        "  anything runs). --set applies to every configuration, before its own overrides.\n"
+        "\n"
+        "Exit codes: 0 success, 1 a run or the study failed, 2 usage, input or output-folder error.\n",
     .main = cmd_main,
 };

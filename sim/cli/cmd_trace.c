@@ -11,8 +11,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "sim/cli/cli.h"
 #include "sim/base/progress.h"
+#include "sim/cli/cli.h"
 #include "workloads/reader.h"
 #include "workloads/reuse.h"
 #include "workloads/source.h"
@@ -332,8 +332,8 @@ static int cmd_check(int argc, char **argv)
         printf("  skipped bad records: %llu\n", (unsigned long long)k.skipped);
     if (k.backwards_time)
         printf("  timestamps going backwards: %llu (let through)\n", (unsigned long long)k.backwards_time);
-    printf("  read in %.3f s wall: %.0f requests/s, peak memory %.1f MiB (%s loop)\n", wall, wall > 0 ? (double)n / wall : 0,
-           peak_rss_bytes() / 1048576.0, c.replay == WL_OPEN_LOOP ? "open" : "closed");
+    printf("  read in %.3f s wall: %.0f requests/s, peak memory %.1f MiB (%s loop)\n", wall,
+           wall > 0 ? (double)n / wall : 0, peak_rss_bytes() / 1048576.0, c.replay == WL_OPEN_LOOP ? "open" : "closed");
     return KVT_EXIT_OK;
 }
 

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/cli/cli.h"
 #include "sim/base/version.h"
+#include "sim/cli/cli.h"
 
 static void print_overview(FILE *out)
 {
@@ -17,7 +17,8 @@ static void print_overview(FILE *out)
             KVTWIN_VERSION);
     for (const kvt_cmd_t *const *c = kvt_commands; *c; c++)
         fprintf(out, "  %-12s %s\n", (*c)->name, (*c)->summary);
-    fprintf(out, "\nEvery command takes --help. Exit codes: 0 success, 1 simulation failure, 2 usage or input error.\n");
+    fprintf(out,
+            "\nEvery command takes --help. Exit codes: 0 success, 1 simulation failure, 2 usage or input error.\n");
 }
 
 static int cmd_help_main(int argc, char **argv)

@@ -5,16 +5,16 @@
 #include "sim/config/config.h"
 
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/base/alloc.h"
 #include "sim/base/jsonpos.h"
 #include "sim/base/safetext.h"
-#include "sim/base/alloc.h"
 
 const char *cfg_config_dir(void)
 {
@@ -113,8 +113,8 @@ int cfg_read_json_file(const char *path, char **text, cJSON **root, char *err, s
     cJSON *r = cJSON_ParseWithOpts(buf, &end, 1);
     if (!r) {
         jp_pos_t p = jp_parse_error_pos(buf);
-        snprintf(err, errlen, "%s:%d:%d: malformed JSON (expected a value, a comma or a closing bracket here)",
-                 path, p.line, p.column);
+        snprintf(err, errlen, "%s:%d:%d: malformed JSON (expected a value, a comma or a closing bracket here)", path,
+                 p.line, p.column);
         free(buf);
         return -1;
     }
@@ -129,8 +129,8 @@ int cfg_read_json_file(const char *path, char **text, cJSON **root, char *err, s
         size_t off = 0;
         jp_locate(buf, len, full, &off, NULL);
         jp_pos_t p = jp_pos_of_offset(buf, off);
-        snprintf(err, errlen, "%s:%d:%d: %s: duplicate key \"%s\" in one object; expected each key once", path,
-                 p.line, p.column, full, dkey);
+        snprintf(err, errlen, "%s:%d:%d: %s: duplicate key \"%s\" in one object; expected each key once", path, p.line,
+                 p.column, full, dkey);
         kvt_escape_inplace(err, errlen);
         cJSON_Delete(r);
         free(buf);

@@ -12,28 +12,49 @@
 #include <string.h>
 
 #include "models/hw.h"
+#include "sim/base/jsonbind.h"
 #include "sim/config/config.h"
 #include "sim/config/config_models.h"
-#include "sim/base/jsonbind.h"
 #include "sim/config/scenario.h"
 
 /* Field kinds with the flags the stock macros lack: required, or required and strictly positive. */
-#define HW_POS(type, m, unit, help) \
-    {#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, INFINITY, JB_GT_MIN | JB_REQUIRED, NULL, NULL, unit, help}
-#define HW_NONNEG(type, m, unit, help) \
-    {#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, INFINITY, JB_REQUIRED, NULL, NULL, unit, help}
-#define HW_OPT(type, m, unit, help) \
-    {#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, INFINITY, 0, NULL, NULL, unit, help}
-#define HW_FRAC(type, m, req, help) \
-    {#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 1, (req) ? JB_REQUIRED : 0, NULL, NULL, "fraction", help}
-#define HW_COUNT(type, m, lo, req, unit, help) \
-    {#m, JB_UINT, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, 4294967295.0, (req) ? JB_REQUIRED : 0, NULL, NULL, unit, help}
-#define HW_STR(type, m, req, help) \
-    {#m, JB_STRING, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, (req) ? JB_REQUIRED : 0, NULL, NULL, NULL, help}
-#define HW_BOOL(type, m, req, help) \
-    {#m, JB_BOOL, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 1, (req) ? JB_REQUIRED : 0, NULL, NULL, NULL, help}
-#define HW_OBJ(type, m, spec, req, help) \
-    {#m, JB_OBJECT, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, (req) ? JB_REQUIRED : 0, NULL, &(spec), NULL, help}
+#define HW_POS(type, m, unit, help)                                                                                    \
+    {                                                                                                                  \
+#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, INFINITY, JB_GT_MIN | JB_REQUIRED, NULL, NULL,   \
+            unit, help                                                                                                 \
+    }
+#define HW_NONNEG(type, m, unit, help)                                                                                 \
+    {                                                                                                                  \
+#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, INFINITY, JB_REQUIRED, NULL, NULL, unit, help    \
+    }
+#define HW_OPT(type, m, unit, help)                                                                                    \
+    {                                                                                                                  \
+#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, INFINITY, 0, NULL, NULL, unit, help              \
+    }
+#define HW_FRAC(type, m, req, help)                                                                                    \
+    {                                                                                                                  \
+#m, JB_DOUBLE, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 1, (req) ? JB_REQUIRED : 0, NULL, NULL,          \
+            "fraction", help                                                                                           \
+    }
+#define HW_COUNT(type, m, lo, req, unit, help)                                                                         \
+    {                                                                                                                  \
+#m, JB_UINT, offsetof(type, m), JB_MEMBER_SIZE(type, m), lo, 4294967295.0, (req) ? JB_REQUIRED : 0, NULL,      \
+            NULL, unit, help                                                                                           \
+    }
+#define HW_STR(type, m, req, help)                                                                                     \
+    {                                                                                                                  \
+#m, JB_STRING, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, (req) ? JB_REQUIRED : 0, NULL, NULL, NULL,    \
+            help                                                                                                       \
+    }
+#define HW_BOOL(type, m, req, help)                                                                                    \
+    {                                                                                                                  \
+#m, JB_BOOL, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 1, (req) ? JB_REQUIRED : 0, NULL, NULL, NULL, help \
+    }
+#define HW_OBJ(type, m, spec, req, help)                                                                               \
+    {                                                                                                                  \
+#m, JB_OBJECT, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, (req) ? JB_REQUIRED : 0, NULL, &(spec), NULL, \
+            help                                                                                                       \
+    }
 
 static const jb_field_t calib_fields[] = {
     HW_FRAC(st_calib_t, compute_efficiency, 1, "matmul FLOP/s achieved / peak (0 = no calibration)"),
@@ -43,10 +64,10 @@ static const jb_field_t calib_fields[] = {
      NULL, "s", "fixed cost per iteration (scheduler, launches)"},
     {"per_seq_overhead_s", JB_DOUBLE, offsetof(st_calib_t, per_seq_overhead_s), sizeof(double), 0, 10, JB_REQUIRED,
      NULL, NULL, "s", "cost per request in the batch"},
-    {"collective_latency_s", JB_DOUBLE, offsetof(st_calib_t, collective_latency_s), sizeof(double), 0, 10,
-     JB_REQUIRED, NULL, NULL, "s", "per hop of a collective (ring all-reduce: 2 (n - 1) hops)"},
-    {"prefill_overhead_s", JB_DOUBLE, offsetof(st_calib_t, prefill_overhead_s), sizeof(double), 0, 10,
-     JB_REQUIRED, NULL, NULL, "s", "extra cost of an iteration carrying prefill"},
+    {"collective_latency_s", JB_DOUBLE, offsetof(st_calib_t, collective_latency_s), sizeof(double), 0, 10, JB_REQUIRED,
+     NULL, NULL, "s", "per hop of a collective (ring all-reduce: 2 (n - 1) hops)"},
+    {"prefill_overhead_s", JB_DOUBLE, offsetof(st_calib_t, prefill_overhead_s), sizeof(double), 0, 10, JB_REQUIRED,
+     NULL, NULL, "s", "extra cost of an iteration carrying prefill"},
     JB_END,
 };
 static const jb_spec_t calib_spec = {"calib", calib_fields, NULL};
@@ -240,8 +261,8 @@ int cfg_bind_located(const jb_spec_t *spec, const cfg_doc_t *d, const cJSON *obj
     return -1;
 }
 
-int cfg_load_preset_doc(const char *kind, const char *name_or_path, const char *const *sets, int nsets,
-                        cfg_doc_t *d, char *err, size_t errlen)
+int cfg_load_preset_doc(const char *kind, const char *name_or_path, const char *const *sets, int nsets, cfg_doc_t *d,
+                        char *err, size_t errlen)
 {
     char file[1400];
     if (strchr(name_or_path, '/') || strstr(name_or_path, ".json")) {
@@ -268,8 +289,7 @@ int cfg_load_preset_doc(const char *kind, const char *name_or_path, const char *
     return 0;
 }
 
-int cfg_hw_load(const char *name_or_path, const char *const *sets, int nsets, hw_pod_t *out, char *err,
-                size_t errlen)
+int cfg_hw_load(const char *name_or_path, const char *const *sets, int nsets, hw_pod_t *out, char *err, size_t errlen)
 {
     cfg_doc_t d;
     if (cfg_load_preset_doc("hardware", name_or_path, sets, nsets, &d, err, errlen))

@@ -8,16 +8,24 @@
 #include <string.h>
 
 #include "models/llm.h"
+#include "sim/base/jsonbind.h"
 #include "sim/config/config.h"
 #include "sim/config/config_models.h"
-#include "sim/base/jsonbind.h"
 #include "sim/config/scenario.h"
 
-#define LLM_DIM(m, lo, req, unit, help) \
-    {#m, JB_UINT, offsetof(llm_t, m), JB_MEMBER_SIZE(llm_t, m), lo, 16777216.0, (req) ? JB_REQUIRED : 0, NULL, NULL, unit, help}
-#define LLM_PARAMS(m, help) \
-    {#m, JB_DOUBLE, offsetof(llm_t, m), sizeof(double), 0, 1e14, 0, NULL, NULL, "parameters", help}
-#define LLM_BOOL(m, help) {#m, JB_BOOL, offsetof(llm_t, m), JB_MEMBER_SIZE(llm_t, m), 0, 1, 0, NULL, NULL, NULL, help}
+#define LLM_DIM(m, lo, req, unit, help)                                                                                \
+    {                                                                                                                  \
+#m, JB_UINT, offsetof(llm_t, m), JB_MEMBER_SIZE(llm_t, m), lo, 16777216.0, (req) ? JB_REQUIRED : 0, NULL,      \
+            NULL, unit, help                                                                                           \
+    }
+#define LLM_PARAMS(m, help)                                                                                            \
+    {                                                                                                                  \
+#m, JB_DOUBLE, offsetof(llm_t, m), sizeof(double), 0, 1e14, 0, NULL, NULL, "parameters", help                  \
+    }
+#define LLM_BOOL(m, help)                                                                                              \
+    {                                                                                                                  \
+#m, JB_BOOL, offsetof(llm_t, m), JB_MEMBER_SIZE(llm_t, m), 0, 1, 0, NULL, NULL, NULL, help                     \
+    }
 
 static const jb_field_t llm_fields[] = {
     /* Hidden for the same reason as the hardware's (sim/config_hw.c). */
@@ -74,8 +82,7 @@ int cfg_llm_load(const char *name_or_path, const char *const *sets, int nsets, l
     return rc;
 }
 
-int cfg_dtype_option(const char *option, const char *all_option, const char *value, int *weight, int *kv,
-                     int *compute)
+int cfg_dtype_option(const char *option, const char *all_option, const char *value, int *weight, int *kv, int *compute)
 {
     int d = -1;
     for (int i = 0; llm_dtype_names[i]; i++)

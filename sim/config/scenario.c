@@ -64,7 +64,8 @@ static int tier_check(void *dst, jb_error_t *err)
 
 static const jb_field_t tier_fields[] = {
     JB_BOOLF(sc_kv_tier_t, enabled, "whether the tier holds KV"),
-    JB_DBL(sc_kv_tier_t, capacity_bytes, 0, 1e21, "bytes", "KV capacity per tier instance; 0 = what the hardware gives"),
+    JB_DBL(sc_kv_tier_t, capacity_bytes, 0, 1e21, "bytes",
+           "KV capacity per tier instance; 0 = what the hardware gives"),
     JB_STR(sc_kv_tier_t, policy, "eviction policy (kvtwin policies)"),
     JB_JSONF(sc_kv_tier_t, params, "eviction policy parameters"),
     JB_BOOLF(sc_kv_tier_t, inclusive, "keep a copy here when a block is promoted to G1"),
@@ -75,12 +76,13 @@ static const jb_spec_t tier_spec = {"tier", tier_fields, tier_check};
 static const jb_field_t kv_fields[] = {
     JB_UINTF(sc_kv_t, block_tokens, 0, 65536, "tokens", "tokens per KV block; 0 = the workload's block size"),
 /* One object per tier, keyed by the tier table's config key, bound into kv.tier[id]. */
-#define SC_TIER_FIELD(id, name, key, scope, endpoint, energy, label, help)                                      \
+#define SC_TIER_FIELD(id, name, key, scope, endpoint, energy, label, help)                                             \
     {key, JB_OBJECT, offsetof(sc_kv_t, tier[KV_##id]), sizeof(sc_kv_tier_t), 0, 0, 0, NULL, &tier_spec, NULL, help},
     KV_TIER_TABLE(SC_TIER_FIELD)
 #undef SC_TIER_FIELD
-    JB_PLUGINF(sc_kv_t, write_policy, kv_write_axis, "when blocks are written to lower tiers"),
-    JB_PLUGINF(sc_kv_t, fetch, kv_fetch_axis, "fetch-or-recompute: compare load and recompute time, or always/never load"),
+        JB_PLUGINF(sc_kv_t, write_policy, kv_write_axis, "when blocks are written to lower tiers"),
+    JB_PLUGINF(sc_kv_t, fetch, kv_fetch_axis,
+               "fetch-or-recompute: compare load and recompute time, or always/never load"),
     JB_PLUGINF(sc_kv_t, prefetch, kv_prefetch_axis, "what to stage into a faster tier ahead of use, and when"),
     JB_JSONF(sc_kv_t, prefetch_params, "prefetch policy parameters (kvtwin policies NAME lists them)"),
     JB_UINTF(sc_kv_t, transfer_workers, 1, 256, "transfers", "concurrent KV loads per instance (DMA queues)"),
@@ -116,8 +118,8 @@ static const jb_field_t scenario_fields[] = {
     JB_STR(scenario_t, name, "scenario name (results folder name)"),
     JB_STR(scenario_t, description, "one line on what the scenario is for"),
     JB_U64F(scenario_t, seed, 0, 9007199254740992.0, NULL, "run seed: every random stream derives from it"),
-    {"hardware", JB_OBJECT, offsetof(scenario_t, hw), sizeof(hw_pod_t), 0, 0, JB_REQUIRED, NULL, &cfg_hw_pod_spec,
-     NULL, "hardware preset name or {\"preset\": NAME, overrides...}"},
+    {"hardware", JB_OBJECT, offsetof(scenario_t, hw), sizeof(hw_pod_t), 0, 0, JB_REQUIRED, NULL, &cfg_hw_pod_spec, NULL,
+     "hardware preset name or {\"preset\": NAME, overrides...}"},
     {"model", JB_OBJECT, offsetof(scenario_t, model), sizeof(llm_t), 0, 0, JB_REQUIRED, NULL, &cfg_llm_spec, NULL,
      "model preset name or {\"preset\": NAME, overrides...}"},
     {"deployment", JB_OBJECT, offsetof(scenario_t, deploy), sizeof(sc_deploy_t), 0, 0, 0, NULL, &deploy_spec, NULL,
@@ -161,7 +163,7 @@ static void scenario_defaults(scenario_t *sc)
     static const struct {
         bool enabled, inclusive;
     } tier_default[KV_NTIERS] = {
-        [KV_G1] = {true, false}, [KV_G2] = {true, true}, [KV_G3] = {false, true},
+        [KV_G1] = {true, false}, [KV_G2] = {true, true},  [KV_G3] = {false, true},
         [KV_G35] = {true, true}, [KV_G4] = {false, true},
     };
     for (int t = 0; t < KV_NTIERS; t++)
@@ -171,7 +173,8 @@ static void scenario_defaults(scenario_t *sc)
     snprintf(sc->kv.prefetch, sizeof sc->kv.prefetch, "none");
     sc->kv.transfer_workers = 4;
     sc->kv.writeback_workers = 2;
-    sc->sim = (sc_sim_t){.sample_interval_s = 1.0, .drain = true, .fast_forward = true, .slo_ttft_s = 2.0, .slo_tpot_s = 0.1};
+    sc->sim =
+        (sc_sim_t){.sample_interval_s = 1.0, .drain = true, .fast_forward = true, .slo_ttft_s = 2.0, .slo_tpot_s = 0.1};
     sc->output = (sc_output_t){.per_request = true, .timeseries = true};
     wl_config_defaults(&sc->workload);
 }

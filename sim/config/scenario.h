@@ -12,58 +12,58 @@
 #include "models/hw.h"
 #include "models/llm.h"
 #include "models/steptime.h"
-#include "sim/config/config.h"
 #include "sim/base/jsonbind.h"
+#include "sim/config/config.h"
 #include "sim/kv/tier.h"
 #include "workloads/source.h"
 
 typedef struct sc_deploy {
     uint32_t tp, pp, ep;
-    uint32_t instances;             /* model replicas; 0 = as many as the pod's GPUs hold */
-    int weight_dtype;               /* llm_dtype_t */
+    uint32_t instances; /* model replicas; 0 = as many as the pod's GPUs hold */
+    int weight_dtype;   /* llm_dtype_t */
     int kv_dtype;
     int compute_dtype;
-    uint32_t max_batch_seqs;        /* running requests per instance */
-    uint32_t max_batch_tokens;      /* tokens per iteration (decode + prefill chunk) */
-    uint32_t prefill_chunk_tokens;  /* largest prefill chunk per request per iteration */
+    uint32_t max_batch_seqs;            /* running requests per instance */
+    uint32_t max_batch_tokens;          /* tokens per iteration (decode + prefill chunk) */
+    uint32_t prefill_chunk_tokens;      /* largest prefill chunk per request per iteration */
     double activation_reserve_fraction; /* share of HBM kept for activations and workspace */
-    char router[32];                /* routing policy (sim/sched/route.h registry) */
+    char router[32];                    /* routing policy (sim/sched/route.h registry) */
 } sc_deploy_t;
 
 typedef struct sc_kv_tier {
     bool enabled;
-    double capacity_bytes;          /* 0 = what the hardware gives */
+    double capacity_bytes; /* 0 = what the hardware gives */
     char policy[32];
-    const cJSON *params;            /* policy parameters (borrowed from the scenario tree), or NULL */
+    const cJSON *params; /* policy parameters (borrowed from the scenario tree), or NULL */
     bool inclusive;
 } sc_kv_tier_t;
 
 typedef struct sc_kv {
-    uint32_t block_tokens;          /* 0 = the workload's own block size */
-    sc_kv_tier_t tier[KV_NTIERS];   /* by tier id (sim/kv/tier.h); JSON keys kv.g1 ... kv.g4 */
-    char write_policy[32];          /* write policy (sim/kv/write.h registry) */
-    char fetch[32];                 /* fetch-or-recompute policy (sim/kv/fetch.h registry) */
-    char prefetch[32];              /* prefetch policy (sim/kv/prefetch.h registry) */
-    const cJSON *prefetch_params;   /* its parameters (borrowed from the scenario tree), or NULL */
-    uint32_t transfer_workers;      /* concurrent KV transfers per instance (DMA queues) */
-    uint32_t writeback_workers;     /* concurrent write-back transfers per domain */
+    uint32_t block_tokens;        /* 0 = the workload's own block size */
+    sc_kv_tier_t tier[KV_NTIERS]; /* by tier id (sim/kv/tier.h); JSON keys kv.g1 ... kv.g4 */
+    char write_policy[32];        /* write policy (sim/kv/write.h registry) */
+    char fetch[32];               /* fetch-or-recompute policy (sim/kv/fetch.h registry) */
+    char prefetch[32];            /* prefetch policy (sim/kv/prefetch.h registry) */
+    const cJSON *prefetch_params; /* its parameters (borrowed from the scenario tree), or NULL */
+    uint32_t transfer_workers;    /* concurrent KV transfers per instance (DMA queues) */
+    uint32_t writeback_workers;   /* concurrent write-back transfers per domain */
 } sc_kv_t;
 
 typedef struct sc_sim {
-    double duration_s;              /* no arrivals after this (0 = until the workload ends) */
-    double warmup_s;                /* metrics window starts here */
-    double sample_interval_s;       /* time-series interval */
-    double max_sim_s;               /* hard stop of simulated time (0 = none) */
-    bool drain;                     /* let admitted requests finish after the last arrival */
-    bool fast_forward;              /* decode-only batches run to their next change in one timed wait */
-    double slo_ttft_s;              /* goodput: a request meets its SLO with TTFT and TPOT at most these */
+    double duration_s;        /* no arrivals after this (0 = until the workload ends) */
+    double warmup_s;          /* metrics window starts here */
+    double sample_interval_s; /* time-series interval */
+    double max_sim_s;         /* hard stop of simulated time (0 = none) */
+    bool drain;               /* let admitted requests finish after the last arrival */
+    bool fast_forward;        /* decode-only batches run to their next change in one timed wait */
+    double slo_ttft_s;        /* goodput: a request meets its SLO with TTFT and TPOT at most these */
     double slo_tpot_s;
 } sc_sim_t;
 
 typedef struct sc_output {
-    char dir[512];                  /* results folder; "" = results/<name> */
-    bool per_request;               /* per-request table in run.h5 */
-    bool timeseries;                /* time series in run.h5 */
+    char dir[512];    /* results folder; "" = results/<name> */
+    bool per_request; /* per-request table in run.h5 */
+    bool timeseries;  /* time series in run.h5 */
 } sc_output_t;
 
 typedef struct scenario {
@@ -77,7 +77,7 @@ typedef struct scenario {
     wl_config_t workload;
     sc_sim_t sim;
     sc_output_t output;
-    cfg_doc_t doc;                  /* the merged tree and its sources */
+    cfg_doc_t doc; /* the merged tree and its sources */
 } scenario_t;
 
 /* Binding tables of the sections, each owned by its module's config file. */

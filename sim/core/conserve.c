@@ -7,17 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/out/metrics.h"
 #include "sim/core/xfer.h"
+#include "sim/out/metrics.h"
 
 #define CONS_MAX_CLASSES 24
 #define CONS_REL_TOL 1e-9
 
 struct cons_ledger {
-    uint8_t *link_class;                           /* per link */
+    uint8_t *link_class; /* per link */
     char class_name[CONS_MAX_CLASSES][24];
     int n_classes;
-    double submitted[KV_MOVE_KINDS][KV_NTIERS];    /* bytes queued for transfer */
+    double submitted[KV_MOVE_KINDS][KV_NTIERS]; /* bytes queued for transfer */
     double link_in[CONS_MAX_CLASSES], link_out[CONS_MAX_CLASSES];
 };
 
@@ -86,8 +86,7 @@ static double jnum(const cJSON *o, const char *a, const char *b)
 }
 
 /* Bytes of the jobs still queued or in flight in a pool, by kind and source tier; and by link class. */
-static void cons_pending(const pod_t *p, const xfer_pool_t *pool, double pend[KV_MOVE_KINDS][KV_NTIERS],
-                         double *links)
+static void cons_pending(const pod_t *p, const xfer_pool_t *pool, double pend[KV_MOVE_KINDS][KV_NTIERS], double *links)
 {
     for (const xfer_job_t *j = pool->head; j; j = j->next)
         if (j->kind >= 0 && j->kind < KV_MOVE_KINDS && j->src_tier >= 0 && j->src_tier < KV_NTIERS)
@@ -104,12 +103,12 @@ static void cons_pending(const pod_t *p, const xfer_pool_t *pool, double pend[KV
     }
 }
 
-#define CONS_FAIL(...)                                                                                          \
-    do {                                                                                                        \
-        char what_[768];                                                                                        \
-        snprintf(what_, sizeof what_, __VA_ARGS__);                                                             \
-        snprintf(err, errlen, "conservation check failed: %s (a kvtwin bug: no results were written)", what_); \
-        return -1;                                                                                              \
+#define CONS_FAIL(...)                                                                                                 \
+    do {                                                                                                               \
+        char what_[768];                                                                                               \
+        snprintf(what_, sizeof what_, __VA_ARGS__);                                                                    \
+        snprintf(err, errlen, "conservation check failed: %s (a kvtwin bug: no results were written)", what_);         \
+        return -1;                                                                                                     \
     } while (0)
 
 int conserve_check(const pod_t *p, const cJSON *s, char *err, size_t errlen)
@@ -125,8 +124,7 @@ int conserve_check(const pod_t *p, const cJSON *s, char *err, size_t errlen)
     if (arrived != t.completed + t.rejected + t.unfinished)
         CONS_FAIL("requests: %llu arrived but %llu completed + %llu rejected + %llu unfinished = %llu",
                   (unsigned long long)arrived, (unsigned long long)t.completed, (unsigned long long)t.rejected,
-                  (unsigned long long)t.unfinished,
-                  (unsigned long long)(t.completed + t.rejected + t.unfinished));
+                  (unsigned long long)t.unfinished, (unsigned long long)(t.completed + t.rejected + t.unfinished));
     if ((double)t.arrived != t.bucket_arrivals || (double)t.completed != t.bucket_completions)
         CONS_FAIL("requests: %llu arrivals and %llu completions, but the time series counts %.0f and %.0f",
                   (unsigned long long)t.arrived, (unsigned long long)t.completed, t.bucket_arrivals,
@@ -170,8 +168,8 @@ int conserve_check(const pod_t *p, const cJSON *s, char *err, size_t errlen)
         pre += t.move_bytes[KV_MOVE_PRESTAGE][tier];
     }
     if (!cons_close(wb, t.bucket_writeback_bytes) || !cons_close(pre, t.bucket_prefetch_bytes))
-        CONS_FAIL("bytes: %.17g written back and %.17g prestaged, but the time series holds %.17g and %.17g", wb,
-                  pre, t.bucket_writeback_bytes, t.bucket_prefetch_bytes);
+        CONS_FAIL("bytes: %.17g written back and %.17g prestaged, but the time series holds %.17g and %.17g", wb, pre,
+                  t.bucket_writeback_bytes, t.bucket_prefetch_bytes);
 
     /* bytes per link class */
     for (int c = 0; c < l->n_classes; c++) {

@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "models/power.h"
+#include "sim/base/alloc.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/pstage.h"
+#include "sim/core/xfer.h"
 #include "sim/kv/fetch.h"
 #include "sim/out/metrics.h"
-#include "sim/core/xfer.h"
-#include "sim/base/alloc.h"
 
 static kv_access_t engine_access(const sim_req_t *r)
 {

@@ -20,22 +20,22 @@ struct engine {
     sgb_sem_t *wake;
     sim_req_t *wait_head, *wait_tail; /* arrived, not admitted */
     uint32_t n_waiting;
-    sim_req_t **run;                  /* admitted: loading, prefilling or decoding */
+    sim_req_t **run; /* admitted: loading, prefilling or decoding */
     uint32_t n_run, cap_run;
     uint32_t n_loading;
-    double *ff_t, *ff_e;              /* fast-forward scratch: cumulative step end times and energies */
-    double *ff_f, *ff_b;              /* and cumulative FLOPs and HBM bytes (utilisation) */
+    double *ff_t, *ff_e; /* fast-forward scratch: cumulative step end times and energies */
+    double *ff_f, *ff_b; /* and cumulative FLOPs and HBM bytes (utilisation) */
     uint32_t ff_cap;
-    uint32_t ff_steps;                /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
-    uint32_t ff_seqs;                 /* its decoding requests, one token each per step */
-    double ff_start;                  /* when it began */
-    uint8_t *tier_of;                 /* admission scratch: tier of each cached prefix block */
+    uint32_t ff_steps; /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
+    uint32_t ff_seqs;  /* its decoding requests, one token each per step */
+    double ff_start;   /* when it began */
+    uint8_t *tier_of;  /* admission scratch: tier of each cached prefix block */
     uint32_t tier_cap;
-    struct engine_chunk *chunks;      /* mixed-step scratch: the prefill chunks of the iteration */
+    struct engine_chunk *chunks; /* mixed-step scratch: the prefill chunks of the iteration */
     uint32_t chunk_cap;
-    double backlog;                   /* tokens still to prefill or decode, waiting requests included */
-    bool g1_full;                     /* the request picked did not fit G1: retry once a request releases room */
-    sched_admitter_t admit;           /* the admission policy of this instance's queue */
+    double backlog;         /* tokens still to prefill or decode, waiting requests included */
+    bool g1_full;           /* the request picked did not fit G1: retry once a request releases room */
+    sched_admitter_t admit; /* the admission policy of this instance's queue */
 };
 
 /* Prepares the engine of instance id and starts its actor. */

@@ -91,8 +91,8 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
         inst_per_domain = hw->node.gpus / pf->inst_gpus;
     } else {
         if (pf->inst_gpus % hw->node.gpus) {
-            snprintf(err, errlen, "deployment: instances of %u GPUs do not span whole nodes of %u GPUs",
-                     pf->inst_gpus, hw->node.gpus);
+            snprintf(err, errlen, "deployment: instances of %u GPUs do not span whole nodes of %u GPUs", pf->inst_gpus,
+                     hw->node.gpus);
             return -1;
         }
         pf->nodes_per_domain = pf->inst_gpus / hw->node.gpus;
@@ -150,8 +150,9 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     pf->n_leaf = pf->n_compute_leaves + storage_leaves;
     uint32_t spine_ports = fab->spine_ports ? fab->spine_ports : fab->leaf_ports;
     if (pf->n_leaf > spine_ports) {
-        snprintf(err, errlen, "hardware.fabric: %u leaves exceed the %u ports of a spine (a third tier is not modelled)",
-                 pf->n_leaf, spine_ports);
+        snprintf(err, errlen,
+                 "hardware.fabric: %u leaves exceed the %u ports of a spine (a third tier is not modelled)", pf->n_leaf,
+                 spine_ports);
         return -1;
     }
     pf->n_spine = pf->n_leaf > 1 ? (up < PF_MAX_SPINES ? up : PF_MAX_SPINES) : 0;

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/out/energy.h"
 #include "sim/config/scenario.h"
+#include "sim/out/energy.h"
 
 typedef enum pf_kind { PF_INST = 0, PF_CPU, PF_SSD, PF_ICMS, PF_G4, PF_KINDS } pf_kind_t;
 
@@ -30,7 +30,7 @@ typedef struct pf_link {
     char name[24];
     double bw_byte_s;
     bool splitduplex;
-    uint32_t active[2];     /* transfers in flight per direction (0 = UP, 1 = DOWN) */
+    uint32_t active[2]; /* transfers in flight per direction (0 = UP, 1 = DOWN) */
 } pf_link_t;
 
 #define PF_MAX_HOPS 12
@@ -43,26 +43,26 @@ typedef struct pf_hop {
 typedef struct pf_route {
     pf_hop_t hop[PF_MAX_HOPS];
     uint8_t n;
-    double latency_s;             /* fixed part: device access, DPU/controller, NICs, switch hops */
+    double latency_s;              /* fixed part: device access, DPU/controller, NICs, switch hops */
     double j_per_byte[EN_CLASSES]; /* energy of moving one byte along the route, by component class */
 } pf_route_t;
 
 typedef struct platform {
     uint32_t n_inst, n_domains, n_nodes;
-    uint32_t inst_gpus;           /* GPUs per instance */
+    uint32_t inst_gpus; /* GPUs per instance */
     uint32_t nodes_per_domain;
-    uint32_t *domain_of_inst;     /* n_inst */
+    uint32_t *domain_of_inst; /* n_inst */
     uint32_t n_icms, n_g4;
     uint32_t n_leaf, n_spine, n_compute_leaves;
-    uint32_t *leaf_of_attach;     /* leaf of each domain's (or instance's) network attachment */
+    uint32_t *leaf_of_attach; /* leaf of each domain's (or instance's) network attachment */
     uint32_t *leaf_of_icms, *leaf_of_g4;
     bool storage_via_gpu_nic;
     pf_link_t *links;
     uint32_t n_links;
     /* first link index of each family */
-    uint32_t l_c2c, l_pcie, l_nic, l_dram, l_nvme, l_nvmew, l_fe, l_up, l_eport, l_edpu, l_essd, l_essdw,
-        l_g4nic, l_g4ctl, l_g4m, l_g4mw;
-    const hw_pod_t *hw;           /* borrowed from the scenario */
+    uint32_t l_c2c, l_pcie, l_nic, l_dram, l_nvme, l_nvmew, l_fe, l_up, l_eport, l_edpu, l_essd, l_essdw, l_g4nic,
+        l_g4ctl, l_g4m, l_g4mw;
+    const hw_pod_t *hw; /* borrowed from the scenario */
     double ethernet_j_per_byte, optics_j_per_byte;
 } platform_t;
 

@@ -8,12 +8,12 @@
 #include <stdint.h>
 
 #include "models/steptime.h"
+#include "sim/config/scenario.h"
+#include "sim/core/platform.h"
+#include "sim/core/sgb.h"
 #include "sim/kv/fetch.h"
 #include "sim/kv/kv.h"
 #include "sim/kv/prefetch.h"
-#include "sim/core/platform.h"
-#include "sim/config/scenario.h"
-#include "sim/core/sgb.h"
 #include "sim/sched/route.h"
 #include "workloads/source.h"
 
@@ -21,25 +21,25 @@ typedef enum req_state { RQ_WAITING = 0, RQ_LOADING, RQ_PREFILL, RQ_DECODE, RQ_D
 
 /* A request inside the simulated system, from arrival to completion. */
 typedef struct sim_req {
-    wl_request_t w;          /* as the source delivered it (owns its block ids) */
+    wl_request_t w; /* as the source delivered it (owns its block ids) */
     uint32_t inst;
-    int state;               /* req_state_t */
-    uint32_t n_blocks;       /* block ids used: at most ceil(input / block) */
-    uint32_t extra_blocks;   /* G1 room for tokens without ids: output and uncovered input */
+    int state;                /* req_state_t */
+    uint32_t n_blocks;        /* block ids used: at most ceil(input / block) */
+    uint32_t extra_blocks;    /* G1 room for tokens without ids: output and uncovered input */
     uint32_t reserved_blocks; /* G1 room the admission policy reserved beyond its ids (kv_admit's extra) */
-    uint32_t committed;      /* blocks committed to G1 so far */
-    uint32_t found_tokens;   /* cached prefix found at admission, trace definition min(k x block, input) */
-    uint32_t reused_tokens;  /* tokens not recomputed: min(use x block, input - 1) */
+    uint32_t committed;       /* blocks committed to G1 so far */
+    uint32_t found_tokens;    /* cached prefix found at admission, trace definition min(k x block, input) */
+    uint32_t reused_tokens;   /* tokens not recomputed: min(use x block, input - 1) */
     uint32_t hit_tokens_by_tier[KV_NTIERS]; /* reused tokens by the tier they came from (metrics_hit_tokens) */
-    uint32_t prefilled;      /* tokens whose KV exists in G1 (reused + computed so far) */
-    uint32_t decoded;        /* output tokens produced */
-    uint32_t pending;        /* transfers this request waits for */
-    bool told_waiting;       /* the prefetch policy was told it waits (once per request) */
+    uint32_t prefilled;                     /* tokens whose KV exists in G1 (reused + computed so far) */
+    uint32_t decoded;                       /* output tokens produced */
+    uint32_t pending;                       /* transfers this request waits for */
+    bool told_waiting;                      /* the prefetch policy was told it waits (once per request) */
     double loaded_bytes;
     double recompute_s_per_block; /* for cost-aware eviction */
-    const uint64_t *next_use; /* per block: next reference in the trace's order (future.h), or NULL */
+    const uint64_t *next_use;     /* per block: next reference in the trace's order (future.h), or NULL */
     double t_admit, t_ready, t_first, t_done;
-    struct sim_req *next;    /* waiting queue link */
+    struct sim_req *next; /* waiting queue link */
 } sim_req_t;
 
 typedef struct engine engine_t;
@@ -55,29 +55,29 @@ typedef struct pod {
     kv_mgr_t *kv;
     st_model_t *st;
     wl_source_t *src;
-    engine_t *eng;           /* n_inst engines */
-    xfer_pool_t *load_pool;  /* per instance: KV loads and the write-backs a request waits for */
-    xfer_pool_t *wb_pool;    /* per domain, plus one for the pod-level tiers: background write-backs */
+    engine_t *eng;          /* n_inst engines */
+    xfer_pool_t *load_pool; /* per instance: KV loads and the write-backs a request waits for */
+    xfer_pool_t *wb_pool;   /* per domain, plus one for the pod-level tiers: background write-backs */
     metrics_t *m;
     sgb_host_t **hosts[PF_KINDS]; /* SimGrid host of every platform endpoint */
     uint32_t block_tokens;
-    double block_bytes;      /* KV bytes of one block, whole instance */
+    double block_bytes; /* KV bytes of one block, whole instance */
     double kv_bytes_per_token;
-    double gpu_idle_w;              /* one GPU, idle */
+    double gpu_idle_w; /* one GPU, idle */
     sgb_sem_t *dispatch_wake;
-    bool arrivals_over;      /* the dispatcher will deliver nothing more */
-    kv_fetcher_t fetch;      /* the policies of the run: fetch-or-recompute, prefetch, routing */
+    bool arrivals_over; /* the dispatcher will deliver nothing more */
+    kv_fetcher_t fetch; /* the policies of the run: fetch-or-recompute, prefetch, routing */
     kv_prefetcher_t prefetch;
-    void *prefetch_params;   /* its bound parameters (kv.prefetch_params) */
-    pstage_t *pstage;        /* the prefetch policy's timed queue, if it uses timers (pstage.h) */
-    future_t *future;        /* the trace's future order, if an eviction policy needs it (future.h) */
+    void *prefetch_params; /* its bound parameters (kv.prefetch_params) */
+    pstage_t *pstage;      /* the prefetch policy's timed queue, if it uses timers (pstage.h) */
+    future_t *future;      /* the trace's future order, if an eviction policy needs it (future.h) */
     sched_router_t router;
-    sim_req_t *first;        /* the first request, read before the run to size the KV blocks */
-    bool guard_pages;        /* SimGrid protects actor stacks (two memory mappings per actor) */
-    uint64_t ctx_over;       /* requests whose input + output exceed the model's window */
-    uint64_t ctx_longest;    /* longest such context, tokens */
+    sim_req_t *first;           /* the first request, read before the run to size the KV blocks */
+    bool guard_pages;           /* SimGrid protects actor stacks (two memory mappings per actor) */
+    uint64_t ctx_over;          /* requests whose input + output exceed the model's window */
+    uint64_t ctx_longest;       /* longest such context, tokens */
     struct cons_ledger *ledger; /* conservation check's own ledger (sim/conserve.h) */
-    int fail_code;           /* 0, or the exit code a failure inside the run maps to */
+    int fail_code;              /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];
 } pod_t;
 

@@ -12,18 +12,18 @@
 #include "models/power.h"
 #include "sim/base/exitcodes.h"
 #include "sim/base/progress.h"
+#include "sim/config/runsize.h"
+#include "sim/core/conserve.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/engine.h"
 #include "sim/core/future.h"
 #include "sim/core/pstage.h"
-#include "sim/out/h5out.h"
-#include "sim/out/metrics.h"
-#include "sim/out/outdir.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/write.h"
-#include "sim/config/runsize.h"
-#include "sim/core/conserve.h"
+#include "sim/out/h5out.h"
+#include "sim/out/metrics.h"
+#include "sim/out/outdir.h"
 
 /* Capacity of each tier instance in bytes, from the hardware unless the scenario overrides it. */
 static double tier_capacity_bytes(const pod_t *p, int tier)
@@ -406,15 +406,14 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     for (uint32_t i = 0; i < p->pf.n_inst; i++)
         engine_flush_unfinished(&p->eng[i]);
     if (p->ctx_over) {
-        static const char *const done[] = {"were simulated as given", "had their input cut to fit",
-                                            "were rejected", ""};
+        static const char *const done[] = {"were simulated as given", "had their input cut to fit", "were rejected",
+                                           ""};
         fprintf(stderr,
                 "kvtwin: %s%llu requests have contexts (input + output tokens) beyond %s's %u-token window (the "
                 "longest %llu) and %s (workload.context_overflow %s%s)\n",
-                sc->workload.context_overflow == WL_OVERFLOW_WARN ? "warning: " : "",
-                (unsigned long long)p->ctx_over, sc->model.name, sc->model.max_context_tokens,
-                (unsigned long long)p->ctx_longest, done[sc->workload.context_overflow],
-                wl_overflow_names[sc->workload.context_overflow],
+                sc->workload.context_overflow == WL_OVERFLOW_WARN ? "warning: " : "", (unsigned long long)p->ctx_over,
+                sc->model.name, sc->model.max_context_tokens, (unsigned long long)p->ctx_longest,
+                done[sc->workload.context_overflow], wl_overflow_names[sc->workload.context_overflow],
                 sc->workload.context_overflow == WL_OVERFLOW_WARN ? "; truncate or reject them, or error" : "");
     }
     metrics_finish(p->m, t_final);

@@ -10,10 +10,10 @@
 #include "sim/config/scenario.h"
 
 typedef struct run_opts {
-    const char *out_dir;  /* overrides scenario output.dir; NULL = scenario's or results/<name> */
-    bool quiet;           /* no table on stdout, no progress line */
-    bool force;           /* replace the results path even if it is not a kvtwin results folder */
-    int sg_argc;          /* SimGrid's own options (--cfg=, --log=) */
+    const char *out_dir; /* overrides scenario output.dir; NULL = scenario's or results/<name> */
+    bool quiet;          /* no table on stdout, no progress line */
+    bool force;          /* replace the results path even if it is not a kvtwin results folder */
+    int sg_argc;         /* SimGrid's own options (--cfg=, --log=) */
     char **sg_argv;
 } run_opts_t;
 

@@ -12,7 +12,7 @@ typedef void (*xfer_done_fn)(pod_t *p, void *ctx);
 typedef struct xfer_job {
     pf_ep_t src, dst;
     double bytes;
-    int kind;        /* kv_move_kind_t */
+    int kind; /* kv_move_kind_t */
     int src_tier, dst_tier;
     xfer_done_fn done; /* may be NULL */
     void *ctx;

@@ -18,7 +18,7 @@ typedef struct kv_dlink {
 typedef struct kv_dlist {
     uint32_t head, tail; /* KV_NO_SLOT when empty */
     uint64_t n;
-    size_t off;          /* offset of the kv_dlink_t inside the meta area */
+    size_t off; /* offset of the kv_dlink_t inside the meta area */
 } kv_dlist_t;
 
 static inline void kv_dl_init(kv_dlist_t *l, size_t off)

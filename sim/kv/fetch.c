@@ -52,15 +52,14 @@ uint32_t kv_fetch_decide(const st_model_t *st, const uint8_t *tier_of, uint32_t 
     return plan->use;
 }
 
-double kv_fetch_break_even_byte_s(const st_model_t *st, double ctx_tokens, double kv_bytes_per_token,
-                                  double latency_s)
+double kv_fetch_break_even_byte_s(const st_model_t *st, double ctx_tokens, double kv_bytes_per_token, double latency_s)
 {
     double t = st_prefill_time_s(st, ctx_tokens, 0) - latency_s;
     return t > 0 ? ctx_tokens * kv_bytes_per_token / t : (double)INFINITY;
 }
 
-double kv_fetch_break_even_eq2_byte_s(const llm_t *m, double ctx_tokens, double kv_bytes_per_token, double a,
-                                      double b, double gpus, double peak_flop_s_per_gpu)
+double kv_fetch_break_even_eq2_byte_s(const llm_t *m, double ctx_tokens, double kv_bytes_per_token, double a, double b,
+                                      double gpus, double peak_flop_s_per_gpu)
 {
     double n = ctx_tokens, d = m->hidden;
     double flops = m->layers * (a * n * n * d + b * n * d * d);

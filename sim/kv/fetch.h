@@ -31,12 +31,12 @@ typedef struct kv_fetch_hop {
 } kv_fetch_hop_t;
 
 typedef struct kv_fetch_plan {
-    uint32_t use;            /* leading cached blocks to reuse (load what is not in G1) */
-    double reused_tokens;    /* tokens of KV reused: min(use x block_tokens, input - 1) */
-    double load_s;           /* time to bring the reused blocks into G1 */
-    double recompute_s;      /* prefill of the remaining tokens */
-    double total_s;          /* load_s + recompute_s (serial: prefill waits for the loads) */
-    double full_prefill_s;   /* prefill of the whole prompt, nothing reused */
+    uint32_t use;          /* leading cached blocks to reuse (load what is not in G1) */
+    double reused_tokens;  /* tokens of KV reused: min(use x block_tokens, input - 1) */
+    double load_s;         /* time to bring the reused blocks into G1 */
+    double recompute_s;    /* prefill of the remaining tokens */
+    double total_s;        /* load_s + recompute_s (serial: prefill waits for the loads) */
+    double full_prefill_s; /* prefill of the whole prompt, nothing reused */
 } kv_fetch_plan_t;
 
 /* Load time of bytes[t] from every tier t >= G2 over its hop, hops in parallel; 0 if nothing moves.
@@ -52,25 +52,24 @@ uint32_t kv_fetch_decide(const st_model_t *st, const uint8_t *tier_of, uint32_t 
 /* Bandwidth above which loading ctx cached tokens (kv_bytes_per_token each, after latency_s) is faster than
  * recomputing them with the step-time model: bytes / (prefill(ctx) - latency). INFINITY if the latency
  * alone exceeds the prefill. */
-double kv_fetch_break_even_byte_s(const st_model_t *st, double ctx_tokens, double kv_bytes_per_token,
-                                  double latency_s);
+double kv_fetch_break_even_byte_s(const st_model_t *st, double ctx_tokens, double kv_bytes_per_token, double latency_s);
 
 /* The same from Mooncake's Eq. 2: prefill FLOPs = layers x (a n^2 d + b n d^2) at the GPUs' peak FLOP/s
  * (the paper uses a = 4, b = 22 for LLaMA3-70B); no efficiency, no latency. */
-double kv_fetch_break_even_eq2_byte_s(const llm_t *m, double ctx_tokens, double kv_bytes_per_token, double a,
-                                      double b, double gpus, double peak_flop_s_per_gpu);
+double kv_fetch_break_even_eq2_byte_s(const llm_t *m, double ctx_tokens, double kv_bytes_per_token, double a, double b,
+                                      double gpus, double peak_flop_s_per_gpu);
 
 /* --- fetch-or-recompute policies --- */
 
 /* One decision: a request about to be admitted, its cached prefix and how to reach its sources. */
 typedef struct kv_fetch_ctx {
-    const st_model_t *st;     /* the step-time model of the instance (recompute times) */
-    const uint8_t *tier_of;   /* fastest tier holding each block of the prefix (kv_lookup_tiers) */
-    uint32_t prefix;          /* leading cached blocks */
+    const st_model_t *st;      /* the step-time model of the instance (recompute times) */
+    const uint8_t *tier_of;    /* fastest tier holding each block of the prefix (kv_lookup_tiers) */
+    uint32_t prefix;           /* leading cached blocks */
     const uint64_t *block_ids; /* the request's block ids (at least prefix of them) */
-    double input_tokens;      /* prompt tokens */
+    double input_tokens;       /* prompt tokens */
     uint32_t block_tokens;
-    double block_bytes;       /* KV bytes of one block on the instance */
+    double block_bytes; /* KV bytes of one block on the instance */
     /* The path from tier (the copy serving block_id) to the instance's G1 as the core sees it now. */
     void (*hop)(void *core, int tier, uint64_t block_id, kv_fetch_hop_t *out);
     void *core;
@@ -79,9 +78,9 @@ typedef struct kv_fetch_ctx {
 typedef struct kv_fetcher kv_fetcher_t;
 
 typedef struct kv_fetch_ops {
-    plugin_t base;                                           /* name, summary, parameters */
+    plugin_t base;                                          /* name, summary, parameters */
     int (*init)(kv_fetcher_t *f, char *err, size_t errlen); /* optional: allocates f->state; 0 or -1 */
-    void (*fini)(kv_fetcher_t *f);                           /* optional */
+    void (*fini)(kv_fetcher_t *f);                          /* optional */
     /* Leading cached blocks to reuse: at most c->prefix (blocks not in G1 are loaded, the rest recomputed). */
     uint32_t (*decide)(kv_fetcher_t *f, const kv_fetch_ctx_t *c);
 } kv_fetch_ops_t;

@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#define KV_FETCH_LIST                                                                                             \
-    F(cost)   /* compare load and recompute time */                                                              \
-    F(always) /* load everything cached */                                                                       \
+#define KV_FETCH_LIST                                                                                                  \
+    F(cost)   /* compare load and recompute time */                                                                    \
+    F(always) /* load everything cached */                                                                             \
     F(never)  /* use G1 only */
 
 #define F(n) extern const kv_fetch_ops_t kv_fetch_##n;

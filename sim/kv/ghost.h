@@ -20,11 +20,11 @@ typedef struct kv_ghost_node {
 
 typedef struct kv_ghost {
     kv_ghost_node_t *v;
-    uint8_t *list;       /* list of each node */
+    uint8_t *list; /* list of each node */
     uint32_t cap, nalloc, nfresh, free_head;
     uint32_t oldest[KV_GHOST_LISTS], newest[KV_GHOST_LISTS];
     uint64_t n[KV_GHOST_LISTS];
-    u64map_t index;    /* id -> node */
+    u64map_t index; /* id -> node */
 } kv_ghost_t;
 
 /* cap = most ids remembered over all lists (0 allowed: remembers nothing). */

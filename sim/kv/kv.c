@@ -64,20 +64,20 @@ typedef struct kv_memo {
 
 struct kv_mgr {
     kv_cfg_t cfg;
-    uint32_t *dom;                   /* domain of each instance (copied) */
+    uint32_t *dom; /* domain of each instance (copied) */
     bool en[KV_NTIERS];
-    kv_store_t *tier[KV_NTIERS];     /* instances per tier: n_instances, n_domains, n_domains, 1, 1 */
+    kv_store_t *tier[KV_NTIERS]; /* instances per tier: n_instances, n_domains, n_domains, 1, 1 */
     uint32_t ntier[KV_NTIERS];
     uint64_t seq;
     kv_move_t *mv;
-    size_t nmv, capmv, mv_drained;   /* moves [mv_drained, nmv) are pending */
+    size_t nmv, capmv, mv_drained; /* moves [mv_drained, nmv) are pending */
     u64map_t req_index;            /* request id -> record */
     kv_req_t *reqs;
     uint32_t nreqs, capreqs, free_req;
-    kv_write_t write;                /* the write policy */
-    void *write_params;              /* its bound parameters (a copy) */
-    uint64_t gen;                    /* bumped by every operation that may add, remove or move an entry */
-    kv_memo_t *memo;                 /* what the last lookup found (a pointer: lookups take a const manager) */
+    kv_write_t write;   /* the write policy */
+    void *write_params; /* its bound parameters (a copy) */
+    uint64_t gen;       /* bumped by every operation that may add, remove or move an entry */
+    kv_memo_t *memo;    /* what the last lookup found (a pointer: lookups take a const manager) */
 };
 
 static kv_pol_ctx_t kv_pc(kv_mgr_t *m, double now_s)
@@ -690,8 +690,7 @@ void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uin
     kv_req_del(m, r);
 }
 
-uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier,
-                     const kv_access_t *ctx)
+uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier, const kv_access_t *ctx)
 {
     assert(inst < m->cfg.n_instances && dst_tier >= KV_G1 && dst_tier < KV_NTIERS);
     kv_store_t *dst = kv_path_store(m, dst_tier, inst);

@@ -19,7 +19,6 @@
 
 #include "sim/kv/tier.h"
 
-
 /* Policies come resolved: an ops table from a registry (sim/kv/policy.h for eviction, sim/kv/write.h for
  * writes) and its parameters already bound by the caller (sim/base/plugin.h: plugin_bind), so that the
  * manager never sees configuration text. */
@@ -28,10 +27,10 @@ struct kv_write_ops;
 
 typedef struct kv_tier_cfg {
     bool enabled;
-    uint64_t capacity_blocks; /* per tier instance: per GPU instance (G1), per domain (G2, G3), per pod */
+    uint64_t capacity_blocks;           /* per tier instance: per GPU instance (G1), per domain (G2, G3), per pod */
     const struct kv_policy_ops *policy; /* eviction policy (kv_policy_find) */
-    const void *policy_params; /* its bound parameters, or NULL for its defaults (copied by the manager) */
-    bool inclusive;           /* true: a block promoted to a faster tier keeps its copy here */
+    const void *policy_params;          /* its bound parameters, or NULL for its defaults (copied by the manager) */
+    bool inclusive;                     /* true: a block promoted to a faster tier keeps its copy here */
 } kv_tier_cfg_t;
 
 typedef struct kv_cfg {
@@ -41,26 +40,26 @@ typedef struct kv_cfg {
     kv_tier_cfg_t tier[KV_NTIERS];
     const struct kv_write_ops *write; /* write policy (kv_write_find); NULL: write-back */
     const void *write_params;         /* its bound parameters, or NULL for its defaults (copied) */
-    uint64_t block_bytes; /* bytes of KV per block (whole instance, all its GPUs) */
-    uint64_t seed;        /* for randomised policies */
+    uint64_t block_bytes;             /* bytes of KV per block (whole instance, all its GPUs) */
+    uint64_t seed;                    /* for randomised policies */
 } kv_cfg_t;
 
 /* Context of an access, for policies that need more than recency. */
 typedef struct kv_access {
-    double now_s;            /* simulated (or logical) time */
+    double now_s; /* simulated (or logical) time */
     uint64_t request_id;
-    uint64_t session_id;     /* UINT64_MAX if none */
+    uint64_t session_id;          /* UINT64_MAX if none */
     double recompute_s_per_block; /* time to recompute one block here (cost-aware policies); 0 if unknown */
-    const uint64_t *next_use; /* per block of the request: index of its next reference (UINT64_MAX = never);
+    const uint64_t *next_use;     /* per block of the request: index of its next reference (UINT64_MAX = never);
                                  NULL unless an oracle pass provided it (Belady) */
 } kv_access_t;
 
 /* What a request finds: the leading run of its blocks cached somewhere, split by the fastest tier
  * holding each block. */
 typedef struct kv_hits {
-    uint32_t blocks;                 /* blocks of the request considered */
-    uint32_t prefix;                 /* leading blocks cached somewhere */
-    uint32_t by_tier[KV_NTIERS];     /* of those, how many come from each tier */
+    uint32_t blocks;             /* blocks of the request considered */
+    uint32_t prefix;             /* leading blocks cached somewhere */
+    uint32_t by_tier[KV_NTIERS]; /* of those, how many come from each tier */
 } kv_hits_t;
 
 /* One data movement decided by the manager: n blocks from src to dst tier. For G1 the location is an
@@ -77,14 +76,14 @@ typedef struct kv_move {
 } kv_move_t;
 
 /* Counters of a tier, in this order (also the columns of run.h5 /tiers): X(name). */
-#define KV_TIER_STATS(X)                                                                                           \
-    X(capacity_blocks)     /* summed over the tier's instances */                                                  \
-    X(used_blocks)                                                                                                 \
-    X(pinned_blocks)                                                                                               \
-    X(hit_blocks)          /* blocks served from this tier as the fastest holder */                                \
-    X(inserted_blocks)                                                                                             \
-    X(evicted_blocks)      /* dropped or demoted out of this tier */                                               \
-    X(demoted_in_blocks)   /* arrived from a faster tier */                                                        \
+#define KV_TIER_STATS(X)                                                                                               \
+    X(capacity_blocks) /* summed over the tier's instances */                                                          \
+    X(used_blocks)                                                                                                     \
+    X(pinned_blocks)                                                                                                   \
+    X(hit_blocks) /* blocks served from this tier as the fastest holder */                                             \
+    X(inserted_blocks)                                                                                                 \
+    X(evicted_blocks)      /* dropped or demoted out of this tier */                                                   \
+    X(demoted_in_blocks)   /* arrived from a faster tier */                                                            \
     X(promoted_out_blocks) /* copied or moved up to G1 */
 
 typedef struct kv_tier_stats {
@@ -117,18 +116,15 @@ int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32
 
 /* Blocks [from, to) of an admitted request now hold valid KV in G1 (prefill reached them): they become
  * cached, still pinned. The write policy may copy them down now (write-through; queued as moves). */
-void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, uint32_t to,
-               const kv_access_t *ctx);
+void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, uint32_t to, const kv_access_t *ctx);
 
 /* The admitted request ended: unpins its n blocks (committed or not; uncommitted ones are dropped) and
  * frees its `extra` reservation. */
-void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t extra,
-                const kv_access_t *ctx);
+void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t extra, const kv_access_t *ctx);
 
 /* Copies blocks of a request that sit in tiers slower than dst into dst ahead of use (prefetch).
  * Returns the number of blocks staged (queued as KV_MOVE_PRESTAGE moves). */
-uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier,
-                     const kv_access_t *ctx);
+uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier, const kv_access_t *ctx);
 
 /* Holds (hold = true) the leading run of ids[0..n) resident in `tier` on inst's path: pins each block there,
  * so that no eviction takes it, until the same call with hold = false and the count it returned releases

@@ -1,7 +1,6 @@
 /* Next-use oracle: one backward pass over the reference stream; see oracle.h. */
 #include "sim/kv/oracle.h"
 
-
 #include "sim/base/u64map.h"
 
 void kv_oracle_next_use(const uint64_t *ids, size_t n, uint64_t *next)

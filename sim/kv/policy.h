@@ -38,16 +38,16 @@ typedef struct kv_pol_ctx {
 typedef struct kv_pol kv_pol_t;
 
 typedef struct kv_policy_ops {
-    plugin_t base;                /* name, summary, parameter table and defaults (sim/base/plugin.h) */
-    size_t meta_bytes;            /* per-entry state kept in the store's entry area */
-    bool needs_next_use;          /* offline policy: kv_access_t.next_use must be supplied */
+    plugin_t base;       /* name, summary, parameter table and defaults (sim/base/plugin.h) */
+    size_t meta_bytes;   /* per-entry state kept in the store's entry area */
+    bool needs_next_use; /* offline policy: kv_access_t.next_use must be supplied */
     int (*init)(kv_pol_t *p, char *err, size_t errlen); /* allocates p->state; 0 or -1 with a message */
     void (*fini)(kv_pol_t *p);
     void (*insert)(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c);
     void (*hit)(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c);
     void (*remove)(kv_pol_t *p, uint32_t slot);
-    void (*pin)(kv_pol_t *p, uint32_t slot);                            /* optional */
-    void (*unpin)(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c);   /* optional, with pin */
+    void (*pin)(kv_pol_t *p, uint32_t slot);                          /* optional */
+    void (*unpin)(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c); /* optional, with pin */
     uint32_t (*victim)(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *c);
     size_t (*mem_bytes)(const kv_pol_t *p); /* heap bytes of side structures (optional), for the memory budget */
 } kv_policy_ops_t;
@@ -55,12 +55,12 @@ typedef struct kv_policy_ops {
 /* A policy instance. */
 struct kv_pol {
     const kv_policy_ops_t *ops;
-    kv_store_t *store;     /* the entries it orders */
-    const void *params;    /* bound parameters (a copy owned by the store) */
-    void *state;           /* the policy's own, allocated by init, freed by fini */
-    uint64_t capacity;     /* blocks of the store */
-    uint64_t seed;         /* run seed; randomised policies mix it with entity */
-    uint64_t entity;       /* unique per store: tier * 2^32 + location */
+    kv_store_t *store;  /* the entries it orders */
+    const void *params; /* bound parameters (a copy owned by the store) */
+    void *state;        /* the policy's own, allocated by init, freed by fini */
+    uint64_t capacity;  /* blocks of the store */
+    uint64_t seed;      /* run seed; randomised policies mix it with entity */
+    uint64_t entity;    /* unique per store: tier * 2^32 + location */
 };
 
 /* The registry (sim/kv/registry.c): every policy, in the order `kvtwin policies` lists them. */

@@ -30,22 +30,22 @@
 
 /* A request as a prefetch policy sees it. */
 typedef struct kv_pf_req {
-    uint32_t inst;          /* the instance it waits on or ran on */
-    const uint64_t *ids;    /* its block ids (valid during the call only) */
+    uint32_t inst;       /* the instance it waits on or ran on */
+    const uint64_t *ids; /* its block ids (valid during the call only) */
     uint32_t n_blocks;
     uint32_t input_tokens;
     double arrival_s;
-    kv_access_t access;     /* request id, session, time and recompute cost, as its own KV operations use */
+    kv_access_t access; /* request id, session, time and recompute cost, as its own KV operations use */
     /* Its place in the session (turn_done and waiting; from the workload source): */
     uint64_t parent_session; /* a sub-agent's parent session, UINT64_MAX otherwise */
     uint32_t turn;
-    uint32_t turns_left;    /* turns of its session after this one; UINT32_MAX if the workload does not say */
-    uint32_t fork;          /* sub-agents forked as this turn completes (the parent resumes when they finish) */
-    bool completed;         /* turn_done: it completed (false: rejected) */
+    uint32_t turns_left; /* turns of its session after this one; UINT32_MAX if the workload does not say */
+    uint32_t fork;       /* sub-agents forked as this turn completes (the parent resumes when they finish) */
+    bool completed;      /* turn_done: it completed (false: rejected) */
     /* needs_future policies only (NAN for the others and when unknown): when the session's next turn arrives
      * (for a sub-agent's last turn: its parent's resumption, if this completion scheduled it) */
     double next_arrival_s;
-    uint64_t next_session;  /* the session that next turn belongs to */
+    uint64_t next_session; /* the session that next turn belongs to */
 } kv_pf_req_t;
 
 /* A proposal: stage the leading cached blocks of ids[0..n) found on inst's path into dst_tier (blocks
@@ -54,13 +54,13 @@ typedef struct kv_pf_prop {
     uint32_t inst;
     const uint64_t *ids;
     uint32_t n;
-    int dst_tier;           /* kv_tier_id_t */
-    kv_access_t access;     /* context of the staged blocks (their session and cost travel with them) */
+    int dst_tier;       /* kv_tier_id_t */
+    kv_access_t access; /* context of the staged blocks (their session and cost travel with them) */
 } kv_pf_prop_t;
 
 typedef struct kv_pf_ctx {
     double now_s;
-    const kv_mgr_t *kv;     /* read-only view of the cache */
+    const kv_mgr_t *kv; /* read-only view of the cache */
     /* Hands a proposal to the core, which stages it now; returns the blocks staged. */
     uint64_t (*propose)(void *core, const kv_pf_prop_t *p);
     /* Calls the policy's timer hook with key at time at_s (at once, from the timer actor, if at_s <= now). */
@@ -74,7 +74,7 @@ typedef struct kv_pf_ctx {
     uint32_t (*hold)(void *core, uint32_t inst, const uint64_t *ids, uint32_t n, int tier, bool on);
     /* Counters of the tier instance on inst's path (kv_tier_loc_stats); false if the tier is disabled. */
     bool (*tier_stats)(void *core, int tier, uint32_t inst, kv_tier_stats_t *out);
-    uint64_t block_bytes;   /* bytes of KV per block */
+    uint64_t block_bytes; /* bytes of KV per block */
     void *core;
 } kv_pf_ctx_t;
 
@@ -85,13 +85,13 @@ typedef struct kv_prefetch_ops {
     /* Optional configuration check against the enabled tiers: 0, or -1 with a message (the config loader
      * reports it at the policy's key). */
     int (*check)(const void *params, const bool tier_enabled[KV_NTIERS], char *msg, size_t len);
-    int (*init)(kv_prefetcher_t *p, char *err, size_t errlen); /* optional: allocates p->state */
-    void (*fini)(kv_prefetcher_t *p);                          /* optional */
-    void (*waiting)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r);   /* optional */
+    int (*init)(kv_prefetcher_t *p, char *err, size_t errlen);                       /* optional: allocates p->state */
+    void (*fini)(kv_prefetcher_t *p);                                                /* optional */
+    void (*waiting)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r); /* optional */
     void (*turn_done)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r); /* optional */
-    void (*session_end)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t session);    /* optional */
-    void (*timer)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t key);              /* optional */
-    bool needs_future;  /* reads kv_pf_req_t.next_arrival_s: refused on workloads without sessions */
+    void (*session_end)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t session);   /* optional */
+    void (*timer)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t key);             /* optional */
+    bool needs_future; /* reads kv_pf_req_t.next_arrival_s: refused on workloads without sessions */
 } kv_prefetch_ops_t;
 
 /* A prefetch policy instance (one per run). */
@@ -100,7 +100,7 @@ struct kv_prefetcher {
     const void *params; /* bound parameters (plugin_params) */
     void *state;
     uint32_t n_instances;
-    uint64_t seed;      /* run seed, for randomised policies */
+    uint64_t seed; /* run seed, for randomised policies */
 };
 
 /* The registry (sim/kv/prefetch_registry.c); the first policy (none) is the default. */

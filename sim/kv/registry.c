@@ -3,16 +3,16 @@
  * parameter binding are the plug-in helpers of sim/base/plugin.h. */
 #include "sim/kv/policy.h"
 
-#define KV_POLICY_LIST                                                                                            \
-    P(lru)         /* least recently used */                                                                     \
-    P(fifo)        /* first in, first out */                                                                     \
-    P(lfu)         /* least frequently used with dynamic aging */                                                \
-    P(s3fifo)      /* small and main FIFO queues with a ghost queue */                                           \
-    P(sieve)       /* FIFO with a visited bit and a moving hand */                                               \
-    P(arc)         /* adaptive replacement cache */                                                              \
-    P(leaf_lru)    /* LRU among leaves of the prefix tree (radix style) */                                       \
-    P(cost)        /* GDSF-like: recompute time saved per byte */                                                \
-    P(session_ttl) /* protects sessions between turns, TTL learned from gaps */                                  \
+#define KV_POLICY_LIST                                                                                                 \
+    P(lru)         /* least recently used */                                                                           \
+    P(fifo)        /* first in, first out */                                                                           \
+    P(lfu)         /* least frequently used with dynamic aging */                                                      \
+    P(s3fifo)      /* small and main FIFO queues with a ghost queue */                                                 \
+    P(sieve)       /* FIFO with a visited bit and a moving hand */                                                     \
+    P(arc)         /* adaptive replacement cache */                                                                    \
+    P(leaf_lru)    /* LRU among leaves of the prefix tree (radix style) */                                             \
+    P(cost)        /* GDSF-like: recompute time saved per byte */                                                      \
+    P(session_ttl) /* protects sessions between turns, TTL learned from gaps */                                        \
     P(belady)      /* offline optimum from future references */
 
 #define P(n) extern const kv_policy_ops_t kv_policy_##n;

@@ -24,15 +24,15 @@
 
 typedef struct kv_trace {
     uint64_t nreq;
-    uint64_t *off;           /* nreq + 1 offsets into ids */
-    uint64_t *ids;           /* every block reference, in trace order */
+    uint64_t *off; /* nreq + 1 offsets into ids */
+    uint64_t *ids; /* every block reference, in trace order */
     uint32_t *input_tokens;
     uint32_t *block_tokens;
-    uint64_t *session;       /* UINT64_MAX: none */
-    double *t_s;             /* arrival time */
-    uint8_t *last_turn;      /* 1: the session's last request (filled by kv_trace_finish) */
-    uint8_t *depth;          /* 0: a main agent (or no session), 1: a sub-agent, ... (saturates at 255) */
-    uint64_t *next_use;      /* per reference (kv_trace_oracle), or NULL */
+    uint64_t *session;  /* UINT64_MAX: none */
+    double *t_s;        /* arrival time */
+    uint8_t *last_turn; /* 1: the session's last request (filled by kv_trace_finish) */
+    uint8_t *depth;     /* 0: a main agent (or no session), 1: a sub-agent, ... (saturates at 255) */
+    uint64_t *next_use; /* per reference (kv_trace_oracle), or NULL */
     uint64_t cap_req, cap_ids;
 } kv_trace_t;
 
@@ -69,19 +69,19 @@ typedef struct kv_replay_opts {
 
 typedef struct kv_replay_result {
     uint64_t requests;
-    uint64_t block_refs;          /* blocks looked up */
-    uint64_t hit_blocks;          /* blocks of the hit prefixes */
+    uint64_t block_refs; /* blocks looked up */
+    uint64_t hit_blocks; /* blocks of the hit prefixes */
     uint64_t input_tokens;
     uint64_t hit_tokens;
     uint64_t hit_tokens_tier[KV_NTIERS];
-    double req_hit_sum;           /* sum over requests of hit / input */
+    double req_hit_sum; /* sum over requests of hit / input */
     double req_hit_sum_tier[KV_NTIERS];
-    uint64_t too_big;             /* requests larger than G1: looked up, not cached */
+    uint64_t too_big; /* requests larger than G1: looked up, not cached */
     uint32_t n_instances;
-    double load_imbalance;        /* most input tokens routed to one instance / the mean (1: balanced) */
+    double load_imbalance; /* most input tokens routed to one instance / the mean (1: balanced) */
     kv_tier_stats_t tier[KV_NTIERS];
-    size_t mem_bytes[KV_NTIERS];  /* metadata held at the end */
-    double wall_s;                /* replay time, trace loading excluded */
+    size_t mem_bytes[KV_NTIERS]; /* metadata held at the end */
+    double wall_s;               /* replay time, trace loading excluded */
 } kv_replay_result_t;
 
 /* Replays the trace through a manager built from cfg (its n_instances, n_domains and domain map are set

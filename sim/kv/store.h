@@ -61,7 +61,7 @@ struct kv_store {
     bool inclusive;
     kv_tier_stats_t st; /* this instance's counters (capacity and occupancy filled on demand) */
     kv_pol_t pol;
-    void *params;       /* the policy's bound parameters (a copy: the caller's may go away) */
+    void *params; /* the policy's bound parameters (a copy: the caller's may go away) */
 };
 
 static inline kv_entry_t *kv_store_entry(const kv_store_t *s, uint32_t slot)

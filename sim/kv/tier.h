@@ -32,7 +32,7 @@ typedef enum kv_tier_id {
 #define KV_TIER_ENUM(id, name, key, scope, endpoint, energy, label, help) KV_##id,
     KV_TIER_TABLE(KV_TIER_ENUM)
 #undef KV_TIER_ENUM
-    KV_NTIERS
+        KV_NTIERS
 } kv_tier_id_t;
 
 /* How many instances of a tier a pod has, and which one serves a given model instance. */

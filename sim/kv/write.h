@@ -26,10 +26,10 @@
 typedef struct kv_write kv_write_t;
 
 typedef struct kv_write_ops {
-    plugin_t base;                                       /* name, summary, parameters (sim/base/plugin.h) */
-    int (*init)(kv_write_t *w, char *err, size_t errlen); /* optional: allocates w->state; 0 or -1 */
-    void (*fini)(kv_write_t *w);                         /* optional */
-    unsigned (*commit)(kv_write_t *w, const kv_entry_t *e); /* optional: tiers to copy a new block to */
+    plugin_t base;                                               /* name, summary, parameters (sim/base/plugin.h) */
+    int (*init)(kv_write_t *w, char *err, size_t errlen);        /* optional: allocates w->state; 0 or -1 */
+    void (*fini)(kv_write_t *w);                                 /* optional */
+    unsigned (*commit)(kv_write_t *w, const kv_entry_t *e);      /* optional: tiers to copy a new block to */
     bool (*evict)(kv_write_t *w, const kv_entry_t *e, int tier); /* demote an evicted block? */
     void (*session_end)(kv_write_t *w, uint64_t session);        /* optional */
 } kv_write_ops_t;

@@ -2,9 +2,9 @@
  * is the default. A new policy is one file in sim/kv/write/ plus one line in KV_WRITE_LIST. */
 #include "sim/kv/write.h"
 
-#define KV_WRITE_LIST                                                                                             \
-    W(write_back)    /* demote on eviction */                                                                    \
-    W(write_through) /* copy down at commit */                                                                   \
+#define KV_WRITE_LIST                                                                                                  \
+    W(write_back)    /* demote on eviction */                                                                          \
+    W(write_through) /* copy down at commit */                                                                         \
     W(selective)     /* demote on eviction what is likely to return */
 
 #define W(n) extern const kv_write_ops_t kv_write_##n;

@@ -9,17 +9,17 @@
 #include <stdint.h>
 
 typedef enum en_class {
-    EN_GPU = 0,      /* GPUs: busy by iteration, idle otherwise */
-    EN_HOST_CPU,     /* host CPUs (idle power: their KV work is DMA) */
-    EN_DRAM,         /* bytes through host memory */
-    EN_LINKS,        /* NVLink-C2C and PCIe bytes */
-    EN_NIC,          /* node NIC ports: static power + Ethernet SerDes per byte */
-    EN_DPU,          /* front-end BlueField DPUs of the compute nodes */
-    EN_LOCAL_SSD,    /* G3 drives: idle power + bytes */
-    EN_ICMS,         /* ICMS enclosures: BlueField-4s, SSDs, enclosure overhead, bytes */
-    EN_G4,           /* G4 storage servers */
-    EN_SWITCH,       /* leaf, spine and NVLink switches, optics per byte */
-    EN_OTHER,        /* node fans, boards, conversion */
+    EN_GPU = 0,   /* GPUs: busy by iteration, idle otherwise */
+    EN_HOST_CPU,  /* host CPUs (idle power: their KV work is DMA) */
+    EN_DRAM,      /* bytes through host memory */
+    EN_LINKS,     /* NVLink-C2C and PCIe bytes */
+    EN_NIC,       /* node NIC ports: static power + Ethernet SerDes per byte */
+    EN_DPU,       /* front-end BlueField DPUs of the compute nodes */
+    EN_LOCAL_SSD, /* G3 drives: idle power + bytes */
+    EN_ICMS,      /* ICMS enclosures: BlueField-4s, SSDs, enclosure overhead, bytes */
+    EN_G4,        /* G4 storage servers */
+    EN_SWITCH,    /* leaf, spine and NVLink switches, optics per byte */
+    EN_OTHER,     /* node fans, boards, conversion */
     EN_CLASSES
 } en_class_t;
 

@@ -11,10 +11,10 @@
  * after a failure the file is left to the process's end, and the temporary results folder is removed. */
 #include "sim/out/h5out.h"
 
-#include <hdf5.h>
-#include <hdf5_hl.h>
 #include <assert.h>
 #include <errno.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,12 +90,13 @@ static int h5_attr_utf8(hid_t obj, const char *name, const char *value)
 }
 
 /* What the requests table's outcome column holds (req_outcome_t); also in docs/data.md. */
-static const char h5_outcome_codes[] = "0 = completed, 1 = rejected (does not fit even in an empty G1), 2 = unfinished when the run ended";
+static const char h5_outcome_codes[] =
+    "0 = completed, 1 = rejected (does not fit even in an empty G1), 2 = unfinished when the run ended";
 
 static hid_t h5_request_type(void)
 {
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(req_record_t));
-#define H5OUT_REQ_MEMBER(name, type, shape)                                                                        \
+#define H5OUT_REQ_MEMBER(name, type, shape)                                                                            \
     h5_member(t, #name, HOFFSET(req_record_t, name), H5OUT_TYPE_##type, MT_N_##shape);
     METRICS_REQUEST_COLUMNS(H5OUT_REQ_MEMBER)
 #undef H5OUT_REQ_MEMBER
@@ -205,7 +206,7 @@ static int h5out_tiers(h5out_t *h, const h5out_run_t *run)
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(tier_row_t));
     H5Tinsert(t, "tier", HOFFSET(tier_row_t, name), str);
     H5Tinsert(t, "enabled", HOFFSET(tier_row_t, enabled), H5T_NATIVE_INT32);
-#define H5OUT_STAT_MEMBER(name)                                                                                    \
+#define H5OUT_STAT_MEMBER(name)                                                                                        \
     H5Tinsert(t, #name, HOFFSET(tier_row_t, s) + offsetof(kv_tier_stats_t, name), H5T_NATIVE_UINT64);
     KV_TIER_STATS(H5OUT_STAT_MEMBER)
 #undef H5OUT_STAT_MEMBER

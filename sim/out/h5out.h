@@ -14,10 +14,10 @@ h5out_t *h5out_open(const char *path, bool per_request, char *err, size_t errlen
 void h5out_request(void *ctx, const req_record_t *row);
 /* What run.h5 holds of a finished run besides its per-request rows. */
 typedef struct h5out_run {
-    const metrics_t *m;    /* the time series */
-    const kv_mgr_t *kv;    /* the tier counters */
-    const scenario_t *sc;  /* tiers enabled, seed */
-    double block_bytes;    /* KV bytes of one block */
+    const metrics_t *m;   /* the time series */
+    const kv_mgr_t *kv;   /* the tier counters */
+    const scenario_t *sc; /* tiers enabled, seed */
+    double block_bytes;   /* KV bytes of one block */
 } h5out_run_t;
 
 /* Writes the time series, tier counters and attributes, then closes the file. */

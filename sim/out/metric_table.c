@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Every row's fields by designator: a row names only what it has. */
-#define MT_ROW(member_, each_, path_, ...)                                                                         \
+#define MT_ROW(member_, each_, path_, ...)                                                                             \
     {.member = #member_, .each = MT_EACH_##each_, .path = path_, .offset = offsetof(mt_values_t, member_), __VA_ARGS__},
 const mt_row_t mt_rows[] = {METRIC_TABLE(MT_ROW)};
 #undef MT_ROW
@@ -16,8 +16,8 @@ const size_t mt_nrows = sizeof mt_rows / sizeof mt_rows[0];
 
 /* Labels of the stdout lines, printed left-aligned in a column of 17. */
 static const char *const mt_line_label[MT_LINES] = {
-    [MT_L_REQUESTS] = "requests",  [MT_L_TPS] = "output tokens/s",  [MT_L_TOTAL_TPS] = "total tokens/s",
-    [MT_L_TTFT] = "TTFT p50/p99",  [MT_L_TPOT] = "TPOT p50",         [MT_L_HIT] = "hit rate",
+    [MT_L_REQUESTS] = "requests",       [MT_L_TPS] = "output tokens/s", [MT_L_TOTAL_TPS] = "total tokens/s",
+    [MT_L_TTFT] = "TTFT p50/p99",       [MT_L_TPOT] = "TPOT p50",       [MT_L_HIT] = "hit rate",
     [MT_L_GPU] = "GPU busy/stall/idle", [MT_L_TOKENS_J] = "tokens/J",
 };
 

@@ -159,14 +159,14 @@ typedef struct mt_values {
 } mt_values_t;
 
 typedef struct mt_study {
-    uint16_t order;   /* 0: not in the study table */
+    uint16_t order; /* 0: not in the study table */
     uint8_t decimals;
     const char *label;
 } mt_study_t;
 
 typedef struct mt_print {
-    uint8_t line;     /* mt_line_t; MT_L_NONE: not printed */
-    uint8_t pos;      /* order on the line */
+    uint8_t line; /* mt_line_t; MT_L_NONE: not printed */
+    uint8_t pos;  /* order on the line */
     const char *pre;
     uint8_t decimals;
     const char *post;
@@ -181,7 +181,7 @@ typedef struct mt_row {
     double div;
     mt_study_t study;
     mt_print_t print;
-    const char *h5;     /* "dataset/column" of run.h5, or NULL */
+    const char *h5; /* "dataset/column" of run.h5, or NULL */
 } mt_row_t;
 
 extern const mt_row_t mt_rows[];

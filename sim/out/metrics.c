@@ -18,10 +18,10 @@ typedef struct ts_bucket {
     double output_tokens, input_tokens;
     double gpu_busy_s, gpu_stall_s; /* summed over instances */
     double gpu_busy_j;
-    double flops, hbm_bytes;        /* summed over instances */
-    double load_bytes[KV_NTIERS];   /* loaded into G1, by source tier */
-    double writeback_bytes;         /* demotions and write-through */
-    double prefetch_bytes;          /* staged ahead of use */
+    double flops, hbm_bytes;      /* summed over instances */
+    double load_bytes[KV_NTIERS]; /* loaded into G1, by source tier */
+    double writeback_bytes;       /* demotions and write-through */
+    double prefetch_bytes;        /* staged ahead of use */
     double transfer_j;
     /* gauges at the interval's end */
     double running, waiting, loading;
@@ -59,15 +59,15 @@ struct metrics {
     double all_gpu_busy_j;
     double all_transfer_j[EN_CLASSES];
     double all_move_bytes[KV_MOVE_KINDS][KV_NTIERS];
-    double end_output_tokens; /* tokens decoded by the requests that left, as they counted them */
-    double peak_flop_s, peak_hbm_byte_s;     /* the pod's instances together */
+    double end_output_tokens;            /* tokens decoded by the requests that left, as they counted them */
+    double peak_flop_s, peak_hbm_byte_s; /* the pod's instances together */
     double t_final;
 };
 
 const char *en_class_name(int c)
 {
-    static const char *const names[EN_CLASSES] = {"gpu", "host_cpu", "dram", "links", "nic", "dpu",
-                                                  "local_ssd", "icms", "g4_storage", "switches", "other"};
+    static const char *const names[EN_CLASSES] = {"gpu",       "host_cpu", "dram",       "links",    "nic",  "dpu",
+                                                  "local_ssd", "icms",     "g4_storage", "switches", "other"};
     return names[c];
 }
 
@@ -246,8 +246,8 @@ void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool st
     m->stall_s[inst] += win_overlap(m, t0, t1);
 }
 
-void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes,
-                           const double *j_per_byte, double t)
+void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes, const double *j_per_byte,
+                           double t)
 {
     (void)dst_tier;
     ts_bucket_t *b = bucket_at(m, t);
@@ -440,7 +440,6 @@ static void percentiles(const dvec_t *d, double *mean, double *p50, double *p90,
     *p99 = q[2];
 }
 
-
 void metrics_values(const metrics_t *m, mt_values_t *v)
 {
     memset(v, 0, sizeof *v);
@@ -549,8 +548,8 @@ static double jnum(const cJSON *o, const char *a, const char *b)
 void metrics_print(const metrics_t *m, const cJSON *s, FILE *out)
 {
     const scenario_t *sc = m->cfg.sc;
-    fprintf(out, "%s: %u instances x %u GPUs (%s, %s), window %.0f-%.0f s\n", sc->name, m->cfg.n_inst,
-            m->cfg.inst_gpus, sc->hw.name, sc->model.name, jnum(s, "window", "start_s"), jnum(s, "window", "end_s"));
+    fprintf(out, "%s: %u instances x %u GPUs (%s, %s), window %.0f-%.0f s\n", sc->name, m->cfg.n_inst, m->cfg.inst_gpus,
+            sc->hw.name, sc->model.name, jnum(s, "window", "start_s"), jnum(s, "window", "end_s"));
     mt_print_lines(s, out);
 }
 

@@ -92,11 +92,11 @@ typedef struct ts_row {
 
 /* What the metrics need to know of the run, filled by the core. */
 typedef struct metrics_cfg {
-    const scenario_t *sc;   /* borrowed: window, interval, SLOs, PUE, the hardware for the cost model, names */
-    uint32_t n_inst;        /* model instances */
-    uint32_t inst_gpus;     /* GPUs per instance */
-    double gpu_idle_w;      /* one GPU, idle */
-    en_static_t static_w;   /* static power of every class over the pod */
+    const scenario_t *sc; /* borrowed: window, interval, SLOs, PUE, the hardware for the cost model, names */
+    uint32_t n_inst;      /* model instances */
+    uint32_t inst_gpus;   /* GPUs per instance */
+    double gpu_idle_w;    /* one GPU, idle */
+    en_static_t static_w; /* static power of every class over the pod */
 } metrics_cfg_t;
 
 typedef struct metrics metrics_t;
@@ -131,8 +131,8 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
 void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double hbm_bytes);
 /* Instance inst waited from t0 to t1: stalled on KV transfers, or idle. */
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled);
-void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes,
-                           const double *j_per_byte, double t);
+void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes, const double *j_per_byte,
+                           double t);
 /* Gauges at time t. */
 void metrics_sample(metrics_t *m, double t, double running, double waiting, double loading,
                     const double used_blocks[KV_NTIERS]);
@@ -158,11 +158,11 @@ uint64_t metrics_completed(const metrics_t *m);
  * the counters the summary uses, once summed over the time-series buckets or by a second ledger. */
 typedef struct metrics_totals {
     uint64_t arrived, completed, rejected, unfinished;
-    double tok_input, tok_reused, tok_computed;   /* completed requests */
-    double end_output_tokens;                     /* decoded tokens of every request that left */
-    double gpu_busy_j;                            /* busy GPU energy as it was credited */
-    double transfer_j[EN_CLASSES];                /* transfer energy by class as it was credited */
-    double move_bytes[KV_MOVE_KINDS][KV_NTIERS];  /* bytes moved by kind and source tier */
+    double tok_input, tok_reused, tok_computed;  /* completed requests */
+    double end_output_tokens;                    /* decoded tokens of every request that left */
+    double gpu_busy_j;                           /* busy GPU energy as it was credited */
+    double transfer_j[EN_CLASSES];               /* transfer energy by class as it was credited */
+    double move_bytes[KV_MOVE_KINDS][KV_NTIERS]; /* bytes moved by kind and source tier */
     double bucket_arrivals, bucket_completions, bucket_output_tokens;
     double bucket_gpu_busy_j, bucket_transfer_j;
     double bucket_load_bytes[KV_NTIERS], bucket_writeback_bytes, bucket_prefetch_bytes;

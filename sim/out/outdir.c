@@ -66,11 +66,10 @@ static bool known_entry(const char *dir, const char *name, bool *has_marker)
 {
     static const char *const run_files[] = {"summary.json", "run.h5", "scenario.json", "platform.xml", NULL};
     /* The first of each list marks the folder as kvtwin's; study-index.json is a study's while it runs. */
-    static const char *const study_files[] = {"study.json",     "comparison.txt", "study.png",     "plots.gp",
-                                              "study-index.json", "comparison.csv", "study.png.tmp", "study.svg",
-                                              "pareto.png",     "pareto.gp",      "pareto_points.dat",
-                                              "size.txt",       "size.json",      "report.html",   "report.md",
-                                              NULL};
+    static const char *const study_files[] = {"study.json",       "comparison.txt", "study.png",         "plots.gp",
+                                              "study-index.json", "comparison.csv", "study.png.tmp",     "study.svg",
+                                              "pareto.png",       "pareto.gp",      "pareto_points.dat", "size.txt",
+                                              "size.json",        "report.html",    "report.md",         NULL};
     for (int i = 0; run_files[i]; i++)
         if (strcmp(name, run_files[i]) == 0) {
             *has_marker |= i == 0;
@@ -239,8 +238,7 @@ static void remove_stale(const outdir_t *o)
         char path[2100];
         snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) {
-            fprintf(stderr, "kvtwin: warning: %s belongs to process %ld, which still runs; left in place\n", path,
-                    pid);
+            fprintf(stderr, "kvtwin: warning: %s belongs to process %ld, which still runs; left in place\n", path, pid);
             continue;
         }
         outdir_rmtree(path);
@@ -254,8 +252,7 @@ int outdir_begin_opts(outdir_t *o, const char *final, bool force, char *err, siz
     memset(o, 0, sizeof *o);
     o->lock_fd = -1;
     if (!final[0] || strlen(final) >= sizeof o->final) {
-        snprintf(err, errlen, "%s: expected a results folder path of 1 to %zu characters", final,
-                 sizeof o->final - 1);
+        snprintf(err, errlen, "%s: expected a results folder path of 1 to %zu characters", final, sizeof o->final - 1);
         return -1;
     }
     snprintf(o->final, sizeof o->final, "%s", final);

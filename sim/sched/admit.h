@@ -24,7 +24,7 @@
 typedef struct sched_queue {
     uint32_t n_waiting;
     uint32_t n_running;
-    uint32_t max_running;   /* seats of the batch */
+    uint32_t max_running; /* seats of the batch */
     /* The k-th waiting request, oldest first (k < n_waiting). */
     void (*at)(const void *core, uint32_t k, sched_req_t *out);
     const void *core;
@@ -33,9 +33,9 @@ typedef struct sched_queue {
 typedef struct sched_admitter sched_admitter_t;
 
 typedef struct sched_admit_ops {
-    plugin_t base;                                               /* name, summary, parameters */
+    plugin_t base;                                              /* name, summary, parameters */
     int (*init)(sched_admitter_t *a, char *err, size_t errlen); /* optional: allocates a->state; 0 or -1 */
-    void (*fini)(sched_admitter_t *a);                           /* optional */
+    void (*fini)(sched_admitter_t *a);                          /* optional */
     /* The waiting request to try next (< q->n_waiting), or SCHED_ADMIT_NONE. */
     uint32_t (*next)(sched_admitter_t *a, const sched_queue_t *q);
     /* G1 blocks to reserve for r at admission beyond its n_blocks prompt blocks. */
@@ -57,8 +57,8 @@ const sched_admit_ops_t *sched_admit_find(const char *name);
 const sched_admit_ops_t *sched_admit_at(size_t i);
 
 /* Builds an admission policy instance for instance inst (params: bound, or NULL for the defaults). */
-int sched_admitter_init(sched_admitter_t *a, const sched_admit_ops_t *ops, const void *params, uint32_t inst,
-                        char *err, size_t errlen);
+int sched_admitter_init(sched_admitter_t *a, const sched_admit_ops_t *ops, const void *params, uint32_t inst, char *err,
+                        size_t errlen);
 void sched_admitter_fini(sched_admitter_t *a);
 
 #endif

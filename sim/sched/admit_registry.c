@@ -33,8 +33,8 @@ const sched_admit_ops_t *sched_admit_at(size_t i)
     return i < sched_admit_axis.count ? PLUGIN_OPS(sched_admit_ops_t, sched_admits[i]) : NULL;
 }
 
-int sched_admitter_init(sched_admitter_t *a, const sched_admit_ops_t *ops, const void *params, uint32_t inst,
-                        char *err, size_t errlen)
+int sched_admitter_init(sched_admitter_t *a, const sched_admit_ops_t *ops, const void *params, uint32_t inst, char *err,
+                        size_t errlen)
 {
     memset(a, 0, sizeof *a);
     a->ops = ops;

@@ -21,16 +21,16 @@ typedef struct sched_view {
     double now_s;
     /* Outstanding work of an instance: tokens still to prefill or decode, waiting requests included. */
     double (*load)(const void *core, uint32_t inst);
-    const kv_mgr_t *kv;  /* the cache (read-only), for KV-aware routing */
+    const kv_mgr_t *kv; /* the cache (read-only), for KV-aware routing */
     const void *core;
 } sched_view_t;
 
 typedef struct sched_router sched_router_t;
 
 typedef struct sched_route_ops {
-    plugin_t base;                                             /* name, summary, parameters */
+    plugin_t base;                                            /* name, summary, parameters */
     int (*init)(sched_router_t *r, char *err, size_t errlen); /* optional: allocates r->state; 0 or -1 */
-    void (*fini)(sched_router_t *r);                           /* optional */
+    void (*fini)(sched_router_t *r);                          /* optional */
     /* The instance for q: < v->n_inst, a function of the policy's state, the view and q only. */
     uint32_t (*route)(sched_router_t *r, const sched_view_t *v, const sched_req_t *q);
 } sched_route_ops_t;
@@ -40,7 +40,7 @@ struct sched_router {
     const sched_route_ops_t *ops;
     const void *params; /* bound parameters (plugin_params) */
     void *state;
-    uint64_t seed;      /* run seed: hashing routers mix it in */
+    uint64_t seed; /* run seed: hashing routers mix it in */
 };
 
 /* The instance with the least outstanding load (the lowest index among equals). */
@@ -53,8 +53,8 @@ const sched_route_ops_t *sched_route_find(const char *name);
 const sched_route_ops_t *sched_route_at(size_t i);
 
 /* Builds a router instance (params: bound, or NULL for the defaults); 0, or -1 with a message. */
-int sched_router_init(sched_router_t *r, const sched_route_ops_t *ops, const void *params, uint64_t seed,
-                      char *err, size_t errlen);
+int sched_router_init(sched_router_t *r, const sched_route_ops_t *ops, const void *params, uint64_t seed, char *err,
+                      size_t errlen);
 void sched_router_fini(sched_router_t *r);
 
 #endif

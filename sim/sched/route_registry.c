@@ -4,9 +4,9 @@
 
 #include <string.h>
 
-#define SCHED_ROUTE_LIST                                                                                          \
-    R(round_robin)     /* in turn */                                                                             \
-    R(least_loaded)    /* least outstanding work */                                                              \
+#define SCHED_ROUTE_LIST                                                                                               \
+    R(round_robin)      /* in turn */                                                                                  \
+    R(least_loaded)     /* least outstanding work */                                                                   \
     R(session_affinity) /* a session stays on one instance */
 
 #define R(n) extern const sched_route_ops_t sched_route_##n;
@@ -44,8 +44,8 @@ uint32_t sched_least_loaded(const sched_view_t *v)
     return best;
 }
 
-int sched_router_init(sched_router_t *r, const sched_route_ops_t *ops, const void *params, uint64_t seed,
-                      char *err, size_t errlen)
+int sched_router_init(sched_router_t *r, const sched_route_ops_t *ops, const void *params, uint64_t seed, char *err,
+                      size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->ops = ops;

@@ -9,13 +9,13 @@
 /* A request as a scheduling policy sees it (valid during the call only). Units: tokens, blocks, seconds. */
 typedef struct sched_req {
     uint64_t id;
-    uint64_t session_id;       /* UINT64_MAX: none */
+    uint64_t session_id; /* UINT64_MAX: none */
     double arrival_s;
     uint32_t input_tokens;
     uint32_t output_tokens;
     const uint64_t *block_ids; /* n_blocks prefix-chained ids */
     uint32_t n_blocks;
-    uint32_t extra_blocks;     /* G1 blocks it needs beyond its ids while it runs: output, uncovered input */
+    uint32_t extra_blocks; /* G1 blocks it needs beyond its ids while it runs: output, uncovered input */
 } sched_req_t;
 
 #endif

@@ -75,8 +75,10 @@ static int parse_axes(study_t *s, const cJSON *axes, axis_t **out, int *nout, ch
     if (!axes)
         return 0;
     if (!cJSON_IsArray(axes) || cJSON_GetArraySize(axes) < 1)
-        return fail(s, "axes", "expected an array of axes, each {\"name\", \"path\", \"values\"} or {\"name\", \"zip\": {PATH: [values]}}",
-                    err, errlen);
+        return fail(
+            s, "axes",
+            "expected an array of axes, each {\"name\", \"path\", \"values\"} or {\"name\", \"zip\": {PATH: [values]}}",
+            err, errlen);
     int n = cJSON_GetArraySize(axes);
     axis_t *ax = kvt_calloc((size_t)n, sizeof *ax);
     int i = 0;
@@ -333,8 +335,8 @@ static void quantities(const scenario_t *sc, double q[ST_NQTY], double *floor_us
     double st = 0;
     if (sc->kv.tier[KV_G35].enabled && sc->hw.icms.present)
         st += sc->kv.tier[KV_G35].capacity_bytes > 0 ? sc->kv.tier[KV_G35].capacity_bytes
-                                            : (double)sc->hw.icms.enclosures * sc->hw.icms.dpus_per_enclosure *
-                                                  sc->hw.icms.capacity_per_dpu_bytes;
+                                                     : (double)sc->hw.icms.enclosures * sc->hw.icms.dpus_per_enclosure *
+                                                           sc->hw.icms.capacity_per_dpu_bytes;
     if (sc->kv.tier[KV_G4].enabled && sc->hw.g4.present)
         st += sc->kv.tier[KV_G4].capacity_bytes > 0 ? sc->kv.tier[KV_G4].capacity_bytes : sc->hw.g4.capacity_bytes;
     q[ST_Q_STORAGE_BYTES] = st;
@@ -402,8 +404,8 @@ int st_parse(study_t *s, const char *path, const study_opts_t *o, char *err, siz
     if (cfg_doc_load(&s->doc, path, err, errlen))
         return -1;
     const cJSON *root = s->doc.root;
-    static const char *const keys[] = {"name",  "description", "scenario",   "baseline", "variants",
-                                       "axes",  "seeds",       "replicates", "hold_equal", "search", NULL};
+    static const char *const keys[] = {"name",  "description", "scenario",   "baseline", "variants", "axes",
+                                       "seeds", "replicates",  "hold_equal", "search",   NULL};
     for (const cJSON *it = root->child; it; it = it->next) {
         bool ok = false;
         for (int k = 0; keys[k]; k++)
@@ -676,7 +678,8 @@ int st_index_read(study_t *s, const char *dir, char *err, size_t errlen)
         }
         snprintf(s->v[c].name, sizeof s->v[c].name, "%s", cn);
         snprintf(s->v[c].label, sizeof s->v[c].label, "%s", cl ? cl : cn);
-        for (const cJSON *e = cJSON_GetObjectItemCaseSensitive(x, "set") ? cJSON_GetObjectItemCaseSensitive(x, "set")->child : NULL;
+        for (const cJSON *e =
+                 cJSON_GetObjectItemCaseSensitive(x, "set") ? cJSON_GetObjectItemCaseSensitive(x, "set")->child : NULL;
              e; e = e->next)
             if (cJSON_IsString(e))
                 add_set(&s->v[c], kvt_strdup(e->valuestring));

@@ -16,8 +16,8 @@
 #include <gsl/gsl_sort.h>
 
 #include "sim/base/alloc.h"
-#include "sim/study/study_int.h"
 #include "sim/out/sigclean.h"
+#include "sim/study/study_int.h"
 
 #define ST_CDF_POINTS 2000
 
@@ -238,11 +238,13 @@ int st_plots(const study_t *s, char *err, size_t errlen)
     int cols = longest > 40 ? 1 : 2;
     int rows = (shown + cols - 1) / cols;
     int height = 520 + 20 * rows;
-    fprintf(g, "# Plots of study %s. PNG: gnuplot plots.gp; SVG: gnuplot -e \"fmt='svg'\" plots.gp (from this folder)\n",
+    fprintf(g,
+            "# Plots of study %s. PNG: gnuplot plots.gp; SVG: gnuplot -e \"fmt='svg'\" plots.gp (from this folder)\n",
             s->name);
     fprintf(g, "if (!exists(\"fmt\")) fmt = 'png'\nif (!exists(\"out\")) out = 'study.'.fmt\n");
-    fprintf(g, "if (fmt eq 'svg') {\n  set terminal svg size 1400,%d dynamic font 'sans,12' background rgb 'white'\n"
-               "} else {\n  set terminal pngcairo size 1400,%d font ',11'\n}\nset output out\n",
+    fprintf(g,
+            "if (fmt eq 'svg') {\n  set terminal svg size 1400,%d dynamic font 'sans,12' background rgb 'white'\n"
+            "} else {\n  set terminal pngcairo size 1400,%d font ',11'\n}\nset output out\n",
             height, height);
     fprintf(g, "set multiplot layout 1,2 title ");
     char title[512];
@@ -260,7 +262,8 @@ int st_plots(const study_t *s, char *err, size_t errlen)
     fprintf(g, "set title 'Output throughput over time (shaded: the measured window of the table)'\n");
     fprintf(g, "set xlabel 'simulated time (s)'\nset ylabel 'output tokens/s'\n");
     if (!isnan(w0) && !isnan(w1) && w1 > w0) {
-        fprintf(g, "set object 1 rect from %.6g, graph 0 to %.6g, graph 1 behind fc rgb '#e8e8e8' fs solid 1.0 noborder\n",
+        fprintf(g,
+                "set object 1 rect from %.6g, graph 0 to %.6g, graph 1 behind fc rgb '#e8e8e8' fs solid 1.0 noborder\n",
                 w0, w1);
         fprintf(g, "set label 1 'measured window' at %.6g, graph 0.97 center front\n", (w0 + w1) / 2);
     }

@@ -26,8 +26,8 @@
 #include "sim/base/exitcodes.h"
 #include "sim/base/version.h"
 #include "sim/config/scenario.h"
-#include "sim/study/study_int.h"
 #include "sim/out/sigclean.h"
+#include "sim/study/study_int.h"
 
 typedef struct rconf {
     const char *name, *label;
@@ -284,7 +284,8 @@ static const char CSS[] =
     "color:#222;line-height:1.45}h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;"
     "border-bottom:1px solid #ccc;padding-bottom:.2rem}table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}"
     "th,td{border:1px solid #ddd;padding:.25rem .55rem;text-align:right;vertical-align:top}"
-    "thead th{background:#f2f4f7}th[scope=row]{text-align:left;font-weight:normal}tr.total th,tr.total td{font-weight:bold;"
+    "thead th{background:#f2f4f7}th[scope=row]{text-align:left;font-weight:normal}tr.total th,tr.total "
+    "td{font-weight:bold;"
     "background:#fafafa}table.text td,table.text th{text-align:left}.assumption{color:#a4161a;font-weight:bold}"
     ".meta{color:#555;font-size:.9rem}figure{margin:1rem 0;overflow-x:auto}figure svg{max-width:100%;height:auto}"
     ".answer{background:#eef6ee;border-left:4px solid #2ca02c;padding:.5rem 1rem}";
@@ -414,7 +415,8 @@ static int write_report(const study_t *s, rconf_t *rc, int n, const cJSON *src, 
     }
     t_end(&t);
     if (n > RP_MAXCOL)
-        para(html, md, "More configurations than fit a page: the full comparison is comparison.csv in the study folder.");
+        para(html, md,
+             "More configurations than fit a page: the full comparison is comparison.csv in the study folder.");
 
     /* what is held equal */
     if (!single) {
@@ -423,10 +425,14 @@ static int write_report(const study_t *s, rconf_t *rc, int n, const cJSON *src, 
             any |= s->hold[k];
         char line[512] = "";
         size_t len = 0;
-        len += (size_t)snprintf(line, sizeof line, "%s", any ? "Held equal across the configurations (checked before running): " : "Nothing is held equal by the study: compare sizes below before reading the ratios.");
+        len += (size_t)snprintf(
+            line, sizeof line, "%s",
+            any ? "Held equal across the configurations (checked before running): "
+                : "Nothing is held equal by the study: compare sizes below before reading the ratios.");
         for (int k = 0; k < ST_NQTY && any; k++)
             if (s->hold[k] && len < sizeof line)
-                len += (size_t)snprintf(line + len, sizeof line - len, "%s%s", line[len - 2] == ':' ? "" : ", ", st_qty_name[k]);
+                len += (size_t)snprintf(line + len, sizeof line - len, "%s%s", line[len - 2] == ':' ? "" : ", ",
+                                        st_qty_name[k]);
         if (any && len < sizeof line)
             snprintf(line + len, sizeof line - len, ".");
         para(html, md, line);
@@ -442,11 +448,23 @@ static int write_report(const study_t *s, rconf_t *rc, int n, const cJSON *src, 
     struct {
         const char *label;
         int kind; /* 0 capex usd, 1 per hour, 2 other */
-    } items[] = {{"GPUs", 0}, {"nodes (without GPUs)", 0}, {"fabric (switches, optics)", 0}, {"ICMS (DPUs, flash, enclosures)", 0},
-                 {"G4 storage (servers, replicated media)", 0}, {"capex total", 0}, {"depreciation (years)", 2},
-                 {"amortised capex per hour", 1}, {"maintenance per hour", 1}, {"facility per hour (per kW of IT power)", 1},
-                 {"energy per hour (IT power x PUE x price)", 1}, {"total per hour", 1}, {"per GPU-hour", 1},
-                 {"per million output tokens", 2}, {"tokens/J (IT)", 2}, {"PUE", 2}, {"electricity ($/kWh)", 2}};
+    } items[] = {{"GPUs", 0},
+                 {"nodes (without GPUs)", 0},
+                 {"fabric (switches, optics)", 0},
+                 {"ICMS (DPUs, flash, enclosures)", 0},
+                 {"G4 storage (servers, replicated media)", 0},
+                 {"capex total", 0},
+                 {"depreciation (years)", 2},
+                 {"amortised capex per hour", 1},
+                 {"maintenance per hour", 1},
+                 {"facility per hour (per kW of IT power)", 1},
+                 {"energy per hour (IT power x PUE x price)", 1},
+                 {"total per hour", 1},
+                 {"per GPU-hour", 1},
+                 {"per million output tokens", 2},
+                 {"tokens/J (IT)", 2},
+                 {"PUE", 2},
+                 {"electricity ($/kWh)", 2}};
     for (size_t it = 0; it < sizeof items / sizeof items[0]; it++) {
         char cells[RP_MAXCOL + 2][96];
         const char *cp[RP_MAXCOL + 2];
@@ -458,20 +476,57 @@ static int write_report(const study_t *s, rconf_t *rc, int n, const cJSON *src, 
             int dec = 0;
             bool usd = true;
             switch (it) {
-            case 0: v = c->gpus_usd; break;
-            case 1: v = c->nodes_usd; break;
-            case 2: v = c->fabric_usd; break;
-            case 3: v = c->icms_usd; break;
-            case 4: v = c->g4_usd; break;
-            case 5: v = c->capex_usd; break;
-            case 6: v = rc[i].hw.cost.depreciation_years; usd = false; dec = 1; break;
-            case 7: v = c->capex_usd_per_h; dec = 2; break;
-            case 8: v = c->maintenance_usd_per_h; dec = 2; break;
-            case 9: v = c->facility_usd_per_h; dec = 2; break;
-            case 10: v = c->energy_usd_per_h; dec = 2; break;
-            case 11: v = c->total_usd_per_h; dec = 2; break;
-            case 12: v = rc[i].gpus > 0 ? c->total_usd_per_h / rc[i].gpus : (double)NAN; dec = 3; break;
-            case 13: v = jget(rc[i].summary, usd_p); dec = 3; break;
+            case 0:
+                v = c->gpus_usd;
+                break;
+            case 1:
+                v = c->nodes_usd;
+                break;
+            case 2:
+                v = c->fabric_usd;
+                break;
+            case 3:
+                v = c->icms_usd;
+                break;
+            case 4:
+                v = c->g4_usd;
+                break;
+            case 5:
+                v = c->capex_usd;
+                break;
+            case 6:
+                v = rc[i].hw.cost.depreciation_years;
+                usd = false;
+                dec = 1;
+                break;
+            case 7:
+                v = c->capex_usd_per_h;
+                dec = 2;
+                break;
+            case 8:
+                v = c->maintenance_usd_per_h;
+                dec = 2;
+                break;
+            case 9:
+                v = c->facility_usd_per_h;
+                dec = 2;
+                break;
+            case 10:
+                v = c->energy_usd_per_h;
+                dec = 2;
+                break;
+            case 11:
+                v = c->total_usd_per_h;
+                dec = 2;
+                break;
+            case 12:
+                v = rc[i].gpus > 0 ? c->total_usd_per_h / rc[i].gpus : (double)NAN;
+                dec = 3;
+                break;
+            case 13:
+                v = jget(rc[i].summary, usd_p);
+                dec = 3;
+                break;
             case 14: {
                 static const char *const p[] = {"tokens_per_joule", NULL};
                 v = jget(rc[i].summary, p);
@@ -479,8 +534,15 @@ static int write_report(const study_t *s, rconf_t *rc, int n, const cJSON *src, 
                 dec = 4;
                 break;
             }
-            case 15: v = rc[i].hw.energy.pue; usd = false; dec = 2; break;
-            default: v = rc[i].hw.cost.electricity_usd_per_kwh; dec = 3; break;
+            case 15:
+                v = rc[i].hw.energy.pue;
+                usd = false;
+                dec = 2;
+                break;
+            default:
+                v = rc[i].hw.cost.electricity_usd_per_kwh;
+                dec = 3;
+                break;
             }
             if (!rc[i].have)
                 v = NAN;
@@ -531,20 +593,34 @@ static int write_report(const study_t *s, rconf_t *rc, int n, const cJSON *src, 
         const hw_pod_t *hw = &ref->hw;
         double v = NAN;
         const char *k = prices[pi].key;
-        if (!strcmp(k, "gpu.price_usd")) v = hw->gpu.price_usd;
-        else if (!strcmp(k, "node.price_usd")) v = hw->node.price_usd;
-        else if (!strcmp(k, "fabric.switch_price_usd")) v = hw->fabric.switch_price_usd;
-        else if (!strcmp(k, "fabric.optics_price_usd")) v = hw->fabric.optics_price_usd;
-        else if (!strcmp(k, "icms.dpu_price_usd")) v = hw->icms.dpu_price_usd;
-        else if (!strcmp(k, "icms.flash_usd_per_byte")) v = hw->icms.flash_usd_per_byte;
-        else if (!strcmp(k, "icms.enclosure_price_usd")) v = hw->icms.enclosure_price_usd;
-        else if (!strcmp(k, "g4.server_price_usd")) v = hw->g4.server_price_usd;
-        else if (!strcmp(k, "g4.usd_per_byte")) v = hw->g4.usd_per_byte;
-        else if (!strcmp(k, "cost.depreciation_years")) v = hw->cost.depreciation_years;
-        else if (!strcmp(k, "cost.maintenance_fraction_per_year")) v = hw->cost.maintenance_fraction_per_year;
-        else if (!strcmp(k, "cost.facility_usd_per_kw_year")) v = hw->cost.facility_usd_per_kw_year;
-        else if (!strcmp(k, "cost.electricity_usd_per_kwh")) v = hw->cost.electricity_usd_per_kwh;
-        else if (!strcmp(k, "energy.pue")) v = hw->energy.pue;
+        if (!strcmp(k, "gpu.price_usd"))
+            v = hw->gpu.price_usd;
+        else if (!strcmp(k, "node.price_usd"))
+            v = hw->node.price_usd;
+        else if (!strcmp(k, "fabric.switch_price_usd"))
+            v = hw->fabric.switch_price_usd;
+        else if (!strcmp(k, "fabric.optics_price_usd"))
+            v = hw->fabric.optics_price_usd;
+        else if (!strcmp(k, "icms.dpu_price_usd"))
+            v = hw->icms.dpu_price_usd;
+        else if (!strcmp(k, "icms.flash_usd_per_byte"))
+            v = hw->icms.flash_usd_per_byte;
+        else if (!strcmp(k, "icms.enclosure_price_usd"))
+            v = hw->icms.enclosure_price_usd;
+        else if (!strcmp(k, "g4.server_price_usd"))
+            v = hw->g4.server_price_usd;
+        else if (!strcmp(k, "g4.usd_per_byte"))
+            v = hw->g4.usd_per_byte;
+        else if (!strcmp(k, "cost.depreciation_years"))
+            v = hw->cost.depreciation_years;
+        else if (!strcmp(k, "cost.maintenance_fraction_per_year"))
+            v = hw->cost.maintenance_fraction_per_year;
+        else if (!strcmp(k, "cost.facility_usd_per_kw_year"))
+            v = hw->cost.facility_usd_per_kw_year;
+        else if (!strcmp(k, "cost.electricity_usd_per_kwh"))
+            v = hw->cost.electricity_usd_per_kwh;
+        else if (!strcmp(k, "energy.pue"))
+            v = hw->energy.pue;
         /* which configurations use this component */
         char applies[256] = "all";
         if (!strncmp(k, "icms.", 5) || !strncmp(k, "g4.", 3)) {
@@ -579,8 +655,9 @@ static int write_report(const study_t *s, rconf_t *rc, int n, const cJSON *src, 
     }
     t_end(&t);
     char date_line[256];
-    snprintf(date_line, sizeof date_line, "Prices as of %s (cost.price_date of the preset: %s). Tags refer to docs/parameters.md.",
-             price_date, ref ? ref->hw.cost.price_date : "?");
+    snprintf(date_line, sizeof date_line,
+             "Prices as of %s (cost.price_date of the preset: %s). Tags refer to docs/parameters.md.", price_date,
+             ref ? ref->hw.cost.price_date : "?");
     para(html, md, date_line);
 
     /* plots */
@@ -661,7 +738,8 @@ int report_run(const char *dir, const char *out_dir, bool quiet, char *err, size
         /* one run's folder: a study of one configuration */
         snprintf(p, sizeof p, "%s/summary.json", real);
         if (access(p, R_OK) != 0) {
-            snprintf(err, errlen, "%s: neither a study folder (study-index.json) nor a run's folder (summary.json)", dir);
+            snprintf(err, errlen, "%s: neither a study folder (study-index.json) nor a run's folder (summary.json)",
+                     dir);
             goto done;
         }
         single = true;

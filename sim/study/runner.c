@@ -21,8 +21,8 @@
 #include "sim/base/alloc.h"
 #include "sim/base/exitcodes.h"
 #include "sim/out/outdir.h"
-#include "sim/study/study_int.h"
 #include "sim/out/sigclean.h"
+#include "sim/study/study_int.h"
 
 static int mkdirs(const char *path)
 {
@@ -110,8 +110,8 @@ void st_scan(study_t *s)
     }
 }
 
-const char **st_run_argv(const study_t *s, int r, const char *self_exe, char *seed_buf, size_t seed_len,
-                         char *dir_buf, size_t dir_len)
+const char **st_run_argv(const study_t *s, int r, const char *self_exe, char *seed_buf, size_t seed_len, char *dir_buf,
+                         size_t dir_len)
 {
     const st_run_t *run = &s->runs[r];
     const char **sets;
@@ -220,7 +220,8 @@ int st_run_local(study_t *s, const study_opts_t *o)
             if (run->exit_code != 0) {
                 run->state = ST_FAILED;
                 failed++;
-                fprintf(stderr, "kvtwin study: [%d/%d] %s FAILED (exit code %d%s); its error is above; the other runs go on\n",
+                fprintf(stderr,
+                        "kvtwin study: [%d/%d] %s FAILED (exit code %d%s); its error is above; the other runs go on\n",
                         finished, pending, run->name, run->exit_code,
                         WIFSIGNALED(status) ? ", killed by a signal" : "");
             } else {

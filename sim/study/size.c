@@ -27,8 +27,8 @@
 #include "sim/base/alloc.h"
 #include "sim/base/exitcodes.h"
 #include "sim/config/scenario.h"
-#include "sim/study/study_int.h"
 #include "sim/out/sigclean.h"
+#include "sim/study/study_int.h"
 
 #define SZ_MAX_EVALS 4096
 
@@ -36,8 +36,8 @@ typedef struct eval {
     int config;
     double load;
     char name[256];
-    bool ok;          /* ran */
-    bool meets;       /* met the SLO */
+    bool ok;    /* ran */
+    bool meets; /* met the SLO */
     double ttft_p99, tpot_p99, tpot_p50, usd_h, usd_mtok, tps_gpu, completed_frac;
 } eval_t;
 
@@ -45,7 +45,7 @@ typedef struct sizing {
     double ttft_slo, tpot_slo; /* NAN = no limit */
     char load_path[256];
     double lo, hi, tol;
-    double at_load;            /* NAN = mode (a) */
+    double at_load; /* NAN = mode (a) */
     bool prune;
     eval_t *ev;
     int nev;
@@ -65,7 +65,8 @@ static int parse_search(study_t *s, sizing_t *z, char *err, size_t errlen)
 {
     const cJSON *q = s->search;
     if (!cJSON_IsObject(q)) {
-        cfg_doc_error(&s->doc, "search", "expected {\"slo\": {...}, \"load\": {...}} (see kvtwin help size)", err, errlen);
+        cfg_doc_error(&s->doc, "search", "expected {\"slo\": {...}, \"load\": {...}} (see kvtwin help size)", err,
+                      errlen);
         return -1;
     }
     for (const cJSON *k = q->child; k; k = k->next)
@@ -130,8 +131,8 @@ static int parse_search(study_t *s, sizing_t *z, char *err, size_t errlen)
 }
 
 /* One evaluation: the configuration at a load, run (or found complete) and scored. */
-static int evaluate(study_t *s, sizing_t *z, const study_opts_t *o, int config, double load, eval_t **out,
-                    char *err, size_t errlen)
+static int evaluate(study_t *s, sizing_t *z, const study_opts_t *o, int config, double load, eval_t **out, char *err,
+                    size_t errlen)
 {
     for (int i = 0; i < z->nev; i++)
         if (z->ev[i].config == config && z->ev[i].load == load) {
@@ -265,11 +266,26 @@ static bool pareto(const sizing_t *z, int i, double (*x)(const eval_t *), double
     }
     return true;
 }
-static double ex_cost(const eval_t *e) { return e->usd_mtok; }
-static double ex_ttft(const eval_t *e) { return e->ttft_p99; }
-static double ex_user(const eval_t *e) { return e->tpot_p50 > 0 ? 1.0 / e->tpot_p50 : (double)NAN; }
-static double ex_gpu(const eval_t *e) { return e->tps_gpu; }
-static double ex_neg_user(const eval_t *e) { return -ex_user(e); }
+static double ex_cost(const eval_t *e)
+{
+    return e->usd_mtok;
+}
+static double ex_ttft(const eval_t *e)
+{
+    return e->ttft_p99;
+}
+static double ex_user(const eval_t *e)
+{
+    return e->tpot_p50 > 0 ? 1.0 / e->tpot_p50 : (double)NAN;
+}
+static double ex_gpu(const eval_t *e)
+{
+    return e->tps_gpu;
+}
+static double ex_neg_user(const eval_t *e)
+{
+    return -ex_user(e);
+}
 
 static int write_frontier(const study_t *s, const sizing_t *z, char *err, size_t errlen)
 {
@@ -280,7 +296,9 @@ static int write_frontier(const study_t *s, const sizing_t *z, char *err, size_t
         snprintf(err, errlen, "%s: cannot write", p);
         return -1;
     }
-    fprintf(f, "# usd_per_mtok ttft_p99_s tokens_per_s_per_gpu tokens_per_s_per_user meets_slo pareto_cost pareto_tps name\n");
+    fprintf(
+        f,
+        "# usd_per_mtok ttft_p99_s tokens_per_s_per_gpu tokens_per_s_per_user meets_slo pareto_cost pareto_tps name\n");
     for (int i = 0; i < z->nev; i++) {
         const eval_t *e = &z->ev[i];
         if (!e->ok)
@@ -303,20 +321,28 @@ static int write_frontier(const study_t *s, const sizing_t *z, char *err, size_t
     fprintf(f, "set multiplot layout 1,2 title 'SLO sizing %s: every evaluation; Pareto frontier joined'\n", s->name);
     fprintf(f, "set key outside below\nset grid\n");
     if (!isnan(z->ttft_slo))
-        fprintf(f, "set arrow 1 from graph 0, first %g to graph 1, first %g nohead dt 2 lc rgb '#d62728'\n"
-                   "set label 1 'TTFT p99 SLO' at graph 0.02, first %g offset 0,0.6 tc rgb '#d62728'\n",
+        fprintf(f,
+                "set arrow 1 from graph 0, first %g to graph 1, first %g nohead dt 2 lc rgb '#d62728'\n"
+                "set label 1 'TTFT p99 SLO' at graph 0.02, first %g offset 0,0.6 tc rgb '#d62728'\n",
                 z->ttft_slo, z->ttft_slo, z->ttft_slo);
-    fprintf(f, "set title 'Cost against TTFT p99'\nset xlabel '$ per million output tokens'\nset ylabel 'TTFT p99 (s)'\n"
-               "set logscale xy\n");
-    fprintf(f, "plot 'pareto_points.dat' using 1:($5==1?$2:1/0) with points pt 7 ps 1.2 lc rgb '#2ca02c' title 'meets the SLO', \\\n"
+    fprintf(f,
+            "set title 'Cost against TTFT p99'\nset xlabel '$ per million output tokens'\nset ylabel 'TTFT p99 (s)'\n"
+            "set logscale xy\n");
+    fprintf(f, "plot 'pareto_points.dat' using 1:($5==1?$2:1/0) with points pt 7 ps 1.2 lc rgb '#2ca02c' title 'meets "
+               "the SLO', \\\n"
                "     '' using 1:($5==0?$2:1/0) with points pt 6 ps 1.2 lc rgb '#7f7f7f' title 'misses', \\\n"
-               "     '< awk \"!/^#/ && \\$6==1\" pareto_points.dat | sort -g -k1' using 1:2 with linespoints lw 2 pt 7 lc rgb '#1f77b4' title 'Pareto frontier'\n");
+               "     '< awk \"!/^#/ && \\$6==1\" pareto_points.dat | sort -g -k1' using 1:2 with linespoints lw 2 pt 7 "
+               "lc rgb '#1f77b4' title 'Pareto frontier'\n");
     fprintf(f, "unset arrow 1\nunset label 1\nunset logscale\n");
-    fprintf(f, "set title 'Throughput per GPU against interactivity'\nset xlabel 'output tokens/s per user (1 / TPOT p50)'\n"
-               "set ylabel 'output tokens/s per GPU'\n");
-    fprintf(f, "plot 'pareto_points.dat' using 4:($5==1?$3:1/0) with points pt 7 ps 1.2 lc rgb '#2ca02c' title 'meets the SLO', \\\n"
+    fprintf(
+        f,
+        "set title 'Throughput per GPU against interactivity'\nset xlabel 'output tokens/s per user (1 / TPOT p50)'\n"
+        "set ylabel 'output tokens/s per GPU'\n");
+    fprintf(f, "plot 'pareto_points.dat' using 4:($5==1?$3:1/0) with points pt 7 ps 1.2 lc rgb '#2ca02c' title 'meets "
+               "the SLO', \\\n"
                "     '' using 4:($5==0?$3:1/0) with points pt 6 ps 1.2 lc rgb '#7f7f7f' title 'misses', \\\n"
-               "     '< awk \"!/^#/ && \\$7==1\" pareto_points.dat | sort -g -k4' using 4:3 with linespoints lw 2 pt 7 lc rgb '#ff7f0e' title 'Pareto frontier'\n");
+               "     '< awk \"!/^#/ && \\$7==1\" pareto_points.dat | sort -g -k4' using 4:3 with linespoints lw 2 pt 7 "
+               "lc rgb '#ff7f0e' title 'Pareto frontier'\n");
     fprintf(f, "unset multiplot\n");
     fclose(f);
     fflush(NULL);
@@ -357,7 +383,8 @@ int size_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
     if (o->check_only) {
         if (!o->quiet)
             printf("%s: %d configurations, %s; valid\n", s->name, s->n,
-                   isnan(z.at_load) ? "largest load under the SLO (bisection)" : "cheapest meeting the SLO at the load");
+                   isnan(z.at_load) ? "largest load under the SLO (bisection)"
+                                    : "cheapest meeting the SLO at the load");
         rc = 0;
         goto done;
     }
@@ -439,7 +466,9 @@ int size_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
     /* outputs */
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "sizing", s->name);
-    cJSON_AddStringToObject(j, "question", isnan(z.at_load) ? "largest load meeting the SLO" : "cheapest configuration meeting the SLO at a load");
+    cJSON_AddStringToObject(j, "question",
+                            isnan(z.at_load) ? "largest load meeting the SLO"
+                                             : "cheapest configuration meeting the SLO at a load");
     cJSON *sl = cJSON_AddObjectToObject(j, "slo");
     if (!isnan(z.ttft_slo))
         cJSON_AddNumberToObject(sl, "ttft_p99_s", z.ttft_slo);
@@ -476,7 +505,10 @@ int size_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
                 cJSON_AddNullToObject(x, "max_load");
             else
                 cJSON_AddNumberToObject(x, "max_load", ans[c].max_load);
-            cJSON_AddStringToObject(x, "bound", ans[c].state == 1 ? "fails at min" : ans[c].state == 2 ? "passes at max" : "bracketed");
+            cJSON_AddStringToObject(x, "bound",
+                                    ans[c].state == 1   ? "fails at min"
+                                    : ans[c].state == 2 ? "passes at max"
+                                                        : "bracketed");
             cJSON_AddItemToArray(cs, x);
             if (!isnan(ans[c].max_load) && (best < 0 || ans[c].max_load > ans[best].max_load))
                 best = c;
@@ -484,10 +516,10 @@ int size_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
         if (best >= 0)
             fprintf(t, "\nmost load: %s (%s)\n", s->v[best].name, s->v[best].label);
     } else {
-        fprintf(t, "cheapest configuration meeting it at %s = %g (tried in order of capex%s):\n\n", z.load_path, z.at_load,
-                z.prune ? "; pruned: capex alone exceeds the best $/h found" : "");
-        fprintf(t, "%-40s %12s %10s %12s %12s  %s\n", "configuration", "capex ($M)", "$/hour", "TTFT p99 s", "TPOT p99 s",
-                "result");
+        fprintf(t, "cheapest configuration meeting it at %s = %g (tried in order of capex%s):\n\n", z.load_path,
+                z.at_load, z.prune ? "; pruned: capex alone exceeds the best $/h found" : "");
+        fprintf(t, "%-40s %12s %10s %12s %12s  %s\n", "configuration", "capex ($M)", "$/hour", "TTFT p99 s",
+                "TPOT p99 s", "result");
         for (int k = 0; k < s->n; k++) {
             int c = order[k];
             cJSON *x = cJSON_CreateObject();
@@ -495,13 +527,16 @@ int size_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
             cJSON_AddStringToObject(x, "label", s->v[c].label);
             cJSON_AddNumberToObject(x, "capex_usd", s->v[c].qty[ST_Q_CAPEX_USD]);
             if (ans[c].state == 3) {
-                fprintf(t, "%-40s %12.2f %10s %12s %12s  pruned\n", s->v[c].name, s->v[c].qty[ST_Q_CAPEX_USD] / 1e6, "-",
-                        "-", "-");
+                fprintf(t, "%-40s %12.2f %10s %12s %12s  pruned\n", s->v[c].name, s->v[c].qty[ST_Q_CAPEX_USD] / 1e6,
+                        "-", "-", "-");
                 cJSON_AddStringToObject(x, "result", "pruned");
             } else {
                 const eval_t *e = ans[c].at;
                 fprintf(t, "%-40s %12.2f %10.2f %12.3f %12.4f  %s\n", s->v[c].name, s->v[c].qty[ST_Q_CAPEX_USD] / 1e6,
-                        e->usd_h, e->ttft_p99, e->tpot_p99, !e->ok ? "failed" : e->meets ? "meets" : "misses");
+                        e->usd_h, e->ttft_p99, e->tpot_p99,
+                        !e->ok     ? "failed"
+                        : e->meets ? "meets"
+                                   : "misses");
                 cJSON_AddStringToObject(x, "result", !e->ok ? "failed" : e->meets ? "meets" : "misses");
                 cJSON_AddNumberToObject(x, "usd_per_hour", e->usd_h);
                 cJSON_AddNumberToObject(x, "ttft_p99_s", e->ttft_p99);

@@ -107,7 +107,7 @@ int st_run_slurm(study_t *s, const study_opts_t *o, char *err, size_t errlen)
         return 0;
     }
     int nchunks = (np + ST_SLURM_ARRAY - 1) / ST_SLURM_ARRAY;
-    char (*jobs)[64] = kvt_calloc((size_t)nchunks, sizeof *jobs);
+    char(*jobs)[64] = kvt_calloc((size_t)nchunks, sizeof *jobs);
     int rc = 0;
     /* a fresh tag per submission, so the lists of an earlier one still running are not overwritten */
     long tag = (long)time(NULL);

@@ -169,8 +169,6 @@ static void study_csv(const study_t *s, FILE *out)
     }
 }
 
-
-
 /* What the configurations have of each hold-equal quantity, and which are held. */
 static void study_sizes(const study_t *s, FILE *out, cJSON *json)
 {
@@ -210,9 +208,8 @@ static void study_sizes(const study_t *s, FILE *out, cJSON *json)
 /* A short table for stdout when the wide one has too many columns: one line per configuration. */
 static void study_long(const study_t *s, FILE *out)
 {
-    static const char *const path[][4] = {{"throughput", "output_tokens_per_s"},
-                                          {"latency_s", "ttft", "p99"},
-                                          {"cost", "usd_per_million_output_tokens"}};
+    static const char *const path[][4] = {
+        {"throughput", "output_tokens_per_s"}, {"latency_s", "ttft", "p99"}, {"cost", "usd_per_million_output_tokens"}};
     fprintf(out, "%-40s %14s %12s %12s %6s\n", "configuration", "output tok/s", "TTFT p99 s", "$/Mtok", "runs");
     for (int i = 0; i < s->n; i++) {
         fprintf(out, "%-40s", s->v[i].name);
@@ -268,7 +265,10 @@ int st_outputs(study_t *s, bool quiet, char *err, size_t errlen)
             cJSON_AddStringToObject(x, "name", r->name);
             cJSON_AddNumberToObject(x, "seed", (double)r->seed);
             cJSON_AddStringToObject(x, "scenario_hash", r->hash);
-            cJSON_AddStringToObject(x, "state", r->state == ST_DONE ? "complete" : r->state == ST_FAILED ? "failed" : "missing");
+            cJSON_AddStringToObject(x, "state",
+                                    r->state == ST_DONE     ? "complete"
+                                    : r->state == ST_FAILED ? "failed"
+                                                            : "missing");
             cJSON_AddItemToArray(runs, x);
         }
         cJSON_AddItemToArray(vars, v);
@@ -352,7 +352,8 @@ static void failures(const study_t *s, char *err, size_t errlen)
             break;
         }
         if (s->runs[r].state == ST_FAILED)
-            len += (size_t)snprintf(err + len, errlen - len, " %s (exit code %d)", s->runs[r].name, s->runs[r].exit_code);
+            len +=
+                (size_t)snprintf(err + len, errlen - len, " %s (exit code %d)", s->runs[r].name, s->runs[r].exit_code);
         else
             len += (size_t)snprintf(err + len, errlen - len, " %s", s->runs[r].name);
     }
@@ -375,7 +376,8 @@ int study_run(const char *path, const study_opts_t *o, char *err, size_t errlen)
         for (int r = 0; r < s->nruns; r++)
             missing += s->runs[r].state != ST_DONE;
         if (missing && !o->quiet)
-            fprintf(stderr, "kvtwin study: collected %d of %d runs; %d missing\n", s->nruns - missing, s->nruns, missing);
+            fprintf(stderr, "kvtwin study: collected %d of %d runs; %d missing\n", s->nruns - missing, s->nruns,
+                    missing);
         rc = 0;
         goto done;
     }

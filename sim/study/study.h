@@ -19,7 +19,7 @@ typedef struct study_opts {
     const char *out_dir;     /* NULL = results/<study name> */
     const char *const *sets; /* --set applied to every variant */
     int nsets;
-    long long seed;          /* >= 0 replaces the scenarios' seed */
+    long long seed; /* >= 0 replaces the scenarios' seed */
     bool quiet;
     int jobs;                /* variants run at once; 0 = number of cores */
     const char *self_exe;    /* the kvtwin binary to run variants with */

@@ -23,12 +23,12 @@ typedef enum st_qty { ST_Q_GPUS = 0, ST_Q_NODES, ST_Q_STORAGE_BYTES, ST_Q_CAPEX_
 typedef enum st_state { ST_PENDING = 0, ST_DONE, ST_FAILED } st_state_t;
 
 typedef struct st_run {
-    char name[192];       /* its folder inside the study folder */
-    int config;           /* index of its configuration */
-    long long seed;       /* the run's seed (resolved) */
-    char hash[17];        /* of the resolved scenario, hex */
+    char name[192]; /* its folder inside the study folder */
+    int config;     /* index of its configuration */
+    long long seed; /* the run's seed (resolved) */
+    char hash[17];  /* of the resolved scenario, hex */
     st_state_t state;
-    bool was_done;        /* complete before this invocation (skipped) */
+    bool was_done; /* complete before this invocation (skipped) */
     int exit_code;
     pid_t pid;
     cJSON *summary;
@@ -37,7 +37,7 @@ typedef struct st_run {
 typedef struct st_config {
     char name[160];
     char label[320];
-    char **sets;          /* "path=json": the variant's and the axes' overrides (not the study's --set) */
+    char **sets; /* "path=json": the variant's and the axes' overrides (not the study's --set) */
     int nsets;
     int first_run, nruns; /* its replicates are runs[first_run .. first_run + nruns) */
     double qty[ST_NQTY];  /* hold-equal quantities */
@@ -50,19 +50,19 @@ typedef struct st_config {
 typedef struct study {
     char name[64];
     char description[256];
-    char scenario[1024];  /* absolute path of the base scenario */
-    char baseline[160];   /* configuration the ratios divide by */
-    char **gsets;         /* the study's --set, before every configuration's own */
+    char scenario[1024]; /* absolute path of the base scenario */
+    char baseline[160];  /* configuration the ratios divide by */
+    char **gsets;        /* the study's --set, before every configuration's own */
     int ngsets;
-    st_config_t *v;       /* configurations, the table's columns */
+    st_config_t *v; /* configurations, the table's columns */
     int n;
     st_run_t *runs;
     int nruns;
     int nseeds;
     bool hold[ST_NQTY];
     double hold_tol[ST_NQTY];
-    char dir[1024];       /* the study folder */
-    const cJSON *search;  /* the "search" block (SLO sizing, size.c), borrowed from doc; NULL if none */
+    char dir[1024];      /* the study folder */
+    const cJSON *search; /* the "search" block (SLO sizing, size.c), borrowed from doc; NULL if none */
     cfg_doc_t doc;
 } study_t;
 

@@ -21,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (format < 0)
         abort(); /* the harness names a format the registry lacks */
     if (format == WL_FMT_AUTO && size > 0) {
-        static const char *const names[] = {"trace.jsonl", "session.json", "azure.csv", "trace.jsonl.gz",
-                                            "trace.txt"};
+        static const char *const names[] = {"trace.jsonl", "session.json", "azure.csv", "trace.jsonl.gz", "trace.txt"};
         name = names[data[0] % 5];
         data++;
         size--;

@@ -9,9 +9,10 @@ static uint32_t always_decide(kv_fetcher_t *f, const kv_fetch_ctx_t *c)
 }
 
 const kv_fetch_ops_t kv_fetch_always = {
-    .base = {
-        .name = "always",
-        .summary = "reuse the whole cached prefix, loading what is not in G1",
-    },
+    .base =
+        {
+            .name = "always",
+            .summary = "reuse the whole cached prefix, loading what is not in G1",
+        },
     .decide = always_decide,
 };

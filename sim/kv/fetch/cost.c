@@ -21,14 +21,14 @@ static uint32_t cost_decide(kv_fetcher_t *f, const kv_fetch_ctx_t *c)
         c->hop(c->core, t, c->block_ids[u], &hop[t]);
     }
     kv_fetch_plan_t plan;
-    return kv_fetch_decide(c->st, c->tier_of, c->prefix, c->input_tokens, c->block_tokens, c->block_bytes, hop,
-                           &plan);
+    return kv_fetch_decide(c->st, c->tier_of, c->prefix, c->input_tokens, c->block_tokens, c->block_bytes, hop, &plan);
 }
 
 const kv_fetch_ops_t kv_fetch_cost = {
-    .base = {
-        .name = "cost",
-        .summary = "load the cached prefix up to the cut minimising load time plus recompute time",
-    },
+    .base =
+        {
+            .name = "cost",
+            .summary = "load the cached prefix up to the cut minimising load time plus recompute time",
+        },
     .decide = cost_decide,
 };

@@ -12,9 +12,10 @@ static uint32_t never_decide(kv_fetcher_t *f, const kv_fetch_ctx_t *c)
 }
 
 const kv_fetch_ops_t kv_fetch_never = {
-    .base = {
-        .name = "never",
-        .summary = "reuse only the leading run already in G1; recompute the rest",
-    },
+    .base =
+        {
+            .name = "never",
+            .summary = "reuse only the leading run already in G1; recompute the rest",
+        },
     .decide = never_decide,
 };

@@ -230,11 +230,12 @@ static size_t arc_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_arc = {
-    .base = {
-        .name = "arc",
-        .summary = "ARC: recency and frequency lists with ghost lists and an adaptive target",
-        .params = &arc_spec,
-    },
+    .base =
+        {
+            .name = "arc",
+            .summary = "ARC: recency and frequency lists with ghost lists and an adaptive target",
+            .params = &arc_spec,
+        },
     .meta_bytes = sizeof(arc_meta_t),
     .init = arc_init,
     .fini = arc_fini,

@@ -70,12 +70,13 @@ static size_t belady_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_belady = {
-    .base = {
-        .name = "belady",
-        .summary = "Belady/OPT: evicts the block referenced furthest in the future (offline upper bound)",
-        .note = "offline: needs the future",
-        .params = &belady_spec,
-    },
+    .base =
+        {
+            .name = "belady",
+            .summary = "Belady/OPT: evicts the block referenced furthest in the future (offline upper bound)",
+            .note = "offline: needs the future",
+            .params = &belady_spec,
+        },
     .meta_bytes = sizeof(belady_meta_t),
     .needs_next_use = true,
     .init = belady_init,

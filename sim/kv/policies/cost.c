@@ -120,13 +120,14 @@ static size_t cost_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_cost = {
-    .base = {
-        .name = "cost",
-        .summary = "cost-aware (GDSF-like): keeps the blocks that save the most recompute time per byte",
-        .params = &cost_spec,
-        .params_size = sizeof(cost_params_t),
-        .params_default = &cost_defaults,
-    },
+    .base =
+        {
+            .name = "cost",
+            .summary = "cost-aware (GDSF-like): keeps the blocks that save the most recompute time per byte",
+            .params = &cost_spec,
+            .params_size = sizeof(cost_params_t),
+            .params_default = &cost_defaults,
+        },
     .meta_bytes = sizeof(cost_meta_t),
     .init = cost_init,
     .fini = cost_fini,

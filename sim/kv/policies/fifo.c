@@ -56,11 +56,12 @@ static uint32_t fifo_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *
 }
 
 const kv_policy_ops_t kv_policy_fifo = {
-    .base = {
-        .name = "fifo",
-        .summary = "first in, first out: the block cached longest ago",
-        .params = &fifo_spec,
-    },
+    .base =
+        {
+            .name = "fifo",
+            .summary = "first in, first out: the block cached longest ago",
+            .params = &fifo_spec,
+        },
     .meta_bytes = sizeof(kv_dlink_t),
     .init = fifo_init,
     .fini = fifo_fini,

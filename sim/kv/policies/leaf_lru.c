@@ -13,8 +13,8 @@
  * O(log n); 16 bytes per entry plus a 24-byte heap node. */
 #include <stdlib.h>
 
-#include "sim/kv/heap.h"
 #include "sim/base/u64map.h"
+#include "sim/kv/heap.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
 
@@ -171,11 +171,12 @@ static size_t leaf_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_leaf_lru = {
-    .base = {
-        .name = "leaf_lru",
-        .summary = "leaf-first LRU (radix style): never evicts a block whose longer prefix is cached",
-        .params = &leaf_spec,
-    },
+    .base =
+        {
+            .name = "leaf_lru",
+            .summary = "leaf-first LRU (radix style): never evicts a block whose longer prefix is cached",
+            .params = &leaf_spec,
+        },
     .meta_bytes = sizeof(leaf_meta_t),
     .init = leaf_init,
     .fini = leaf_fini,

@@ -110,13 +110,14 @@ static size_t lfu_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_lfu = {
-    .base = {
-        .name = "lfu",
-        .summary = "least frequently used, with dynamic aging (LFU-DA)",
-        .params = &lfu_spec,
-        .params_size = sizeof(lfu_params_t),
-        .params_default = &lfu_defaults,
-    },
+    .base =
+        {
+            .name = "lfu",
+            .summary = "least frequently used, with dynamic aging (LFU-DA)",
+            .params = &lfu_spec,
+            .params_size = sizeof(lfu_params_t),
+            .params_default = &lfu_defaults,
+        },
     .meta_bytes = sizeof(lfu_meta_t),
     .init = lfu_init,
     .fini = lfu_fini,

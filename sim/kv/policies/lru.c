@@ -81,13 +81,14 @@ static uint32_t lru_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *c
 }
 
 const kv_policy_ops_t kv_policy_lru = {
-    .base = {
-        .name = "lru",
-        .summary = "least recently used (released) block first",
-        .params = &lru_spec,
-        .params_size = 0,
-        .params_default = NULL,
-    },
+    .base =
+        {
+            .name = "lru",
+            .summary = "least recently used (released) block first",
+            .params = &lru_spec,
+            .params_size = 0,
+            .params_default = NULL,
+        },
     .meta_bytes = sizeof(kv_dlink_t),
     .init = lru_init,
     .fini = lru_fini,

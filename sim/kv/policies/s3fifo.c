@@ -27,8 +27,8 @@
 #include "sim/kv/policy.h"
 
 typedef struct s3fifo_params {
-    double small_ratio;            /* share of the capacity for S */
-    double ghost_ratio;            /* ids remembered in G, as a share of the capacity */
+    double small_ratio;              /* share of the capacity for S */
+    double ghost_ratio;              /* ids remembered in G, as a share of the capacity */
     uint32_t move_to_main_threshold; /* hits in S needed to move to M instead of leaving */
 } s3fifo_params_t;
 
@@ -172,13 +172,14 @@ static size_t s3fifo_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_s3fifo = {
-    .base = {
-        .name = "s3fifo",
-        .summary = "S3-FIFO: small probationary FIFO, main FIFO with reinsertion, ghost FIFO",
-        .params = &s3fifo_spec,
-        .params_size = sizeof(s3fifo_params_t),
-        .params_default = &s3fifo_defaults,
-    },
+    .base =
+        {
+            .name = "s3fifo",
+            .summary = "S3-FIFO: small probationary FIFO, main FIFO with reinsertion, ghost FIFO",
+            .params = &s3fifo_spec,
+            .params_size = sizeof(s3fifo_params_t),
+            .params_default = &s3fifo_defaults,
+        },
     .meta_bytes = sizeof(s3fifo_meta_t),
     .init = s3fifo_init,
     .fini = s3fifo_fini,

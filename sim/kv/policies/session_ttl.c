@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/kv/dlist.h"
+#include "sim/base/alloc.h"
 #include "sim/base/u64map.h"
+#include "sim/kv/dlist.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
-#include "sim/base/alloc.h"
 
 typedef struct sttl_params {
     double ttl_init_s;     /* TTL before enough gaps are seen */
@@ -60,11 +60,11 @@ typedef struct sttl_meta {
 
 typedef struct sttl_group {
     uint64_t session;
-    double last_s;      /* last activity; -1 before the first */
+    double last_s;       /* last activity; -1 before the first */
     uint32_t prev, next; /* activity order (non-empty groups) or the empty FIFO */
-    uint64_t members;   /* resident blocks, pinned included */
-    kv_dlist_t blocks;  /* unpinned blocks, least recent first */
-    uint8_t in_order;   /* 1: in the activity order; 0: in the empty FIFO (or free) */
+    uint64_t members;    /* resident blocks, pinned included */
+    kv_dlist_t blocks;   /* unpinned blocks, least recent first */
+    uint8_t in_order;    /* 1: in the activity order; 0: in the empty FIFO (or free) */
 } sttl_group_t;
 
 typedef struct sttl_list {
@@ -75,7 +75,7 @@ typedef struct sttl_list {
 typedef struct sttl_state {
     sttl_group_t *g;
     uint32_t ng, capg, free_g;
-    u64map_t index;  /* session -> group */
+    u64map_t index;    /* session -> group */
     sttl_list_t order; /* least recently active first */
     sttl_list_t empty; /* groups without blocks, oldest first */
     uint64_t hist[STTL_BINS];
@@ -315,13 +315,14 @@ static size_t sttl_mem(const kv_pol_t *p)
 }
 
 const kv_policy_ops_t kv_policy_session_ttl = {
-    .base = {
-        .name = "session_ttl",
-        .summary = "session-aware TTL: protects sessions between turns, TTL learned from observed gaps",
-        .params = &sttl_spec,
-        .params_size = sizeof(sttl_params_t),
-        .params_default = &sttl_defaults,
-    },
+    .base =
+        {
+            .name = "session_ttl",
+            .summary = "session-aware TTL: protects sessions between turns, TTL learned from observed gaps",
+            .params = &sttl_spec,
+            .params_size = sizeof(sttl_params_t),
+            .params_default = &sttl_defaults,
+        },
     .meta_bytes = sizeof(sttl_meta_t),
     .init = sttl_init,
     .fini = sttl_fini,

@@ -92,11 +92,12 @@ static uint32_t sieve_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t 
 }
 
 const kv_policy_ops_t kv_policy_sieve = {
-    .base = {
-        .name = "sieve",
-        .summary = "SIEVE: FIFO order, visited bit, a hand that sifts out unvisited blocks",
-        .params = &sieve_spec,
-    },
+    .base =
+        {
+            .name = "sieve",
+            .summary = "SIEVE: FIFO order, visited bit, a hand that sifts out unvisited blocks",
+            .params = &sieve_spec,
+        },
     .meta_bytes = sizeof(sieve_meta_t),
     .init = sieve_init,
     .fini = sieve_fini,

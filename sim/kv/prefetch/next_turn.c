@@ -88,14 +88,15 @@ static void nt_session_end(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t se
 }
 
 const kv_prefetch_ops_t kv_prefetch_next_turn = {
-    .base = {
-        .name = "next-turn",
-        .summary = "stage a session's context into the target tier when its next turn is expected (think/tool "
-                   "gaps learned online)",
-        .params = &nt_spec,
-        .params_default = &nt_defaults,
-        .params_size = sizeof nt_defaults,
-    },
+    .base =
+        {
+            .name = "next-turn",
+            .summary = "stage a session's context into the target tier when its next turn is expected (think/tool "
+                       "gaps learned online)",
+            .params = &nt_spec,
+            .params_default = &nt_defaults,
+            .params_size = sizeof nt_defaults,
+        },
     .check = nt_check,
     .init = nt_init,
     .fini = nt_fini,

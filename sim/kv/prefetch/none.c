@@ -2,8 +2,9 @@
 #include "sim/kv/prefetch.h"
 
 const kv_prefetch_ops_t kv_prefetch_none = {
-    .base = {
-        .name = "none",
-        .summary = "stage nothing ahead of use",
-    },
+    .base =
+        {
+            .name = "none",
+            .summary = "stage nothing ahead of use",
+        },
 };

@@ -84,15 +84,16 @@ static void or_session_end(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t se
 }
 
 const kv_prefetch_ops_t kv_prefetch_oracle = {
-    .base = {
-        .name = "oracle",
-        .summary = "stage a session's context just before its next turn arrives, known from the workload (upper "
-                   "bound)",
-        .note = "offline: needs the future",
-        .params = &or_spec,
-        .params_default = &or_defaults,
-        .params_size = sizeof or_defaults,
-    },
+    .base =
+        {
+            .name = "oracle",
+            .summary = "stage a session's context just before its next turn arrives, known from the workload (upper "
+                       "bound)",
+            .note = "offline: needs the future",
+            .params = &or_spec,
+            .params_default = &or_defaults,
+            .params_size = sizeof or_defaults,
+        },
     .check = or_check,
     .init = or_init,
     .fini = or_fini,

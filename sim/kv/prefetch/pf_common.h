@@ -71,16 +71,16 @@ typedef struct pf_sess {
     uint32_t n;
     uint64_t *ids;
     kv_access_t access;
-    double done_s;  /* completion of its last turn */
-    double due_s;   /* the time the pending timer was set for (NAN: none) */
-    uint32_t held;  /* blocks held (ttl_pin) */
+    double done_s; /* completion of its last turn */
+    double due_s;  /* the time the pending timer was set for (NAN: none) */
+    uint32_t held; /* blocks held (ttl_pin) */
     int held_tier;
-    uint32_t children;   /* subagent: sub-agents of its pending fork */
-    uint32_t n_child;    /* of those, seen so far (their first turn completed) */
-    uint64_t *child_id;  /* their sessions */
+    uint32_t children;    /* subagent: sub-agents of its pending fork */
+    uint32_t n_child;     /* of those, seen so far (their first turn completed) */
+    uint64_t *child_id;   /* their sessions */
     uint32_t *child_left; /* turns each still has (0: finished) */
     bool staged;
-    bool have_done;      /* done_s is set */
+    bool have_done; /* done_s is set */
 } pf_sess_t;
 
 typedef struct pf_sessions {

@@ -28,10 +28,11 @@ static void queued_waiting(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf
 }
 
 const kv_prefetch_ops_t kv_prefetch_queued = {
-    .base = {
-        .name = "queued",
-        .summary = "stage the blocks of requests waiting for admission from G3/G3.5/G4 into G2",
-    },
+    .base =
+        {
+            .name = "queued",
+            .summary = "stage the blocks of requests waiting for admission from G3/G3.5/G4 into G2",
+        },
     .check = queued_check,
     .waiting = queued_waiting,
 };

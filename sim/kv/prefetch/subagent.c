@@ -112,14 +112,15 @@ static void sa_session_end(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t se
 }
 
 const kv_prefetch_ops_t kv_prefetch_subagent = {
-    .base = {
-        .name = "subagent",
-        .summary = "stage a forking agent's context when its sub-agents are about to finish (KVFlow's "
-                   "steps-to-execution)",
-        .params = &sa_spec,
-        .params_default = &sa_defaults,
-        .params_size = sizeof sa_defaults,
-    },
+    .base =
+        {
+            .name = "subagent",
+            .summary = "stage a forking agent's context when its sub-agents are about to finish (KVFlow's "
+                       "steps-to-execution)",
+            .params = &sa_spec,
+            .params_default = &sa_defaults,
+            .params_size = sizeof sa_defaults,
+        },
     .check = sa_check,
     .init = sa_init,
     .fini = sa_fini,

@@ -143,14 +143,15 @@ static void ttl_session_end(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t s
 }
 
 const kv_prefetch_ops_t kv_prefetch_ttl_pin = {
-    .base = {
-        .name = "ttl-pin",
-        .summary = "hold a session's G1 (or G2) blocks between turns for a TTL from the learned gaps, when "
-                   "reloading them is dear (Continuum)",
-        .params = &ttl_spec,
-        .params_default = &ttl_defaults,
-        .params_size = sizeof ttl_defaults,
-    },
+    .base =
+        {
+            .name = "ttl-pin",
+            .summary = "hold a session's G1 (or G2) blocks between turns for a TTL from the learned gaps, when "
+                       "reloading them is dear (Continuum)",
+            .params = &ttl_spec,
+            .params_default = &ttl_defaults,
+            .params_size = sizeof ttl_defaults,
+        },
     .check = ttl_check,
     .init = ttl_init,
     .fini = ttl_fini,

@@ -42,10 +42,11 @@ static void selective_session_end(kv_write_t *w, uint64_t session)
 }
 
 const kv_write_ops_t kv_write_selective = {
-    .base = {
-        .name = "selective",
-        .summary = "on eviction only blocks likely to return go down (reused before, or of a live session)",
-    },
+    .base =
+        {
+            .name = "selective",
+            .summary = "on eviction only blocks likely to return go down (reused before, or of a live session)",
+        },
     .init = selective_init,
     .fini = selective_fini,
     .evict = selective_evict,

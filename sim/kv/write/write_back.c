@@ -13,10 +13,11 @@ static bool write_back_evict(kv_write_t *w, const kv_entry_t *e, int tier)
 static const char *const write_back_aliases[] = {"back", NULL};
 
 const kv_write_ops_t kv_write_write_back = {
-    .base = {
-        .name = "write-back",
-        .summary = "a block goes down when it is evicted from a tier",
-        .aliases = write_back_aliases,
-    },
+    .base =
+        {
+            .name = "write-back",
+            .summary = "a block goes down when it is evicted from a tier",
+            .aliases = write_back_aliases,
+        },
     .evict = write_back_evict,
 };

@@ -21,11 +21,12 @@ static bool write_through_evict(kv_write_t *w, const kv_entry_t *e, int tier)
 static const char *const write_through_aliases[] = {"through", NULL};
 
 const kv_write_ops_t kv_write_write_through = {
-    .base = {
-        .name = "write-through",
-        .summary = "a newly computed block is copied to every enabled lower tier at commit",
-        .aliases = write_through_aliases,
-    },
+    .base =
+        {
+            .name = "write-through",
+            .summary = "a newly computed block is copied to every enabled lower tier at commit",
+            .aliases = write_through_aliases,
+        },
     .commit = write_through_commit,
     .evict = write_through_evict,
 };

@@ -16,10 +16,11 @@ static uint32_t fcfs_reserve(sched_admitter_t *a, const sched_req_t *r)
 }
 
 const sched_admit_ops_t sched_admit_fcfs = {
-    .base = {
-        .name = "fcfs",
-        .summary = "oldest first; reserves G1 room for the whole prompt and output (no preemption)",
-    },
+    .base =
+        {
+            .name = "fcfs",
+            .summary = "oldest first; reserves G1 room for the whole prompt and output (no preemption)",
+        },
     .next = fcfs_next,
     .reserve = fcfs_reserve,
 };

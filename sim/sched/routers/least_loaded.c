@@ -10,9 +10,10 @@ static uint32_t ll_route(sched_router_t *r, const sched_view_t *v, const sched_r
 }
 
 const sched_route_ops_t sched_route_least_loaded = {
-    .base = {
-        .name = "least-loaded",
-        .summary = "the instance with the least outstanding work (tokens to prefill or decode)",
-    },
+    .base =
+        {
+            .name = "least-loaded",
+            .summary = "the instance with the least outstanding work (tokens to prefill or decode)",
+        },
     .route = ll_route,
 };

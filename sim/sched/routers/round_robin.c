@@ -26,10 +26,11 @@ static uint32_t rr_route(sched_router_t *r, const sched_view_t *v, const sched_r
 }
 
 const sched_route_ops_t sched_route_round_robin = {
-    .base = {
-        .name = "round-robin",
-        .summary = "instances in turn",
-    },
+    .base =
+        {
+            .name = "round-robin",
+            .summary = "instances in turn",
+        },
     .init = rr_init,
     .fini = rr_fini,
     .route = rr_route,

@@ -11,9 +11,10 @@ static uint32_t sa_route(sched_router_t *r, const sched_view_t *v, const sched_r
 }
 
 const sched_route_ops_t sched_route_session_affinity = {
-    .base = {
-        .name = "session-affinity",
-        .summary = "a session's turns on one instance (hash of the session); others to the least loaded",
-    },
+    .base =
+        {
+            .name = "session-affinity",
+            .summary = "a session's turns on one instance (hash of the session); others to the least loaded",
+        },
     .route = sa_route,
 };
