@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "sim/base/alloc.h"
+#include "sim/base/ci.h"
 #include "sim/base/dvec.h"
 #include "sim/base/mix.h"
 #include "sim/base/u64map.h"
@@ -133,6 +134,27 @@ START_TEST(splitmix_is_the_finaliser_after_the_increment)
 }
 END_TEST
 
+/* Textbook: 10, 12, 14 has mean 12, sd 2, t(0.975, 2) = 4.302653: half-width 4.302653 * 2 / sqrt(3). NaNs
+ * are skipped; one sample has no interval. */
+START_TEST(t_interval_textbook)
+{
+    const double x[] = {10, NAN, 12, 14};
+    kvt_ci_t c = kvt_ci_t_interval(x, 4, 0.95);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_double_eq_tol(c.mean, 12, 1e-12);
+    ck_assert_double_eq_tol(c.sd, 2, 1e-12);
+    ck_assert_double_eq_tol(c.half, 4.302653 * 2 / sqrt(3), 1e-5);
+    kvt_ci_t one = kvt_ci_t_interval(x, 1, 0.95);
+    ck_assert(one.n == 1 && one.mean == 10 && isnan(one.half));
+    /* Many samples: t tends to the normal 1.96. */
+    double y[1000];
+    for (int i = 0; i < 1000; i++)
+        y[i] = i % 2 ? 1 : -1;
+    kvt_ci_t c2 = kvt_ci_t_interval(y, 1000, 0.95);
+    ck_assert_double_eq_tol(c2.half, 1.9623 * c2.sd / sqrt(1000), 1e-4);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("base");
@@ -143,6 +165,7 @@ int main(void)
     tcase_add_test(tc, grow_doubles_and_keeps_contents);
     tcase_add_exit_test(tc, overflowing_allocation_exits_1, 1);
     tcase_add_test(tc, splitmix_is_the_finaliser_after_the_increment);
+    tcase_add_test(tc, t_interval_textbook);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -164,7 +164,8 @@ static uint64_t route_run(const sched_route_ops_t *ops, uint32_t n_inst, uint64_
         for (int b = 0; b < 4; b++)
             ids[b] = lcg(&s);
         sched_view_t v = {n_inst, (double)k, fake_load, NULL, &pod};
-        sched_req_t q = {(uint64_t)k, lcg(&s) % 3 == 0 ? UINT64_MAX : lcg(&s) % 20, (double)k, 1000, 100, ids, 4, 7};
+        sched_req_t q = {(uint64_t)k, lcg(&s) % 3 == 0 ? UINT64_MAX : lcg(&s) % 20, (double)k, 1000, 100, ids, 4, 7,
+                         63};
         uint32_t inst = ops->route(&r, &v, &q);
         ck_assert_msg(inst < n_inst, "%s chose instance %u of %u", ops->base.name, inst, n_inst);
         d = (d ^ inst) * 1099511628211ull;
@@ -203,15 +204,19 @@ START_TEST(admission_picks_inside_the_queue)
     uint64_t s = 3;
     for (int trial = 0; trial < 300; trial++) {
         uint32_t n = (uint32_t)(lcg(&s) % 9);
-        for (uint32_t k = 0; k < n; k++)
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t in = 100 + (uint32_t)(lcg(&s) % 5000), out = 1 + (uint32_t)(lcg(&s) % 500);
+            /* 16-token blocks, no ids: the input's blocks and the whole request's */
             fq.reqs[k] = (sched_req_t){(uint64_t)trial * 10 + k,
                                        k,
-                                       (double)trial,
-                                       100 + (uint32_t)(lcg(&s) % 5000),
-                                       1 + (uint32_t)(lcg(&s) % 500),
+                                       (double)(lcg(&s) % 7),
+                                       in,
+                                       out,
                                        NULL,
                                        0,
-                                       (uint32_t)(lcg(&s) % 40)};
+                                       (in + out + 15) / 16,
+                                       (in + 15) / 16};
+        }
         sched_queue_t q = {n, (uint32_t)(lcg(&s) % 4), 4, fake_at, &fq};
         uint32_t pick[2];
         for (int rep = 0; rep < 2; rep++)
@@ -229,9 +234,58 @@ START_TEST(admission_picks_inside_the_queue)
         ck_assert_uint_eq(ops->reserve(&a[1], r), res);
         ck_assert_msg(res <= r->extra_blocks, "%s reserved %u blocks for a request that can use %u", ops->base.name,
                       res, r->extra_blocks);
+        /* A policy that reserves less than the whole request must be able to preempt, or G1 could deadlock. */
+        if (res < r->extra_blocks)
+            ck_assert_msg(ops->victim != NULL, "%s reserves part of a request but never preempts", ops->base.name);
+        if (ops->victim) {
+            sched_running_t run = {n, fake_at, &fq};
+            uint32_t v = ops->victim(&a[0], &run);
+            ck_assert_uint_eq(ops->victim(&a[1], &run), v);
+            ck_assert_msg(v < n, "%s chose victim %u of %u", ops->base.name, v, n);
+        }
     }
     for (int rep = 0; rep < 2; rep++)
         sched_admitter_fini(&a[rep]);
+}
+END_TEST
+
+/* paged: the prompt's blocks without ids are reserved, the output is not; the victim is the latest arrival,
+ * ties to the larger id; the watermark is its share of G1; preemption swaps only when asked. */
+START_TEST(paged_admission_rules)
+{
+    const sched_admit_ops_t *ops = sched_admit_find("paged");
+    ck_assert_ptr_nonnull(ops);
+    sched_admitter_t a;
+    char err[256];
+    ck_assert_int_eq(sched_admitter_init(&a, ops, NULL, 0, err, sizeof err), 0);
+    sched_req_t r = {
+        .id = 1, .input_tokens = 100, .output_tokens = 50, .n_blocks = 4, .extra_blocks = 6, .input_blocks = 7};
+    ck_assert_uint_eq(ops->reserve(&a, &r), 3);
+    ck_assert_uint_eq(ops->keep_free(&a, 1000), 10);
+    ck_assert(!ops->swap(&a));
+    fake_queue_t fq = {{{.id = 5, .arrival_s = 1.0},
+                        {.id = 2, .arrival_s = 3.0},
+                        {.id = 9, .arrival_s = 3.0},
+                        {.id = 7, .arrival_s = 2.0}}};
+    sched_running_t run = {4, fake_at, &fq};
+    ck_assert_uint_eq(ops->victim(&a, &run), 2);
+    sched_admitter_fini(&a);
+    jb_error_t je;
+    cJSON *pj = cJSON_Parse("{\"watermark_fraction\": 0.1, \"preemption\": \"swap\"}");
+    void *bound = plugin_bind(&ops->base, pj, &je);
+    ck_assert_ptr_nonnull(bound);
+    ck_assert_int_eq(sched_admitter_init(&a, ops, bound, 0, err, sizeof err), 0);
+    ck_assert_uint_eq(ops->keep_free(&a, 1000), 100);
+    ck_assert(ops->swap(&a));
+    sched_admitter_fini(&a);
+    free(bound);
+    cJSON_Delete(pj);
+    /* fcfs reserves the whole request and never preempts. */
+    const sched_admit_ops_t *f = sched_admit_find("fcfs");
+    ck_assert_int_eq(sched_admitter_init(&a, f, NULL, 0, err, sizeof err), 0);
+    ck_assert_uint_eq(f->reserve(&a, &r), 6);
+    ck_assert_ptr_null(f->victim);
+    sched_admitter_fini(&a);
 }
 END_TEST
 
@@ -286,6 +340,7 @@ static Suite *axes_suite(void)
     suite_add_tcase(s, tr);
     TCase *ta = tcase_create("admission");
     tcase_add_loop_test(ta, admission_picks_inside_the_queue, 0, (int)sched_admit_axis.count);
+    tcase_add_test(ta, paged_admission_rules);
     suite_add_tcase(s, ta);
     return s;
 }

@@ -235,6 +235,242 @@ START_TEST(every_online_policy_runs_timed)
 }
 END_TEST
 
+/* One double column of a run.h5 compound dataset (rows into out, at most cap); returns the rows. */
+static size_t h5_column(const char *out_dir, const char *dataset, const char *column, double *out, size_t cap)
+{
+    char h5[1100];
+    snprintf(h5, sizeof h5, "%s/run.h5", out_dir);
+    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
+    hid_t sp = H5Dget_space(ds);
+    hsize_t rows = 0;
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    ck_assert_uint_le(rows, cap);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
+    H5Tinsert(t, column, 0, H5T_NATIVE_DOUBLE);
+    ck_assert(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
+    H5Tclose(t);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    H5Fclose(f);
+    return (size_t)rows;
+}
+
+/* A run of a scenario with up to four --set overrides (NULL ends them); its summary. */
+static cJSON *run_sets(const char *scenario, const char *out, const char *s1, const char *s2, const char *s3,
+                       const char *s4)
+{
+    const char *sets[4] = {s1, s2, s3, s4};
+    const char *argv[16];
+    int n = 0;
+    for (int i = 0; i < 4; i++) {
+        argv[n++] = "--set";
+        argv[n++] = sets[i] ? sets[i] : "sim.drain=true";
+    }
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", scenario, "--out", out, "--quiet", argv[0], argv[1], argv[2], argv[3],
+                           argv[4], argv[5], argv[6], argv[7], NULL);
+    ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
+    free(err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/summary.json", out);
+    char *text = tu_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+/* Output tokens of the completed requests equal their requested outputs, and every preempted request came back:
+ * nothing lost. */
+static void check_no_token_lost(const cJSON *s, const char *out)
+{
+    static double outcome[4096], want[4096];
+    size_t n = h5_column(out, "requests", "output_tokens", want, 4096);
+    h5_column(out, "requests", "outcome", outcome, 4096);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        if (outcome[i] == 0)
+            sum += want[i];
+    ck_assert_double_eq(sum, num(s, "tokens_completed_requests", "output", NULL));
+    ck_assert_double_eq(num(s, "requests", "unfinished", NULL), 0);
+}
+
+/* Paged admission on a G1 too small for the batch: requests are preempted (the latest arrival first) and
+ * recompute, or swap out to G2 and back; conservation holds either way and nothing is lost. fcfs on the same
+ * G1 never preempts. The same scenario step by step gives the same figures as fast-forwarded. */
+START_TEST(paged_preemption_conserves)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    const char *scen = tu_fixture("scenarios/paged-small.json");
+    char out[1024];
+    const char *g1 = "sim.drain=true";
+    snprintf(out, sizeof out, "%s/fcfs", dir);
+    cJSON *f = run_sets(scen, out, g1, NULL, NULL, NULL);
+    check_conservation(f);
+    ck_assert_double_eq(num(f, "preemption", "events", NULL), 0);
+    snprintf(out, sizeof out, "%s/recompute", dir);
+    cJSON *r = run_sets(scen, out, g1, "deployment.admission=\"paged\"", NULL, NULL);
+    check_conservation(r);
+    check_no_token_lost(r, out);
+    ck_assert(num(r, "preemption", "events", NULL) > 0);
+    ck_assert(num(r, "preemption", "recomputed_tokens", NULL) > 0);
+    ck_assert_double_eq(num(r, "preemption", "swaps", NULL), 0);
+    ck_assert(num(r, "preemption", "out_of_batch_s_mean", NULL) > 0);
+    snprintf(out, sizeof out, "%s/swap", dir);
+    cJSON *w = run_sets(scen, out, g1, "deployment.admission=\"paged\"",
+                        "deployment.admission_params={\"preemption\": \"swap\"}", NULL);
+    check_conservation(w);
+    check_no_token_lost(w, out);
+    ck_assert(num(w, "preemption", "swaps", NULL) > 0);
+    ck_assert(num(w, "preemption", "swap_bytes", NULL) > 0);
+    /* Without a G2 a swap cannot happen: it recomputes. */
+    snprintf(out, sizeof out, "%s/swap-nog2", dir);
+    cJSON *x = run_sets(scen, out, g1, "deployment.admission=\"paged\"",
+                        "deployment.admission_params={\"preemption\": \"swap\"}", "kv.g2.enabled=false");
+    check_conservation(x);
+    ck_assert_double_eq(num(x, "preemption", "swaps", NULL), 0);
+    ck_assert(num(x, "preemption", "events", NULL) > 0);
+    /* Growing ahead in a fast-forward gives what growing step by step gives. */
+    snprintf(out, sizeof out, "%s/step", dir);
+    cJSON *st = run_sets(scen, out, "sim.fast_forward=false", "deployment.admission=\"paged\"", NULL, NULL);
+    ck_assert_double_eq(num(st, "preemption", "events", NULL), num(r, "preemption", "events", NULL));
+    double tps = num(r, "throughput", "output_tokens_per_s", NULL);
+    ck_assert_double_eq_tol(num(st, "throughput", "output_tokens_per_s", NULL), tps, 1e-9 * tps);
+    ck_assert(tps > num(f, "throughput", "output_tokens_per_s", NULL)); /* a fuller batch than fcfs */
+    cJSON_Delete(st);
+    /* The watermark changes admissions. */
+    snprintf(out, sizeof out, "%s/wm", dir);
+    cJSON *m = run_sets(scen, out, g1, "deployment.admission=\"paged\"",
+                        "deployment.admission_params={\"watermark_fraction\": 0.3}", NULL);
+    check_conservation(m);
+    ck_assert(num(m, "latency_s", "queue", "mean") != num(r, "latency_s", "queue", "mean"));
+    cJSON_Delete(f);
+    cJSON_Delete(r);
+    cJSON_Delete(w);
+    cJSON_Delete(x);
+    cJSON_Delete(m);
+}
+END_TEST
+
+/* The hand-built stall case: request 1 computes 16 blocks on instance 0 (write-through copies them to G2);
+ * request 2 arrives on instance 1 (round robin) with the same 16 blocks and one more, and loads the 16 from G2
+ * with nothing else to run. The pod's stall time is exactly its KV wait, which is the route latency plus
+ * 16 x 256 tokens x 64 KiB / the instance's four host links (DRAM is faster). Layer-wise loading starts its
+ * prefill at once: no KV wait, and the iteration's stall is the load's excess over the compute plus a layer. */
+START_TEST(stall_two_requests)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    const char *scen = tu_fixture("scenarios/stall-two.json");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/blocking", dir);
+    cJSON *b = run_sets(scen, out, NULL, NULL, NULL, NULL);
+    double admit[4], ready[4], first[4];
+    ck_assert_uint_eq(h5_column(out, "requests", "admit_s", admit, 4), 2);
+    h5_column(out, "requests", "ready_s", ready, 4);
+    h5_column(out, "requests", "first_token_s", first, 4);
+    double len = num(b, "window", "length_s", NULL);
+    double stall_s = num(b, "gpu_time_fraction", "stall", NULL) * 2 * len;
+    double kv_wait = ready[1] - admit[1];
+    ck_assert_double_eq_tol(stall_s, kv_wait, 1e-9);
+    char *hw = tu_read_file(tu_fixture("../../configs/hardware/dgx-h100.json"), NULL);
+    cJSON *h = cJSON_Parse(hw);
+    const cJSON *gpu = cJSON_GetObjectItem(h, "gpu");
+    double bw = 4 * cJSON_GetObjectItem(gpu, "host_link_bandwidth_byte_s")->valuedouble;
+    double lat = cJSON_GetObjectItem(gpu, "host_link_latency_s")->valuedouble;
+    double want = 16.0 * 256 * 65536 / bw;
+    ck_assert_msg(kv_wait >= want && kv_wait <= want + lat + 1e-5, "KV wait %g s, expected %g s + latency", kv_wait,
+                  want);
+    ck_assert_double_eq_tol(num(b, "gpu_time_fraction", "busy", NULL) + num(b, "gpu_time_fraction", "stall", NULL) +
+                                num(b, "gpu_time_fraction", "idle", NULL),
+                            1, 1e-12);
+    snprintf(out, sizeof out, "%s/layerwise", dir);
+    cJSON *l = run_sets(scen, out, "kv.load_overlap=\"layerwise\"", NULL, NULL, NULL);
+    h5_column(out, "requests", "admit_s", admit, 4);
+    h5_column(out, "requests", "ready_s", ready, 4);
+    double first_l[4];
+    h5_column(out, "requests", "first_token_s", first_l, 4);
+    ck_assert_double_eq(ready[1], admit[1]);
+    ck_assert(first_l[1] - admit[1] < first[1] - admit[1]); /* TTFT shorter: the load overlaps the prefill */
+    double stall_l = num(l, "gpu_time_fraction", "stall", NULL) * 2 * num(l, "window", "length_s", NULL);
+    ck_assert(stall_l < stall_s);
+    check_conservation(l);
+    cJSON_Delete(h);
+    free(hw);
+    cJSON_Delete(b);
+    cJSON_Delete(l);
+}
+END_TEST
+
+/* --replicates 3: three seeds, each a complete run folder, and replicates.json with the mean and the 95 %
+ * t-interval (t(0.975, 2) = 4.3027) of every figure, recomputed here from the three summaries. */
+START_TEST(replicates_mean_and_interval)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/rep", dir);
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
+                           "--replicates", "3", "--seed", "4", NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    free(err);
+    double v[3];
+    for (int k = 0; k < 3; k++) {
+        char p[1100];
+        snprintf(p, sizeof p, "%s/seed-%d/summary.json", out, 4 + k);
+        char *t = tu_read_file(p, NULL);
+        ck_assert_msg(t != NULL, "missing %s", p);
+        cJSON *j = cJSON_Parse(t);
+        ck_assert_double_eq(num(j, "seed", NULL, NULL), 4 + k);
+        v[k] = num(j, "throughput", "output_tokens_per_s", NULL);
+        cJSON_Delete(j);
+        free(t);
+    }
+    char p[1100];
+    snprintf(p, sizeof p, "%s/replicates.json", out);
+    char *t = tu_read_file(p, NULL);
+    cJSON *r = cJSON_Parse(t);
+    ck_assert_double_eq(num(r, "replicates", NULL, NULL), 3);
+    const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "metrics"), "throughput.output_tokens_per_s");
+    ck_assert_ptr_nonnull(m);
+    double mean = (v[0] + v[1] + v[2]) / 3, ss = 0;
+    for (int k = 0; k < 3; k++)
+        ss += (v[k] - mean) * (v[k] - mean);
+    double half = 4.302653 * sqrt(ss / 2) / sqrt(3);
+    ck_assert_double_eq_tol(num(m, "mean", NULL, NULL), mean, 1e-9 * mean);
+    ck_assert_double_eq_tol(num(m, "ci95_half_width", NULL, NULL), half, 1e-5 * half);
+    ck_assert(half > 0);
+    cJSON_Delete(r);
+    free(t);
+    /* A bad count is a usage error. */
+    ck_assert_int_eq(
+        tu_run_kvtwin(NULL, NULL, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--replicates", "0", NULL), 2);
+}
+END_TEST
+
+/* Steady state: the MLPerf-like offline batch, whose queue drains while throughput holds, is steady in its
+ * window; a load that grows its queue (one instance, sessions arriving faster than it serves) is not. */
+START_TEST(steady_state_detected)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/over", dir);
+    cJSON *o = run_sets(tu_fixture("scenarios/paged-small.json"), out, "workload.synth.session_rate_per_s=20",
+                        "sim.duration_s=150", "sim.drain=false", NULL);
+    ck_assert_double_eq(num(o, "steady_state", "steady", NULL), 0);
+    ck_assert(num(o, "steady_state", "queue_growth_requests", NULL) > 0);
+    snprintf(out, sizeof out, "%s/offline", dir);
+    cJSON *s =
+        run_sets(tu_fixture("scenarios/paged-small.json"), out, "sim.warmup_s=20", "sim.duration_s=120", NULL, NULL);
+    ck_assert_double_eq(num(s, "steady_state", "steady", NULL), 1);
+    ck_assert(num(s, "steady_state", "intervals", NULL) >= 6);
+    cJSON_Delete(o);
+    cJSON_Delete(s);
+}
+END_TEST
+
 /* Infinite-cache prefix hits of the first n Mooncake requests, counted straight from the trace. */
 static void mooncake_ideal(int n, double *hit_tokens, double *input_tokens, double *output_tokens)
 {
@@ -309,6 +545,10 @@ int main(void)
     tcase_add_test(tc, mooncake_hit_rate_matches_trace);
     tcase_add_test(tc, prefetch_stages_queued_requests);
     tcase_add_test(tc, every_online_policy_runs_timed);
+    tcase_add_test(tc, paged_preemption_conserves);
+    tcase_add_test(tc, stall_two_requests);
+    tcase_add_test(tc, replicates_mean_and_interval);
+    tcase_add_test(tc, steady_state_detected);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

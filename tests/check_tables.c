@@ -363,6 +363,7 @@ START_TEST(study_table_from_rows)
 {
     /* The rows of the study table, in its order, all from the metric table. */
     static const char *const want[] = {
+        "steady state (1 = yes)",
         "output tokens/s (TPS)",
         "output tokens/s per GPU",
         "total tokens/s",
@@ -380,6 +381,7 @@ START_TEST(study_table_from_rows)
         "GPU idle",
         "compute utilisation (MFU)",
         "HBM bandwidth utilisation",
+        "preemptions",
         "goodput (requests/s)",
         "tokens/J (IT)",
         "average IT power (kW)",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sim/base/alloc.h"
 #include "sim/base/safetext.h"
 #include "workloads/lineio.h"
 #include "workloads/source.h"
@@ -93,12 +94,7 @@ int wl_list_inputs(const char *path, char ***names, size_t *n, char *err, size_t
             continue;
         if (cnt == cap) {
             cap = cap ? cap * 2 : 32;
-            char **nv = realloc(v, cap * sizeof *nv);
-            if (!nv) {
-                rc = -1;
-                break;
-            }
-            v = nv;
+            v = kvt_realloc(v, cap, sizeof *v);
         }
         size_t len = strlen(path) + strlen(e->d_name) + 2;
         if (!(v[cnt] = malloc(len))) {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/base/alloc.h"
+
 int wl_grow(void **p, size_t elem, size_t need, size_t *cap)
 {
     if (need <= *cap)
@@ -11,10 +13,7 @@ int wl_grow(void **p, size_t elem, size_t need, size_t *cap)
     size_t nc = *cap ? *cap : 16;
     while (nc < need)
         nc *= 2;
-    void *np = realloc(*p, nc * elem);
-    if (!np)
-        return -1;
-    *p = np;
+    *p = kvt_realloc(*p, nc, elem);
     *cap = nc;
     return 0;
 }
@@ -26,10 +25,7 @@ int wl_request_reserve(wl_request_t *r, uint32_t n)
     uint32_t cap = r->blocks_cap ? r->blocks_cap : 64;
     while (cap < n)
         cap = cap > UINT32_MAX / 2 ? n : cap * 2;
-    uint64_t *ids = realloc(r->block_ids, (size_t)cap * sizeof *ids);
-    if (!ids)
-        return -1;
-    r->block_ids = ids;
+    r->block_ids = kvt_realloc(r->block_ids, (size_t)cap, sizeof *r->block_ids);
     r->blocks_cap = cap;
     return 0;
 }

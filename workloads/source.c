@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/base/alloc.h"
 #include "workloads/blockid.h"
 #include "workloads/reader.h"
 #include "workloads/script.h"
@@ -119,10 +120,7 @@ static int ev_push(wl_source_t *s, double t, wl_live_t *l)
 {
     if (s->n_ev == s->cap_ev) {
         size_t nc = s->cap_ev ? s->cap_ev * 2 : 256;
-        wl_ev_t *nh = realloc(s->heap, nc * sizeof *nh);
-        if (!nh)
-            return -1;
-        s->heap = nh;
+        s->heap = kvt_realloc(s->heap, nc, sizeof *s->heap);
         s->cap_ev = nc;
     }
     size_t i = s->n_ev++;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/base/alloc.h"
 #include "sim/base/dvec.h"
 #include "sim/base/u64map.h"
 
@@ -122,12 +123,7 @@ static void *push_ptr(void ***arr, size_t *n, size_t *cap, void *p)
         return NULL;
     if (*n == *cap) {
         size_t nc = *cap ? *cap * 2 : 64;
-        void **na = realloc(*arr, nc * sizeof *na);
-        if (!na) {
-            free(p);
-            return NULL;
-        }
-        *arr = na;
+        *arr = kvt_realloc(*arr, nc, sizeof **arr);
         *cap = nc;
     }
     (*arr)[(*n)++] = p;

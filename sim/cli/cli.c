@@ -83,3 +83,12 @@ int cli_parse_u64(const char *text, unsigned long long *out)
     *out = v;
     return 0;
 }
+
+int cli_self_exe(char *buf, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return 0;
+}

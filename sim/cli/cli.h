@@ -37,6 +37,9 @@ int cli_input_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * both arrays stay NULL-terminated. sg_argv must hold argc + 1 entries. */
 void cli_split_simgrid_args(int *argc, char **argv, int *sg_argc, char **sg_argv);
 
+/* The path of the running kvtwin binary (studies run their runs with it); -1 if it cannot be found. */
+int cli_self_exe(char *buf, size_t len);
+
 /* Parses a non-negative integer option value; returns -1 on junk. */
 int cli_parse_u64(const char *text, unsigned long long *out);
 

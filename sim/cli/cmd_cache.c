@@ -477,9 +477,9 @@ static int cmd_main(int argc, char **argv)
     }
     kv_mrc_t curve;
     memset(&curve, 0, sizeof curve);
-    kv_trace_t smp;
-    kv_trace_init(&smp);
-    double covered = 1, sampled_rate = 0;
+    kv_shards_t smp;
+    memset(&smp, 0, sizeof smp);
+    double sampled_rate = 0;
     bool oracle_done = false;
     double oracle_s = 0;
     sess_map_t smap = {NULL, 0};
@@ -558,22 +558,24 @@ static int cmd_main(int argc, char **argv)
                 kv_mrc_at(&curve, cfg.tier[KV_G1].capacity_blocks, &res);
                 snprintf(method, sizeof method, "exact");
             } else if (mrc && sample > 0) {
-                /* SHARDS: the sampled trace at capacity rate x C; its ratios estimate the trace's. */
+                /* SHARDS (mrc.h): the sample at its capacity; its weighted ratios estimate the trace's. */
                 double rate = sample;
                 if (rate != sampled_rate) {
-                    kv_trace_free(&smp);
-                    kv_trace_sample(&tr, rate, &smp, &covered);
-                    if (future)
-                        kv_trace_oracle(&smp);
+                    kv_shards_free(&smp);
+                    kv_shards_build(&tr, rate, KV_SHARDS_HOT_SHARE, &smp);
                     sampled_rate = rate;
-                } else if (future && !smp.next_use) {
-                    kv_trace_oracle(&smp);
+                }
+                if (future && !smp.tok.next_use) {
+                    kv_trace_oracle(&smp.tok);
+                    kv_trace_oracle(&smp.blk);
                 }
                 kv_cfg_t sc = cfg;
-                double scb = floor((double)cfg.tier[KV_G1].capacity_blocks * rate + 0.5);
-                sc.tier[KV_G1].capacity_blocks = scb < 1 ? 1 : (uint64_t)scb;
-                kv_replay_result_t sr;
-                if (kv_replay_run(&smp, &sc, &opts, &sr, err, sizeof err)) {
+                sc.tier[KV_G1].capacity_blocks = kv_shards_capacity(&smp, cfg.tier[KV_G1].capacity_blocks);
+                kv_replay_result_t sr, sb;
+                kv_replay_opts_t so = opts;
+                so.hit_tokens = NULL;
+                if (kv_replay_run(&smp.tok, &sc, &so, &sr, err, sizeof err) ||
+                    kv_replay_run(&smp.blk, &sc, &so, &sb, err, sizeof err)) {
                     rc = cli_input_error("%s", err);
                     break;
                 }
@@ -583,18 +585,18 @@ static int cmd_main(int argc, char **argv)
                 res.block_refs = nref;
                 for (uint64_t r = 0; r < tr.nreq; r++)
                     res.input_tokens += tr.input_tokens[r];
-                double hb = sr.block_refs ? (double)sr.hit_blocks / (double)sr.block_refs : 0;
-                double ht = sr.input_tokens ? (double)sr.hit_tokens / (double)sr.input_tokens * covered : 0;
+                double hb = sb.input_tokens ? (double)sb.hit_tokens / (double)sb.input_tokens : 0;
+                double ht = sr.input_tokens ? (double)sr.hit_tokens / (double)sr.input_tokens * smp.covered : 0;
                 res.hit_blocks = (uint64_t)(hb * (double)nref + 0.5);
                 res.hit_tokens = (uint64_t)(ht * (double)res.input_tokens + 0.5);
                 res.hit_tokens_tier[KV_G1] = res.hit_tokens;
-                res.req_hit_sum = sr.requests ? sr.req_hit_sum / (double)sr.requests * (double)tr.nreq : 0;
+                /* Not estimated apart: the request average is given the token-weighted estimate. */
+                res.req_hit_sum = ht * (double)tr.nreq;
                 res.req_hit_sum_tier[KV_G1] = res.req_hit_sum;
                 res.tier[KV_G1] = sr.tier[KV_G1];
                 res.mem_bytes[KV_G1] = sr.mem_bytes[KV_G1];
-                res.too_big = sr.too_big;
                 res.n_instances = 1;
-                res.wall_s = sr.wall_s;
+                res.wall_s = sr.wall_s + sb.wall_s;
                 snprintf(method, sizeof method, "shards:%g", rate);
             } else {
                 if (mrc)
@@ -737,7 +739,7 @@ static int cmd_main(int argc, char **argv)
     cJSON_Delete(rows);
     cJSON_Delete(params);
     kv_mrc_free(&curve);
-    kv_trace_free(&smp);
+    kv_shards_free(&smp);
     free(smap.of);
     free(req_hit);
     kv_trace_free(&tr);

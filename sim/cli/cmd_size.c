@@ -52,12 +52,10 @@ static int cmd_main(int argc, char **argv)
     }
     {
         char self[1024];
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n <= 0) {
+        if (cli_self_exe(self, sizeof self)) {
             rc = cli_input_error("cannot find the kvtwin binary to run the evaluations with");
             goto done;
         }
-        self[n] = '\0';
         study_opts_t o = {.out_dir = out,
                           .sets = sets,
                           .nsets = nsets,

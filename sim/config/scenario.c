@@ -14,6 +14,7 @@
 #include "sim/kv/policy.h"
 #include "sim/kv/prefetch.h"
 #include "sim/kv/write.h"
+#include "sim/sched/admit.h"
 #include "sim/sched/route.h"
 
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
@@ -21,6 +22,12 @@ static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
 static int deploy_check(void *dst, jb_error_t *err)
 {
     const sc_deploy_t *d = dst;
+    if (plugin_validate(&sched_admit_axis, d->admission, d->admission_params, err) != 0) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "%s", err->path);
+        snprintf(err->path, sizeof err->path, rel[0] ? "admission_params.%s" : "admission", rel);
+        return -1;
+    }
     if (d->prefill_chunk_tokens > d->max_batch_tokens) {
         snprintf(err->path, sizeof err->path, "prefill_chunk_tokens");
         snprintf(err->msg, sizeof err->msg, "expected at most max_batch_tokens (%u), got %u", d->max_batch_tokens,
@@ -43,6 +50,10 @@ static const jb_field_t deploy_fields[] = {
     JB_UINTF(sc_deploy_t, prefill_chunk_tokens, 1, 1e7, "tokens", "largest prefill chunk of one request per iteration"),
     JB_DBL(sc_deploy_t, activation_reserve_fraction, 0, 0.9, "fraction", "HBM kept for activations and workspace"),
     JB_PLUGINF(sc_deploy_t, router, sched_route_axis, "how requests are spread over instances"),
+    JB_PLUGINF(sc_deploy_t, admission, sched_admit_axis,
+               "which waiting request enters the batch and how much G1 it reserves: fcfs (whole output, no "
+               "preemption) or paged (block by block, watermark, preemption)"),
+    JB_JSONF(sc_deploy_t, admission_params, "admission policy parameters (paged: watermark_fraction, preemption)"),
     JB_END,
 };
 static const jb_spec_t deploy_spec = {"deployment", deploy_fields, deploy_check};
@@ -73,6 +84,8 @@ static const jb_field_t tier_fields[] = {
 };
 static const jb_spec_t tier_spec = {"tier", tier_fields, tier_check};
 
+static const char *const load_overlap_names[] = {"blocking", "layerwise", NULL};
+
 static const jb_field_t kv_fields[] = {
     JB_UINTF(sc_kv_t, block_tokens, 0, 65536, "tokens", "tokens per KV block; 0 = the workload's block size"),
 /* One object per tier, keyed by the tier table's config key, bound into kv.tier[id]. */
@@ -87,6 +100,9 @@ static const jb_field_t kv_fields[] = {
     JB_JSONF(sc_kv_t, prefetch_params, "prefetch policy parameters (kvtwin policies NAME lists them)"),
     JB_UINTF(sc_kv_t, transfer_workers, 1, 256, "transfers", "concurrent KV loads per instance (DMA queues)"),
     JB_UINTF(sc_kv_t, writeback_workers, 1, 256, "transfers", "concurrent write-backs per domain"),
+    JB_CHOICEF(sc_kv_t, load_overlap, load_overlap_names,
+               "blocking: a request prefills once all its KV has arrived; layerwise: it joins the iteration its "
+               "load ends in, which takes the longer of load and compute per layer"),
     JB_END,
 };
 static const jb_spec_t kv_spec = {"kv", kv_fields, NULL};
@@ -158,6 +174,7 @@ static void scenario_defaults(scenario_t *sc)
         .prefill_chunk_tokens = 8192,
         .activation_reserve_fraction = 0.1,
         .router = "session-affinity",
+        .admission = "fcfs",
     };
     /* G1 is exclusive: a block promoted from it has nowhere faster to go. */
     static const struct {

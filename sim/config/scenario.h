@@ -28,6 +28,8 @@ typedef struct sc_deploy {
     uint32_t prefill_chunk_tokens;      /* largest prefill chunk per request per iteration */
     double activation_reserve_fraction; /* share of HBM kept for activations and workspace */
     char router[32];                    /* routing policy (sim/sched/route.h registry) */
+    char admission[32];                 /* admission policy (sim/sched/admit.h registry): fcfs or paged */
+    const cJSON *admission_params;      /* its parameters (borrowed from the scenario tree), or NULL */
 } sc_deploy_t;
 
 typedef struct sc_kv_tier {
@@ -47,7 +49,10 @@ typedef struct sc_kv {
     const cJSON *prefetch_params; /* its parameters (borrowed from the scenario tree), or NULL */
     uint32_t transfer_workers;    /* concurrent KV transfers per instance (DMA queues) */
     uint32_t writeback_workers;   /* concurrent write-back transfers per domain */
+    int load_overlap;             /* sc_load_overlap_t: blocking loads, or layer-wise pipelined with compute */
 } sc_kv_t;
+
+typedef enum sc_load_overlap { SC_LOAD_BLOCKING = 0, SC_LOAD_LAYERWISE } sc_load_overlap_t;
 
 typedef struct sc_sim {
     double duration_s;        /* no arrivals after this (0 = until the workload ends) */

@@ -18,6 +18,7 @@ void dispatch_prepare(const pod_t *p, sim_req_t *r)
     /* Tokens without block ids (the output, input beyond the ids) still need G1 room while it runs. */
     uint64_t all = ((uint64_t)r->w.input_tokens + r->w.output_tokens + bt - 1) / bt;
     r->extra_blocks = all > r->n_blocks ? (uint32_t)(all - r->n_blocks) : 0;
+    r->input_blocks = (uint32_t)covering;
     r->next_use = p->future ? future_next_use(p->future, &r->w, r->n_blocks) : NULL;
 }
 
@@ -32,6 +33,7 @@ sched_req_t dispatch_sched_req(const sim_req_t *r)
         .block_ids = r->w.block_ids,
         .n_blocks = r->n_blocks,
         .extra_blocks = r->extra_blocks,
+        .input_blocks = r->input_blocks,
     };
     return q;
 }

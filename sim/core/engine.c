@@ -40,6 +40,7 @@ void engine_enqueue(engine_t *e, sim_req_t *r)
     r->inst = e->id;
     r->state = RQ_WAITING;
     r->next = NULL;
+    r->prefill_target = r->w.input_tokens;
     if (e->wait_tail)
         e->wait_tail->next = r;
     else
@@ -90,6 +91,10 @@ void engine_record(pod_t *p, const sim_req_t *r, int outcome)
     rec.first_token_s = r->t_first;
     rec.done_s = r->t_done;
     rec.loaded_bytes = r->loaded_bytes;
+    rec.preemptions = r->preemptions;
+    rec.recomputed_tokens = r->recomputed_tokens;
+    rec.preempted_s = r->preempted_s;
+    rec.swap_bytes = r->swap_bytes;
     memcpy(rec.hit_tokens, r->hit_tokens_by_tier, sizeof rec.hit_tokens);
     metrics_request_end(p->m, &rec);
 }
@@ -104,7 +109,7 @@ static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
     double now = sgb_now();
     r->t_done = now;
     r->state = RQ_DONE;
-    e->backlog -= (double)(r->w.input_tokens - r->prefilled) + (r->w.output_tokens - r->decoded);
+    e->backlog -= (double)(r->prefill_target - r->prefilled) + (r->w.output_tokens - r->decoded);
     engine_record(p, r, outcome);
     wl_source_complete(p->src, &r->w, outcome == RQ_COMPLETED ? r->t_first : now, now);
     kv_pf_req_t v = engine_pf_req(e, r);
@@ -131,18 +136,73 @@ double engine_load(const engine_t *e)
 
 /* ---- transfers ---------------------------------------------------------------------------------------- */
 
+/* The first time a request's KV is in place (blocking: its loads landed; layer-wise: it joins an iteration):
+ * the end of its KV wait, and its reused tokens count as input processed. */
+static void engine_ready(pod_t *p, sim_req_t *r, double now)
+{
+    r->state = RQ_PREFILL;
+    if (r->preemptions > 0)
+        return; /* readmitted after a recompute preemption: its TTFT parts and reuse are the first admission's */
+    r->t_ready = now;
+    r->input_credited = r->reused_tokens;
+    metrics_tokens(p->m, now, 0, r->reused_tokens);
+}
+
 static void engine_load_done(pod_t *p, void *ctx)
 {
     sim_req_t *r = ctx;
     assert(r->pending > 0);
-    if (--r->pending == 0 && r->state == RQ_LOADING) {
-        engine_t *e = &p->eng[r->inst];
-        r->state = RQ_PREFILL;
-        r->t_ready = sgb_now();
+    if (--r->pending > 0)
+        return;
+    engine_t *e = &p->eng[r->inst];
+    if (r->state == RQ_LOADING) {
         e->n_loading--;
-        metrics_tokens(p->m, r->t_ready, 0, r->reused_tokens);
+        if (r->resuming) {
+            r->resuming = false;
+            r->state = RQ_DECODE; /* swapped back in: it decodes on */
+        } else {
+            engine_ready(p, r, sgb_now());
+        }
+        engine_poke(e);
+    } else if (r->overlap) {
+        r->overlap = false; /* the layer-wise iteration that waits for it may end */
         engine_poke(e);
     }
+}
+
+/* A preempted request's swap-out landed in G2: it may be swapped back in. */
+static void engine_swap_out_done(pod_t *p, void *ctx)
+{
+    sim_req_t *r = ctx;
+    engine_t *e = &p->eng[r->inst];
+    assert(r->pending > 0 && e->n_swapping_out > 0);
+    r->pending--;
+    e->n_swapping_out--;
+    engine_poke(e);
+}
+
+/* A swap of r's context between its G1 and its domain's G2 (out: G1 -> G2, a demotion; in: a load). */
+static void engine_swap_job(engine_t *e, sim_req_t *r, bool out)
+{
+    pod_t *p = e->pod;
+    uint32_t dom_loc = pod_tier_loc(p, KV_G2, e->id);
+    pf_ep_t g1 = pod_tier_endpoint(p, KV_G1, e->id, 0), g2 = pod_tier_endpoint(p, KV_G2, dom_loc, 0);
+    /* The KV of the prompt and of every token generated but the last (not yet fed back). */
+    double tokens = (double)r->w.input_tokens + (r->decoded > 0 ? r->decoded - 1 : 0);
+    xfer_job_t job = {
+        .src = out ? g1 : g2,
+        .dst = out ? g2 : g1,
+        .bytes = tokens * p->kv_bytes_per_token,
+        .kind = out ? KV_MOVE_DEMOTE : KV_MOVE_LOAD,
+        .src_tier = out ? KV_G1 : KV_G2,
+        .dst_tier = out ? KV_G2 : KV_G1,
+        .done = out ? engine_swap_out_done : engine_load_done,
+        .ctx = r,
+    };
+    if (out)
+        r->swap_bytes += job.bytes;
+    r->pending++;
+    xfer_submit(&p->load_pool[e->id], &job);
 }
 
 /* Turns the manager's pending moves into transfer jobs. Loads into this instance and the evictions out of
@@ -314,6 +374,68 @@ static void engine_run_push(engine_t *e, sim_req_t *r)
     e->run[e->n_run++] = r;
 }
 
+/* Layer-wise loading: when r's loads should have landed, from the routes' fair shares now (the tiers load in
+ * parallel, each hop one transfer after its latency). */
+static double engine_load_eta(engine_t *e, const sim_req_t *r, const uint8_t *tier_of, uint32_t use)
+{
+    pod_t *p = e->pod;
+    double blocks[KV_NTIERS] = {0};
+    uint64_t first[KV_NTIERS] = {0};
+    for (uint32_t u = 0; u < use; u++) {
+        if (tier_of[u] == KV_G1)
+            continue;
+        if (blocks[tier_of[u]] == 0)
+            first[tier_of[u]] = r->w.block_ids[u];
+        blocks[tier_of[u]] += 1;
+    }
+    double worst = 0;
+    for (int t = KV_G1 + 1; t < KV_NTIERS; t++) {
+        if (blocks[t] == 0)
+            continue;
+        kv_fetch_hop_t hop;
+        engine_fetch_hop(e, t, first[t], &hop);
+        double s = hop.latency_s + (hop.bandwidth_byte_s > 0 ? blocks[t] * p->block_bytes / hop.bandwidth_byte_s : 0);
+        worst = s > worst ? s : worst;
+    }
+    return sgb_now() + worst;
+}
+
+/* Enters r (taken out of the queue) into the batch: loading if it waits for transfers, else prefilling or
+ * (swapped back) decoding. */
+static void engine_enter(engine_t *e, sim_req_t *r)
+{
+    if (r->pending > 0) {
+        r->state = RQ_LOADING;
+        e->n_loading++;
+    } else if (r->resuming) {
+        r->resuming = false;
+        r->state = RQ_DECODE;
+    } else {
+        engine_ready(e->pod, r, sgb_now());
+    }
+    engine_run_push(e, r);
+}
+
+/* Readmits a request preempted by swap: its room again (the prompt blocks committed at once: their KV comes
+ * back with the swap-in), and the swap-in as its load. Returns kv_admit's answer. */
+static int engine_swap_in(engine_t *e, sim_req_t *r, uint64_t keep)
+{
+    pod_t *p = e->pod;
+    kv_access_t ctx = engine_access(r);
+    int rc = kv_admit_keep(p->kv, e->id, r->w.block_ids, r->n_blocks, 0, r->swap_extra, keep, &ctx);
+    if (rc != KV_OK)
+        return rc;
+    r->reserved_blocks = r->swap_extra;
+    r->grown_blocks = 0;
+    kv_commit(p->kv, e->id, r->w.block_ids, 0, r->n_blocks, &ctx);
+    r->committed = r->n_blocks;
+    r->swapped = false;
+    r->resuming = true;
+    engine_issue_moves(e, r);
+    engine_swap_job(e, r, false);
+    return KV_OK;
+}
+
 /* Admits waiting requests, in the order the admission policy picks them, while the batch and G1 have room. */
 static void engine_admit(engine_t *e)
 {
@@ -327,6 +449,20 @@ static void engine_admit(engine_t *e)
             break;
         assert(pick < e->n_waiting && "an admission policy picked past the queue");
         sim_req_t *r = engine_waiting_at(e, pick);
+        if (r->pending > 0)
+            break; /* preempted, its swap-out still in flight: it is poked when that lands */
+        /* The watermark binds only when others run: alone, a request gets the whole G1. */
+        uint64_t keep = e->n_run > 0 ? e->keep_free : 0;
+        if (r->swapped) {
+            if (engine_swap_in(e, r, keep) != KV_OK) {
+                e->g1_full = true;
+                break;
+            }
+            r->preempted_s += sgb_now() - r->t_preempt;
+            engine_take_waiting(e, pick);
+            engine_enter(e, r);
+            continue;
+        }
         if (r->n_blocks + 1 > e->tier_cap) {
             e->tier_cap = r->n_blocks * 2 + 1;
             e->tier_of = kvt_realloc(e->tier_of, e->tier_cap, 1);
@@ -337,10 +473,18 @@ static void engine_admit(engine_t *e)
         r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
         kv_access_t ctx = engine_access(r);
         sched_req_t view = dispatch_sched_req(r);
-        r->reserved_blocks = e->admit.ops->reserve(&e->admit, &view);
-        if (kv_admit(p->kv, e->id, r->w.block_ids, r->n_blocks, use, r->reserved_blocks, &ctx) != KV_OK) {
-            if (e->n_run > 0) {
-                e->g1_full = true; /* room comes back as running requests complete */
+        uint32_t reserve = e->admit.ops->reserve(&e->admit, &view);
+        /* After a recompute preemption the generated tokens are prefilled too: their blocks are needed now. */
+        uint64_t target_blocks = ((uint64_t)r->prefill_target + bt - 1) / bt;
+        if (target_blocks > (uint64_t)r->n_blocks + reserve)
+            reserve = (uint32_t)(target_blocks - r->n_blocks);
+        /* A paged request that could never grow to its whole output in an empty G1 can never complete here. */
+        bool never = (uint64_t)r->n_blocks + r->extra_blocks > kv_g1_capacity_blocks(p->kv, e->id);
+        int rc =
+            never ? KV_ENOSPACE : kv_admit_keep(p->kv, e->id, r->w.block_ids, r->n_blocks, use, reserve, keep, &ctx);
+        if (rc != KV_OK) {
+            if (e->n_run > 0 && !never) {
+                e->g1_full = true; /* room comes back as running requests complete or are preempted */
                 break;
             }
             /* Even an empty G1 cannot hold it: it can never run here. */
@@ -349,29 +493,174 @@ static void engine_admit(engine_t *e)
             engine_request_free(r);
             continue;
         }
+        r->reserved_blocks = reserve;
         engine_take_waiting(e, pick);
-        r->t_admit = sgb_now();
-        r->found_tokens = (uint32_t)fmin((double)prefix * bt, r->w.input_tokens);
         r->committed = use;
         uint64_t reusable = (uint64_t)use * bt;
-        uint32_t max_reuse = r->w.input_tokens ? r->w.input_tokens - 1 : 0;
-        r->reused_tokens = reusable < max_reuse ? (uint32_t)reusable : max_reuse;
-        r->prefilled = r->reused_tokens;
-        e->backlog -= r->reused_tokens;
-        engine_issue_moves(e, r);
-        metrics_hit_tokens(e->tier_of, use, bt, r->reused_tokens, r->hit_tokens_by_tier);
-        if (r->pending > 0) {
-            r->state = RQ_LOADING;
-            e->n_loading++;
+        uint32_t max_reuse = r->prefill_target ? r->prefill_target - 1 : 0;
+        uint32_t reuse = reusable < max_reuse ? (uint32_t)reusable : max_reuse;
+        if (r->preemptions == 0) {
+            r->t_admit = sgb_now();
+            r->found_tokens = (uint32_t)fmin((double)prefix * bt, r->w.input_tokens);
+            r->reused_tokens = reuse;
+            metrics_hit_tokens(e->tier_of, use, bt, r->reused_tokens, r->hit_tokens_by_tier);
         } else {
-            r->state = RQ_PREFILL;
-            r->t_ready = r->t_admit;
-            metrics_tokens(p->m, r->t_ready, 0, r->reused_tokens);
+            r->preempted_s += sgb_now() - r->t_preempt;
+            r->recomputed_tokens += r->prefill_target - reuse;
         }
-        engine_run_push(e, r);
+        r->prefilled = reuse;
+        e->backlog -= reuse;
+        engine_issue_moves(e, r);
+        if (r->pending > 0 && e->layerwise)
+            r->load_eta = engine_load_eta(e, r, e->tier_of, use);
+        engine_enter(e, r);
     }
     if (p->prefetch.ops->waiting && e->wait_head)
         engine_prefetch_waiting(e);
+}
+
+/* ---- paged KV: growth and preemption ------------------------------------------------------------------ */
+
+/* G1 blocks r must gain to run `steps` more decode steps: after them its KV holds the input and every
+ * generated token but the last. */
+static uint32_t engine_decode_need(const engine_t *e, const sim_req_t *r, uint32_t steps)
+{
+    uint64_t bt = e->pod->block_tokens;
+    uint64_t tokens = (uint64_t)r->w.input_tokens + r->decoded + steps - 1;
+    uint64_t need = (tokens + bt - 1) / bt, held = (uint64_t)r->n_blocks + r->reserved_blocks;
+    return need > held ? (uint32_t)(need - held) : 0;
+}
+
+/* Blocks all decoding requests must gain for `steps` more steps. */
+static uint64_t engine_decode_needs(const engine_t *e, uint32_t steps)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < e->n_run; i++)
+        if (e->run[i]->state == RQ_DECODE)
+            total += engine_decode_need(e, e->run[i], steps);
+    return total;
+}
+
+/* Grows every decoding request's G1 room for `steps` more steps, if G1 can give it all; false (nothing
+ * changed) if not. A full reservation (fcfs) never needs to grow. */
+static bool engine_grow_decodes(engine_t *e, uint32_t steps)
+{
+    pod_t *p = e->pod;
+    uint64_t total = engine_decode_needs(e, steps);
+    if (total == 0)
+        return true;
+    if (total > kv_g1_room_blocks(p->kv, e->id))
+        return false;
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        sim_req_t *r = e->run[i];
+        uint32_t need = r->state == RQ_DECODE ? engine_decode_need(e, r, steps) : 0;
+        if (need == 0)
+            continue;
+        int rc = kv_reserve_grow(p->kv, e->id, r->w.id, need, sgb_now());
+        assert(rc == KV_OK && "growth room computed wrongly");
+        (void)rc;
+        r->reserved_blocks += need;
+        r->grown_blocks += need;
+    }
+    engine_issue_moves(e, NULL); /* what the growth evicted from G1 is demoted in the background */
+    return true;
+}
+
+/* Gives back the room grown ahead for steps a fast-forward stopped before: each decoding request keeps what
+ * its KV holds now (only grown blocks are given back, never an admission's reservation). */
+static void engine_shrink_decodes(engine_t *e)
+{
+    pod_t *p = e->pod;
+    uint64_t bt = p->block_tokens;
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        sim_req_t *r = e->run[i];
+        if (r->state != RQ_DECODE || r->grown_blocks == 0)
+            continue;
+        uint64_t tokens = (uint64_t)r->w.input_tokens + (r->decoded > 0 ? r->decoded - 1 : 0);
+        uint64_t need = (tokens + bt - 1) / bt, held = (uint64_t)r->n_blocks + r->reserved_blocks;
+        uint64_t spare = held > need ? held - need : 0;
+        uint32_t give = spare < r->grown_blocks ? (uint32_t)spare : r->grown_blocks;
+        if (give == 0)
+            continue;
+        kv_reserve_shrink(p->kv, e->id, r->w.id, give);
+        r->reserved_blocks -= give;
+        r->grown_blocks -= give;
+    }
+}
+
+static void engine_running_at(const void *core, uint32_t k, sched_req_t *out)
+{
+    const engine_t *e = core;
+    *out = dispatch_sched_req(e->run[e->cand[k]]);
+}
+
+/* Takes r out of the batch and puts it at the head of the queue, its KV dropped (recompute) or on its way
+ * to G2 (swap). */
+static void engine_preempt(engine_t *e, uint32_t idx)
+{
+    pod_t *p = e->pod;
+    sim_req_t *r = e->run[idx];
+    assert(r->pending == 0 && (r->state == RQ_PREFILL || r->state == RQ_DECODE));
+    kv_access_t ctx = engine_access(r);
+    bool swap = e->can_swap && r->state == RQ_DECODE;
+    kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->reserved_blocks, &ctx);
+    e->g1_full = false;
+    r->preemptions++;
+    r->t_preempt = sgb_now();
+    metrics_preemption(p->m, r->t_preempt, swap);
+    if (swap) {
+        r->swapped = true;
+        r->swap_extra = r->reserved_blocks;
+        e->n_swapping_out++;
+        engine_swap_job(e, r, true);
+    } else {
+        /* Its prompt and the tokens it generated are prefilled again (less what the cache still holds). */
+        double before = (double)r->prefill_target - r->prefilled;
+        r->prefill_target = r->w.input_tokens + r->decoded;
+        r->prefilled = 0;
+        e->backlog += r->prefill_target - before;
+    }
+    engine_issue_moves(e, NULL);
+    r->committed = 0;
+    r->reserved_blocks = 0;
+    r->grown_blocks = 0;
+    memmove(e->run + idx, e->run + idx + 1, (e->n_run - idx - 1) * sizeof *e->run);
+    e->n_run--;
+    r->state = RQ_WAITING;
+    r->next = e->wait_head;
+    e->wait_head = r;
+    if (!e->wait_tail)
+        e->wait_tail = r;
+    e->n_waiting++;
+}
+
+/* Makes room for the next iteration's decode tokens, preempting the policy's victims while G1 cannot give
+ * it. False if room could not be made (no policy victim): the decodes wait, stalled. */
+static bool engine_make_step_room(engine_t *e)
+{
+    while (!engine_grow_decodes(e, 1)) {
+        if (!e->admit.ops->victim)
+            return false;
+        if (e->cand_cap < e->n_run) {
+            e->cand_cap = e->n_run * 2;
+            e->cand = kvt_realloc(e->cand, e->cand_cap, sizeof *e->cand);
+        }
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < e->n_run; i++) {
+            const sim_req_t *r = e->run[i];
+            if (r->pending == 0 && (r->state == RQ_PREFILL || r->state == RQ_DECODE))
+                e->cand[n++] = i;
+        }
+        if (n == 0)
+            return false;
+        sched_running_t run = {n, engine_running_at, e};
+        uint32_t k = e->admit.ops->victim(&e->admit, &run);
+        if (k == SCHED_ADMIT_NONE)
+            return false;
+        assert(k < n && "an admission policy chose a victim past the list");
+        engine_preempt(e, e->cand[k]);
+    }
+    return true;
 }
 
 /* ---- iterations --------------------------------------------------------------------------------------- */
@@ -427,8 +716,33 @@ typedef struct engine_chunk {
     uint32_t tokens;
 } chunk_t;
 
-/* One mixed iteration: the decodes plus prefill chunks. */
-static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
+/* Adds r's next prefill chunk (at most *budget tokens) to the shape. */
+static void engine_add_chunk(engine_t *e, sim_req_t *r, uint32_t *budget, st_shape_t *shape, uint32_t *nch)
+{
+    const sc_deploy_t *dep = &e->pod->sc->deploy;
+    uint32_t rem = r->prefill_target - r->prefilled;
+    uint32_t c = rem < dep->prefill_chunk_tokens ? rem : dep->prefill_chunk_tokens;
+    if (c > *budget)
+        c = *budget;
+    e->chunks[(*nch)++] = (chunk_t){r, c};
+    *budget -= c;
+    shape->prefill_tokens += c;
+    shape->prefill_attn_pairs += (double)c * (r->prefilled + (c + 1) / 2.0);
+    shape->prefill_seqs += 1;
+}
+
+/* True if any request of the layer-wise iteration still waits for its KV. */
+static bool engine_overlap_pending(const engine_t *e, uint32_t nch)
+{
+    for (uint32_t c = 0; c < nch; c++)
+        if (e->chunks[c].r->pending > 0)
+            return true;
+    return false;
+}
+
+/* One mixed iteration: the decodes plus prefill chunks; with layer-wise loading, also the first chunks of
+ * loading requests whose KV should land within the iteration. Returns false if it had nothing to do. */
+static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
 {
     pod_t *p = e->pod;
     const sc_deploy_t *dep = &p->sc->deploy;
@@ -442,32 +756,56 @@ static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     uint32_t nch = 0;
     for (uint32_t i = 0; i < e->n_run && budget > 0; i++) {
         sim_req_t *r = e->run[i];
-        if (r->state != RQ_PREFILL)
-            continue;
-        uint32_t rem = r->w.input_tokens - r->prefilled;
-        uint32_t c = rem < dep->prefill_chunk_tokens ? rem : dep->prefill_chunk_tokens;
-        if (c > budget)
-            c = budget;
-        chunks[nch++] = (chunk_t){r, c};
-        budget -= c;
-        shape.prefill_tokens += c;
-        shape.prefill_attn_pairs += (double)c * (r->prefilled + (c + 1) / 2.0);
-        shape.prefill_seqs += 1;
+        if (r->state == RQ_PREFILL)
+            engine_add_chunk(e, r, &budget, &shape, &nch);
     }
     st_time_t t;
     st_step(p->st, &shape, &t);
+    uint32_t n_overlap = 0;
+    if (e->layerwise && e->n_loading > 0 && budget > 0) {
+        /* Loading requests join if their KV should land within this iteration (or if nothing else runs: the
+         * first layers compute while the rest arrive). Each joins with its first chunk; the iteration then
+         * lasts at least until its load has landed plus one layer. */
+        double now = sgb_now();
+        bool alone = n_dec == 0 && nch == 0;
+        for (uint32_t i = 0; i < e->n_run && budget > 0; i++) {
+            sim_req_t *r = e->run[i];
+            if (r->state != RQ_LOADING || r->resuming || (!alone && r->load_eta - now > t.time_s))
+                continue;
+            e->n_loading--;
+            engine_ready(p, r, now);
+            r->overlap = true;
+            engine_add_chunk(e, r, &budget, &shape, &nch);
+            n_overlap++;
+        }
+        if (n_overlap)
+            st_step(p->st, &shape, &t);
+    }
+    if (n_dec == 0 && nch == 0)
+        return false;
     double t0 = sgb_now();
     sgb_sleep_for(t.time_s);
     double now = sgb_now();
     metrics_gpu_busy(p->m, e->id, t0, now, engine_step_energy(e, &t));
     metrics_gpu_work(p->m, t0, now, t.flops, t.hbm_bytes);
+    if (n_overlap && engine_overlap_pending(e, nch)) {
+        /* The last layers wait for their KV, then the last layer computes: stalled on KV loads. */
+        while (engine_overlap_pending(e, nch))
+            sgb_sem_wait(e->wake);
+        sgb_sleep_for(t.time_s / (p->sc->model.layers ? p->sc->model.layers : 1));
+        double end = sgb_now();
+        metrics_gpu_wait(p->m, e->id, now, end, true);
+        sgb_sem_post(e->wake); /* wake-ups that came meanwhile are not lost */
+        now = end;
+    }
+    e->last_step_s = now - t0;
     /* Decodes first: a request finishing its prefill in this step does not also decode in it. */
     if (n_dec) {
         metrics_tokens(p->m, now, n_dec, 0);
         e->backlog -= n_dec;
         for (uint32_t i = 0; i < e->n_run; i++) {
             sim_req_t *r = e->run[i];
-            if (r->state == RQ_DECODE && ++r->decoded >= r->w.output_tokens)
+            if (r->in_batch && ++r->decoded >= r->w.output_tokens)
                 engine_complete(e, r);
         }
     }
@@ -475,20 +813,28 @@ static void engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
         sim_req_t *r = chunks[c].r;
         r->prefilled += chunks[c].tokens;
         e->backlog -= chunks[c].tokens;
-        metrics_tokens(p->m, now, 0, chunks[c].tokens);
+        /* Input tokens count once towards the throughput, however often a preemption recomputes them. */
+        uint32_t covered = r->prefilled < r->w.input_tokens ? r->prefilled : r->w.input_tokens;
+        if (covered > r->input_credited) {
+            metrics_tokens(p->m, now, 0, covered - r->input_credited);
+            r->input_credited = covered;
+        }
         engine_commit_progress(e, r);
-        if (r->prefilled >= r->w.input_tokens) {
-            /* The prompt's last step yields the first output token. */
-            r->t_first = now;
-            r->decoded = r->w.output_tokens > 0 ? 1 : 0;
-            e->backlog -= r->decoded;
+        if (r->prefilled >= r->prefill_target) {
+            /* The prompt's last step yields the first output token (after a recompute, the next one). */
+            uint32_t next = r->decoded < r->w.output_tokens ? 1 : 0;
+            if (r->t_first == 0)
+                r->t_first = now;
+            r->decoded += next;
+            e->backlog -= next;
             r->state = RQ_DECODE;
-            metrics_tokens(p->m, now, r->decoded, 0);
+            metrics_tokens(p->m, now, next, 0);
             if (r->decoded >= r->w.output_tokens)
                 engine_complete(e, r);
         }
     }
     engine_remove_done(e);
+    return true;
 }
 
 /* Fills ff_t/ff_e/ff_f/ff_b for steps (from, to]: the context of every decoding request grows by one per step. */
@@ -518,6 +864,23 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
             n = r->w.output_tokens - r->decoded;
     }
     assert(n >= 1 && n != UINT32_MAX);
+    /* Paged KV: the run stops where G1 could no longer give the decodes their next blocks (the room for those
+     * steps is taken now, and what a wake-up leaves unused is given back). */
+    if (engine_decode_needs(e, n) > 0) {
+        uint64_t room = kv_g1_room_blocks(p->kv, e->id);
+        uint32_t lo = 1, hi = n; /* needs(1) = 0: engine_make_step_room ran */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo + 1) / 2;
+            if (engine_decode_needs(e, mid) <= room)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        n = lo;
+        bool ok = engine_grow_decodes(e, n);
+        assert(ok);
+        (void)ok;
+    }
     if (n + 1 > e->ff_cap) {
         e->ff_cap = (n + 1) * 2;
         e->ff_t = kvt_realloc(e->ff_t, e->ff_cap, sizeof *e->ff_t);
@@ -552,13 +915,29 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     e->backlog -= (double)k * n_dec;
     for (uint32_t i = 0; i < e->n_run; i++) {
         sim_req_t *r = e->run[i];
-        if (r->state != RQ_DECODE)
+        if (!r->in_batch)
             continue;
         r->decoded += k;
         if (r->decoded >= r->w.output_tokens)
             engine_complete(e, r);
     }
     engine_remove_done(e);
+    engine_shrink_decodes(e);
+}
+
+/* True if a layer-wise loading request may join an iteration now: its KV should land within about one
+ * iteration. */
+static bool engine_overlap_ready(const engine_t *e)
+{
+    if (!e->layerwise || e->n_loading == 0)
+        return false;
+    double now = sgb_now();
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        const sim_req_t *r = e->run[i];
+        if (r->state == RQ_LOADING && !r->resuming && r->load_eta - now <= e->last_step_s)
+            return true;
+    }
+    return false;
 }
 
 static void engine_main(void *arg)
@@ -570,27 +949,38 @@ static void engine_main(void *arg)
         if (p->fail_code)
             return;
         engine_admit(e);
+        bool room = engine_make_step_room(e);
         uint32_t n_dec = 0, n_pre = 0;
         double dec_ctx = 0;
         for (uint32_t i = 0; i < e->n_run; i++) {
-            const sim_req_t *r = e->run[i];
-            if (r->state == RQ_DECODE) {
+            sim_req_t *r = e->run[i];
+            r->in_batch = r->state == RQ_DECODE;
+            if (r->in_batch) {
                 n_dec++;
                 dec_ctx += (double)r->w.input_tokens + r->decoded;
             } else if (r->state == RQ_PREFILL) {
                 n_pre++;
             }
         }
-        if (n_dec == 0 && n_pre == 0) {
+        /* Runnable work waits when preempted KV is still being swapped out, or when the decodes have no block. */
+        bool blocked = e->n_swapping_out > 0 || !room;
+        bool lw = !blocked && engine_overlap_ready(e);
+        if (blocked || (n_dec == 0 && n_pre == 0 && !lw)) {
             if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0)
                 return;
             double t0 = sgb_now();
-            bool stalled = e->n_loading > 0;
+            bool stalled = e->n_loading > 0 || blocked;
+            if (e->layerwise && e->n_loading > 0 && !blocked) {
+                /* Nothing runs: a loading request joins as soon as it is admitted (its first layers compute
+                 * while the rest arrive). */
+                if (engine_mixed_step(e, 0, 0))
+                    continue;
+            }
             sgb_sem_wait(e->wake);
             metrics_gpu_wait(p->m, e->id, t0, sgb_now(), stalled);
             continue;
         }
-        if ((n_pre > 0 && n_dec < p->sc->deploy.max_batch_tokens) || !p->sc->sim.fast_forward)
+        if ((n_pre > 0 && n_dec < p->sc->deploy.max_batch_tokens) || lw || !p->sc->sim.fast_forward)
             engine_mixed_step(e, n_dec, dec_ctx);
         else
             engine_fast_forward(e, n_dec, dec_ctx);
@@ -605,10 +995,19 @@ void engine_start(engine_t *e, pod_t *p, uint32_t id)
     e->domain = p->pf.domain_of_inst[id];
     e->wake = sgb_sem_new(0);
     char msg[256];
-    /* No admission policy takes parameters yet, so init can only fail for memory. */
-    int rc = sched_admitter_init(&e->admit, sched_admit_at(0), NULL, id, msg, sizeof msg);
+    /* The scenario validated the policy and its parameters (sim/config/scenario.c), so binding cannot fail. */
+    const sc_deploy_t *dep = &p->sc->deploy;
+    const sched_admit_ops_t *ops = sched_admit_find(dep->admission);
+    assert(ops && "admission policy not validated");
+    jb_error_t je;
+    e->admit_params = plugin_bind(&ops->base, dep->admission_params, &je);
+    assert(e->admit_params && "admission parameters not validated");
+    int rc = sched_admitter_init(&e->admit, ops, e->admit_params, id, msg, sizeof msg);
     assert(rc == 0 && "admission policy init failed");
     (void)rc;
+    e->keep_free = ops->keep_free ? ops->keep_free(&e->admit, kv_g1_capacity_blocks(p->kv, id)) : 0;
+    e->can_swap = ops->swap && ops->swap(&e->admit) && p->sc->kv.tier[KV_G2].enabled;
+    e->layerwise = p->sc->kv.load_overlap == SC_LOAD_LAYERWISE;
     char name[32];
     snprintf(name, sizeof name, "engine-%u", id);
     sgb_spawn(name, pod_host(p, (pf_ep_t){PF_INST, id}), engine_main, e, false);
@@ -632,6 +1031,8 @@ void engine_flush_unfinished(engine_t *e)
 void engine_free(engine_t *e)
 {
     sched_admitter_fini(&e->admit);
+    free(e->admit_params);
+    free(e->cand);
     free(e->run);
     free(e->tier_of);
     free(e->chunks);

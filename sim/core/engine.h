@@ -3,10 +3,14 @@
  * request), then fills the remaining token budget with prefill chunks in admission order; its duration
  * comes from the step-time model. When a batch only decodes and nothing can change it, the engine
  * fast-forwards to the first completion in one timed wait, waking early (at the next step boundary) if an
- * arrival or a finished KV load may change the batch. The admission policy (sim/sched/admit.h; today FCFS)
- * picks the next waiting request and its G1 reservation (today its whole KV: prefix, new input and output);
- * it enters when G1 can hold that, after the fetch-or-recompute decision on its cached prefix; KV found in
- * lower tiers is loaded by the transfer pools before its prefill starts. */
+ * arrival or a finished KV load may change the batch. The admission policy (sim/sched/admit.h) picks the
+ * next waiting request and its G1 reservation: its whole KV (fcfs), or its prompt only (paged), in which case
+ * a decoding request's room grows block by block before each iteration and, when G1 cannot give a block, the
+ * policy's victim is preempted (recompute, or swap out to G2). A request enters when G1 can hold its
+ * reservation and the policy's watermark, after the fetch-or-recompute decision on its cached prefix; KV
+ * found in lower tiers is loaded by the transfer pools before its prefill starts (blocking), or, with
+ * layer-wise loading, while its first iteration computes (that iteration then lasts until the load has
+ * landed plus one layer's compute; the excess over the compute counts as stalled). */
 #ifndef KVTWIN_ENGINE_H
 #define KVTWIN_ENGINE_H
 
@@ -33,9 +37,17 @@ struct engine {
     uint32_t tier_cap;
     struct engine_chunk *chunks; /* mixed-step scratch: the prefill chunks of the iteration */
     uint32_t chunk_cap;
-    double backlog;         /* tokens still to prefill or decode, waiting requests included */
-    bool g1_full;           /* the request picked did not fit G1: retry once a request releases room */
-    sched_admitter_t admit; /* the admission policy of this instance's queue */
+    double backlog;          /* tokens still to prefill or decode, waiting requests included */
+    bool g1_full;            /* the request picked did not fit G1: retry once a request releases room */
+    sched_admitter_t admit;  /* the admission policy of this instance's queue */
+    void *admit_params;      /* its bound parameters (owned) */
+    uint64_t keep_free;      /* G1 blocks an admission leaves free: the policy's watermark */
+    bool can_swap;           /* preemption swaps decoding victims out to G2 */
+    bool layerwise;          /* kv.load_overlap = layerwise */
+    uint32_t n_swapping_out; /* swap-outs in flight: the next iteration waits for them */
+    uint32_t *cand;          /* preemption scratch: run indices of the candidates */
+    uint32_t cand_cap;
+    double last_step_s; /* duration of the last iteration (layer-wise look-ahead) */
 };
 
 /* Prepares the engine of instance id and starts its actor. */

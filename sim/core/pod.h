@@ -26,7 +26,8 @@ typedef struct sim_req {
     int state;                /* req_state_t */
     uint32_t n_blocks;        /* block ids used: at most ceil(input / block) */
     uint32_t extra_blocks;    /* G1 room for tokens without ids: output and uncovered input */
-    uint32_t reserved_blocks; /* G1 room the admission policy reserved beyond its ids (kv_admit's extra) */
+    uint32_t input_blocks;    /* G1 blocks its input fills (ids included) */
+    uint32_t reserved_blocks; /* G1 room held beyond its ids (kv_admit's extra, plus decode growth) */
     uint32_t committed;       /* blocks committed to G1 so far */
     uint32_t found_tokens;    /* cached prefix found at admission, trace definition min(k x block, input) */
     uint32_t reused_tokens;   /* tokens not recomputed: min(use x block, input - 1) */
@@ -34,7 +35,21 @@ typedef struct sim_req {
     uint32_t prefilled;                     /* tokens whose KV exists in G1 (reused + computed so far) */
     uint32_t decoded;                       /* output tokens produced */
     uint32_t pending;                       /* transfers this request waits for */
-    bool told_waiting;                      /* the prefetch policy was told it waits (once per request) */
+    uint32_t prefill_target;    /* tokens its prefill covers: the input, plus the generated ones after a recompute */
+    uint32_t input_credited;    /* input tokens credited to the throughput so far (each once) */
+    uint32_t preemptions;       /* times it was preempted */
+    uint32_t recomputed_tokens; /* tokens prefilled again because of preemptions */
+    uint32_t grown_blocks;      /* of reserved_blocks, those grown while decoding (paged) */
+    uint32_t swap_extra;        /* swapped out: the G1 room beyond its ids it held, to take again */
+    bool swapped;               /* preempted by swap: its KV waits in G2 */
+    bool resuming;              /* its swap-in is loading: it decodes once it lands */
+    bool in_batch;              /* decoding in the iteration under way (a swap-in landing meanwhile waits) */
+    bool overlap;               /* layer-wise: prefilling while its load is still in flight */
+    double swap_bytes;          /* KV swapped out and in (each way counted once) */
+    double preempted_s;         /* time spent out of the batch after preemptions */
+    double t_preempt;           /* when it was last preempted */
+    double load_eta;            /* layer-wise: when its loads should be done (estimated at admission) */
+    bool told_waiting;          /* the prefetch policy was told it waits (once per request) */
     double loaded_bytes;
     double recompute_s_per_block; /* for cost-aware eviction */
     const uint64_t *next_use;     /* per block: next reference in the trace's order (future.h), or NULL */

@@ -499,6 +499,12 @@ static void kv_req_reserve_slots(kv_req_t *r, uint32_t n)
 int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
              const kv_access_t *ctx)
 {
+    return kv_admit_keep(m, inst, ids, n, use, extra, 0, ctx);
+}
+
+int kv_admit_keep(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
+                  uint64_t keep_free, const kv_access_t *ctx)
+{
     assert(ctx && inst < m->cfg.n_instances && use <= n);
     kv_store_t *g1 = &m->tier[KV_G1][inst];
     /* Where each used block comes from: src[i] = the fastest tier holding it, sslot[i] its slot there; from
@@ -544,7 +550,7 @@ int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32
     uint64_t free_now = g1->cap - g1->used - g1->reserved;
     uint64_t evictable = g1->used - g1->pinned;
     evictable = evictable > unpinned_hits ? evictable - unpinned_hits : 0;
-    if (need > free_now + evictable)
+    if (need + keep_free > free_now + evictable)
         return KV_ENOSPACE; /* nothing changed (a memo that was valid stays so, for a retry) */
 
     m->gen++;
@@ -690,6 +696,34 @@ void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uin
     kv_req_del(m, r);
 }
 
+int kv_reserve_grow(kv_mgr_t *m, uint32_t inst, uint64_t request_id, uint32_t blocks, double now_s)
+{
+    kv_req_t *r = kv_req_get(m, request_id);
+    assert(r && r->inst == inst && "growth of a request that was not admitted here");
+    kv_store_t *g1 = &m->tier[KV_G1][inst];
+    if (blocks > g1->cap - g1->used - g1->reserved + (g1->used - g1->pinned))
+        return KV_ENOSPACE;
+    m->gen++;
+    bool ok = kv_make_room(m, g1, blocks, KV_NO_ID, now_s);
+    assert(ok && "growth room computed wrongly");
+    (void)ok;
+    g1->reserved += blocks;
+    r->reserved += blocks;
+    r->extra += blocks;
+    return KV_OK;
+}
+
+void kv_reserve_shrink(kv_mgr_t *m, uint32_t inst, uint64_t request_id, uint32_t blocks)
+{
+    kv_req_t *r = kv_req_get(m, request_id);
+    assert(r && r->inst == inst && r->extra >= blocks && r->reserved >= blocks && "shrink past the reservation");
+    kv_store_t *g1 = &m->tier[KV_G1][inst];
+    assert(g1->reserved >= blocks);
+    g1->reserved -= blocks;
+    r->reserved -= blocks;
+    r->extra -= blocks;
+}
+
 uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier, const kv_access_t *ctx)
 {
     assert(inst < m->cfg.n_instances && dst_tier >= KV_G1 && dst_tier < KV_NTIERS);
@@ -814,6 +848,19 @@ uint64_t kv_g1_free_blocks(const kv_mgr_t *m, uint32_t inst)
     assert(inst < m->cfg.n_instances);
     const kv_store_t *g1 = &m->tier[KV_G1][inst];
     return g1->cap - g1->used - g1->reserved;
+}
+
+uint64_t kv_g1_room_blocks(const kv_mgr_t *m, uint32_t inst)
+{
+    assert(inst < m->cfg.n_instances);
+    const kv_store_t *g1 = &m->tier[KV_G1][inst];
+    return g1->cap - g1->used - g1->reserved + (g1->used - g1->pinned);
+}
+
+uint64_t kv_g1_capacity_blocks(const kv_mgr_t *m, uint32_t inst)
+{
+    assert(inst < m->cfg.n_instances);
+    return m->tier[KV_G1][inst].cap;
 }
 
 size_t kv_tier_mem_bytes(const kv_mgr_t *m, int tier)

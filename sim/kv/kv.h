@@ -114,6 +114,25 @@ enum { KV_OK = 0, KV_ENOSPACE = 1 };
 int kv_admit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
              const kv_access_t *ctx);
 
+/* Like kv_admit, and it also fails (KV_ENOSPACE, nothing changed) unless keep_free G1 blocks stay free or
+ * evictable after the admission: the free-block watermark of a paged engine. */
+int kv_admit_keep(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uint32_t use, uint32_t extra,
+                  uint64_t keep_free, const kv_access_t *ctx);
+
+/* Paged KV: an admitted request's G1 reservation grows by `blocks` (its decode KV reached a new block),
+ * evicting unpinned blocks as needed; KV_ENOSPACE without changing anything if G1 cannot give them. The
+ * request's `extra` (what kv_release expects) grows by as much. */
+int kv_reserve_grow(kv_mgr_t *m, uint32_t inst, uint64_t request_id, uint32_t blocks, double now_s);
+
+/* Gives back `blocks` of an admitted request's reservation that it will not use (at most its extra). */
+void kv_reserve_shrink(kv_mgr_t *m, uint32_t inst, uint64_t request_id, uint32_t blocks);
+
+/* G1 blocks on inst that a reservation could take now: free ones plus cached unpinned ones (evictable). */
+uint64_t kv_g1_room_blocks(const kv_mgr_t *m, uint32_t inst);
+
+/* G1 capacity of one instance, in blocks. */
+uint64_t kv_g1_capacity_blocks(const kv_mgr_t *m, uint32_t inst);
+
 /* Blocks [from, to) of an admitted request now hold valid KV in G1 (prefill reached them): they become
  * cached, still pinned. The write policy may copy them down now (write-through; queued as moves). */
 void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, uint32_t to, const kv_access_t *ctx);

@@ -3,6 +3,7 @@
 #include "sim/kv/mrc.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,4 +255,69 @@ void kv_trace_sample(const kv_trace_t *t, double rate, kv_trace_t *out, double *
     free(ids);
     kv_trace_finish(out);
     *covered_tokens_ratio = input > 0 ? covered / input : 1;
+}
+
+/* Weight of an ordinary sampled reference in tokens' units; a hot one weighs rate x this. */
+#define KV_SHARDS_UNIT 1024.0
+
+void kv_shards_build(const kv_trace_t *t, double rate, double hot_share, kv_shards_t *s)
+{
+    assert(rate > 0 && rate <= 1);
+    memset(s, 0, sizeof *s);
+    s->rate = rate;
+    kv_trace_init(&s->tok);
+    kv_trace_init(&s->blk);
+    uint64_t nref = t->nreq ? t->off[t->nreq] : 0;
+    u64map_t refs;
+    u64map_init(&refs);
+    for (uint64_t k = 0; k < nref; k++) {
+        uint64_t c = 0;
+        u64map_get(&refs, t->ids[k], &c);
+        u64map_put(&refs, t->ids[k], c + 1);
+    }
+    double hot_refs = hot_share * (double)nref;
+    size_t pos = 0;
+    uint64_t key, val;
+    while (u64map_next(&refs, &pos, &key, &val))
+        if ((double)val >= hot_refs && val >= 2)
+            s->hot++;
+    uint64_t thresh = (uint64_t)(rate * (double)(1u << 24) + 0.5);
+    double hot_w = rate < 1 ? rate * KV_SHARDS_UNIT : KV_SHARDS_UNIT;
+    double covered = 0, input = 0;
+    for (uint64_t r = 0; r < t->nreq; r++) {
+        const uint64_t *ids = t->ids + t->off[r];
+        uint32_t n = (uint32_t)(t->off[r + 1] - t->off[r]), bt = t->block_tokens[r], in = t->input_tokens[r];
+        input += in;
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t tok = mrc_block_tokens(i, bt, in), c = 0;
+            covered += (double)tok;
+            u64map_get(&refs, ids[i], &c);
+            bool hot = (double)c >= hot_refs && c >= 2;
+            if (!hot && (kvt_splitmix64(ids[i] ^ KV_SHARDS_SALT) >> 40) >= thresh)
+                continue;
+            double w = hot ? hot_w : KV_SHARDS_UNIT;
+            uint32_t wt = (uint32_t)((double)tok * w + 0.5), wb = (uint32_t)(w + 0.5);
+            kv_trace_add(&s->tok, ids + i, 1, wt, wt ? wt : 1, t->session[r], t->t_s[r]);
+            kv_trace_add(&s->blk, ids + i, 1, wb, wb, t->session[r], t->t_s[r]);
+        }
+    }
+    u64map_free(&refs);
+    kv_trace_finish(&s->tok);
+    kv_trace_finish(&s->blk);
+    s->covered = input > 0 ? covered / input : 1;
+}
+
+void kv_shards_free(kv_shards_t *s)
+{
+    kv_trace_free(&s->tok);
+    kv_trace_free(&s->blk);
+    memset(s, 0, sizeof *s);
+}
+
+uint64_t kv_shards_capacity(const kv_shards_t *s, uint64_t cap)
+{
+    if (cap <= s->hot)
+        return cap;
+    double c = floor(s->rate * (double)(cap - s->hot) + 0.5) + (double)s->hot;
+    return c < 1 ? 1 : (uint64_t)c;
 }

@@ -18,7 +18,8 @@ const size_t mt_nrows = sizeof mt_rows / sizeof mt_rows[0];
 static const char *const mt_line_label[MT_LINES] = {
     [MT_L_REQUESTS] = "requests",       [MT_L_TPS] = "output tokens/s", [MT_L_TOTAL_TPS] = "total tokens/s",
     [MT_L_TTFT] = "TTFT p50/p99",       [MT_L_TPOT] = "TPOT p50",       [MT_L_HIT] = "hit rate",
-    [MT_L_GPU] = "GPU busy/stall/idle", [MT_L_TOKENS_J] = "tokens/J",
+    [MT_L_GPU] = "GPU busy/stall/idle", [MT_L_TOKENS_J] = "tokens/J",   [MT_L_PREEMPT] = "preemptions",
+    [MT_L_STEADY] = "steady state",
 };
 
 size_t mt_items(const mt_row_t *r)

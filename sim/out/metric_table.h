@@ -44,12 +44,21 @@ typedef enum mt_line {
     MT_L_HIT,
     MT_L_GPU,
     MT_L_TOKENS_J,
+    MT_L_PREEMPT,
+    MT_L_STEADY,
     MT_LINES
 } mt_line_t;
 
 /* clang-format off */
 #define METRIC_TABLE(M)                                                                                            \
     M(win_start_s, ONE, "window.start_s", .unit = "s")                                                             \
+    M(steady, ONE, "steady_state.steady", .unit = "", .study = {5, 0, "steady state (1 = yes)"},                  \
+      .print = {MT_L_STEADY, 2, ": steady ", 0, " (1 = yes)"})                                                     \
+    M(steady_drift, ONE, "steady_state.throughput_drift", .unit = "",                                              \
+      .print = {MT_L_STEADY, 0, "throughput drift ", 3, ""})                                                       \
+    M(steady_queue_growth, ONE, "steady_state.queue_growth_requests", .unit = "requests",                          \
+      .print = {MT_L_STEADY, 1, ", queue growth ", 0, " requests over the window"})                                \
+    M(steady_intervals, ONE, "steady_state.intervals", .unit = "")                                                             \
     M(win_end_s, ONE, "window.end_s", .unit = "s")                                                                 \
     M(win_length_s, ONE, "window.length_s", .unit = "s")                                                           \
     M(sim_end_s, ONE, "window.simulated_end_s", .unit = "s")                                                       \
@@ -115,6 +124,14 @@ typedef enum mt_line {
       .print = {MT_L_GPU, 3, "; MFU ", 3, ""}, .h5 = "timeseries/compute_utilisation")                             \
     M(util_hbm, ONE, "utilisation.hbm_bandwidth", .unit = "", .study = {114, 3, "HBM bandwidth utilisation"},      \
       .print = {MT_L_GPU, 4, ", HBM bandwidth ", 3, ""}, .h5 = "timeseries/hbm_utilisation")                       \
+    M(preempt_events, ONE, "preemption.events", .unit = "", .study = {116, 0, "preemptions"},                   \
+      .print = {MT_L_PREEMPT, 0, "", 0, ""}, .h5 = "timeseries/preemptions")                                       \
+    M(preempt_swaps, ONE, "preemption.swaps", .unit = "", .print = {MT_L_PREEMPT, 1, " (", 0, " by swap"})         \
+    M(preempt_requests, ONE, "preemption.requests", .unit = "requests", .h5 = "requests/preemptions")             \
+    M(preempt_recomputed, ONE, "preemption.recomputed_tokens", .unit = "tokens",                                   \
+      .print = {MT_L_PREEMPT, 2, ", ", 0, " tokens recomputed)"}, .h5 = "requests/recomputed_tokens")             \
+    M(preempt_swap_bytes, ONE, "preemption.swap_bytes", .unit = "bytes", .h5 = "requests/swap_bytes")             \
+    M(preempt_out_mean, ONE, "preemption.out_of_batch_s_mean", .unit = "s", .h5 = "requests/preempted_s")        \
     M(energy, CLASSES, "energy_j", .unit = "j")                                                                    \
     M(energy_it, ONE, "energy_j.total_it", .unit = "j")                                                            \
     M(energy_facility, ONE, "energy_j.total_facility", .unit = "j")                                                \

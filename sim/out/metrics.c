@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_fit.h>
+
 #include "models/cost.h"
 #include "sim/base/alloc.h"
 #include "sim/base/dvec.h"
@@ -22,6 +25,7 @@ typedef struct ts_bucket {
     double load_bytes[KV_NTIERS]; /* loaded into G1, by source tier */
     double writeback_bytes;       /* demotions and write-through */
     double prefetch_bytes;        /* staged ahead of use */
+    double preemptions;
     double transfer_j;
     /* gauges at the interval's end */
     double running, waiting, loading;
@@ -62,6 +66,8 @@ struct metrics {
     double end_output_tokens;            /* tokens decoded by the requests that left, as they counted them */
     double peak_flop_s, peak_hbm_byte_s; /* the pod's instances together */
     double t_final;
+    double win_preempt, win_swaps;                                       /* preemption events in the window */
+    double win_preempted_req, win_recomputed, win_swap_bytes, win_out_s; /* of requests arriving in it */
 };
 
 const char *en_class_name(int c)
@@ -246,6 +252,15 @@ void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool st
     m->stall_s[inst] += win_overlap(m, t0, t1);
 }
 
+void metrics_preemption(metrics_t *m, double t, bool swap)
+{
+    bucket_at(m, t)->preemptions += 1;
+    if (in_window(m, t)) {
+        m->win_preempt += 1;
+        m->win_swaps += swap;
+    }
+}
+
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes, const double *j_per_byte,
                            double t)
 {
@@ -334,6 +349,12 @@ void metrics_request_end(metrics_t *m, const req_record_t *rec)
             dvec_push(&m->decode, row.done_s - row.first_token_s);
             if (row.output_tokens > 1)
                 dvec_push(&m->tpot, row.tpot_s);
+            if (row.preemptions > 0) {
+                m->win_preempted_req += 1;
+                m->win_recomputed += row.recomputed_tokens;
+                m->win_swap_bytes += row.swap_bytes;
+                m->win_out_s += row.preempted_s;
+            }
             double in = row.input_tokens;
             m->win_req_input_tokens += in;
             m->win_found_tokens += row.found_tokens;
@@ -401,6 +422,7 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
     memcpy(r->load_bytes, b->load_bytes, sizeof r->load_bytes);
     r->writeback_bytes = b->writeback_bytes;
     r->prefetch_bytes = b->prefetch_bytes;
+    r->preemptions = b->preemptions;
     r->running = b->running;
     r->waiting = b->waiting;
     r->loading = b->loading;
@@ -440,6 +462,51 @@ static void percentiles(const dvec_t *d, double *mean, double *p50, double *p90,
     *p99 = q[2];
 }
 
+/* Steady state of the window, from the time series: the least-squares trend of output throughput and of the
+ * waiting queue over the window's whole intervals. Steady means the throughput does not drift by more than
+ * 10 % of its mean across the window and the queue does not grow by more than 10 % of its mean (or one request
+ * per instance, whichever is more), each trend counting only when significant: a draining queue (an offline
+ * batch) is steady, a growing one (overload) is not. Fewer
+ * than 6 intervals decide nothing (NaN: null in summary.json). */
+#define METRICS_STEADY_MIN_INTERVALS 6
+#define METRICS_STEADY_TOL 0.10
+static void steady_state(const metrics_t *m, mt_values_t *v)
+{
+    double dt = m->interval_s;
+    double a = ceil(m->win_start / dt - 1e-9), b = floor(m->win_end / dt + 1e-9);
+    uint32_t i0 = a < 0 ? 0 : (uint32_t)a, i1 = b < 0 ? 0 : (uint32_t)b;
+    if (i1 > m->nb)
+        i1 = m->nb;
+    uint32_t n = i1 > i0 ? i1 - i0 : 0;
+    v->steady_intervals = n;
+    v->steady = v->steady_drift = v->steady_queue_growth = NAN;
+    if (n < METRICS_STEADY_MIN_INTERVALS)
+        return;
+    double *t = kvt_malloc(3 * (size_t)n * sizeof *t), *y = t + n, *q = y + n;
+    double ym = 0, qm = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        t[k] = (i0 + k + 0.5) * dt;
+        y[k] = m->b[i0 + k].output_tokens / dt;
+        q[k] = m->b[i0 + k].waiting;
+        ym += y[k] / n;
+        qm += q[k] / n;
+    }
+    double c0, c1, cov00, cov01, cov11, ss;
+    /* A trend counts only if it is significant (two-sided 95 %): an oscillating series (batches that fill and
+     * drain in waves) has no trend however its window is cut. */
+    double tq = gsl_cdf_tdist_Pinv(0.975, n - 2.0);
+    gsl_fit_linear(t, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &ss);
+    double span = n * dt;
+    v->steady_drift = ym > 0 ? c1 * span / ym : 0;
+    bool drifts = fabs(v->steady_drift) > METRICS_STEADY_TOL && fabs(c1) > tq * sqrt(cov11);
+    gsl_fit_linear(t, 1, q, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &ss);
+    v->steady_queue_growth = c1 * span;
+    double allowed = fmax(METRICS_STEADY_TOL * qm, (double)m->cfg.n_inst);
+    bool grows = v->steady_queue_growth > allowed && c1 > tq * sqrt(cov11);
+    v->steady = !drifts && !grows ? 1 : 0;
+    free(t);
+}
+
 void metrics_values(const metrics_t *m, mt_values_t *v)
 {
     memset(v, 0, sizeof *v);
@@ -447,6 +514,7 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->win_start_s = m->win_start;
     v->win_end_s = m->win_end;
     v->win_length_s = len;
+    steady_state(m, v);
     v->sim_end_s = m->t_final;
 
     v->arrived = (double)m->arrived;
@@ -505,6 +573,13 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->good_rps = safe_div((double)m->win_good, len);
     v->good_tps = safe_div(m->win_good_tokens, len);
     v->good_fraction = safe_div((double)m->win_good, (double)m->win_requests);
+
+    v->preempt_events = m->win_preempt;
+    v->preempt_swaps = m->win_swaps;
+    v->preempt_requests = m->win_preempted_req;
+    v->preempt_recomputed = m->win_recomputed;
+    v->preempt_swap_bytes = m->win_swap_bytes;
+    v->preempt_out_mean = m->win_preempted_req > 0 ? m->win_out_s / m->win_preempted_req : 0;
 
     for (int k = 0; k < KV_NTIERS; k++)
         v->load_bytes[k] = m->win_load_bytes[k];

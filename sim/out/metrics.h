@@ -51,6 +51,10 @@ typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_ou
     X(first_token_s, F64, ONE)                                                                                     \
     X(done_s, F64, ONE)                                                                                            \
     X(loaded_bytes, F64, ONE)                                                                                      \
+    X(preemptions, U32, ONE)      /* times it was preempted (paged admission) */                                  \
+    X(recomputed_tokens, U32, ONE) /* prefilled again because of preemptions */                                   \
+    X(preempted_s, F64, ONE)      /* time out of the batch after preemptions */                                   \
+    X(swap_bytes, F64, ONE)       /* KV swapped out to G2 (and back in) by preemptions */                         \
     X(ttft_s, F64, ONE)                                                                                            \
     X(tpot_s, F64, ONE)                                                                                            \
     X(e2e_s, F64, ONE)
@@ -72,6 +76,7 @@ typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_ou
     X(load_bytes, TIERS)          /* loaded into G1, by source tier */                                             \
     X(writeback_bytes, ONE)       /* demotions and write-through */                                                \
     X(prefetch_bytes, ONE)        /* staged ahead of use */                                                        \
+    X(preemptions, ONE)                                                                                            \
     X(running, ONE)                                                                                                \
     X(waiting, ONE)                                                                                                \
     X(loading, ONE)                                                                                                \
@@ -129,6 +134,8 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
 /* Instance inst computed flops and moved hbm_bytes (whole instance) between t0 and t1: the utilisation
  * figures. Called beside metrics_gpu_busy / metrics_decode_steps for the same span. */
 void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double hbm_bytes);
+/* A running request was preempted at t (swapped out to G2, or dropped for recompute). */
+void metrics_preemption(metrics_t *m, double t, bool swap);
 /* Instance inst waited from t0 to t1: stalled on KV transfers, or idle. */
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled);
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes, const double *j_per_byte,

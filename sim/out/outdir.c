@@ -88,8 +88,8 @@ static bool known_entry(const char *dir, const char *name, bool *has_marker)
     if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
         char marker[2100];
         snprintf(marker, sizeof marker, "%s/summary.json", sub);
-        if (strcmp(name, "evals") == 0 || strstr(name, ".tmp-") || strstr(name, ".old-"))
-            return true; /* kvtwin size's evaluations; temporaries of an interrupted study */
+        if (strcmp(name, "evals") == 0 || strcmp(name, "slurm") == 0 || strstr(name, ".tmp-") || strstr(name, ".old-"))
+            return true; /* kvtwin size's evaluations, Slurm job scripts and logs, temporaries of an interrupted study */
         if (access(marker, F_OK) == 0)
             return outdir_is_results(sub); /* a study's run */
         /* A study's run left half written: only files a run writes, summary.json not yet among them. */

@@ -1,11 +1,10 @@
 /* The registry of admission policies: one line per policy, in the order `kvtwin policies` lists them; the
- * first is the one every engine uses until a configuration key chooses another (issue 9 adds it with its
- * second policy). A new policy is one file in sim/sched/admission/ plus one line in SCHED_ADMIT_LIST. */
+ * first (fcfs) is the default of deployment.admission. A new policy is one file in sim/sched/admission/ plus one line in SCHED_ADMIT_LIST. */
 #include "sim/sched/admit.h"
 
 #include <string.h>
 
-#define SCHED_ADMIT_LIST A(fcfs) /* oldest first, full reservation */
+#define SCHED_ADMIT_LIST A(fcfs) /* oldest first, full reservation */ A(paged) /* paged KV, preemption */
 
 #define A(n) extern const sched_admit_ops_t sched_admit_##n;
 SCHED_ADMIT_LIST
@@ -17,7 +16,7 @@ static const plugin_t *const sched_admits[] = {SCHED_ADMIT_LIST};
 
 const plugin_axis_t sched_admit_axis = {
     .name = "admission",
-    .chosen_by = "no key yet (every engine uses the first)",
+    .chosen_by = "deployment.admission (parameters: deployment.admission_params)",
     .column = "what it admits",
     .items = sched_admits,
     .count = sizeof sched_admits / sizeof sched_admits[0],

@@ -16,6 +16,7 @@ typedef struct sched_req {
     const uint64_t *block_ids; /* n_blocks prefix-chained ids */
     uint32_t n_blocks;
     uint32_t extra_blocks; /* G1 blocks it needs beyond its ids while it runs: output, uncovered input */
+    uint32_t input_blocks; /* G1 blocks its input alone fills (ids included) */
 } sched_req_t;
 
 #endif
