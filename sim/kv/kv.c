@@ -733,10 +733,17 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
     m->gen++;
     double now_s = ctx ? ctx->now_s : 0;
     uint64_t staged = 0;
+    /* The context's blocks already in dst (there before, or staged by this call) are pinned until the call
+     * ends, so that making room for the next block never evicts an earlier one of the same context. */
+    uint32_t held = 0;
     for (uint32_t i = 0; i < n; i++) {
         int t = kv_holder(m, inst, ids[i]);
         if (t < 0)
             break; /* past the cached prefix nothing is usable */
+        if (t == dst_tier) {
+            kv_pin(m, dst, kv_store_find(dst, ids[i]));
+            held = i + 1;
+        }
         if (t <= dst_tier)
             continue;
         kv_store_t *s = kv_path_store(m, t, inst);
@@ -746,8 +753,10 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
         bool room = kv_make_room(m, dst, 1, ids[i], now_s);
         kv_entry_t proto = *kv_store_entry(s, slot);
         kv_unpin(m, s, slot, now_s);
-        if (!room)
+        /* A block a policy holds in an exclusive source cannot leave it; a held block's copy is not held. */
+        if (!room || (kv_store_entry(s, slot)->pins > 0 && !s->inclusive))
             break;
+        proto.pins = 0;
         if (ctx)
             kv_note_use(&proto, ctx, i);
         if (s->inclusive) {
@@ -759,7 +768,17 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
         }
         s->st.promoted_out_blocks++;
         kv_place(m, dst, &proto, now_s, KV_MOVE_PRESTAGE, s);
+        uint32_t ns = kv_store_find(dst, ids[i]);
+        if (ns != KV_NO_SLOT)
+            kv_pin(m, dst, ns);
+        held = i + 1;
         staged++;
+    }
+    for (uint32_t i = 0; i < held; i++) {
+        /* Pinned above exactly when dst held it: blocks before `held` held elsewhere (a faster tier) are not. */
+        uint32_t slot = kv_store_find(dst, ids[i]);
+        if (slot != KV_NO_SLOT && kv_holder(m, inst, ids[i]) == dst_tier)
+            kv_unpin(m, dst, slot, now_s);
     }
     return staged;
 }
