@@ -282,6 +282,37 @@ START_TEST(compare_writes_table_plots_and_summary)
 }
 END_TEST
 
+/* The published policies' parameters do something, and marconi without its FLOP term is LRU exactly. */
+static double cache_hit(const char *policy, const char *params)
+{
+    char *out = NULL, *err = NULL;
+    int rc = params ? tu_run_kvtwin(&out, &err, "cache", tu_shared("traces/kv-cache-tester"), "--policy", policy,
+                                    "--params", params, "--capacity", "1e6", "--format", "json", NULL)
+                    : tu_run_kvtwin(&out, &err, "cache", tu_shared("traces/kv-cache-tester"), "--policy", policy,
+                                    "--capacity", "1e6", "--format", "json", NULL);
+    ck_assert_msg(rc == 0, "kvtwin cache %s: %s", policy, err);
+    cJSON *j = cJSON_Parse(out);
+    double h = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "hit_tokens")->valuedouble;
+    cJSON_Delete(j);
+    free(out);
+    free(err);
+    return h;
+}
+
+START_TEST(marconi_and_lpc_parameters_matter)
+{
+    double lru = cache_hit("lru", NULL);
+    ck_assert_double_eq(cache_hit("marconi", "alpha=0"), lru);
+    ck_assert(cache_hit("marconi", NULL) != lru);
+    ck_assert(cache_hit("marconi", "window_s=600") != cache_hit("marconi", NULL));
+    double lpc = cache_hit("lpc", NULL);
+    ck_assert(lpc != lru);
+    ck_assert(cache_hit("lpc", "horizon_s=1") != lpc);
+    ck_assert(cache_hit("lpc", "prior_weight=100") != lpc);
+    ck_assert(cache_hit("lpc", "min_gap_s=30") != lpc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("prestage");
@@ -290,6 +321,7 @@ int main(void)
     suite_add_tcase(s, tc);
     TCase *tb = tcase_create("belady");
     tcase_add_test(tb, belady_timed_equals_cache_only);
+    tcase_add_test(tb, marconi_and_lpc_parameters_matter);
     suite_add_tcase(s, tb);
     TCase *tp = tcase_create("prestage");
     tcase_add_test(tp, next_turn_and_oracle_bring_the_context_back);
