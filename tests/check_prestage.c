@@ -2,6 +2,7 @@
  * session ends, the prestage policies on a hand-built two-session trace whose effect is known, and Belady in
  * a timed run against the cache-only replay. Each case runs the kvtwin binary on a short scenario. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,15 +102,18 @@ typedef struct outcome {
     double kv_wait_mean; /* s */
     double stall;        /* GPU time fraction stalled on KV */
     double completed;
+    double g3;
 } outcome_t;
 
-static outcome_t run_case(const char *workload, const char *prefetch, const char *params)
+/* With a G2 of 16 blocks and G3 on (g3 = true), the other sessions push session 1's context down to G3. */
+static outcome_t run_case_g3(const char *workload, const char *prefetch, const char *params, bool g3)
 {
     char pf[64], pp[256], wl[1024];
     snprintf(pf, sizeof pf, "kv.prefetch=%s", prefetch);
     snprintf(pp, sizeof pp, "kv.prefetch_params=%s", params ? params : "{}");
     snprintf(wl, sizeof wl, "workload.path=%s", tu_fixture(workload));
-    const char *sets[] = {pf, pp, wl, NULL};
+    /* without g3 the list ends at wl: the fixture scenario as it is */
+    const char *sets[] = {pf, pp, wl, g3 ? "kv.g2.capacity_bytes=16777216" : NULL, "kv.g3.enabled=true", NULL};
     cJSON *j = run_sets(tu_fixture("scenarios/prestage-two.json"), sets);
     outcome_t o = {
         .g1 = num(j, "hit_rate", "by_tier_token_weighted", "G1"),
@@ -119,9 +123,15 @@ static outcome_t run_case(const char *workload, const char *prefetch, const char
         .kv_wait_mean = num(j, "latency_s", "kv_wait", "mean"),
         .stall = num(j, "gpu_time_fraction", "stall", NULL),
         .completed = num(j, "requests", "completed", NULL),
+        .g3 = num(j, "hit_rate", "by_tier_token_weighted", "G3"),
     };
     cJSON_Delete(j);
     return o;
+}
+
+static outcome_t run_case(const char *workload, const char *prefetch, const char *params)
+{
+    return run_case_g3(workload, prefetch, params, false);
 }
 
 #define TWO "workloads/prestage_two.jsonl"
@@ -313,6 +323,20 @@ START_TEST(marconi_and_lpc_parameters_matter)
 }
 END_TEST
 
+/* Staged into G2 (tier "g2") when the context fell to G3: the next turn loads it from G2, not G3. */
+START_TEST(prestage_into_g2)
+{
+    outcome_t none = run_case_g3(TWO, "none", NULL, true);
+    ck_assert_msg(none.g3 > 0.2 && none.g2 == 0 && none.g1 == 0, "none: G1 %g G2 %g G3 %g", none.g1, none.g2, none.g3);
+    outcome_t nt = run_case_g3(TWO, "next-turn", "{\"tier\": \"g2\", \"gap_init_s\": 20}", true);
+    ck_assert_msg(nt.g2 > 0.2 && nt.g3 == 0 && nt.g1 == 0 && nt.prefetch > 0, "next-turn g2: G1 %g G2 %g G3 %g", nt.g1,
+                  nt.g2, nt.g3);
+    ck_assert_msg(nt.kv_wait_mean < none.kv_wait_mean / 4, "wait %g vs %g", nt.kv_wait_mean, none.kv_wait_mean);
+    outcome_t orc = run_case_g3(TWO, "oracle", "{\"tier\": \"g2\"}", true);
+    ck_assert_msg(orc.g2 > 0.2 && orc.g3 == 0, "oracle g2: G2 %g G3 %g", orc.g2, orc.g3);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("prestage");
@@ -327,6 +351,7 @@ int main(void)
     tcase_add_test(tp, next_turn_and_oracle_bring_the_context_back);
     tcase_add_test(tp, ttl_pin_holds_the_context);
     tcase_add_test(tp, subagent_stages_the_parent);
+    tcase_add_test(tp, prestage_into_g2);
     tcase_add_test(tp, compare_writes_table_plots_and_summary);
     suite_add_tcase(s, tp);
     return tu_run_suite(s);
