@@ -292,14 +292,16 @@ START_TEST(compare_writes_table_plots_and_summary)
 }
 END_TEST
 
-/* The published policies' parameters do something, and marconi without its FLOP term is LRU exactly. */
+/* The published policies' parameters do something, and marconi without its FLOP term is LRU exactly (the
+ * first 3,000 requests of the agentic sessions, 200K tokens of G1). */
 static double cache_hit(const char *policy, const char *params)
 {
     char *out = NULL, *err = NULL;
-    int rc = params ? tu_run_kvtwin(&out, &err, "cache", tu_shared("traces/kv-cache-tester"), "--policy", policy,
-                                    "--params", params, "--capacity", "1e6", "--format", "json", NULL)
-                    : tu_run_kvtwin(&out, &err, "cache", tu_shared("traces/kv-cache-tester"), "--policy", policy,
-                                    "--capacity", "1e6", "--format", "json", NULL);
+    int rc =
+        params ? tu_run_kvtwin(&out, &err, "cache", tu_shared("traces/kv-cache-tester"), "--policy", policy, "--params",
+                               params, "--capacity", "2e5", "--max-requests", "3000", "--format", "json", NULL)
+               : tu_run_kvtwin(&out, &err, "cache", tu_shared("traces/kv-cache-tester"), "--policy", policy,
+                               "--capacity", "2e5", "--max-requests", "3000", "--format", "json", NULL);
     ck_assert_msg(rc == 0, "kvtwin cache %s: %s", policy, err);
     cJSON *j = cJSON_Parse(out);
     double h = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "hit_tokens")->valuedouble;

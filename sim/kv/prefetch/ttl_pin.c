@@ -10,7 +10,9 @@
  *        the tier's pinned blocks stay under max_share of its capacity (so that pins never starve admission).
  * The hold is released at the TTL, at the session's next completion (which pins the longer context anew),
  * or at the session's end. Continuum also weighs queueing delay when picking the TTL; this model uses the gap
- * distribution and the reload cost only. G1 pins help only when the next turn runs on the same instance. */
+ * distribution and the reload cost only. G1 pins help only when the next turn runs on the same instance; G2
+ * holds keep only what G2 already has at the turn's end (under write-back, blocks reach G2 when G1 evicts
+ * them, so a G2 hold takes effect with write-through, which copies them at commit). */
 #include "sim/kv/prefetch/pf_common.h"
 
 typedef struct ttl_params {
