@@ -289,6 +289,11 @@ START_TEST(compare_writes_table_plots_and_summary)
     ck_assert_int_eq(rc, 2);
     ck_assert_msg(strstr(err, "\"nope\"") && strstr(err, "marconi, lpc, belady"), "%s", err);
     free(err);
+    /* the oracle bound on a workload without sessions: refused before anything runs */
+    rc = tu_run_kvtwin(NULL, &err, "compare", tu_fixture("scenarios/mooncake-500.json"), "--out", dir, NULL);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(err, "without sessions") && strstr(err, "--no-oracle"), "%s", err);
+    free(err);
 }
 END_TEST
 

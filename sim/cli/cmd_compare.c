@@ -36,6 +36,7 @@
 #include "sim/kv/write.h"
 #include "sim/out/sigclean.h"
 #include "sim/study/study.h"
+#include "workloads/source.h"
 
 #define CMP_MAX 64 /* names per list */
 
@@ -66,6 +67,25 @@ static int split_list(char *text, const char *opt, const plugin_axis_t *axis, co
     if (*n == 0)
         return cli_usage_error("compare", "%s needs at least one name", opt);
     return 0;
+}
+
+/* Whether the workload gives the future a needs_future prestage policy reads (as the run checks it at setup:
+ * sessions, and next turns the source knows). 1 yes, 0 no (why in msg), -1 the workload cannot be read. */
+static int workload_has_future(const scenario_t *sc, char *msg, size_t len)
+{
+    wl_source_t *src = NULL;
+    if (wl_source_open(&src, &sc->workload, msg, len))
+        return -1;
+    wl_request_t req;
+    memset(&req, 0, sizeof req);
+    int rc = wl_source_next(src, &req, msg, len);
+    int ok = rc == 1 && req.session_id != WL_NO_SESSION && wl_source_knows_next(src);
+    if (rc == 1 && !ok)
+        snprintf(msg, len, "%s",
+                 req.session_id == WL_NO_SESSION ? "has requests without sessions" : "does not know its next turns");
+    wl_request_free(&req);
+    wl_source_close(src);
+    return rc < 0 ? -1 : ok;
 }
 
 static void combo_name(cmp_combo_t *c)
@@ -577,7 +597,22 @@ static int cmp_main(int argc, char **argv)
         bool en[KV_NTIERS];
         for (int t = 0; t < KV_NTIERS; t++)
             en[t] = sc.kv.tier[t].enabled;
+        bool future = false;
+        for (int i = 0; i < n; i++)
+            future |= kv_prefetch_find(v[i].prestage)->needs_future;
+        char why[512] = "";
+        int has = future ? workload_has_future(&sc, why, sizeof why) : 1;
         scenario_free(&sc);
+        if (has != 1) {
+            unlink(spath);
+            rmdir(tmpd);
+            rc = has < 0
+                     ? cli_input_error("%s", why)
+                     : cli_input_error("%s: oracle prestage needs the next turn of each session, and this workload's "
+                                       "%s; drop oracle from --prestage and pass --no-oracle",
+                                       scenario, why);
+            goto done;
+        }
         cJSON *doc = study_doc(abs, v, n, name, en, pp, npp);
         char *text = cJSON_Print(doc);
         cJSON_Delete(doc);
