@@ -579,7 +579,9 @@ static int cmp_main(int argc, char **argv)
         if (!out)
             snprintf(dir, sizeof dir, "results/%s", name);
         /* The study file lives in a private temporary folder: the results folder belongs to the study runner. */
-        char tmpd[] = "/tmp/kvtwin-compare-XXXXXX";
+        const char *td = getenv("TMPDIR");
+        char tmpd[PATH_MAX];
+        snprintf(tmpd, sizeof tmpd, "%s/kvtwin-compare-XXXXXX", td && td[0] ? td : "/tmp");
         if (!mkdtemp(tmpd)) {
             rc = cli_input_error("cannot create a temporary folder for the study file");
             goto done;
