@@ -79,11 +79,15 @@ START_TEST(unknown_policy)
                                   "  \"kv\": {\"g2\": {\"policy\": \"mru-ish\"}}\n}\n");
     expect_input_error(p, NULL, "s.json:4:", "kv.g2.policy");
     expect_input_error(p, NULL, "lru", "mru-ish");
-    /* Belady needs the future: only the cache-only replay has it. */
-    p = tu_write_file(dir, "b.json",
+    /* Prestage policies: an unknown name or parameter lists the valid ones; one that needs the future (the
+     * next turn's arrival) is refused on a workload of independent requests, before anything runs. */
+    const char *moon = tu_fixture("scenarios/mooncake-500.json");
+    expect_input_error(moon, "kv.prefetch=nope", "kv.prefetch", "next-turn, ttl-pin, subagent, oracle");
+    expect_input_error(moon, "kv.prefetch=oracle", "kv.prefetch", "without sessions");
+    p = tu_write_file(dir, "p.json",
                       "{\n  \"hardware\": \"dgx-h100\",\n  \"model\": \"llama-3.1-8b\",\n"
-                      "  \"kv\": {\"g1\": {\"policy\": \"belady\"}}\n}\n");
-    expect_input_error(p, NULL, "b.json:4:", "kvtwin cache");
+                      "  \"kv\": {\"prefetch\": \"next-turn\", \"prefetch_params\": {\"tierx\": \"g2\"}}\n}\n");
+    expect_input_error(p, NULL, "kv.prefetch_params.tierx", "quantile");
 }
 END_TEST
 

@@ -371,7 +371,7 @@ START_TEST(parameter_tables)
     cJSON_Delete(p);
     char names[512];
     kv_policy_names(names, sizeof names);
-    ck_assert_str_eq(names, "lru, fifo, lfu, s3fifo, sieve, arc, leaf_lru, cost, session_ttl, belady");
+    ck_assert_str_eq(names, "lru, fifo, lfu, s3fifo, sieve, arc, leaf_lru, cost, session_ttl, marconi, lpc, belady");
 }
 END_TEST
 

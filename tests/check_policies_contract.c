@@ -88,6 +88,17 @@ typedef struct fly {
 
 static uint64_t digest;
 
+/* The holds a policy has taken (one row per held block and hold), so that the invariants can tell its pins
+ * from the requests'. */
+typedef struct pf_held {
+    uint32_t inst;
+    int tier;
+    uint64_t id;
+} pf_held_t;
+static pf_held_t pf_helds[8192];
+static int pf_nheld;
+static uint64_t pf_nhold_calls; /* holds that pinned something: the test must exercise them */
+
 static void mix(uint64_t x)
 {
     digest = (digest ^ x) * 1099511628211ull;
@@ -124,11 +135,43 @@ static void check_invariants(const kv_mgr_t *m, const wl_t *w, const fly_t *fl, 
                     seen[nseen++] = id;
             }
         }
+        for (int h = 0; h < pf_nheld; h++) {
+            if (pf_helds[h].inst != inst || pf_helds[h].tier != KV_G1)
+                continue;
+            bool dup = false;
+            for (uint64_t k = 0; k < nseen && !dup; k++)
+                dup = seen[k] == pf_helds[h].id;
+            if (!dup)
+                seen[nseen++] = pf_helds[h].id;
+        }
         kv_tier_stats_t st;
         kv_tier_loc_stats(m, KV_G1, inst, &st);
         REQUIRE(st.pinned_blocks == nseen, "G1[%u] pins %llu blocks, requests hold %llu", inst,
                 (unsigned long long)st.pinned_blocks, (unsigned long long)nseen);
     }
+    /* Below G1 only a policy's holds pin blocks (between calls): each held block is resident where it is held. */
+    for (int t = KV_G2; t < KV_NTIERS; t++)
+        for (uint32_t loc = 0; loc < NINST; loc++) {
+            kv_tier_stats_t st;
+            if (!kv_tier_loc_stats(m, t, loc, &st))
+                continue;
+            uint64_t held[8192];
+            uint64_t nh = 0;
+            for (int h = 0; h < pf_nheld; h++) {
+                uint32_t hl = kv_tiers[t].scope == KV_SCOPE_INSTANCE ? pf_helds[h].inst : 0;
+                if (pf_helds[h].tier != t || hl != loc)
+                    continue;
+                REQUIRE(kv_resident(m, t, loc, pf_helds[h].id), "held block %llu left %s",
+                        (unsigned long long)pf_helds[h].id, kv_tier_name(t));
+                bool dup = false;
+                for (uint64_t k = 0; k < nh && !dup; k++)
+                    dup = held[k] == pf_helds[h].id;
+                if (!dup)
+                    held[nh++] = pf_helds[h].id;
+            }
+            REQUIRE(st.pinned_blocks == nh, "%s[%u] pins %llu blocks, policy holds %llu", kv_tier_name(t), loc,
+                    (unsigned long long)st.pinned_blocks, (unsigned long long)nh);
+        }
     /* Prefix property against a block-by-block reference. */
     for (int r = 0; r < NREQ; r += 7) {
         for (uint32_t inst = 0; inst < NINST; inst++) {
@@ -184,9 +227,106 @@ static uint64_t pf_propose(void *core, const kv_pf_prop_t *p)
     return staged;
 }
 
+/* The test's timed queue (the core's pstage.c in a run): timers fire, in (time, order) order, as the logical
+ * clock passes them. */
+typedef struct pf_tm {
+    double t;
+    uint64_t seq, key;
+} pf_tm_t;
+static pf_tm_t pf_tms[4096];
+static int pf_ntm;
+static uint64_t pf_tmseq;
+
+static void pf_timer(void *core, double at_s, uint64_t key)
+{
+    (void)core;
+    REQUIRE(pf_ntm < 4096, "too many timers");
+    pf_tms[pf_ntm++] = (pf_tm_t){at_s, pf_tmseq++, key};
+}
+
+static double pf_xfer_s(void *core, uint32_t inst, uint64_t blocks, int src, int dst)
+{
+    (void)core;
+    (void)inst;
+    return 1e-2 * (double)blocks * (src - dst > 0 ? src - dst : 1);
+}
+
+static uint32_t pf_hold(void *core, uint32_t inst, const uint64_t *ids, uint32_t n, int tier, bool on)
+{
+    (void)core;
+    uint32_t k = kv_hold(pf_mgr, inst, ids, n, tier, on, 0);
+    for (uint32_t i = 0; i < k; i++) {
+        if (on) {
+            REQUIRE(pf_nheld < 8192, "too many holds");
+            pf_helds[pf_nheld++] = (pf_held_t){inst, tier, ids[i]};
+            continue;
+        }
+        int j = 0;
+        while (j < pf_nheld && !(pf_helds[j].inst == inst && pf_helds[j].tier == tier && pf_helds[j].id == ids[i]))
+            j++;
+        REQUIRE(j < pf_nheld, "released a hold on block %llu never taken", (unsigned long long)ids[i]);
+        pf_helds[j] = pf_helds[--pf_nheld];
+    }
+    if (on && k)
+        pf_nhold_calls++;
+    mix(k);
+    return k;
+}
+
+static bool pf_tier_stats(void *core, int tier, uint32_t inst, kv_tier_stats_t *out)
+{
+    (void)core;
+    return kv_tier_loc_stats(pf_mgr, tier, kv_tiers[tier].scope == KV_SCOPE_INSTANCE ? inst : 0, out);
+}
+
+static kv_pf_ctx_t pf_ctx(double now, kv_mgr_t *m)
+{
+    kv_pf_ctx_t c = {.now_s = now,
+                     .kv = m,
+                     .propose = pf_propose,
+                     .timer = pf_timer,
+                     .xfer_s = pf_xfer_s,
+                     .hold = pf_hold,
+                     .tier_stats = pf_tier_stats,
+                     .block_bytes = 1 << 20};
+    return c;
+}
+
+/* Fires the timers due by now. */
+static void pf_fire(kv_prefetcher_t *pf, kv_mgr_t *m, double now)
+{
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < pf_ntm; i++)
+            if (pf_tms[i].t <= now && (best < 0 || pf_tms[i].t < pf_tms[best].t ||
+                                       (pf_tms[i].t == pf_tms[best].t && pf_tms[i].seq < pf_tms[best].seq)))
+                best = i;
+        if (best < 0)
+            return;
+        pf_tm_t e = pf_tms[best];
+        pf_tms[best] = pf_tms[--pf_ntm];
+        kv_pf_ctx_t pc = pf_ctx(e.t, m);
+        pf->ops->timer(pf, &pc, e.key);
+    }
+}
+
 static kv_pf_req_t pf_req(const wl_t *w, int r, uint32_t inst, const kv_access_t *a)
 {
-    kv_pf_req_t v = {inst, w->ids[r], w->n[r], w->n[r] * 16, a->now_s, *a};
+    kv_pf_req_t v = {
+        .inst = inst,
+        .ids = w->ids[r],
+        .n_blocks = w->n[r],
+        .input_tokens = w->n[r] * 16,
+        .arrival_s = a->now_s - 0.5 - r % 3,
+        .access = *a,
+        .parent_session = r % 11 == 5 && r > 0 ? w->session[r - 1] : UINT64_MAX,
+        .turn = (uint32_t)r,
+        .turns_left = (uint32_t)(r % 4),
+        .fork = r % 13 == 0 ? 2 : 0,
+        .completed = true,
+        .next_arrival_s = a->now_s + 1 + r % 5,
+        .next_session = w->session[r],
+    };
     return v;
 }
 
@@ -213,6 +353,10 @@ static void run_contract(const char *policy, const kv_write_ops_t *write_policy,
     kv_prefetcher_t pf;
     REQUIRE(kv_prefetcher_init(&pf, prefetch, NULL, NINST, seed, err, sizeof err) == 0, "%s", err);
     pf_mgr = m;
+    pf_ntm = 0;
+    pf_tmseq = 0;
+    pf_nheld = 0;
+    pf_nhold_calls = 0;
 
     fly_t fl[16];
     int nfl = 0, next_r = 0;
@@ -220,12 +364,17 @@ static void run_contract(const char *policy, const kv_write_ops_t *write_policy,
     while (next_r < NREQ || nfl > 0) {
         uint64_t op = lcg(&s) % 10;
         double now = (double)reqid;
+        if (prefetch->timer) {
+            pf_fire(&pf, m, now);
+            drain_moves(m);
+            check_invariants(m, w, fl, nfl);
+        }
         if ((op < 4 || nfl == 0) && next_r < NREQ && nfl < 8) {
             int r = next_r++;
             uint32_t inst = (uint32_t)(lcg(&s) % NINST);
             if (prefetch->waiting) {
                 kv_access_t a = {now, r, w->session[r], 1e-3 * (1 + w->n[r]), w->next + off};
-                kv_pf_ctx_t pc = {now, m, pf_propose, NULL};
+                kv_pf_ctx_t pc = pf_ctx(now, m);
                 kv_pf_req_t v = pf_req(w, r, inst, &a);
                 prefetch->waiting(&pf, &pc, &v);
                 check_invariants(m, w, fl, nfl);
@@ -254,18 +403,25 @@ static void run_contract(const char *policy, const kv_write_ops_t *write_policy,
         } else if (op < 9 && nfl > 0) {
             int k = (int)(lcg(&s) % (uint64_t)nfl);
             fly_t *f = &fl[k];
-            kv_access_t a = {now, (uint64_t)f->r, w->session[f->r], 1e-3, w->next + f->off};
+            /* A dear recompute (10 ms per block), so that ttl-pin finds small contexts worth holding. */
+            kv_access_t a = {now, (uint64_t)f->r, w->session[f->r], 1e-2, w->next + f->off};
             kv_release(m, f->inst, w->ids[f->r], w->n[f->r], f->extra, &a);
+            fly_t done = *f; /* it holds nothing now: out of the in-flight set before the checks */
+            fl[k] = fl[--nfl];
             if (prefetch->turn_done) {
                 drain_moves(m);
                 check_invariants(m, w, fl, nfl);
-                kv_pf_ctx_t pc = {now, m, pf_propose, NULL};
-                kv_pf_req_t v = pf_req(w, f->r, f->inst, &a);
+                kv_pf_ctx_t pc = pf_ctx(now, m);
+                kv_pf_req_t v = pf_req(w, done.r, done.inst, &a);
                 prefetch->turn_done(&pf, &pc, &v);
             }
-            if (lcg(&s) % 3 == 0)
-                kv_session_end(m, w->session[f->r]);
-            fl[k] = fl[--nfl];
+            if (lcg(&s) % 3 == 0) {
+                kv_session_end(m, w->session[done.r]);
+                if (prefetch->session_end) {
+                    kv_pf_ctx_t pc = pf_ctx(now, m);
+                    prefetch->session_end(&pf, &pc, w->session[done.r]);
+                }
+            }
         } else {
             int r = (int)(lcg(&s) % NREQ);
             kv_access_t a = {now, UINT64_MAX - 1, w->session[r], 1e-3, NULL};
@@ -274,6 +430,19 @@ static void run_contract(const char *policy, const kv_write_ops_t *write_policy,
         drain_moves(m);
         check_invariants(m, w, fl, nfl);
     }
+    /* Every timer fires and every session ends: whatever a policy held is given back. */
+    if (prefetch->timer)
+        pf_fire(&pf, m, 1e300);
+    if (prefetch->session_end)
+        for (int r = 0; r < NREQ; r++) {
+            kv_pf_ctx_t pc = pf_ctx(1e300, m);
+            prefetch->session_end(&pf, &pc, w->session[r]);
+        }
+    drain_moves(m);
+    check_invariants(m, w, fl, nfl);
+    ck_assert_msg(pf_nheld == 0, "%s still holds %d blocks after every session ended", prefetch->base.name, pf_nheld);
+    if (prefetch->session_end && strcmp(prefetch->base.name, "ttl-pin") == 0)
+        ck_assert_msg(pf_nhold_calls > 0, "ttl-pin never held anything: the test does not exercise holds");
     for (int t = 0; t < KV_NTIERS; t++) {
         kv_tier_stats_t st;
         kv_tier_stats(m, t, &st);

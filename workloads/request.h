@@ -24,7 +24,16 @@ typedef struct wl_request {
     double think_s;        /* think/tool time that preceded this turn (informational in open loop) */
     double recorded_api_s; /* service time the trace recorded for this request, or -1 */
     void *session_ref;     /* opaque: handed back to the source on completion (closed loop) */
+    /* Its place in the session's life, where the workload knows it (the session model and the generator do;
+     * request logs only know a session's last turn when they mark it): */
+    uint64_t parent_session; /* a sub-agent's parent session, WL_NO_SESSION otherwise */
+    uint32_t turns_left;     /* turns of its session (agent) after this one; WL_TURNS_UNKNOWN if not known */
+    uint32_t fork;           /* sub-agents forked when this turn completes (the parent waits for them) */
+    double next_arrival_s;   /* open loop: arrival of its session's next turn, NAN if none or unknown (closed
+                              loop: known only at completion, wl_source_scheduled) */
 } wl_request_t;
+
+#define WL_TURNS_UNKNOWN UINT32_MAX
 
 /* Grows a malloc'd array *p of elem-byte items to hold at least need items (capacity doubles, from 16).
  * Returns 0, or -1 on allocation failure (the array is then unchanged). */

@@ -102,6 +102,11 @@ struct wl_source {
     wl_run_t last_runs[WL_MAX_RUNS]; /* copied: the script may be freed right after delivery */
     uint32_t n_last_runs;
     wl_live_t *lives;
+    /* what the last completion scheduled for an agent that had run before (wl_source_scheduled) */
+    bool sched_valid;
+    uint64_t sched_session;
+    uint32_t sched_turn;
+    double sched_t_s;
 };
 
 /* ---- heap ---- */
@@ -320,6 +325,8 @@ static int src_fetch(wl_source_t *s, wl_script_t **out)
 
 /* ---- delivering ---- */
 
+static double src_open_time(const wl_source_t *s, const struct wl_live *l, uint32_t k);
+
 static int src_deliver(wl_source_t *s, wl_live_t *l, double t, wl_request_t *req, wl_sess_info_t *info)
 {
     const wl_script_t *sc = l->script;
@@ -332,6 +339,15 @@ static int src_deliver(wl_source_t *s, wl_live_t *l, double t, wl_request_t *req
     req->id = s->counts.delivered++;
     req->arrival_s = t;
     req->session_ref = l;
+    req->parent_session = sc->parent_session;
+    req->turns_left = sc->n_turns - k - 1;
+    req->fork = tu->fork;
+    req->next_arrival_s = NAN;
+    if (s->mode == SRC_SCRIPT_OPEN && k + 1 < sc->n_turns && tu->fork == 0) {
+        /* Open loop: the next turn comes at its recorded time (never before this one, as src_open_after). */
+        double tn = src_open_time(s, l, k + 1);
+        req->next_arrival_s = tn < t ? t : tn;
+    }
     if (s->cfg.warm_shared_prefix && sc->shared_prefix_tokens)
         wl_apply_warm_prefix(req, sc->shared_prefix_tokens);
     l->cur = k;
@@ -387,7 +403,7 @@ static void live_free(wl_source_t *s, wl_live_t *l)
 
 /* ---- scripted open loop ---- */
 
-static double src_open_time(const wl_source_t *s, const wl_live_t *l, uint32_t k)
+static double src_open_time(const wl_source_t *s, const struct wl_live *l, uint32_t k)
 {
     double t = l->script->turns[k].rec_t_s;
     if (!isfinite(t))
@@ -506,8 +522,14 @@ static void src_advance(wl_source_t *s, wl_live_t *l, double base, bool after_fo
         src_finish_live(s, l, base);
         return;
     }
-    if (ev_push(s, t, l))
+    if (ev_push(s, t, l)) {
         src_fail(s, "workload: out of memory");
+        return;
+    }
+    s->sched_valid = true;
+    s->sched_session = sc->session_id;
+    s->sched_turn = l->next;
+    s->sched_t_s = t;
 }
 
 /* An agent is done (its last turn completed, or it was cut): tell its parent, or free its slot. */
@@ -657,6 +679,10 @@ int wl_source_next_info(wl_source_t *s, wl_request_t *req, wl_sess_info_t *info,
         s->have_ahead = false;
         req->id = s->counts.delivered++;
         req->session_ref = NULL;
+        req->parent_session = s->ahead_info.parent_session;
+        req->turns_left = s->ahead_info.last ? 0 : WL_TURNS_UNKNOWN;
+        req->fork = s->ahead_info.fork;
+        req->next_arrival_s = NAN;
         if (s->cfg.warm_shared_prefix && s->ahead_info.shared_prefix_tokens)
             wl_apply_warm_prefix(req, s->ahead_info.shared_prefix_tokens);
         if (s->ahead_info.parent_session == WL_NO_SESSION && req->turn == 0 && req->session_id != WL_NO_SESSION)
@@ -702,6 +728,7 @@ int wl_source_next(wl_source_t *s, wl_request_t *req, char *err, size_t errlen)
 void wl_source_complete(wl_source_t *s, const wl_request_t *req, double t_first_s, double t_done_s)
 {
     (void)t_first_s;
+    s->sched_valid = false;
     if (s->mode != SRC_CLOSED)
         return;
     wl_live_t *l = req->session_ref;
@@ -738,6 +765,21 @@ void wl_source_complete(wl_source_t *s, const wl_request_t *req, double t_first_
         return;
     }
     src_advance(s, l, t_done_s, false);
+}
+
+bool wl_source_knows_next(const wl_source_t *s)
+{
+    return s->mode != SRC_STREAM_OPEN;
+}
+
+int wl_source_scheduled(const wl_source_t *s, uint64_t *session, uint32_t *turn, double *t_s)
+{
+    if (!s->sched_valid)
+        return 0;
+    *session = s->sched_session;
+    *turn = s->sched_turn;
+    *t_s = s->sched_t_s;
+    return 1;
 }
 
 bool wl_source_finished(const wl_source_t *s)

@@ -81,6 +81,16 @@ int wl_source_next(wl_source_t *s, wl_request_t *req, char *err, size_t errlen);
  * (next turn after think time, parent resume after its sub-agents). A no-op in open loop. */
 void wl_source_complete(wl_source_t *s, const wl_request_t *req, double t_first_s, double t_done_s);
 
+/* Closed loop: the turn the last wl_source_complete scheduled for an agent that had run before (the completed
+ * agent's next turn, or its parent's resumption once its last sub-agent finished). 1 with that agent's session,
+ * the turn and its arrival time; 0 if it scheduled none (a fork, the session's end, a cut, open loop: there
+ * wl_request_t.next_arrival_s says it at delivery). The oracle prestage policy reads it: the future. */
+int wl_source_scheduled(const wl_source_t *s, uint64_t *session, uint32_t *turn, double *t_s);
+
+/* True if the source knows each session's next turn (closed loop, or scripted open loop); false for a
+ * streamed request log in open loop. */
+bool wl_source_knows_next(const wl_source_t *s);
+
 /* True once no request will ever be delivered again. */
 bool wl_source_finished(const wl_source_t *s);
 

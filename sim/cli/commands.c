@@ -5,6 +5,7 @@
 #define KVT_COMMAND_LIST                                                                                               \
     C(run)        /* timed pod simulation of one scenario */                                                           \
     C(study)      /* several scenarios side by side (the main job) */                                                  \
+    C(compare)    /* eviction x prestage x write combinations against the oracle */                                    \
     C(size)       /* SLO sizing: largest load, cheapest configuration, Pareto frontier */                              \
     C(report)     /* the HTML and Markdown TCO report of a study or run */                                             \
     C(cache)      /* cache-only replay: hit rates per policy and capacity */                                           \

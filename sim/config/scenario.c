@@ -105,15 +105,6 @@ static const jb_spec_t deploy_spec = {"deployment", deploy_fields, deploy_check}
 static int tier_check(void *dst, jb_error_t *err)
 {
     const sc_kv_tier_t *t = dst;
-    const kv_policy_ops_t *ops = t->policy[0] ? kv_policy_find(t->policy) : NULL;
-    if (ops && ops->needs_next_use) {
-        snprintf(err->path, sizeof err->path, "policy");
-        snprintf(err->msg, sizeof err->msg,
-                 "%s needs every future reference: it runs in the cache-only replay (kvtwin cache), not in a timed "
-                 "simulation",
-                 t->policy);
-        return -1;
-    }
     if (t->policy[0] && kv_policy_validate(t->policy, t->params, err) != 0) {
         char rel[256];
         snprintf(rel, sizeof rel, "%s", err->path);
@@ -149,8 +140,8 @@ static const jb_field_t kv_fields[] = {
         JB_PLUGINF(sc_kv_t, write_policy, kv_write_axis, "when blocks are written to lower tiers"),
     JB_PLUGINF(sc_kv_t, fetch, kv_fetch_axis,
                "fetch-or-recompute: compare load and recompute time, or always/never load"),
-    JB_PLUGINF(sc_kv_t, prefetch, kv_prefetch_axis,
-               "stage queued requests' blocks from slower tiers into G2 while they wait"),
+    JB_PLUGINF(sc_kv_t, prefetch, kv_prefetch_axis, "what to stage into a faster tier ahead of use, and when"),
+    JB_JSONF(sc_kv_t, prefetch_params, "prefetch policy parameters (kvtwin policies NAME lists them)"),
     JB_UINTF(sc_kv_t, transfer_workers, 1, 256, "transfers", "concurrent KV loads per instance (DMA queues)"),
     JB_UINTF(sc_kv_t, writeback_workers, 1, 256, "transfers", "concurrent write-backs per domain"),
     JB_CHOICEF(sc_kv_t, load_overlap, load_overlap_names,
@@ -448,7 +439,17 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
     bool tier_on[KV_NTIERS];
     for (int t = 0; t < KV_NTIERS; t++)
         tier_on[t] = sc->kv.tier[t].enabled;
-    if (pf->check && pf->check(plugin_params(&pf->base, NULL), tier_on, msg, sizeof msg))
+    jb_error_t jerr;
+    memset(&jerr, 0, sizeof jerr);
+    void *pf_params = plugin_bind(&pf->base, sc->kv.prefetch_params, &jerr);
+    if (!pf_params) {
+        char ppath[300];
+        snprintf(ppath, sizeof ppath, "kv.prefetch_params%s%s", jerr.path[0] ? "." : "", jerr.path);
+        return scenario_fail(sc, ppath, jerr.msg, err, errlen);
+    }
+    int pf_bad = pf->check ? pf->check(pf_params, tier_on, msg, sizeof msg) : 0;
+    free(pf_params);
+    if (pf_bad)
         return scenario_fail(sc, "kv.prefetch", msg, err, errlen);
     if (sc->kv.tier[KV_G4].enabled && !sc->hw.g4.present) {
         snprintf(msg, sizeof msg, "%s needs hardware.g4.present", kv_tier_name(KV_G4));

@@ -76,6 +76,7 @@ typedef struct sc_kv {
     char write_policy[32];        /* write policy (sim/kv/write.h registry) */
     char fetch[32];               /* fetch-or-recompute policy (sim/kv/fetch.h registry) */
     char prefetch[32];            /* prefetch policy (sim/kv/prefetch.h registry) */
+    const cJSON *prefetch_params; /* its parameters (borrowed from the scenario tree), or NULL */
     uint32_t transfer_workers;    /* concurrent KV transfers per instance (DMA queues) */
     uint32_t writeback_workers;   /* concurrent write-back transfers per domain */
     int load_overlap;             /* sc_load_overlap_t: blocking loads, or layer-wise pipelined with compute */

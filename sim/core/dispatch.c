@@ -8,6 +8,7 @@
 
 #include "sim/core/disagg.h"
 #include "sim/core/engine.h"
+#include "sim/core/future.h"
 #include "sim/out/metrics.h"
 
 void dispatch_prepare(const pod_t *p, sim_req_t *r)
@@ -19,6 +20,7 @@ void dispatch_prepare(const pod_t *p, sim_req_t *r)
     uint64_t all = ((uint64_t)r->w.input_tokens + r->w.output_tokens + bt - 1) / bt;
     r->extra_blocks = all > r->n_blocks ? (uint32_t)(all - r->n_blocks) : 0;
     r->input_blocks = (uint32_t)covering;
+    r->next_use = p->future ? future_next_use(p->future, &r->w, r->n_blocks) : NULL;
 }
 
 sched_req_t dispatch_sched_req(const sim_req_t *r)

@@ -14,6 +14,7 @@
 #include "sim/base/alloc.h"
 #include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
+#include "sim/core/pstage.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/fetch.h"
 #include "sim/out/metrics.h"
@@ -25,7 +26,7 @@ static kv_access_t engine_access(const sim_req_t *r)
         .request_id = r->w.id,
         .session_id = r->w.session_id,
         .recompute_s_per_block = r->recompute_s_per_block,
-        .next_use = NULL,
+        .next_use = r->next_use, /* the trace's future order, when an offline policy needs it (future.h) */
     };
     return a;
 }
@@ -100,6 +101,8 @@ void engine_record(pod_t *p, const sim_req_t *r, int outcome)
     disagg_note_done(p, r, outcome);
 }
 
+static kv_pf_req_t engine_pf_req(const engine_t *e, const sim_req_t *r);
+
 /* The request leaves the system: completion or rejection. Closed-loop sessions go on either way.
  * The caller frees it (completed requests leave the run array first). */
 static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
@@ -111,6 +114,8 @@ static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
     e->backlog -= (double)(r->prefill_target - r->prefilled) + (r->w.output_tokens - r->decoded);
     engine_record(p, r, outcome);
     wl_source_complete(p->src, &r->w, outcome == RQ_COMPLETED ? r->t_first : now, now);
+    kv_pf_req_t v = engine_pf_req(e, r);
+    pstage_request_done(p, &v, &r->w, outcome == RQ_COMPLETED);
     sgb_sem_post(p->dispatch_wake);
 }
 
@@ -298,13 +303,20 @@ static kv_pf_req_t engine_pf_req(const engine_t *e, const sim_req_t *r)
         .input_tokens = r->w.input_tokens,
         .arrival_s = r->w.arrival_s,
         .access = engine_access(r),
+        .parent_session = r->w.parent_session,
+        .turn = r->w.turn,
+        .turns_left = r->w.turns_left,
+        .fork = r->w.fork,
+        .next_arrival_s = NAN,
+        .next_session = UINT64_MAX,
     };
     return v;
 }
 
-static kv_pf_ctx_t engine_pf_ctx(pod_t *p)
+kv_pf_ctx_t engine_pf_ctx(pod_t *p)
 {
     kv_pf_ctx_t c = {.now_s = sgb_now(), .kv = p->kv, .propose = engine_propose, .core = p};
+    pstage_ctx_fill(p, &c);
     return c;
 }
 
@@ -692,11 +704,8 @@ static void engine_complete(engine_t *e, sim_req_t *r)
     kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->reserved_blocks, &ctx);
     e->g1_full = false;
     engine_issue_moves(e, NULL);
-    if (p->prefetch.ops->turn_done) {
-        kv_pf_ctx_t c = engine_pf_ctx(p);
-        kv_pf_req_t v = engine_pf_req(e, r);
-        p->prefetch.ops->turn_done(&p->prefetch, &c, &v);
-    }
+    /* The prefetch policy hears of the turn's end from engine_finish_request, once the source has said what
+     * follows it (pstage_request_done). */
     engine_finish_request(e, r, RQ_COMPLETED);
 }
 

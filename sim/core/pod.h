@@ -52,6 +52,7 @@ typedef struct sim_req {
     bool told_waiting;          /* the prefetch policy was told it waits (once per request) */
     double loaded_bytes;
     double recompute_s_per_block; /* for cost-aware eviction */
+    const uint64_t *next_use;     /* per block: next reference in the trace's order (future.h), or NULL */
     double t_admit, t_ready, t_first, t_done;
     uint32_t kv_from;     /* disaggregation: 1 + the prefill instance whose KV it waits for; 0 none */
     double t_handoff;     /* when its prefill instance handed it over */
@@ -59,6 +60,8 @@ typedef struct sim_req {
 } sim_req_t;
 
 typedef struct engine engine_t;
+typedef struct pstage pstage_t;
+typedef struct future future_t;
 struct cons_ledger;
 typedef struct xfer_pool xfer_pool_t;
 typedef struct metrics metrics_t;
@@ -82,6 +85,9 @@ typedef struct pod {
     bool arrivals_over; /* the dispatcher will deliver nothing more */
     kv_fetcher_t fetch; /* the policies of the run: fetch-or-recompute, prefetch, routing */
     kv_prefetcher_t prefetch;
+    void *prefetch_params; /* its bound parameters (kv.prefetch_params) */
+    pstage_t *pstage;      /* the prefetch policy's timed queue, if it uses timers (pstage.h) */
+    future_t *future;      /* the trace's future order, if an eviction policy needs it (future.h) */
     sched_router_t router;
     void *router_params;        /* its bound parameters (deployment.router_params), or NULL */
     sim_req_t *first;           /* the first request, read before the run to size the KV blocks */

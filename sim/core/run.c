@@ -18,7 +18,9 @@
 #include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/engine.h"
+#include "sim/core/future.h"
 #include "sim/core/planner.h"
+#include "sim/core/pstage.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/write.h"
@@ -104,7 +106,8 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
 }
 
 /* The run's fetch-or-recompute, prefetch and routing policies, by the names the loader validated. The router
- * takes its parameters from deployment.router_params; the others run with their defaults. */
+ * takes deployment.router_params, the prefetch policy kv.prefetch_params; the fetch policy runs with its
+ * defaults. */
 static int build_policies(pod_t *p, char *err, size_t errlen)
 {
     const scenario_t *sc = p->sc;
@@ -112,12 +115,29 @@ static int build_policies(pod_t *p, char *err, size_t errlen)
     const kv_prefetch_ops_t *prefetch = kv_prefetch_find(sc->kv.prefetch);
     const sched_route_ops_t *router = sched_route_find(sc->deploy.router);
     assert(fetch && prefetch && router && "scenario_load validates policy names");
-    char msg[256];
+    char msg[512];
     if (kv_fetcher_init(&p->fetch, fetch, NULL, msg, sizeof msg)) {
         cfg_doc_error(&sc->doc, "kv.fetch", msg, err, errlen);
         return -1;
     }
-    if (kv_prefetcher_init(&p->prefetch, prefetch, NULL, p->pf.n_inst, sc->seed, msg, sizeof msg)) {
+    jb_error_t jerr;
+    memset(&jerr, 0, sizeof jerr);
+    p->prefetch_params = plugin_bind(&prefetch->base, sc->kv.prefetch_params, &jerr);
+    if (!p->prefetch_params) {
+        cfg_doc_error(&sc->doc, "kv.prefetch_params", jerr.msg, err, errlen);
+        return -1;
+    }
+    if (prefetch->needs_future && (p->first->w.session_id == WL_NO_SESSION || !wl_source_knows_next(p->src))) {
+        snprintf(msg, sizeof msg,
+                 "%s needs the next turn of each session (closed loop, or open loop over session files or the "
+                 "generator); this workload %s",
+                 prefetch->base.name,
+                 p->first->w.session_id == WL_NO_SESSION ? "has independent requests without sessions"
+                                                         : "is a streamed request log whose next turns are unknown");
+        cfg_doc_error(&sc->doc, "kv.prefetch", msg, err, errlen);
+        return -1;
+    }
+    if (kv_prefetcher_init(&p->prefetch, prefetch, p->prefetch_params, p->pf.n_inst, sc->seed, msg, sizeof msg)) {
         cfg_doc_error(&sc->doc, "kv.prefetch", msg, err, errlen);
         return -1;
     }
@@ -210,6 +230,9 @@ static void pod_teardown(pod_t *p)
     sched_router_fini(&p->router);
     free(p->router_params);
     kv_prefetcher_fini(&p->prefetch);
+    free(p->prefetch_params);
+    pstage_free(p);
+    future_free(p->future);
     kv_fetcher_fini(&p->fetch);
     conserve_free(p);
     free(p->dg);
@@ -287,8 +310,9 @@ static int setup(pod_t *p, char *err, size_t errlen)
     p->kv_bytes_per_token = llm_kv_bytes_per_token(&sc->model, sc->deploy.kv_dtype);
     p->block_bytes = p->kv_bytes_per_token * p->block_tokens;
     p->gpu_idle_w = pw_gpu_w(&sc->hw.gpu, 0, 0);
-    if (build_kv(p, err, errlen) || build_policies(p, err, errlen))
+    if (build_kv(p, err, errlen) || build_policies(p, err, errlen) || future_build(p, err, errlen))
         return KVT_EXIT_INPUT;
+    pstage_init(p);
     dispatch_prepare(p, p->first);
     return 0;
 }
@@ -311,6 +335,7 @@ static void start_actors(pod_t *p, progress_t *progress)
     xfer_pool_start(&p->wb_pool[p->pf.n_domains], p, kv->writeback_workers, pod_host(p, (pf_ep_t){PF_CPU, 0}),
                     "writeback-pod");
     dispatch_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
+    pstage_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
     dispatch_start_sampler(p, pod_host(p, (pf_ep_t){PF_CPU, 0}), progress);
     if (p->dg && p->sc->deploy.disagg.planner.enabled)
         planner_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));

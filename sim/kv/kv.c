@@ -509,7 +509,9 @@ void kv_lookup(const kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
 static void kv_note_use(kv_entry_t *e, const kv_access_t *ctx, uint32_t i)
 {
     e->session = ctx->session_id;
-    e->next_use = ctx->next_use && ctx->next_use[i] < KV_NEVER ? (uint32_t)ctx->next_use[i] : KV_NEVER;
+    /* Without an oracle row (a prestage, a request the future order did not see) the block keeps its next use. */
+    if (ctx->next_use)
+        e->next_use = ctx->next_use[i] < KV_NEVER ? (uint32_t)ctx->next_use[i] : KV_NEVER;
     if (ctx->recompute_s_per_block > 0)
         e->cost_s = (float)ctx->recompute_s_per_block;
 }
@@ -686,6 +688,7 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
         memset(&proto, 0, sizeof proto);
         proto.id = ids[i];
         proto.parent = i ? ids[i - 1] : KV_NO_ID;
+        proto.next_use = KV_NEVER;
         kv_note_use(&proto, ctx, i);
         slot = kv_add(m, g1, &proto, ctx->now_s);
         r->slots[i] = slot;
@@ -759,10 +762,17 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
     m->gen++;
     double now_s = ctx ? ctx->now_s : 0;
     uint64_t staged = 0;
+    /* The context's blocks already in dst (there before, or staged by this call) are pinned until the call
+     * ends, so that making room for the next block never evicts an earlier one of the same context. */
+    uint32_t held = 0;
     for (uint32_t i = 0; i < n; i++) {
         int t = kv_holder(m, inst, ids[i]);
         if (t < 0)
             break; /* past the cached prefix nothing is usable */
+        if (t == dst_tier) {
+            kv_pin(m, dst, kv_store_find(dst, ids[i]));
+            held = i + 1;
+        }
         if (t <= dst_tier)
             continue;
         kv_store_t *s = kv_path_store(m, t, inst);
@@ -772,8 +782,10 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
         bool room = kv_make_room(m, dst, 1, ids[i], now_s);
         kv_entry_t proto = *kv_store_entry(s, slot);
         kv_unpin(m, s, slot, now_s);
-        if (!room)
+        /* A block a policy holds in an exclusive source cannot leave it; a held block's copy is not held. */
+        if (!room || (kv_store_entry(s, slot)->pins > 0 && !s->inclusive))
             break;
+        proto.pins = 0;
         if (ctx)
             kv_note_use(&proto, ctx, i);
         if (s->inclusive) {
@@ -785,9 +797,41 @@ uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n
         }
         s->st.promoted_out_blocks++;
         kv_place(m, dst, &proto, now_s, KV_MOVE_PRESTAGE, s);
+        uint32_t ns = kv_store_find(dst, ids[i]);
+        if (ns != KV_NO_SLOT)
+            kv_pin(m, dst, ns);
+        held = i + 1;
         staged++;
     }
+    for (uint32_t i = 0; i < held; i++) {
+        /* Pinned above exactly when dst held it: blocks before `held` held elsewhere (a faster tier) are not. */
+        uint32_t slot = kv_store_find(dst, ids[i]);
+        if (slot != KV_NO_SLOT && kv_holder(m, inst, ids[i]) == dst_tier)
+            kv_unpin(m, dst, slot, now_s);
+    }
     return staged;
+}
+
+uint32_t kv_hold(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int tier, bool hold, double now_s)
+{
+    assert(inst < m->cfg.n_instances && tier >= KV_G1 && tier < KV_NTIERS);
+    kv_store_t *s = kv_path_store(m, tier, inst);
+    if (!s)
+        return 0;
+    m->gen++;
+    uint32_t k = 0;
+    for (; k < n; k++) {
+        uint32_t slot = kv_store_find(s, ids[k]);
+        if (!hold) {
+            assert(slot != KV_NO_SLOT && kv_store_entry(s, slot)->pins > 0 && "releasing a hold never taken");
+            kv_unpin(m, s, slot, now_s);
+            continue;
+        }
+        if (slot == KV_NO_SLOT)
+            break;
+        kv_pin(m, s, slot);
+    }
+    return k;
 }
 
 size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap)

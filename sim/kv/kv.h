@@ -145,6 +145,11 @@ void kv_release(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, uin
  * Returns the number of blocks staged (queued as KV_MOVE_PRESTAGE moves). */
 uint64_t kv_prestage(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int dst_tier, const kv_access_t *ctx);
 
+/* Holds (hold = true) the leading run of ids[0..n) resident in `tier` on inst's path: pins each block there,
+ * so that no eviction takes it, until the same call with hold = false and the count it returned releases
+ * them (a TTL pin: sim/kv/prefetch/ttl_pin.c). Moves nothing. Returns the blocks held (or released). */
+uint32_t kv_hold(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t n, int tier, bool hold, double now_s);
+
 /* Moves decided since the last call, merged per (kind, src, dst, locations); returns how many were
  * written (at most cap; call again while it returns cap). */
 size_t kv_drain_moves(kv_mgr_t *m, kv_move_t *out, size_t cap);

@@ -7,10 +7,16 @@
  *  - waiting: an admission pass left the request in its instance's queue (told once per request);
  *  - turn_done: the request completed; its session may come back after think or tool time (the time is
  *    ctx->now_s; the next turn's arrival is not known yet).
- * Each hook gets a context with the time, a read-only view of the cache (lookups, residency, counters) and
- * the proposal sink. Proposals take effect at once; a policy that wants to stage later (next-turn prestage
- * timed from learned think times, issue 10) needs a timer hook from the core, and one that follows whole
- * sessions a session-end hook once the workload source reports a session's last turn: both go beside these.
+ *  - session_end: the session (an agent or a sub-agent) will not come back: its last turn completed. The
+ *    source tells the core from the workload (kv_pf_req_t.turns_left reaches 0); the KV manager is told too
+ *    (kv_session_end: selective write-back stops demoting the session's blocks);
+ *  - timer: a time the policy asked for with ctx->timer came (one timed queue in the core, one actor for
+ *    the whole run, never one per request: policies that stage "at t" use it).
+ * Each hook gets a context with the time, a read-only view of the cache (lookups, residency, counters), the
+ * proposal sink, the timer, an estimate of a stage's transfer time and a hold (TTL pin) facility. Proposals
+ * take effect at once. A policy with needs_future (the oracle) is given the next turn's arrival, which the
+ * source knows (closed loop: when it schedules the turn at completion; open loop: the recorded time); the
+ * scenario refuses it on a workload without sessions, whose requests have no next turn.
  * A new policy is one file in sim/kv/prefetch/ plus one line in sim/kv/prefetch_registry.c. */
 #ifndef KVTWIN_KV_PREFETCH_H
 #define KVTWIN_KV_PREFETCH_H
@@ -30,6 +36,16 @@ typedef struct kv_pf_req {
     uint32_t input_tokens;
     double arrival_s;
     kv_access_t access; /* request id, session, time and recompute cost, as its own KV operations use */
+    /* Its place in the session (turn_done and waiting; from the workload source): */
+    uint64_t parent_session; /* a sub-agent's parent session, UINT64_MAX otherwise */
+    uint32_t turn;
+    uint32_t turns_left; /* turns of its session after this one; UINT32_MAX if the workload does not say */
+    uint32_t fork;       /* sub-agents forked as this turn completes (the parent resumes when they finish) */
+    bool completed;      /* turn_done: it completed (false: rejected) */
+    /* needs_future policies only (NAN for the others and when unknown): when the session's next turn arrives
+     * (for a sub-agent's last turn: its parent's resumption, if this completion scheduled it) */
+    double next_arrival_s;
+    uint64_t next_session; /* the session that next turn belongs to */
 } kv_pf_req_t;
 
 /* A proposal: stage the leading cached blocks of ids[0..n) found on inst's path into dst_tier (blocks
@@ -47,6 +63,18 @@ typedef struct kv_pf_ctx {
     const kv_mgr_t *kv; /* read-only view of the cache */
     /* Hands a proposal to the core, which stages it now; returns the blocks staged. */
     uint64_t (*propose)(void *core, const kv_pf_prop_t *p);
+    /* Calls the policy's timer hook with key at time at_s (at once, from the timer actor, if at_s <= now). */
+    void (*timer)(void *core, double at_s, uint64_t key);
+    /* Seconds a transfer of `blocks` blocks from src_tier to dst_tier on inst's path would take now
+     * (latency plus bytes over the fair share a new flow would get on its route). */
+    double (*xfer_s)(void *core, uint32_t inst, uint64_t blocks, int src_tier, int dst_tier);
+    /* kv_hold on the cache: holds (pins) the leading run of ids resident in tier on inst's path, or releases
+     * n blocks it held; returns the count. Held blocks count against the tier's capacity: a policy bounds
+     * what it holds. */
+    uint32_t (*hold)(void *core, uint32_t inst, const uint64_t *ids, uint32_t n, int tier, bool on);
+    /* Counters of the tier instance on inst's path (kv_tier_loc_stats); false if the tier is disabled. */
+    bool (*tier_stats)(void *core, int tier, uint32_t inst, kv_tier_stats_t *out);
+    uint64_t block_bytes; /* bytes of KV per block */
     void *core;
 } kv_pf_ctx_t;
 
@@ -61,6 +89,9 @@ typedef struct kv_prefetch_ops {
     void (*fini)(kv_prefetcher_t *p);                                                /* optional */
     void (*waiting)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r); /* optional */
     void (*turn_done)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, const kv_pf_req_t *r); /* optional */
+    void (*session_end)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t session);   /* optional */
+    void (*timer)(kv_prefetcher_t *p, const kv_pf_ctx_t *c, uint64_t key);             /* optional */
+    bool needs_future; /* reads kv_pf_req_t.next_arrival_s: refused on workloads without sessions */
 } kv_prefetch_ops_t;
 
 /* A prefetch policy instance (one per run). */

@@ -6,8 +6,12 @@
 #include <string.h>
 
 #define KV_PREFETCH_LIST                                                                                               \
-    F(none)   /* nothing ahead of use */                                                                               \
-    F(queued) /* waiting requests' blocks into G2 */
+    F(none)      /* nothing ahead of use */                                                                            \
+    F(queued)    /* waiting requests' blocks into G2 */                                                                \
+    F(next_turn) /* a session's context when its next turn is expected */                                              \
+    F(ttl_pin)   /* hold a session's blocks for a TTL (Continuum) */                                                   \
+    F(subagent)  /* a parent's context when its sub-agents finish (KVFlow) */                                          \
+    F(oracle)    /* a session's context just before its known next turn */
 
 #define F(n) extern const kv_prefetch_ops_t kv_prefetch_##n;
 KV_PREFETCH_LIST

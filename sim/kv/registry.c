@@ -13,6 +13,8 @@
     P(leaf_lru)    /* LRU among leaves of the prefix tree (radix style) */                                             \
     P(cost)        /* GDSF-like: recompute time saved per byte */                                                      \
     P(session_ttl) /* protects sessions between turns, TTL learned from gaps */                                        \
+    P(marconi)     /* recency plus FLOPs saved per byte (Marconi) */                                                   \
+    P(lpc)         /* recency plus learned conversation-continuation probability (LPC) */                              \
     P(belady)      /* offline optimum from future references */
 
 #define P(n) extern const kv_policy_ops_t kv_policy_##n;

@@ -149,6 +149,7 @@ typedef enum mt_line {
     M(load_bytes, TIERS, "transfers.load_bytes_by_source_tier", .unit = "bytes", .h5 = "timeseries/load_bytes")   \
     M(writeback_bytes, ONE, "transfers.writeback_bytes", .unit = "bytes", .h5 = "timeseries/writeback_bytes")     \
     M(prefetch_bytes, ONE, "transfers.prefetch_bytes", .unit = "bytes", .h5 = "timeseries/prefetch_bytes")        \
+    M(written_bytes, TIERS, "transfers.written_bytes_by_dest_tier", .unit = "bytes")                               \
     M(done_input_tokens, ONE, "tokens_completed_requests.input", .unit = "tokens", .h5 = "requests/input_tokens") \
     M(done_output_tokens, ONE, "tokens_completed_requests.output", .unit = "tokens",                               \
       .h5 = "requests/output_tokens")                                                                              \

@@ -58,6 +58,7 @@ struct metrics {
     double win_gpu_busy_j;
     double win_en[EN_CLASSES]; /* per-byte energies in the window */
     double win_load_bytes[KV_NTIERS], win_writeback_bytes, win_prefetch_bytes;
+    double win_written_bytes[KV_NTIERS]; /* by destination tier, every kind: what flash endurance counts */
     dvec_t ttft, tpot, e2e;
     dvec_t queue, kv_wait, prefill, decode; /* TTFT = queue + KV wait + prefill; E2E = TTFT + decode */
     double win_flops, win_hbm_bytes;
@@ -266,7 +267,6 @@ void metrics_preemption(metrics_t *m, double t, bool swap)
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes, const double *j_per_byte,
                            double t)
 {
-    (void)dst_tier;
     ts_bucket_t *b = bucket_at(m, t);
     double j = 0;
     for (int c = 0; c < EN_CLASSES; c++) {
@@ -286,6 +286,8 @@ void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, d
     if (in_window(m, t)) {
         for (int c = 0; c < EN_CLASSES; c++)
             m->win_en[c] += j_per_byte[c] * bytes;
+        if (dst_tier >= 0 && dst_tier < KV_NTIERS)
+            m->win_written_bytes[dst_tier] += bytes;
         if (load)
             m->win_load_bytes[src_tier] += bytes;
         else if (prefetch)
@@ -599,6 +601,8 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
         v->load_bytes[k] = m->win_load_bytes[k];
     v->writeback_bytes = m->win_writeback_bytes;
     v->prefetch_bytes = m->win_prefetch_bytes;
+    for (int k = 0; k < KV_NTIERS; k++)
+        v->written_bytes[k] = m->win_written_bytes[k];
 
     v->done_input_tokens = m->tok_input;
     v->done_output_tokens = m->tok_output;

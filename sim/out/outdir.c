@@ -66,10 +66,13 @@ static bool known_entry(const char *dir, const char *name, bool *has_marker)
 {
     static const char *const run_files[] = {"summary.json", "run.h5", "scenario.json", "platform.xml", NULL};
     /* The first of each list marks the folder as kvtwin's; study-index.json is a study's while it runs. */
-    static const char *const study_files[] = {"study.json",       "comparison.txt", "study.png",         "plots.gp",
-                                              "study-index.json", "comparison.csv", "study.png.tmp",     "study.svg",
-                                              "pareto.png",       "pareto.gp",      "pareto_points.dat", "size.txt",
-                                              "size.json",        "report.html",    "report.md",         NULL};
+    static const char *const study_files[] = {"study.json", "comparison.txt", "study.png", "plots.gp",
+                                              "study-index.json", "comparison.csv", "study.png.tmp", "study.svg",
+                                              "pareto.png", "pareto.gp", "pareto_points.dat", "size.txt", "size.json",
+                                              "report.html", "report.md",
+                                              /* kvtwin compare's, beside its study's */
+                                              "compare.txt", "compare.csv", "compare.gp", "compare.png",
+                                              "compare-summary.txt", "compare-study.json", "hit_by_tier.dat", NULL};
     for (int i = 0; run_files[i]; i++)
         if (strcmp(name, run_files[i]) == 0) {
             *has_marker |= i == 0;
