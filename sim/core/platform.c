@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sim/base/mix.h"
+#include "sim/core/storage_path.h"
 
 #define PF_MAX_SPINES 16u
 
@@ -174,9 +175,12 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     pf->l_up = pf_add_links(pf, "up", pf->n_leaf * pf->n_spine, up_bw, true);
     const hw_icms_t *ic = &hw->icms;
     pf->l_eport = pf_add_links(pf, "eport", pf->n_icms, eport_bw, true);
-    pf->l_edpu = pf_add_links(pf, "edpu", pf->n_icms, ic->dpus_per_enclosure * ic->dpu_crypto_byte_s, false);
-    pf->l_essd = pf_add_links(pf, "essd", pf->n_icms, ic->ssds_per_enclosure * ic->ssd_read_byte_s, false);
-    pf->l_essdw = pf_add_links(pf, "essdw", pf->n_icms, ic->ssds_per_enclosure * ic->ssd_write_byte_s, false);
+    /* Per-I/O caps of the DPUs and SSDs (storage_path.h); a DPU with every engine off and no command cost
+     * caps nothing, which a link far faster than any port stands for. */
+    double edpu_bw = sp_icms_dpu_byte_s(ic);
+    pf->l_edpu = pf_add_links(pf, "edpu", pf->n_icms, isfinite(edpu_bw) ? edpu_bw : 1e18, false);
+    pf->l_essd = pf_add_links(pf, "essd", pf->n_icms, sp_icms_ssd_byte_s(ic, false), false);
+    pf->l_essdw = pf_add_links(pf, "essdw", pf->n_icms, sp_icms_ssd_byte_s(ic, true), false);
     const hw_g4_t *g4 = &hw->g4;
     double repl = g4->replication ? g4->replication : 1;
     pf->l_g4nic = pf_add_links(pf, "g4nic", pf->n_g4, g4nic_bw, true);
@@ -291,7 +295,8 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
             pf_hop(r, pf->l_essdw + ep.idx, 0);
         pf_hop(r, pf->l_essd + ep.idx, 0);
         r->j_per_byte[EN_ICMS] += inbound ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte;
-        r->latency_s += hw->icms.dpu_latency_s + hw->icms.ssd_latency_s;
+        r->j_per_byte[EN_ICMS] += sp_icms_engine_j_per_byte(&hw->icms);
+        r->latency_s += sp_icms_latency_s(&hw->icms);
         return pf->leaf_of_icms[ep.idx];
     }
     assert(ep.kind == PF_G4);
@@ -304,7 +309,7 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
     r->j_per_byte[EN_G4] += inbound ? en->ssd_write_j_per_byte * repl : en->ssd_read_j_per_byte;
     /* The controller draws its busy power in proportion to the bytes it serves. */
     r->j_per_byte[EN_G4] += (hw->g4.server_w - hw->g4.server_idle_w) / hw->g4.controller_byte_s;
-    r->latency_s += hw->g4.protocol_latency_s + hw->g4.per_io_cpu_s;
+    r->latency_s += sp_g4_latency_s(&hw->g4);
     return pf->leaf_of_g4[ep.idx];
 }
 
