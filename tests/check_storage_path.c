@@ -1,7 +1,6 @@
 /* Per-I/O model of the storage paths (sim/core/storage_path.h): rates and latencies on hand-built
  * hardware, one request's transfer time in SimGrid against the hand computation, and stripe arithmetic. */
 #include <math.h>
-#include <simgrid/engine.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,13 +101,17 @@ START_TEST(single_request_time)
      * per-I/O parameters as in per_io_costs. Its bottleneck is the enclosure's SSDs at 20 x 64 x 4096 / 67 us = 78.2519 GB/s (the
      * node's 800 Gbit/s front-end port is 100 GB/s, the DPUs 131 GB/s), so it takes the route's latency,
      * 67 us of command round trip plus the fabric's and the host link's, + 1e9 / 78.2519e9 = 12.779 ms. */
-    const char *sets[] = {"hardware.nodes=18",           "deployment.tp=4",
-                          "hardware.icms.io_bytes=4096", "hardware.icms.dpu_arm_per_io_s=2e-6",
-                          "hardware.icms.dpu_arm_cores=16", "hardware.icms.ssd_read_iops=3e6",
+    const char *sets[] = {"hardware.nodes=18",
+                          "deployment.tp=4",
+                          "hardware.icms.io_bytes=4096",
+                          "hardware.icms.dpu_arm_per_io_s=2e-6",
+                          "hardware.icms.dpu_arm_cores=16",
+                          "hardware.icms.ssd_read_iops=3e6",
                           "hardware.icms.queue_depth=64"};
     scenario_t *sc = calloc(1, sizeof *sc);
     char err[2048];
-    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 7, -1, err, sizeof err) == 0,
+    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 7, -1, err, sizeof err) ==
+                      0,
                   "%s", err);
     ck_assert_double_eq(sc->hw.icms.dpu_latency_s, 5e-6);
     ck_assert_double_eq(sc->hw.icms.ssd_latency_s, 60e-6);
