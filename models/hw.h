@@ -99,6 +99,8 @@ typedef struct hw_fabric {
     double optics_j_per_byte;   /* transceiver energy per byte crossing a switch port */
     double switch_price_usd;    /* per leaf switch; a spine scales by radix like switch_w */
     double optics_price_usd;    /* per switch port (transceiver or CPO share) */
+    bool per_flow_paths;        /* each flow picks its spine (ECMP: by hash; adaptive: least loaded) instead of the
+                          * pair's static spine derated by the efficiency factors (sim/core/fabric.h) */
 } hw_fabric_t;
 
 typedef struct hw_icms {

@@ -149,6 +149,7 @@ static const jb_field_t fabric_fields[] = {
     HW_NONNEG(hw_fabric_t, optics_j_per_byte, "J/byte", "optics energy per byte per switch port"),
     HW_NONNEG(hw_fabric_t, switch_price_usd, "USD", "per switch"),
     HW_NONNEG(hw_fabric_t, optics_price_usd, "USD", "per switch port in use"),
+    HW_BOOL(hw_fabric_t, per_flow_paths, 0, "each flow picks a spine: ECMP by hash, adaptive by load"),
     JB_END,
 };
 static const jb_spec_t fabric_spec = {"fabric", fabric_fields, NULL};

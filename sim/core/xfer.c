@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "sim/core/conserve.h"
+#include "sim/core/fabric.h"
 #include "sim/core/storage_path.h"
 #include "sim/out/metrics.h"
 
@@ -114,12 +115,25 @@ static void xfer_worker(void *arg)
         }
         self->current = job;
         pf_route_t *r = &self->route;
-        pf_route(&p->pf, job->src, job->dst, r);
+        sgb_host_t *from = pod_host(p, job->src), *to = pod_host(p, job->dst);
+        pf_ep_t alias;
+        uint32_t spine;
+        if (fab_route_flow(&p->pf, job->src, job->dst, r, &alias, &spine)) {
+            /* Per-flow paths (fabric.h): the storage end's alias host for the chosen spine. */
+            char name[40];
+            pf_alias_name(alias, spine, name, sizeof name);
+            if (alias.kind == job->src.kind)
+                from = sgb_host(name);
+            else
+                to = sgb_host(name);
+        } else {
+            pf_route(&p->pf, job->src, job->dst, r);
+        }
         pf_route_begin(&p->pf, r);
         conserve_begin(p, job, r);
         self->routed = true;
         sgb_sleep_for(r->latency_s);
-        sgb_transfer(pod_host(p, job->src), pod_host(p, job->dst), job->bytes);
+        sgb_transfer(from, to, job->bytes);
         pf_route_end(&p->pf, r);
         conserve_end(p, job, r);
         metrics_transfer_done(p->m, job->kind, job->src_tier, job->dst_tier, job->bytes, r->j_per_byte, sgb_now());
