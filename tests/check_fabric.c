@@ -45,11 +45,16 @@ static double many_to_one(const char *routing, uint32_t *k_max)
 {
     char rset[64];
     snprintf(rset, sizeof rset, "hardware.fabric.routing=%s", routing);
-    const char *sets[] = {"hardware.nodes=18", "deployment.tp=4", "hardware.fabric.oversubscription=15",
-                          "hardware.fabric.per_flow_paths=true", "hardware.icms.enclosures=8", rset};
+    const char *sets[] = {"hardware.nodes=18",
+                          "deployment.tp=4",
+                          "hardware.fabric.oversubscription=15",
+                          "hardware.fabric.per_flow_paths=true",
+                          "hardware.icms.enclosures=8",
+                          rset};
     scenario_t *sc = calloc(1, sizeof *sc);
     char err[2048];
-    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 6, -1, err, sizeof err) == 0,
+    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 6, -1, err, sizeof err) ==
+                      0,
                   "%s", err);
     ck_assert_msg(pf_build(&fpf, sc, err, sizeof err) == 0, "%s", err);
     ck_assert(fpf.per_flow);
