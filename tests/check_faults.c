@@ -1,5 +1,7 @@
 /* Fault injection, KV side (sim/core/faults.h): an enclosure that fails takes its G3.5 blocks with it and
  * only those. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,11 +82,66 @@ START_TEST(enclosure_loses_its_blocks)
 }
 END_TEST
 
+/* kvtwin run with an enclosure failing mid-run: blocks are lost, fewer bytes load from G3.5, the books
+ * still balance (the run would exit 1 otherwise); a target not modelled is an input error (exit 2). */
+static cJSON *run_summary(const char *tag, const char *fault_set)
+{
+    const char *dir = tu_scratch_dir(tag);
+    char outdir[1100];
+    snprintf(outdir, sizeof outdir, "%s/run", dir);
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "run", tu_source("configs/scenarios/storage-path-io.json"), "--quiet", "--force",
+                           "--out", outdir, "--set", "hardware.icms.io_bytes=0", "--set", "hardware.icms.enclosures=4",
+                           "--set", fault_set, NULL);
+    ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err ? err : "");
+    free(out);
+    free(err);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/summary.json", outdir);
+    char *text = tu_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_ptr_nonnull(j);
+    return j;
+}
+
+static double g35_loads(const cJSON *s)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "transfers");
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(t, "load_bytes_by_source_tier");
+    return cJSON_GetObjectItemCaseSensitive(l, "G3.5")->valuedouble;
+}
+
+START_TEST(run_with_failed_enclosure)
+{
+    cJSON *base = run_summary("faults-none", "faults=[]");
+    cJSON *hit = run_summary("faults-one", "faults=[{\"at_s\": 100, \"target\": \"icms:1\", \"duration_s\": 50}]");
+    ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(base, "faults"));
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(hit, "faults");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(cJSON_GetObjectItemCaseSensitive(f, "applied")->valueint, 1);
+    ck_assert(cJSON_GetObjectItemCaseSensitive(f, "g35_blocks_lost")->valuedouble > 0);
+    ck_assert(g35_loads(hit) < g35_loads(base));
+    cJSON_Delete(base);
+    cJSON_Delete(hit);
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "run", tu_source("configs/scenarios/storage-path-io.json"), "--quiet", "--out",
+                           tu_scratch_dir("faults-bad"), "--force", "--set",
+                           "faults=[{\"at_s\": 1, \"target\": \"g4:0\", \"duration_s\": 1}]", NULL);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(err, "faults"));
+    free(out);
+    free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
     TCase *tc = tcase_create("kv");
     tcase_add_test(tc, enclosure_loses_its_blocks);
+    tcase_add_test(tc, run_with_failed_enclosure);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

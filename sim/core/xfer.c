@@ -7,6 +7,7 @@
 
 #include "sim/core/conserve.h"
 #include "sim/core/fabric.h"
+#include "sim/core/faults.h"
 #include "sim/core/storage_path.h"
 #include "sim/out/metrics.h"
 
@@ -46,9 +47,9 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         for (uint32_t e = 0; e < n; e++)
             if (pool->stripe_blocks[e]) {
                 if (src_icms)
-                    job->src.idx = e;
+                    job->src.idx = faults_enclosure(p, e);
                 else
-                    job->dst.idx = e;
+                    job->dst.idx = faults_enclosure(p, e);
             }
         return;
     }
@@ -66,9 +67,9 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         part.bytes = per_block * (double)pool->stripe_blocks[e];
         part.blocks = pool->stripe_blocks[e];
         if (src_icms)
-            part.src.idx = e;
+            part.src.idx = faults_enclosure(p, e);
         else
-            part.dst.idx = e;
+            part.dst.idx = faults_enclosure(p, e);
         part.done = xfer_fan_done;
         part.ctx = fan;
         part.fan = fan;
