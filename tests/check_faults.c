@@ -128,7 +128,7 @@ START_TEST(run_with_failed_enclosure)
     char *out = NULL, *err = NULL;
     int rc = tu_run_kvtwin(&out, &err, "run", tu_source("configs/scenarios/storage-path-io.json"), "--quiet", "--out",
                            tu_scratch_dir("faults-bad"), "--force", "--set",
-                           "faults=[{\"at_s\": 1, \"target\": \"g4:0\", \"duration_s\": 1}]", NULL);
+                           "faults=[{\"at_s\": 1, \"target\": \"leaf:0\", \"duration_s\": 1}]", NULL);
     ck_assert_int_eq(rc, 2);
     ck_assert_ptr_nonnull(strstr(err, "faults"));
     free(out);

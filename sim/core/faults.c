@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/base/alloc.h"
+#include "sim/base/mix.h"
 #include "sim/core/storage_path.h"
 
 typedef struct faults_enc {
@@ -18,6 +19,13 @@ static bool faults_on_enclosure(uint64_t id, void *arg)
 {
     const faults_enc_t *f = arg;
     return sp_stripe_enclosure(id, f->n, f->width) == f->enc;
+}
+
+static bool faults_on_g4_server(uint64_t id, void *arg)
+{
+    const faults_enc_t *f = arg;
+    /* The G4 server map of platform.c (pf_g4_of_block), with its own hash salt. */
+    return (uint32_t)(kvt_mix64(id ^ 0x5bd1e995u) % f->n) == f->enc;
 }
 
 uint64_t faults_lose_enclosure(kv_mgr_t *kv, uint32_t enc, uint32_t n_enc, uint32_t stripe_width)
@@ -49,6 +57,7 @@ int faults_prepare(pod_t *p, char *err, size_t errlen)
     f->n_enc = p->pf.n_icms;
     f->width = p->pf.hw->icms.stripe_enclosures;
     f->down = kvt_calloc(f->n_enc + 1, sizeof *f->down);
+    f->g4_down = kvt_calloc(p->pf.n_g4 + 1, sizeof *f->g4_down);
     p->faults = f;
     for (int i = 0; i < n; i++) {
         const cJSON *o = cJSON_GetArrayItem(arr, i);
@@ -65,20 +74,26 @@ int faults_prepare(pod_t *p, char *err, size_t errlen)
             return faults_bad(p, i, "at_s and duration_s must be finite and >= 0", err, errlen);
         unsigned e;
         char tail;
+        uint8_t kind = PF_ICMS;
         if (sscanf(tg->valuestring, "icms:%u%c", &e, &tail) != 1) {
-            char what[160];
-            snprintf(what, sizeof what,
-                     "target \"%.60s\": expected \"icms:E\" (drives, links, leaves, G4 servers and nodes are not "
-                     "modelled yet)",
-                     tg->valuestring);
-            return faults_bad(p, i, what, err, errlen);
+            kind = PF_G4;
+            if (sscanf(tg->valuestring, "g4:%u%c", &e, &tail) != 1) {
+                char what[160];
+                snprintf(what, sizeof what,
+                         "target \"%.60s\": expected \"icms:E\" or \"g4:S\" (drives, links, leaves and nodes are "
+                         "not modelled yet)",
+                         tg->valuestring);
+                return faults_bad(p, i, what, err, errlen);
+            }
         }
-        if (e >= f->n_enc) {
+        uint32_t count = kind == PF_ICMS ? f->n_enc : p->pf.n_g4;
+        if (e >= count) {
             char what[128];
-            snprintf(what, sizeof what, "target icms:%u: the pod has %u ICMS enclosures", e, f->n_enc);
+            snprintf(what, sizeof what, "target %s:%u: the pod has %u %s", kind == PF_ICMS ? "icms" : "g4", e, count,
+                     kind == PF_ICMS ? "ICMS enclosures" : "G4 servers");
             return faults_bad(p, i, what, err, errlen);
         }
-        f->list[i] = (fault_t){at->valuedouble, dur->valuedouble, e};
+        f->list[i] = (fault_t){at->valuedouble, dur->valuedouble, kind, e};
         f->n++;
     }
     return 0;
@@ -95,8 +110,16 @@ static void faults_actor(void *arg)
     free(arg);
     struct faults *f = a.p->faults;
     sgb_sleep_until(a.fault->at_s);
-    f->down[a.fault->enc]++;
     f->applied++;
+    if (a.fault->kind == PF_G4) {
+        f->g4_down[a.fault->enc]++;
+        faults_enc_t g = {a.fault->enc, a.p->pf.n_g4, 0};
+        f->g4_blocks_lost += kv_drop_where(a.p->kv, KV_G4, faults_on_g4_server, &g);
+        sgb_sleep_for(a.fault->duration_s);
+        f->g4_down[a.fault->enc]--;
+        return;
+    }
+    f->down[a.fault->enc]++;
     f->g35_blocks_lost += faults_lose_enclosure(a.p->kv, a.fault->enc, f->n_enc, f->width);
     sgb_sleep_for(a.fault->duration_s);
     f->down[a.fault->enc]--;
@@ -127,6 +150,20 @@ uint32_t faults_enclosure(const pod_t *p, uint32_t e)
     return e; /* every enclosure is down: the path stays (its blocks are gone) */
 }
 
+uint32_t faults_g4_server(const pod_t *p, uint32_t s)
+{
+    const struct faults *f = p->faults;
+    uint32_t n = p->pf.n_g4;
+    if (!f || s >= n || !f->g4_down[s])
+        return s;
+    for (uint32_t k = 1; k < n; k++) {
+        uint32_t c = (s + k) % n;
+        if (!f->g4_down[c])
+            return c;
+    }
+    return s;
+}
+
 void faults_summary(const pod_t *p, cJSON *summary)
 {
     if (!p->faults)
@@ -135,6 +172,7 @@ void faults_summary(const pod_t *p, cJSON *summary)
     cJSON_AddNumberToObject(o, "listed", p->faults->n);
     cJSON_AddNumberToObject(o, "applied", p->faults->applied);
     cJSON_AddNumberToObject(o, "g35_blocks_lost", (double)p->faults->g35_blocks_lost);
+    cJSON_AddNumberToObject(o, "g4_blocks_lost", (double)p->faults->g4_blocks_lost);
 }
 
 void faults_free(pod_t *p)
@@ -143,6 +181,7 @@ void faults_free(pod_t *p)
         return;
     free(p->faults->list);
     free(p->faults->down);
+    free(p->faults->g4_down);
     free(p->faults);
     p->faults = NULL;
 }

@@ -1,9 +1,10 @@
-/* Fault injection (scenario key `faults`: [{"at_s": T, "target": "icms:E", "duration_s": D}, ...]).
+/* Fault injection (scenario key `faults`: [{"at_s": T, "target": "icms:E" or "g4:S", "duration_s": D}]).
  * An ICMS enclosure that fails at T loses the G3.5 blocks it holds (the KV manager drops them, so their
  * requests recompute those tokens) and, until T + D, the moves that would go to or come from it are served
  * by the next enclosure that is up (routing avoids the failed part); it comes back empty. One actor per
- * fault, none per request. The summary's "faults" object counts faults applied and blocks lost.
- * Not modelled yet (an error naming the target): drives, links, leaf switches, G4 servers, nodes; transfers
+ * fault, none per request. A G4 server ("g4:S") likewise loses its G4 blocks and its moves go to the next
+ * server up. The summary's "faults" object counts faults applied and blocks lost.
+ * Not modelled yet (an error naming the target): drives, links, leaf switches, nodes; transfers
  * in flight at T complete (they do not fail); before/during/after figures are in the time series only. */
 #ifndef KVTWIN_FAULTS_H
 #define KVTWIN_FAULTS_H
@@ -16,14 +17,17 @@
 
 typedef struct fault {
     double at_s, duration_s;
-    uint32_t enc;
+    uint8_t kind; /* PF_ICMS or PF_G4 */
+    uint32_t enc; /* enclosure or server */
 } fault_t;
 
 struct faults {
     fault_t *list;
     uint32_t n;
     uint32_t n_enc, width;
-    uint32_t *down; /* per enclosure: faults active now */
+    uint32_t *down;    /* per enclosure: faults active now */
+    uint32_t *g4_down; /* per G4 server */
+    uint64_t g4_blocks_lost;
     uint32_t applied;
     uint64_t g35_blocks_lost;
 };
@@ -38,6 +42,8 @@ int faults_prepare(pod_t *p, char *err, size_t errlen);
 void faults_start(pod_t *p, sgb_host_t *h);
 /* The enclosure that serves for enclosure e now: e, or the next one up while e is down. */
 uint32_t faults_enclosure(const pod_t *p, uint32_t e);
+/* The same for G4 server s. */
+uint32_t faults_g4_server(const pod_t *p, uint32_t s);
 /* Adds the "faults" object to the summary (only when the scenario lists faults). */
 void faults_summary(const pod_t *p, cJSON *summary);
 void faults_free(pod_t *p);
