@@ -136,12 +136,40 @@ START_TEST(run_with_failed_enclosure)
 }
 END_TEST
 
+START_TEST(run_with_failed_g4_server)
+{
+    /* G4 only (four servers), G3 off: server 2 fails at 100 s and loses its blocks. */
+    const char *dir = tu_scratch_dir("faults-g4");
+    char outdir[1100], path[1200];
+    snprintf(outdir, sizeof outdir, "%s/run", dir);
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", tu_source("configs/scenarios/where-5x.json"), "--quiet", "--force",
+                           "--out", outdir, "--set", "hardware.icms.present=false", "--set", "kv.g35.enabled=false",
+                           "--set", "kv.g4.enabled=true", "--set", "hardware.g4.servers=4", "--set",
+                           "kv.g3.enabled=false", "--set", "workload.synth.session_rate_per_s=0.5", "--set",
+                           "faults=[{\"at_s\": 100, \"target\": \"g4:2\", \"duration_s\": 60}]", NULL);
+    ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err ? err : "");
+    free(err);
+    snprintf(path, sizeof path, "%s/summary.json", outdir);
+    char *text = tu_read_file(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "faults");
+    ck_assert_ptr_nonnull(f);
+    ck_assert(cJSON_GetObjectItemCaseSensitive(f, "g4_blocks_lost")->valuedouble > 0);
+    ck_assert_double_eq(cJSON_GetObjectItemCaseSensitive(f, "g35_blocks_lost")->valuedouble, 0);
+    cJSON_Delete(j);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
     TCase *tc = tcase_create("kv");
     tcase_add_test(tc, enclosure_loses_its_blocks);
     tcase_add_test(tc, run_with_failed_enclosure);
+    tcase_add_test(tc, run_with_failed_g4_server);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
