@@ -99,6 +99,8 @@ typedef struct hw_fabric {
     double optics_j_per_byte;   /* transceiver energy per byte crossing a switch port */
     double switch_price_usd;    /* per leaf switch; a spine scales by radix like switch_w */
     double optics_price_usd;    /* per switch port (transceiver or CPO share) */
+    bool per_flow_paths;        /* each flow picks its spine (ECMP: by hash; adaptive: least loaded) instead of the
+                          * pair's static spine derated by the efficiency factors (sim/core/fabric.h) */
 } hw_fabric_t;
 
 typedef struct hw_icms {
@@ -121,6 +123,20 @@ typedef struct hw_icms {
     double dpu_price_usd;
     double flash_usd_per_byte;
     double enclosure_price_usd; /* chassis without DPUs and flash */
+    /* Per-I/O model of the path (sim/core/storage_path.h); every key 0/false = not modelled, which keeps
+     * the bandwidth-only path (the DPU a crypto-rate cap, the drives their bandwidth). */
+    double io_bytes;            /* bytes per NVMe-oF command (0 = no per-I/O costs) */
+    double dpu_arm_per_io_s;    /* Arm-core time to terminate one NVMe-oF command on the BlueField-4 */
+    uint32_t dpu_arm_cores;     /* per DPU, serving commands in parallel */
+    uint32_t queue_depth;       /* outstanding commands per SSD (caps throughput by Little's law) */
+    bool crypto_off;            /* inline encryption bypassed: no crypto cap, no crypto energy */
+    bool crc_off;               /* CRC/T10-DIF offload bypassed */
+    double dpu_crc_byte_s;      /* per DPU, when CRC is a separate engine (0 = inside dpu_crypto_byte_s) */
+    double crypto_j_per_byte;   /* crypto engine energy per byte */
+    double crc_j_per_byte;      /* CRC engine energy per byte */
+    double ssd_read_iops;       /* per SSD at io_bytes (0 = bandwidth-bound only) */
+    double ssd_write_iops;      /* per SSD */
+    uint32_t stripe_enclosures; /* enclosures a run of consecutive blocks is striped over (0/1 = one) */
 } hw_icms_t;
 
 typedef struct hw_g4 {
@@ -141,6 +157,8 @@ typedef struct hw_g4 {
     double server_idle_w;      /* per server, idle */
     double server_price_usd;
     double usd_per_byte;
+    double metadata_ops_per_object; /* metadata lookups/updates per object (one object = one hop's bytes) */
+    double metadata_op_s;           /* latency of one metadata operation */
 } hw_g4_t;
 
 typedef struct hw_energy {

@@ -211,6 +211,12 @@ static int jb_bind_field(const jb_field_t *f, const cJSON *v, void *dst, const c
             return jb_fail(err, path, "expected an object, got %s", jb_type_name(v));
         *(const cJSON **)p = cJSON_IsNull(v) ? NULL : v;
         return 0;
+    case JB_JSONA:
+        assert(f->size == sizeof(const cJSON *));
+        if (!cJSON_IsArray(v) && !cJSON_IsNull(v))
+            return jb_fail(err, path, "expected an array, got %s", jb_type_name(v));
+        *(const cJSON **)p = cJSON_IsNull(v) ? NULL : v;
+        return 0;
     }
     return jb_fail(err, path, "internal: unknown field kind");
 }
@@ -300,6 +306,11 @@ cJSON *jb_to_json(const jb_spec_t *spec, const void *src)
             v = j ? cJSON_Duplicate(j, 1) : cJSON_CreateObject();
             break;
         }
+        case JB_JSONA: {
+            const cJSON *j = *(const cJSON *const *)p;
+            v = j ? cJSON_Duplicate(j, 1) : cJSON_CreateArray();
+            break;
+        }
         }
         cJSON_AddItemToObject(obj, f->key, v);
     }
@@ -325,6 +336,8 @@ static const char *jb_kind_name(jb_kind_t k)
     case JB_OBJECT:
     case JB_JSON:
         return "object";
+    case JB_JSONA:
+        return "array";
     }
     return "?";
 }

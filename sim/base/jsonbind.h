@@ -21,6 +21,7 @@ typedef enum jb_kind {
     JB_CHOICE, /* int index into choices[] (JSON: one of the names) */
     JB_OBJECT, /* nested struct bound with sub */
     JB_JSON,   /* const cJSON * borrowed from the bound tree: an object checked later by its owner */
+    JB_JSONA,  /* the same for an array (a list of records, e.g. the scenario's faults) */
     JB_PLUGIN, /* char[size]: the name of a policy of a plug-in axis (sim/base/plugin.h), checked there */
 } jb_kind_t;
 
@@ -102,6 +103,10 @@ typedef struct jb_spec {
 #define JB_JSONF(type, m, help)                                                                                        \
     {                                                                                                                  \
 #m, JB_JSON, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help                       \
+    }
+#define JB_JSONAF(type, m, help)                                                                                       \
+    {                                                                                                                  \
+#m, JB_JSONA, offsetof(type, m), JB_MEMBER_SIZE(type, m), 0, 0, 0, NULL, NULL, NULL, help                      \
     }
 #define JB_END                                                                                                         \
     {                                                                                                                  \

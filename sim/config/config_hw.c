@@ -149,6 +149,7 @@ static const jb_field_t fabric_fields[] = {
     HW_NONNEG(hw_fabric_t, optics_j_per_byte, "J/byte", "optics energy per byte per switch port"),
     HW_NONNEG(hw_fabric_t, switch_price_usd, "USD", "per switch"),
     HW_NONNEG(hw_fabric_t, optics_price_usd, "USD", "per switch port in use"),
+    HW_BOOL(hw_fabric_t, per_flow_paths, 0, "each flow picks a spine: ECMP by hash, adaptive by load"),
     JB_END,
 };
 static const jb_spec_t fabric_spec = {"fabric", fabric_fields, NULL};
@@ -173,6 +174,18 @@ static const jb_field_t icms_fields[] = {
     HW_OPT(hw_icms_t, dpu_price_usd, "USD", "per DPU"),
     HW_OPT(hw_icms_t, flash_usd_per_byte, "USD/byte", "flash price"),
     HW_OPT(hw_icms_t, enclosure_price_usd, "USD", "chassis without DPUs and flash"),
+    HW_OPT(hw_icms_t, io_bytes, "bytes", "bytes per NVMe-oF command (0 = no per-I/O costs)"),
+    HW_OPT(hw_icms_t, dpu_arm_per_io_s, "s", "Arm-core time per NVMe-oF command on the DPU"),
+    HW_COUNT(hw_icms_t, dpu_arm_cores, 0, 0, "cores", "per DPU, terminating commands in parallel"),
+    HW_COUNT(hw_icms_t, queue_depth, 0, 0, "commands", "outstanding per SSD (0 = unlimited)"),
+    HW_BOOL(hw_icms_t, crypto_off, 0, "bypass inline encryption (no cap, no energy)"),
+    HW_BOOL(hw_icms_t, crc_off, 0, "bypass the CRC offload (no cap, no energy)"),
+    HW_OPT(hw_icms_t, dpu_crc_byte_s, "bytes/s", "per DPU, separate CRC engine (0 = in the crypto rate)"),
+    HW_OPT(hw_icms_t, crypto_j_per_byte, "J/byte", "crypto engine energy"),
+    HW_OPT(hw_icms_t, crc_j_per_byte, "J/byte", "CRC engine energy"),
+    HW_OPT(hw_icms_t, ssd_read_iops, "IOPS", "per SSD at io_bytes (0 = unlimited)"),
+    HW_OPT(hw_icms_t, ssd_write_iops, "IOPS", "per SSD at io_bytes (0 = unlimited)"),
+    HW_COUNT(hw_icms_t, stripe_enclosures, 0, 0, "enclosures", "a run of blocks is striped over (0/1 = one)"),
     JB_END,
 };
 static const jb_spec_t icms_spec = {"icms", icms_fields, NULL};
@@ -195,6 +208,8 @@ static const jb_field_t g4_fields[] = {
     HW_OPT(hw_g4_t, server_idle_w, "W", "per server, idle"),
     HW_OPT(hw_g4_t, server_price_usd, "USD", "per server"),
     HW_OPT(hw_g4_t, usd_per_byte, "USD/byte", "media price per stored byte"),
+    HW_OPT(hw_g4_t, metadata_ops_per_object, "ops", "metadata operations per object (one hop's bytes)"),
+    HW_OPT(hw_g4_t, metadata_op_s, "s", "latency of one metadata operation"),
     JB_END,
 };
 static const jb_spec_t g4_spec = {"g4", g4_fields, NULL};

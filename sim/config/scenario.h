@@ -112,7 +112,8 @@ typedef struct scenario {
     wl_config_t workload;
     sc_sim_t sim;
     sc_output_t output;
-    cfg_doc_t doc; /* the merged tree and its sources */
+    const cJSON *faults; /* [{at_s, target, duration_s}], borrowed from doc; checked by sim/core/faults.c */
+    cfg_doc_t doc;       /* the merged tree and its sources */
 } scenario_t;
 
 /* Binding tables of the sections, each owned by its module's config file. */

@@ -91,6 +91,10 @@ static void cons_pending(const pod_t *p, const xfer_pool_t *pool, double pend[KV
     for (const xfer_job_t *j = pool->head; j; j = j->next)
         if (j->kind >= 0 && j->kind < KV_MOVE_KINDS && j->src_tier >= 0 && j->src_tier < KV_NTIERS)
             pend[j->kind][j->src_tier] += j->bytes;
+    /* Parts of striped hops waiting for a part worker (xfer.h). */
+    for (const xfer_job_t *j = pool->part_head; j; j = j->next)
+        if (j->kind >= 0 && j->kind < KV_MOVE_KINDS && j->src_tier >= 0 && j->src_tier < KV_NTIERS)
+            pend[j->kind][j->src_tier] += j->bytes;
     for (uint32_t w = 0; w < pool->n_workers; w++) {
         const xfer_worker_t *wk = &pool->workers[w];
         if (!wk->current)

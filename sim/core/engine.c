@@ -224,6 +224,8 @@ void engine_issue_moves(engine_t *e, sim_req_t *r)
                 .kind = m->kind,
                 .src_tier = m->src_tier,
                 .dst_tier = m->dst_tier,
+                .first_block = m->first_block, /* for ICMS striping (xfer.h) */
+                .blocks = m->blocks,
             };
             bool waited = r && ((m->kind == KV_MOVE_LOAD && m->dst_tier == KV_G1 && m->dst_loc == e->id) ||
                                 (m->kind == KV_MOVE_DEMOTE && m->src_tier == KV_G1 && m->src_loc == e->id));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sim/base/mix.h"
+#include "sim/core/storage_path.h"
 
 #define PF_MAX_SPINES 16u
 
@@ -209,6 +210,10 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     }
     pf->n_spine = pf->n_leaf > 1 ? (up < PF_MAX_SPINES ? up : PF_MAX_SPINES) : 0;
     double eff = fab->routing == HW_ROUTING_ECMP ? fab->ecmp_efficiency : fab->adaptive_efficiency;
+    /* Per-flow paths model the collisions the efficiency factors stand for: the uplinks keep line rate. */
+    pf->per_flow = fab->per_flow_paths && pf->n_spine > 1;
+    if (pf->per_flow)
+        eff = 1;
     double up_bw = pf->n_spine ? (double)up / pf->n_spine * port_bw * eff : 0;
 
     uint32_t max_links = 4 * pf->n_inst + 4 * pf->n_domains + pf->n_leaf * pf->n_spine + 4 * pf->n_icms + 4 * pf->n_g4;
@@ -229,9 +234,12 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     pf->l_up = pf_add_links(pf, "up", pf->n_leaf * pf->n_spine, up_bw, true);
     const hw_icms_t *ic = &hw->icms;
     pf->l_eport = pf_add_links(pf, "eport", pf->n_icms, eport_bw, true);
-    pf->l_edpu = pf_add_links(pf, "edpu", pf->n_icms, ic->dpus_per_enclosure * ic->dpu_crypto_byte_s, false);
-    pf->l_essd = pf_add_links(pf, "essd", pf->n_icms, ic->ssds_per_enclosure * ic->ssd_read_byte_s, false);
-    pf->l_essdw = pf_add_links(pf, "essdw", pf->n_icms, ic->ssds_per_enclosure * ic->ssd_write_byte_s, false);
+    /* Per-I/O caps of the DPUs and SSDs (storage_path.h); a DPU with every engine off and no command cost
+     * caps nothing, which a link far faster than any port stands for. */
+    double edpu_bw = sp_icms_dpu_byte_s(ic);
+    pf->l_edpu = pf_add_links(pf, "edpu", pf->n_icms, isfinite(edpu_bw) ? edpu_bw : 1e18, false);
+    pf->l_essd = pf_add_links(pf, "essd", pf->n_icms, sp_icms_ssd_byte_s(ic, false), false);
+    pf->l_essdw = pf_add_links(pf, "essdw", pf->n_icms, sp_icms_ssd_byte_s(ic, true), false);
     const hw_g4_t *g4 = &hw->g4;
     double repl = g4->replication ? g4->replication : 1;
     pf->l_g4nic = pf_add_links(pf, "g4nic", pf->n_g4, g4nic_bw, true);
@@ -347,7 +355,8 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
             pf_hop(r, pf->l_essdw + ep.idx, 0);
         pf_hop(r, pf->l_essd + ep.idx, 0);
         r->j_per_byte[EN_ICMS] += inbound ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte;
-        r->latency_s += hw->icms.dpu_latency_s + hw->icms.ssd_latency_s;
+        r->j_per_byte[EN_ICMS] += sp_icms_engine_j_per_byte(&hw->icms);
+        r->latency_s += sp_icms_latency_s(&hw->icms);
         return pf->leaf_of_icms[ep.idx];
     }
     assert(ep.kind == PF_G4);
@@ -360,7 +369,7 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
     r->j_per_byte[EN_G4] += inbound ? en->ssd_write_j_per_byte * repl : en->ssd_read_j_per_byte;
     /* The controller draws its busy power in proportion to the bytes it serves. */
     r->j_per_byte[EN_G4] += (hw->g4.server_w - hw->g4.server_idle_w) / hw->g4.controller_byte_s;
-    r->latency_s += hw->g4.protocol_latency_s + hw->g4.per_io_cpu_s;
+    r->latency_s += sp_g4_latency_s(&hw->g4);
     return pf->leaf_of_g4[ep.idx];
 }
 
@@ -372,7 +381,7 @@ static uint32_t pf_spine_of(const platform_t *pf, uint32_t a, uint32_t b)
 
 /* Hops across the fabric from leaf a to leaf b (none if they are the same leaf). */
 static void pf_fabric(const platform_t *pf, uint32_t leaf_a, uint32_t leaf_b, uint32_t key_a, uint32_t key_b,
-                      pf_route_t *r)
+                      int64_t spine, pf_route_t *r)
 {
     const hw_pod_t *hw = pf->hw;
     double nic_j = pf->ethernet_j_per_byte * 2; /* the sending and the receiving port */
@@ -383,7 +392,7 @@ static void pf_fabric(const platform_t *pf, uint32_t leaf_a, uint32_t leaf_b, ui
         r->j_per_byte[EN_SWITCH] += 2 * pf->optics_j_per_byte;
         return;
     }
-    uint32_t s = pf_spine_of(pf, key_a, key_b);
+    uint32_t s = spine >= 0 ? (uint32_t)spine : pf_spine_of(pf, key_a, key_b);
     pf_hop(r, pf->l_up + leaf_a * pf->n_spine + s, 0);
     pf_hop(r, pf->l_up + leaf_b * pf->n_spine + s, 1);
     r->latency_s += 3 * hw->fabric.switch_latency_s;
@@ -440,7 +449,57 @@ bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst)
     return true;
 }
 
+static void pf_route_via(const platform_t *pf, pf_ep_t src, pf_ep_t dst, int64_t spine, pf_route_t *r);
+
 void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *r)
+{
+    pf_route_via(pf, src, dst, -1, r);
+}
+
+void pf_route_spine(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t spine, pf_route_t *r)
+{
+    assert(spine < pf->n_spine);
+    pf_route_via(pf, src, dst, spine, r);
+}
+
+uint32_t pf_uplink(const platform_t *pf, uint32_t leaf, uint32_t spine)
+{
+    return pf->l_up + leaf * pf->n_spine + spine;
+}
+
+void pf_alias_name(pf_ep_t ep, uint32_t spine, char *buf, size_t len)
+{
+    char base[24];
+    pf_host_name(ep, base, sizeof base);
+    snprintf(buf, len, "%s~s%u", base, spine);
+}
+
+static uint32_t pf_leaf_of(const platform_t *pf, pf_ep_t ep)
+{
+    switch (ep.kind) {
+    case PF_ICMS:
+        return pf->leaf_of_icms[ep.idx];
+    case PF_G4:
+        return pf->leaf_of_g4[ep.idx];
+    case PF_INST:
+        if (pf->storage_via_gpu_nic)
+            return pf->leaf_of_attach[pf->n_domains + ep.idx];
+        return pf->leaf_of_attach[pf->domain_of_inst[ep.idx]];
+    default:
+        return pf->leaf_of_attach[ep.idx];
+    }
+}
+
+bool pf_route_leaves(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t *leaf_a, uint32_t *leaf_b)
+{
+    if (pf_is_local(src) && pf_is_local(dst))
+        return false;
+    *leaf_a = pf_leaf_of(pf, src);
+    *leaf_b = pf_leaf_of(pf, dst);
+    return *leaf_a != *leaf_b;
+}
+
+static void pf_route_via(const platform_t *pf, pf_ep_t src, pf_ep_t dst, int64_t spine, pf_route_t *r)
 {
     assert(pf_has_route(pf, src, dst));
     memset(r, 0, sizeof *r);
@@ -485,7 +544,7 @@ void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *r)
         leaf_b = pf_local_side(pf, dst, true, r);
     else
         leaf_b = pf_storage_side(pf, dst, true, r);
-    pf_fabric(pf, leaf_a, leaf_b, pf_attach_key(pf, src), pf_attach_key(pf, dst), r);
+    pf_fabric(pf, leaf_a, leaf_b, pf_attach_key(pf, src), pf_attach_key(pf, dst), spine, r);
 }
 
 double pf_route_share_byte_s(const platform_t *pf, const pf_route_t *r)
@@ -563,6 +622,31 @@ static void pf_xml_pair(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_t b)
     pf_xml_route(f, pf, b, a);
 }
 
+/* Per-flow paths: routes between a and the alias of storage endpoint b over each spine. */
+static void pf_xml_alias_routes(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_t b)
+{
+    if (!pf->per_flow)
+        return;
+    char na[32], nb[40];
+    pf_host_name(a, na, sizeof na);
+    for (uint32_t s = 0; s < pf->n_spine; s++) {
+        pf_alias_name(b, s, nb, sizeof nb);
+        for (int dir = 0; dir < 2; dir++) {
+            pf_route_t r;
+            pf_route_spine(pf, dir ? b : a, dir ? a : b, s, &r);
+            fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", dir ? nb : na, dir ? na : nb);
+            for (uint8_t i = 0; i < r.n; i++) {
+                const pf_link_t *l = &pf->links[r.hop[i].link];
+                if (l->splitduplex)
+                    fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r.hop[i].down ? "DOWN" : "UP");
+                else
+                    fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
+            }
+            fprintf(f, "</route>\n");
+        }
+    }
+}
+
 int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errlen)
 {
     char tmp[1200];
@@ -579,6 +663,13 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
             char name[32];
             pf_host_name((pf_ep_t){(uint8_t)k, i}, name, sizeof name);
             fprintf(f, "<host id=\"%s\" speed=\"1f\"/>\n", name);
+            if (pf->per_flow && (k == PF_ICMS || k == PF_G4)) {
+                for (uint32_t sp = 0; sp < pf->n_spine; sp++) {
+                    char alias[40];
+                    pf_alias_name((pf_ep_t){(uint8_t)k, i}, sp, alias, sizeof alias);
+                    fprintf(f, "<host id=\"%s\" speed=\"1f\"/>\n", alias);
+                }
+            }
         }
     }
     for (uint32_t l = 0; l < pf->n_links; l++) {
@@ -603,15 +694,22 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
                 locals[nl++] = inst;
         }
         for (uint32_t j = 0; j < nl; j++) {
-            for (uint32_t e = 0; e < pf->n_icms; e++)
+            for (uint32_t e = 0; e < pf->n_icms; e++) {
                 pf_xml_pair(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
-            for (uint32_t s = 0; s < pf->n_g4; s++)
+                pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
+            }
+            for (uint32_t s = 0; s < pf->n_g4; s++) {
                 pf_xml_pair(f, pf, locals[j], (pf_ep_t){PF_G4, s});
+                pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_G4, s});
+            }
         }
     }
-    for (uint32_t e = 0; e < pf->n_icms; e++)
-        for (uint32_t s = 0; s < pf->n_g4; s++)
+    for (uint32_t e = 0; e < pf->n_icms; e++) {
+        for (uint32_t s = 0; s < pf->n_g4; s++) {
             pf_xml_pair(f, pf, (pf_ep_t){PF_ICMS, e}, (pf_ep_t){PF_G4, s});
+            pf_xml_alias_routes(f, pf, (pf_ep_t){PF_G4, s}, (pf_ep_t){PF_ICMS, e});
+        }
+    }
     /* Disaggregation: every prefill instance [0, pf->n_prefill) to every decode instance; with the planner,
      * which moves the boundary, every pair. */
     if (pf->inst_routes)

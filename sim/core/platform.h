@@ -67,6 +67,9 @@ typedef struct platform {
     uint32_t l_nvl;     /* each instance's NVLink ports into its domain's switches (disaggregation) */
     uint32_t l_c2c, l_pcie, l_nic, l_dram, l_nvme, l_nvmew, l_fe, l_up, l_eport, l_edpu, l_essd, l_essdw, l_g4nic,
         l_g4ctl, l_g4m, l_g4mw;
+    bool per_flow;      /* hardware.fabric.per_flow_paths with more than one spine: storage endpoints get one
+                        * alias host per spine (fabric.h) */
+    uint64_t flow_seq;  /* flows routed so far, the ECMP hash's input */
     const hw_pod_t *hw; /* borrowed from the scenario */
     double ethernet_j_per_byte, optics_j_per_byte;
 } platform_t;
@@ -90,6 +93,14 @@ void pf_host_name(pf_ep_t ep, char *buf, size_t len);
 
 /* The route from src to dst (data flows src -> dst). Asserts on pairs the platform has no route for. */
 void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *out);
+/* The same over a given spine (spine < n_spine), for per-flow paths. */
+void pf_route_spine(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t spine, pf_route_t *out);
+/* Leaves of the two ends of a route across the fabric; false if the route stays in a leaf or a domain. */
+bool pf_route_leaves(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t *leaf_a, uint32_t *leaf_b);
+/* The up-link index of a leaf towards a spine. */
+uint32_t pf_uplink(const platform_t *pf, uint32_t leaf, uint32_t spine);
+/* "icms-2~s3": the alias host of a storage endpoint whose routes use spine s (per-flow paths). */
+void pf_alias_name(pf_ep_t ep, uint32_t spine, char *buf, size_t len);
 bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst);
 
 /* Bandwidth a new transfer on the route would get now: the smallest fair share over its links. */

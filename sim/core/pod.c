@@ -1,6 +1,8 @@
 /* Helpers on the run state; see pod.h. */
 #include "sim/core/pod.h"
 
+#include "sim/core/faults.h"
+
 #include <assert.h>
 #include <stdio.h>
 
@@ -19,6 +21,8 @@ pf_ep_t pod_tier_endpoint(const pod_t *p, int tier, uint32_t loc, uint64_t first
         /* One tier instance served by several endpoints: the block id picks the one. */
         assert(ep.kind == PF_ICMS || ep.kind == PF_G4);
         ep.idx = ep.kind == PF_ICMS ? pf_icms_of_block(&p->pf, first_block) : pf_g4_of_block(&p->pf, first_block);
+        /* Around a failed enclosure or server. */
+        ep.idx = ep.kind == PF_ICMS ? faults_enclosure(p, ep.idx) : faults_g4_server(p, ep.idx);
     }
     return ep;
 }

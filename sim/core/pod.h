@@ -96,6 +96,7 @@ typedef struct pod {
     uint64_t ctx_longest;       /* longest such context, tokens */
     struct cons_ledger *ledger; /* conservation check's own ledger (sim/conserve.h) */
     struct disagg_stats *dg;    /* disaggregation counters (sim/core/disagg.h); NULL when it is off */
+    struct faults *faults;      /* the scenario's fault list and what is down now (faults.h); NULL if none */
     int fail_code;              /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];
 } pod_t;

@@ -1,6 +1,7 @@
 /* One timed simulation run; see run.h. */
 #define _POSIX_C_SOURCE 200809L
 #include "sim/core/run.h"
+#include "sim/core/faults.h"
 
 #include <assert.h>
 #include <math.h>
@@ -203,6 +204,7 @@ static void host_table(pod_t *p)
 
 static void pod_teardown(pod_t *p)
 {
+    faults_free(p);
     if (p->eng) {
         for (uint32_t i = 0; i < p->pf.n_inst; i++)
             engine_free(&p->eng[i]);
@@ -313,6 +315,8 @@ static int setup(pod_t *p, char *err, size_t errlen)
     if (build_kv(p, err, errlen) || build_policies(p, err, errlen) || future_build(p, err, errlen))
         return KVT_EXIT_INPUT;
     pstage_init(p);
+    if (faults_prepare(p, err, errlen))
+        return KVT_EXIT_INPUT;
     dispatch_prepare(p, p->first);
     return 0;
 }
@@ -339,6 +343,7 @@ static void start_actors(pod_t *p, progress_t *progress)
     dispatch_start_sampler(p, pod_host(p, (pf_ep_t){PF_CPU, 0}), progress);
     if (p->dg && p->sc->deploy.disagg.planner.enabled)
         planner_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
+    faults_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
 }
 
 static int write_results(pod_t *p, outdir_t *od, h5out_t *h5, const cJSON *summary, char *err, size_t errlen)
@@ -439,6 +444,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     metrics_finish(p->m, t_final);
     cJSON *summary = metrics_summary(p->m);
     disagg_summary(p, summary);
+    faults_summary(p, summary);
     /* Nothing is published from a run whose books do not balance. */
     if (conserve_check(p, summary, err, errlen)) {
         cJSON_Delete(summary);

@@ -2,31 +2,139 @@
  * receiver-less SimGrid transfer shared max-min with every other flow on the same links. */
 #include "sim/core/xfer.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "sim/core/conserve.h"
+#include "sim/core/fabric.h"
+#include "sim/core/faults.h"
+#include "sim/core/storage_path.h"
 #include "sim/out/metrics.h"
+
+/* Completion shared by the parts of one striped hop. */
+typedef struct xfer_fan {
+    uint32_t left;
+    xfer_done_fn done;
+    void *ctx;
+} xfer_fan_t;
+
+static void xfer_fan_done(pod_t *p, void *ctx)
+{
+    xfer_fan_t *f = ctx;
+    if (--f->left > 0)
+        return;
+    if (f->done)
+        f->done(p, f->ctx);
+    free(f);
+}
+
+static uint32_t xfer_stripe_width(const pod_t *p)
+{
+    return p->pf.n_icms > 1 ? p->pf.hw->icms.stripe_enclosures : 0;
+}
+
+/* A hop to or from the ICMS whose blocks span several enclosures becomes one part per enclosure: this
+ * worker keeps the first (job is rewritten into it), the others queue for the part workers. */
+static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
+{
+    pod_t *p = pool->pod;
+    bool src_icms = job->src.kind == PF_ICMS, dst_icms = job->dst.kind == PF_ICMS;
+    uint32_t width = xfer_stripe_width(p);
+    if (width <= 1 || job->blocks == 0 || job->fan || (!src_icms && !dst_icms))
+        return;
+    uint32_t n = p->pf.n_icms;
+    if (sp_stripe_split(job->first_block, job->blocks, n, width, pool->stripe_blocks) <= 1) {
+        for (uint32_t e = 0; e < n; e++)
+            if (pool->stripe_blocks[e]) {
+                if (src_icms)
+                    job->src.idx = faults_enclosure(p, e);
+                else
+                    job->dst.idx = faults_enclosure(p, e);
+            }
+        return;
+    }
+    xfer_fan_t *fan = malloc(sizeof *fan);
+    fan->left = 0;
+    fan->done = job->done;
+    fan->ctx = job->ctx;
+    double per_block = job->bytes / (double)job->blocks;
+    bool first = true;
+    xfer_job_t head = *job;
+    for (uint32_t e = 0; e < n; e++) {
+        if (!pool->stripe_blocks[e])
+            continue;
+        xfer_job_t part = head;
+        part.bytes = per_block * (double)pool->stripe_blocks[e];
+        part.blocks = pool->stripe_blocks[e];
+        if (src_icms)
+            part.src.idx = faults_enclosure(p, e);
+        else
+            part.dst.idx = faults_enclosure(p, e);
+        part.done = xfer_fan_done;
+        part.ctx = fan;
+        part.fan = fan;
+        part.next = NULL;
+        fan->left++;
+        if (first) {
+            *job = part;
+            first = false;
+            continue;
+        }
+        xfer_job_t *q = malloc(sizeof *q);
+        *q = part;
+        if (pool->part_tail)
+            pool->part_tail->next = q;
+        else
+            pool->part_head = q;
+        pool->part_tail = q;
+        sgb_sem_post(pool->parts);
+    }
+}
 
 static void xfer_worker(void *arg)
 {
     xfer_worker_t *self = arg;
     xfer_pool_t *pool = self->pool;
     pod_t *p = pool->pod;
+    bool part_worker = self - pool->workers >= (ptrdiff_t)pool->n_main;
     for (;;) {
-        sgb_sem_wait(pool->jobs);
-        xfer_job_t *job = pool->head;
-        pool->head = job->next;
-        if (!pool->head)
-            pool->tail = NULL;
-        pool->queued--;
+        xfer_job_t *job;
+        if (part_worker) {
+            sgb_sem_wait(pool->parts);
+            job = pool->part_head;
+            pool->part_head = job->next;
+            if (!pool->part_head)
+                pool->part_tail = NULL;
+        } else {
+            sgb_sem_wait(pool->jobs);
+            job = pool->head;
+            pool->head = job->next;
+            if (!pool->head)
+                pool->tail = NULL;
+            pool->queued--;
+            xfer_split(pool, job);
+        }
         self->current = job;
         pf_route_t *r = &self->route;
-        pf_route(&p->pf, job->src, job->dst, r);
+        sgb_host_t *from = pod_host(p, job->src), *to = pod_host(p, job->dst);
+        pf_ep_t alias;
+        uint32_t spine;
+        if (fab_route_flow(&p->pf, job->src, job->dst, r, &alias, &spine)) {
+            /* Per-flow paths (fabric.h): the storage end's alias host for the chosen spine. */
+            char name[40];
+            pf_alias_name(alias, spine, name, sizeof name);
+            if (alias.kind == job->src.kind)
+                from = sgb_host(name);
+            else
+                to = sgb_host(name);
+        } else {
+            pf_route(&p->pf, job->src, job->dst, r);
+        }
         pf_route_begin(&p->pf, r);
         conserve_begin(p, job, r);
         self->routed = true;
         sgb_sleep_for(r->latency_s);
-        sgb_transfer(pod_host(p, job->src), pod_host(p, job->dst), job->bytes);
+        sgb_transfer(from, to, job->bytes);
         pf_route_end(&p->pf, r);
         conserve_end(p, job, r);
         metrics_transfer_done(p->m, job->kind, job->src_tier, job->dst_tier, job->bytes, r->j_per_byte, sgb_now());
@@ -44,12 +152,31 @@ void xfer_pool_start(xfer_pool_t *pool, pod_t *p, uint32_t workers, sgb_host_t *
     pool->head = pool->tail = NULL;
     pool->queued = 0;
     pool->jobs = sgb_sem_new(0);
-    pool->n_workers = workers;
-    pool->workers = calloc(workers, sizeof *pool->workers);
-    for (uint32_t w = 0; w < workers; w++) {
-        pool->workers[w].pool = pool;
-        sgb_spawn(name, host, xfer_worker, &pool->workers[w], true);
+    pool->part_head = pool->part_tail = NULL;
+    pool->parts = NULL;
+    pool->stripe_blocks = NULL;
+    /* A striped ICMS gives every job worker width - 1 part workers, so one hop's parts move in parallel. */
+    uint32_t width = xfer_stripe_width(p);
+    uint32_t per = width > 1 ? (width < p->pf.n_icms ? width : p->pf.n_icms) : 1;
+    if (per > 1) {
+        pool->parts = sgb_sem_new(0);
+        pool->stripe_blocks = calloc(p->pf.n_icms, sizeof *pool->stripe_blocks);
     }
+    pool->n_main = workers;
+    pool->n_workers = workers * per;
+    pool->workers = calloc(pool->n_workers, sizeof *pool->workers);
+    for (uint32_t w = 0; w < pool->n_workers; w++) {
+        pool->workers[w].pool = pool;
+        sgb_spawn(w < workers ? name : "part", host, xfer_worker, &pool->workers[w], true);
+    }
+}
+
+/* Frees a job that will not run; the last part of a striped hop takes the shared completion with it. */
+static void xfer_drop(xfer_job_t *j)
+{
+    if (j->fan && --j->fan->left == 0)
+        free(j->fan);
+    free(j);
 }
 
 void xfer_pool_free(xfer_pool_t *pool)
@@ -57,16 +184,27 @@ void xfer_pool_free(xfer_pool_t *pool)
     while (pool->head) {
         xfer_job_t *j = pool->head;
         pool->head = j->next;
-        free(j);
+        xfer_drop(j);
+    }
+    while (pool->part_head) {
+        xfer_job_t *j = pool->part_head;
+        pool->part_head = j->next;
+        xfer_drop(j);
     }
     for (uint32_t w = 0; w < pool->n_workers; w++)
-        free(pool->workers[w].current);
+        if (pool->workers[w].current)
+            xfer_drop(pool->workers[w].current);
     free(pool->workers);
     pool->workers = NULL;
-    pool->n_workers = 0;
+    pool->n_workers = pool->n_main = 0;
     if (pool->jobs)
         sgb_sem_free(pool->jobs);
     pool->jobs = NULL;
+    if (pool->parts)
+        sgb_sem_free(pool->parts);
+    pool->parts = NULL;
+    free(pool->stripe_blocks);
+    pool->stripe_blocks = NULL;
 }
 
 void xfer_submit(xfer_pool_t *pool, const xfer_job_t *job)

@@ -16,6 +16,11 @@ typedef struct xfer_job {
     int src_tier, dst_tier;
     xfer_done_fn done; /* may be NULL */
     void *ctx;
+    /* Blocks of the hop (0 = not given): with hardware.icms.stripe_enclosures > 1 a hop to or from the ICMS
+     * is split into one part per enclosure its blocks are striped over, moved in parallel by the pool's
+     * part workers; done runs once, when the last part lands. */
+    uint64_t first_block, blocks;
+    struct xfer_fan *fan; /* the parts' shared completion, for a part */
     struct xfer_job *next;
 } xfer_job_t;
 
@@ -31,8 +36,11 @@ struct xfer_pool {
     xfer_job_t *head, *tail;
     uint32_t queued;
     sgb_sem_t *jobs;
-    xfer_worker_t *workers;
-    uint32_t n_workers;
+    xfer_worker_t *workers; /* n_main job workers, then the part workers of a striped ICMS */
+    uint32_t n_workers, n_main;
+    xfer_job_t *part_head, *part_tail; /* parts of striped hops waiting for a part worker */
+    sgb_sem_t *parts;
+    uint64_t *stripe_blocks; /* scratch: blocks per enclosure of the hop being split */
 };
 
 /* Starts `workers` daemon worker actors on host for the pool. */

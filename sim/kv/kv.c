@@ -918,3 +918,27 @@ size_t kv_tier_mem_bytes(const kv_mgr_t *m, int tier)
         b += kv_store_mem_bytes(&m->tier[tier][loc]);
     return b;
 }
+
+/* ---- faults --------------------------------------------------------------------------------------------- */
+
+uint64_t kv_drop_where(kv_mgr_t *m, int tier, bool (*lost)(uint64_t id, void *arg), void *arg)
+{
+    if (tier < 0 || tier >= KV_NTIERS || !m->en[tier])
+        return 0;
+    uint64_t dropped = 0;
+    for (uint32_t loc = 0; loc < m->ntier[tier]; loc++) {
+        kv_store_t *s = &m->tier[tier][loc];
+        for (uint32_t slot = 0; slot < s->nfresh; slot++) {
+            kv_entry_t *e = kv_store_entry(s, slot);
+            /* A pinned copy is being read for a promotion: the transfer layer owns its fate. */
+            if (!(e->flags & KV_E_LIVE) || e->pins > 0 || !lost(e->id, arg))
+                continue;
+            s->pol.ops->remove(&s->pol, slot);
+            kv_store_del(s, slot);
+            dropped++;
+        }
+    }
+    if (dropped)
+        m->gen++; /* invalidates the lookup memo */
+    return dropped;
+}

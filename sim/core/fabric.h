@@ -1,0 +1,21 @@
+/* Per-flow paths through the leaf-spine fabric (hardware.fabric.per_flow_paths). Without them a host pair
+ * has one static spine and the uplinks are derated by an efficiency factor; with them every transfer that
+ * crosses the fabric picks its spine when it starts: ECMP by a hash of the flow (so concurrent large flows
+ * can land on one uplink and halve each other's rate, whatever the load of the others), adaptive routing the
+ * spine whose two uplinks carry the fewest flows now (ties broken from the flow's hash). SimGrid routes are
+ * static per host pair, so each storage endpoint has one alias host per spine whose routes use that spine
+ * (platform.c writes them); the transfer runs from or to the alias. */
+#ifndef KVTWIN_FABRIC_H
+#define KVTWIN_FABRIC_H
+
+#include "sim/core/platform.h"
+
+/* The spine for a flow from leaf_a to leaf_b; flow_key is its hash input. */
+uint32_t fab_pick_spine(const platform_t *pf, uint32_t leaf_a, uint32_t leaf_b, uint64_t flow_key);
+
+/* For a transfer src -> dst on a per-flow platform: picks the spine, fills r with the route over it and
+ * returns true with *alias_ep the endpoint (ICMS, else G4) whose alias host for *spine carries it; false
+ * (r untouched) when the route does not cross the fabric or paths are static. */
+bool fab_route_flow(platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *r, pf_ep_t *alias_ep, uint32_t *spine);
+
+#endif
