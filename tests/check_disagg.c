@@ -17,11 +17,11 @@
  *  - placement: packed puts the prefill pool on node 0 (every handoff over the fabric), topology-aware mixes
  *    the pools in each NVLink domain (handoffs on NVLink, sooner);
  *  - a prefill pool that leaves no decode instance is an input error naming the key. */
-#include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 
 #include "testutil.h"
 
@@ -47,35 +47,13 @@ static cJSON *run(const char *out, const char *s1, const char *s2)
                            s2 ? s2 : "sim.drain=true", NULL);
     ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
     free(err);
-    char path[1100];
-    snprintf(path, sizeof path, "%s/summary.json", out);
-    char *text = tu_read_file(path, NULL);
-    ck_assert_ptr_nonnull(text);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(j);
+    cJSON *j = tu_read_summary(out);
     return j;
 }
 
 static size_t column(const char *out, const char *name, double *v, size_t cap)
 {
-    char h5[1100];
-    snprintf(h5, sizeof h5, "%s/run.h5", out);
-    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert(f >= 0);
-    hid_t ds = H5Dopen2(f, "/requests", H5P_DEFAULT);
-    hid_t sp = H5Dget_space(ds);
-    hsize_t rows = 0;
-    H5Sget_simple_extent_dims(sp, &rows, NULL);
-    ck_assert_uint_le(rows, cap);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
-    H5Tinsert(t, name, 0, H5T_NATIVE_DOUBLE);
-    ck_assert(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(ds);
-    H5Fclose(f);
-    return (size_t)rows;
+    return tu_h5_column(out, "/requests", name, v, cap);
 }
 
 static void balances(const cJSON *s)
@@ -149,12 +127,7 @@ START_TEST(ttft_includes_the_transfer)
                            "--set", sets[0], "--set", sets[1], NULL);
     ck_assert_msg(rc == 0, "%s", err);
     free(err);
-    char path[1100];
-    snprintf(path, sizeof path, "%s/summary.json", out);
-    char *text = tu_read_file(path, NULL);
-    cJSON *s = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(s);
+    cJSON *s = tu_read_summary(out);
     balances(s);
     ck_assert_double_eq(num(f, "disaggregation", "kv_bytes_nvlink", NULL), 0);
     double tf = num(f, "disaggregation", "handoff_s_mean", NULL), ts = num(s, "disaggregation", "handoff_s_mean", NULL);
@@ -241,23 +214,7 @@ END_TEST
 
 static size_t ts_column(const char *out, const char *name, double *v, size_t cap)
 {
-    char h5[1100];
-    snprintf(h5, sizeof h5, "%s/run.h5", out);
-    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert(f >= 0);
-    hid_t ds = H5Dopen2(f, "/timeseries", H5P_DEFAULT);
-    hid_t sp = H5Dget_space(ds);
-    hsize_t rows = 0;
-    H5Sget_simple_extent_dims(sp, &rows, NULL);
-    ck_assert_uint_le(rows, cap);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
-    H5Tinsert(t, name, 0, H5T_NATIVE_DOUBLE);
-    ck_assert(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(ds);
-    H5Fclose(f);
-    return (size_t)rows;
+    return tu_h5_column(out, "/timeseries", name, v, cap);
 }
 
 /* The planner on a load step: one prefill instance of eight (two nodes, TP 2) takes the whole Mooncake load from t = 0 (TTFT

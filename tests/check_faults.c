@@ -96,13 +96,7 @@ static cJSON *run_summary(const char *tag, const char *fault_set)
     ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err ? err : "");
     free(out);
     free(err);
-    char path[1200];
-    snprintf(path, sizeof path, "%s/summary.json", outdir);
-    char *text = tu_read_file(path, NULL);
-    ck_assert_ptr_nonnull(text);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(j);
+    cJSON *j = tu_read_summary(outdir);
     return j;
 }
 
@@ -140,7 +134,7 @@ START_TEST(run_with_failed_g4_server)
 {
     /* G4 only (four servers), G3 off: server 2 fails at 100 s and loses its blocks. */
     const char *dir = tu_scratch_dir("faults-g4");
-    char outdir[1100], path[1200];
+    char outdir[1100];
     snprintf(outdir, sizeof outdir, "%s/run", dir);
     char *err = NULL;
     int rc = tu_run_kvtwin(NULL, &err, "run", tu_source("configs/scenarios/where-5x.json"), "--quiet", "--force",
@@ -150,11 +144,7 @@ START_TEST(run_with_failed_g4_server)
                            "faults=[{\"at_s\": 100, \"target\": \"g4:2\", \"duration_s\": 60}]", NULL);
     ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err ? err : "");
     free(err);
-    snprintf(path, sizeof path, "%s/summary.json", outdir);
-    char *text = tu_read_file(path, NULL);
-    ck_assert_ptr_nonnull(text);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
+    cJSON *j = tu_read_summary(outdir);
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, "faults");
     ck_assert_ptr_nonnull(f);
     ck_assert(cJSON_GetObjectItemCaseSensitive(f, "g4_blocks_lost")->valuedouble > 0);

@@ -46,13 +46,7 @@ static cJSON *run_sets(const char *scenario, const char *const *sets)
     int rc = tu_run_kvtwin_argv(NULL, &err, n, args);
     ck_assert_msg(rc == 0, "kvtwin run %s failed (%d): %s", scenario, rc, err);
     free(err);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/summary.json", out);
-    char *text = tu_read_file(path, NULL);
-    ck_assert_ptr_nonnull(text);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(j);
+    cJSON *j = tu_read_summary(out);
     return j;
 }
 

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,4 +256,38 @@ int tu_sh(char **out, const char *fmt, ...)
     else
         free(buf);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+cJSON *tu_read_summary(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = tu_read_file(path, NULL);
+    ck_assert_msg(text != NULL, "no %s", path);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    ck_assert_msg(j != NULL, "%s is not JSON", path);
+    return j;
+}
+
+size_t tu_h5_column(const char *dir, const char *dataset, const char *column, double *out, size_t cap)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/run.h5", dir);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_msg(f >= 0, "cannot open %s", path);
+    hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
+    ck_assert_msg(ds >= 0, "no dataset %s in %s", dataset, path);
+    hid_t sp = H5Dget_space(ds);
+    hsize_t rows = 0;
+    H5Sget_simple_extent_dims(sp, &rows, NULL);
+    ck_assert_uint_le(rows, cap);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
+    H5Tinsert(t, column, 0, H5T_NATIVE_DOUBLE);
+    ck_assert_msg(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0, "cannot read %s.%s", dataset, column);
+    H5Tclose(t);
+    H5Sclose(sp);
+    H5Dclose(ds);
+    H5Fclose(f);
+    return (size_t)rows;
 }

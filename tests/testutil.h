@@ -4,6 +4,7 @@
 #define KVTWIN_TESTUTIL_H
 
 #include <check.h>
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 /* Path of a file under ../shared (traces, data); the suite fails if it is missing. */
@@ -24,6 +25,11 @@ int tu_run_kvtwin_argv(char **out, char **err, int nargs, const char *const *arg
 /* Whole file into a malloc'd NUL-terminated string, or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 int tu_file_exists(const char *path);
+/* The summary.json of a results folder, parsed; the test fails if it is missing or not JSON. */
+cJSON *tu_read_summary(const char *dir);
+/* One double column of a compound dataset of dir/run.h5 (e.g. "/requests", "ttft_s") into out (at most cap
+ * rows; the test fails beyond); returns the rows. */
+size_t tu_h5_column(const char *dir, const char *dataset, const char *column, double *out, size_t cap);
 /* Number of entries in a folder (0 if missing). */
 int tu_dir_entries(const char *path);
 /* Exit status CTest reads as "skipped" (SKIP_RETURN_CODE in tests/CMakeLists.txt). */
