@@ -90,6 +90,8 @@ typedef struct pod {
     uint64_t ctx_longest;       /* longest such context, tokens */
     struct cons_ledger *ledger; /* conservation check's own ledger (sim/conserve.h) */
     struct disagg_stats *dg;    /* disaggregation counters (sim/core/disagg.h); NULL when it is off */
+    uint64_t peer_loads;        /* peer KV (sim/core/peer.h): loads from another domain's G2 */
+    double peer_bytes;          /* and their bytes */
     int fail_code;              /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];
 } pod_t;

@@ -18,6 +18,7 @@
 #include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
 #include "sim/core/engine.h"
+#include "sim/core/peer.h"
 #include "sim/core/planner.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/policy.h"
@@ -414,6 +415,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     metrics_finish(p->m, t_final);
     cJSON *summary = metrics_summary(p->m);
     disagg_summary(p, summary);
+    peer_summary(p, summary);
     /* Nothing is published from a run whose books do not balance. */
     if (conserve_check(p, summary, err, errlen)) {
         cJSON_Delete(summary);
