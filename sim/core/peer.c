@@ -56,8 +56,7 @@ peer_plan_t peer_decide(pod_t *p, uint32_t inst, const uint64_t *ids, uint32_t n
     best.bytes = best.blocks * p->block_bytes;
     double peer_load = ph.bandwidth_byte_s > 0 ? ph.latency_s + best.bytes / ph.bandwidth_byte_s : (double)INFINITY;
     double reused_peer = fmin((double)(prefix + best.blocks) * p->block_tokens, max_reuse);
-    double with_peer =
-        fmax(local_load, peer_load) + st_prefill_time_s(p->st, input_tokens - reused_peer, reused_peer);
+    double with_peer = fmax(local_load, peer_load) + st_prefill_time_s(p->st, input_tokens - reused_peer, reused_peer);
     if (!(with_peer < local)) {
         best.blocks = 0;
         best.bytes = 0;
