@@ -147,6 +147,9 @@ static const jb_field_t kv_fields[] = {
     JB_CHOICEF(sc_kv_t, load_overlap, load_overlap_names,
                "blocking: a request prefills once all its KV has arrived; layerwise: it joins the iteration its "
                "load ends in, which takes the longer of load and compute per layer"),
+    JB_BOOLF(sc_kv_t, peer_g2,
+             "peer KV: a request may load the blocks after its cached prefix from another domain's G2 over the "
+             "fabric when that beats recomputing them"),
     JB_END,
 };
 static const jb_spec_t kv_spec = {"kv", kv_fields, NULL};

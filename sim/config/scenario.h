@@ -80,6 +80,7 @@ typedef struct sc_kv {
     uint32_t transfer_workers;    /* concurrent KV transfers per instance (DMA queues) */
     uint32_t writeback_workers;   /* concurrent write-back transfers per domain */
     int load_overlap;             /* sc_load_overlap_t: blocking loads, or layer-wise pipelined with compute */
+    bool peer_g2;                 /* peer KV: load blocks from another domain's G2 over the fabric (sim/core/peer.h) */
 } sc_kv_t;
 
 typedef enum sc_load_overlap { SC_LOAD_BLOCKING = 0, SC_LOAD_LAYERWISE } sc_load_overlap_t;

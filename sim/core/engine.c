@@ -14,6 +14,7 @@
 #include "sim/base/alloc.h"
 #include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
+#include "sim/core/peer.h"
 #include "sim/core/pstage.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/fetch.h"
@@ -489,6 +490,10 @@ static void engine_admit(engine_t *e)
         }
         uint32_t prefix = kv_lookup_tiers(p->kv, e->id, r->w.block_ids, r->n_blocks, e->tier_of);
         uint32_t use = engine_fetch_decision(e, r, e->tier_of, prefix);
+        /* Peer KV: the blocks after a wholly reused prefix, from another domain's G2 (kv.peer_g2). */
+        peer_plan_t peer = {0, 0, 0};
+        if (use == prefix && r->preemptions == 0)
+            peer = peer_decide(p, e->id, r->w.block_ids, r->n_blocks, e->tier_of, prefix, r->w.input_tokens);
         /* Cost-aware policies value a block by the prefill time it saves (at mid-context). */
         r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
         kv_access_t ctx = engine_access(r);
@@ -516,12 +521,18 @@ static void engine_admit(engine_t *e)
         r->reserved_blocks = reserve;
         engine_take_waiting(e, pick);
         r->committed = use;
+        if (peer.blocks > 0) {
+            /* Its blocks hold valid KV once the peer load lands: committed now, as a handed-off request's are. */
+            kv_commit(p->kv, e->id, r->w.block_ids, use, use + peer.blocks, &ctx);
+            use += peer.blocks;
+            r->committed = use;
+        }
         uint64_t reusable = (uint64_t)use * bt;
         uint32_t max_reuse = r->prefill_target ? r->prefill_target - 1 : 0;
         uint32_t reuse = reusable < max_reuse ? (uint32_t)reusable : max_reuse;
         if (r->preemptions == 0) {
             r->t_admit = sgb_now();
-            r->found_tokens = (uint32_t)fmin((double)prefix * bt, r->w.input_tokens);
+            r->found_tokens = (uint32_t)fmin((double)(prefix + peer.blocks) * bt, r->w.input_tokens);
             r->reused_tokens = reuse;
             metrics_hit_tokens(e->tier_of, use, bt, r->reused_tokens, r->hit_tokens_by_tier);
         } else {
@@ -531,6 +542,11 @@ static void engine_admit(engine_t *e)
         r->prefilled = reuse;
         e->backlog -= reuse;
         engine_issue_moves(e, r);
+        if (peer.blocks > 0) {
+            r->pending++;
+            r->loaded_bytes += peer.bytes;
+            peer_submit(p, e->id, r->w.block_ids, use - peer.blocks, &peer, engine_load_done, r);
+        }
         if (r->pending > 0 && e->layerwise)
             r->load_eta = engine_load_eta(e, r, e->tier_of, use);
         engine_enter(e, r);

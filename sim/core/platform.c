@@ -145,6 +145,7 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     }
     free(slot);
     pf->inst_routes = dep->disagg.enabled;
+    pf->peer_routes = sc->kv.peer_g2 && sc->kv.tier[KV_G2].enabled;
     if (pf->inst_routes) {
         pf->n_prefill = dep->disagg.prefill_instances;
         pf->any_pair = dep->disagg.planner.enabled;
@@ -437,6 +438,12 @@ bool pf_same_nvlink(const platform_t *pf, uint32_t a, uint32_t b)
     return pf->nvl_of_inst[a] == pf->nvl_of_inst[b];
 }
 
+/* Peer KV (kv.peer_g2): a domain's host memory and another domain's instances, over the fabric. */
+static bool pf_peer_pair(const platform_t *pf, pf_ep_t a, pf_ep_t b)
+{
+    return pf->peer_routes && ((a.kind == PF_CPU && b.kind == PF_INST) || (a.kind == PF_INST && b.kind == PF_CPU));
+}
+
 bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst)
 {
     if (src.kind == PF_INST && dst.kind == PF_INST)
@@ -445,7 +452,7 @@ bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst)
         return false;
     bool ls = pf_is_local(src), ld = pf_is_local(dst);
     if (ls && ld)
-        return pf_domain_of(pf, src) == pf_domain_of(pf, dst);
+        return pf_domain_of(pf, src) == pf_domain_of(pf, dst) || pf_peer_pair(pf, src, dst);
     return true;
 }
 
@@ -514,7 +521,7 @@ static void pf_route_via(const platform_t *pf, pf_ep_t src, pf_ep_t dst, int64_t
         r->latency_s += hw->gpu.host_link_latency_s;
         return;
     }
-    if (ls && ld && !(src.kind == PF_INST && dst.kind == PF_INST)) {
+    if (ls && ld && !(src.kind == PF_INST && dst.kind == PF_INST) && pf_domain_of(pf, src) == pf_domain_of(pf, dst)) {
         /* Inside a domain: GPU <-> host memory over C2C/PCIe, GPU <-> NVMe over PCIe, host <-> NVMe. */
         pf_ep_t a = src.kind < dst.kind ? src : dst, b = src.kind < dst.kind ? dst : src;
         bool forward = a.kind == src.kind; /* data flows a -> b */
@@ -710,6 +717,12 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
             pf_xml_alias_routes(f, pf, (pf_ep_t){PF_G4, s}, (pf_ep_t){PF_ICMS, e});
         }
     }
+    /* Peer KV: every domain's host memory to the instances of the other domains. */
+    if (pf->peer_routes)
+        for (uint32_t d = 0; d < pf->n_domains; d++)
+            for (uint32_t i = 0; i < pf->n_inst; i++)
+                if (pf->domain_of_inst[i] != d)
+                    pf_xml_pair(f, pf, (pf_ep_t){PF_CPU, d}, (pf_ep_t){PF_INST, i});
     /* Disaggregation: every prefill instance [0, pf->n_prefill) to every decode instance; with the planner,
      * which moves the boundary, every pair. */
     if (pf->inst_routes)

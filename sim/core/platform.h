@@ -62,6 +62,7 @@ typedef struct platform {
     /* first link index of each family */
     uint32_t *nvl_of_inst; /* NVLink domain (NVL72 rack, HGX node) of each instance: GPUs laid out in order */
     bool inst_routes;      /* instance <-> instance routes are in the XML (disaggregation's KV transfers) */
+    bool peer_routes;      /* host memory <-> other domains' instances (peer KV, kv.peer_g2) */
     uint32_t n_prefill; /* disaggregation: instances [0, n_prefill) prefill, the rest decode (the planner moves it) */
     bool any_pair;      /* the planner may move the boundary: routes between every pair of instances */
     uint32_t l_nvl;     /* each instance's NVLink ports into its domain's switches (disaggregation) */

@@ -97,6 +97,8 @@ typedef struct pod {
     struct cons_ledger *ledger; /* conservation check's own ledger (sim/conserve.h) */
     struct disagg_stats *dg;    /* disaggregation counters (sim/core/disagg.h); NULL when it is off */
     struct faults *faults;      /* the scenario's fault list and what is down now (faults.h); NULL if none */
+    uint64_t peer_loads;        /* peer KV (sim/core/peer.h): loads from another domain's G2 */
+    double peer_bytes;          /* and their bytes */
     int fail_code;              /* 0, or the exit code a failure inside the run maps to */
     char fail_msg[1024];
 } pod_t;

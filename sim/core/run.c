@@ -20,6 +20,7 @@
 #include "sim/core/dispatch.h"
 #include "sim/core/engine.h"
 #include "sim/core/future.h"
+#include "sim/core/peer.h"
 #include "sim/core/planner.h"
 #include "sim/core/pstage.h"
 #include "sim/core/xfer.h"
@@ -445,6 +446,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     cJSON *summary = metrics_summary(p->m);
     disagg_summary(p, summary);
     faults_summary(p, summary);
+    peer_summary(p, summary);
     /* Nothing is published from a run whose books do not balance. */
     if (conserve_check(p, summary, err, errlen)) {
         cJSON_Delete(summary);
