@@ -702,6 +702,13 @@ static double engine_step_energy(const engine_t *e, const st_time_t *t)
     return pw_gpu_step_j(&e->pod->sc->hw.gpu, t) * e->pod->pf.inst_gpus;
 }
 
+/* One iteration's time from the step-time model, under the GPUs' power cap if one is set. */
+static void engine_step_time(const engine_t *e, const st_shape_t *shape, st_time_t *t)
+{
+    st_step(e->pod->st, shape, t);
+    pw_gpu_cap(&e->pod->sc->hw.gpu, t);
+}
+
 typedef struct engine_chunk {
     sim_req_t *r;
     uint32_t tokens;
@@ -751,7 +758,7 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
             engine_add_chunk(e, r, &budget, &shape, &nch);
     }
     st_time_t t;
-    st_step(p->st, &shape, &t);
+    engine_step_time(e, &shape, &t);
     uint32_t n_overlap = 0;
     if (e->layerwise && e->n_loading > 0 && budget > 0) {
         /* Loading requests join if their KV should land within this iteration (or if nothing else runs: the
@@ -770,7 +777,7 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
             n_overlap++;
         }
         if (n_overlap)
-            st_step(p->st, &shape, &t);
+            engine_step_time(e, &shape, &t);
     }
     if (n_dec == 0 && nch == 0)
         return false;
@@ -835,7 +842,7 @@ static void engine_ff_steps(engine_t *e, uint32_t from, uint32_t to, uint32_t n_
     for (uint32_t j = from + 1; j <= to; j++) {
         shape.decode_ctx_tokens = dec_ctx + (double)(j - 1) * n_dec;
         st_time_t t;
-        st_step(e->pod->st, &shape, &t);
+        engine_step_time(e, &shape, &t);
         e->ff_t[j] = e->ff_t[j - 1] + t.time_s;
         e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, &t);
         e->ff_f[j] = e->ff_f[j - 1] + t.flops;

@@ -417,8 +417,10 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
     r->compute_utilisation = safe_div(b->flops, m->peak_flop_s * dt);
     r->hbm_utilisation = safe_div(b->hbm_bytes, m->peak_hbm_byte_s * dt);
     double idle_s = inst * dt - b->gpu_busy_s;
-    r->power_it_w =
-        (b->gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * idle_s + b->transfer_j) / dt + metrics_static_w(m);
+    r->power_it_w = (b->gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * idle_s + b->transfer_j +
+                     m->cfg.engine_cpu_w * b->gpu_busy_s) /
+                        dt +
+                    metrics_static_w(m);
     memcpy(r->load_bytes, b->load_bytes, sizeof r->load_bytes);
     r->writeback_bytes = b->writeback_bytes;
     r->prefetch_bytes = b->prefetch_bytes;
@@ -444,6 +446,19 @@ static void window_energy(const metrics_t *m, double out[EN_CLASSES])
     for (uint32_t i = 0; i < m->cfg.n_inst; i++)
         busy += m->busy_s[i];
     out[EN_GPU] += m->win_gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * (m->cfg.n_inst * len - busy);
+    /* The engine's host cores work while their GPUs iterate (launches, scheduling, sampling). */
+    out[EN_HOST_CPU] += m->cfg.engine_cpu_w * busy;
+}
+
+/* Window energy inside the MLPerf Power node boundary (metrics_cfg_t): every class but the storage tiers and
+ * the fabric, plus the nodes' own NVLink switches. */
+static double node_energy(const metrics_t *m, const double en[EN_CLASSES])
+{
+    double j = 0;
+    for (int c = 0; c < EN_CLASSES; c++)
+        if (c != EN_ICMS && c != EN_G4 && c != EN_SWITCH)
+            j += en[c];
+    return j + m->cfg.node_switch_w * (m->win_end - m->win_start);
 }
 
 /* mean, p50, p90, p99; NaN (null in summary.json) without a sample. */
@@ -567,6 +582,11 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->it_power_w = safe_div(it, len);
     v->tokens_per_j = safe_div(m->win_output_tokens, it);
     v->tokens_per_j_facility = safe_div(m->win_output_tokens, it * m->pue);
+    for (int c = 0; c < EN_CLASSES; c++)
+        v->tokens_per_j_class[c] = safe_div(m->win_output_tokens, v->energy[c]);
+    v->energy_node = node_energy(m, v->energy);
+    v->node_power_w = safe_div(v->energy_node, len * m->cfg.nodes);
+    v->tokens_per_j_node = safe_div(m->win_output_tokens, v->energy_node);
 
     v->slo_ttft_s = m->slo_ttft_s;
     v->slo_tpot_s = m->slo_tpot_s;

@@ -101,7 +101,14 @@ typedef struct metrics_cfg {
     uint32_t n_inst;      /* model instances */
     uint32_t inst_gpus;   /* GPUs per instance */
     double gpu_idle_w;    /* one GPU, idle */
+    double engine_cpu_w;  /* host CPU power the engine adds per iterating instance (all its GPUs' cores) */
     en_static_t static_w; /* static power of every class over the pod */
+    /* The MLPerf Power boundary: the compute nodes as wall power measures them (GPUs, CPUs, DRAM, host links,
+     * NICs, front-end DPUs, local NVMe, NVLink switches inside the node, fans and conversion); the fabric's
+     * switches and optics, ICMS and G4 are outside. nodes: compute nodes the run powers; node_switch_w: the
+     * part of static_w.w[EN_SWITCH] that is the nodes' NVLink switches. */
+    double nodes;
+    double node_switch_w;
 } metrics_cfg_t;
 
 typedef struct metrics metrics_t;
