@@ -539,6 +539,41 @@ START_TEST(power_cap_lowers_power_and_throughput)
 }
 END_TEST
 
+/* run.h5's instances table: one row per instance, whose means are the summary's pod-wide busy share and
+ * utilisations; on two H100 nodes with synthetic sessions routed by affinity the instances differ. */
+START_TEST(instances_table_matches_pod)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/inst", dir);
+    cJSON *s = run_sets(tu_fixture("scenarios/tiny-synthetic.json"), out, "workload.synth.session_rate_per_s=4",
+                        "sim.duration_s=60", "sim.drain=false", "workload.synth.sessions=200");
+    static double inst[64], busy[64], mfu[64], hbm[64], stall[64], idle[64];
+    size_t n = h5_column(out, "instances", "instance", inst, 64);
+    ck_assert_uint_eq(n, 8); /* 2 nodes x 8 GPUs at TP2 */
+    h5_column(out, "instances", "busy_fraction", busy, 64);
+    h5_column(out, "instances", "stall_fraction", stall, 64);
+    h5_column(out, "instances", "idle_fraction", idle, 64);
+    h5_column(out, "instances", "compute_utilisation", mfu, 64);
+    h5_column(out, "instances", "hbm_utilisation", hbm, 64);
+    double b = 0, c = 0, h = 0, lo = 1, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_double_eq(inst[i], (double)i);
+        ck_assert_double_eq_tol(busy[i] + stall[i] + idle[i], 1.0, 1e-9);
+        b += busy[i] / n;
+        c += mfu[i] / n;
+        h += hbm[i] / n;
+        lo = fmin(lo, mfu[i]);
+        hi = fmax(hi, mfu[i]);
+    }
+    ck_assert_double_eq_tol(b, num(s, "gpu_time_fraction", "busy", NULL), 1e-9);
+    ck_assert_double_eq_tol(c, num(s, "utilisation", "compute", NULL), 1e-9);
+    ck_assert_double_eq_tol(h, num(s, "utilisation", "hbm_bandwidth", NULL), 1e-9);
+    ck_assert_msg(hi > lo * 1.01, "instances all at MFU %g: the table does not tell them apart", lo);
+    cJSON_Delete(s);
+}
+END_TEST
+
 /* Infinite-cache prefix hits of the first n Mooncake requests, counted straight from the trace. */
 static void mooncake_ideal(int n, double *hit_tokens, double *input_tokens, double *output_tokens)
 {
@@ -619,6 +654,7 @@ int main(void)
     tcase_add_test(tc, steady_state_detected);
     tcase_add_test(tc, energy_follows_load);
     tcase_add_test(tc, power_cap_lowers_power_and_throughput);
+    tcase_add_test(tc, instances_table_matches_pod);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -785,7 +785,7 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     sgb_sleep_for(t.time_s);
     double now = sgb_now();
     metrics_gpu_busy(p->m, e->id, t0, now, engine_step_energy(e, &t));
-    metrics_gpu_work(p->m, t0, now, t.flops, t.hbm_bytes);
+    metrics_gpu_work(p->m, e->id, t0, now, t.flops, t.hbm_bytes);
     if (n_overlap && engine_overlap_pending(e, nch)) {
         /* The last layers wait for their KV, then the last layer computes: stalled on KV loads. */
         while (engine_overlap_pending(e, nch))
@@ -909,7 +909,7 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     }
     e->ff_steps = 0;
     metrics_decode_steps(p->m, e->id, start, e->ff_t, e->ff_e, k, n_dec);
-    metrics_gpu_work(p->m, start, start + e->ff_t[k], e->ff_f[k], e->ff_b[k]);
+    metrics_gpu_work(p->m, e->id, start, start + e->ff_t[k], e->ff_f[k], e->ff_b[k]);
     e->backlog -= (double)k * n_dec;
     for (uint32_t i = 0; i < e->n_run; i++) {
         sim_req_t *r = e->run[i];

@@ -53,6 +53,7 @@ struct metrics {
     double win_found_tokens, win_reused_tokens, win_req_input_tokens, win_hit_ratio_sum;
     double win_hit_by_tier[KV_NTIERS];
     double *busy_s, *stall_s; /* per instance, window */
+    double *flops_i, *hbm_i;  /* per instance, window */
     double win_gpu_busy_j;
     double win_en[EN_CLASSES]; /* per-byte energies in the window */
     double win_load_bytes[KV_NTIERS], win_writeback_bytes, win_prefetch_bytes;
@@ -130,6 +131,8 @@ metrics_t *metrics_create(const metrics_cfg_t *cfg, metrics_row_fn row_fn, void 
     m->peak_flop_s = gpus * hw_gpu_peak_flop_s(&sc->hw.gpu, sc->deploy.compute_dtype);
     m->peak_hbm_byte_s = gpus * sc->hw.gpu.hbm_bandwidth_byte_s;
     m->stall_s = kvt_calloc(cfg->n_inst, sizeof *m->stall_s);
+    m->flops_i = kvt_calloc(cfg->n_inst, sizeof *m->flops_i);
+    m->hbm_i = kvt_calloc(cfg->n_inst, sizeof *m->hbm_i);
     return m;
 }
 
@@ -140,6 +143,8 @@ void metrics_free(metrics_t *m)
     free(m->b);
     free(m->busy_s);
     free(m->stall_s);
+    free(m->flops_i);
+    free(m->hbm_i);
     dvec_free(&m->ttft);
     dvec_free(&m->tpot);
     dvec_free(&m->e2e);
@@ -232,7 +237,7 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
         m->win_gpu_busy_j += cum_e[k] * w / span;
 }
 
-void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double hbm_bytes)
+void metrics_gpu_work(metrics_t *m, uint32_t inst, double t0, double t1, double flops, double hbm_bytes)
 {
     double d = t1 - t0;
     if (!(d > 0))
@@ -242,6 +247,8 @@ void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double h
     double share = win_overlap(m, t0, t1) / d;
     m->win_flops += flops * share;
     m->win_hbm_bytes += hbm_bytes * share;
+    m->flops_i[inst] += flops * share;
+    m->hbm_i[inst] += hbm_bytes * share;
 }
 
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled)
@@ -434,6 +441,26 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
 uint64_t metrics_completed(const metrics_t *m)
 {
     return m->completed;
+}
+
+uint32_t metrics_instances(const metrics_t *m)
+{
+    return m->cfg.n_inst;
+}
+
+void metrics_instance(const metrics_t *m, uint32_t inst, inst_row_t *r)
+{
+    assert(inst < m->cfg.n_inst);
+    double len = m->win_end - m->win_start, n = m->cfg.n_inst;
+    memset(r, 0, sizeof *r);
+    r->instance = inst;
+    r->busy = safe_div(m->busy_s[inst], len);
+    r->stall = safe_div(m->stall_s[inst], len);
+    double idle = len > 0 ? 1.0 - r->busy - r->stall : 0;
+    r->idle = idle > 0 ? idle : 0;
+    /* m->peak_* are the pod's: one instance has 1/n of them. */
+    r->compute_utilisation = safe_div(m->flops_i[inst] * n, m->peak_flop_s * len);
+    r->hbm_utilisation = safe_div(m->hbm_i[inst] * n, m->peak_hbm_byte_s * len);
 }
 
 /* Window energy of every class (IT, before PUE). */
