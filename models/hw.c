@@ -104,6 +104,10 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
     HW_NEED_POS(g->tdp_w, "gpu.tdp_w", "W");
     if (g->idle_w >= g->tdp_w)
         return hw_fail(path, pathlen, msg, msglen, "gpu.idle_w", "idle power %g W must be below the TDP", g->idle_w);
+    if (g->power_cap_w != 0 && (g->power_cap_w <= g->idle_w || g->power_cap_w > g->tdp_w))
+        return hw_fail(path, pathlen, msg, msglen, "gpu.power_cap_w",
+                       "a power cap of %g W must lie above the idle power and at most the TDP (0 = none)",
+                       g->power_cap_w);
     HW_NEED_POS(n->gpus, "node.gpus", "(GPUs per node)");
     if (g->nvlink_domain_gpus < n->gpus || g->nvlink_domain_gpus % n->gpus != 0)
         return hw_fail(path, pathlen, msg, msglen, "gpu.nvlink_domain_gpus",

@@ -42,6 +42,7 @@ typedef struct hw_gpu {
     double idle_w;
     double memory_bound_power_fraction; /* share of the dynamic range (TDP - idle) drawn when memory-bound */
     double comm_power_fraction;         /* share of the dynamic range drawn during collectives */
+    double power_cap_w;                 /* board power limit set by the operator (0 = none; TDP applies) */
     double price_usd;
     uint32_t nvlink_domain_gpus; /* GPUs one NVLink switch fabric joins (8 for HGX, 72 for NVL72) */
     bool host_link_c2c;          /* host link is NVLink-C2C (energy per byte differs from PCIe) */
@@ -70,14 +71,21 @@ typedef struct hw_node {
     uint32_t nic_ports_per_gpu;
     double nic_port_gbit_s;
     double nic_latency_s;
-    double nic_w;        /* per port */
-    uint32_t dpus;       /* front-end DPUs per node */
-    double dpu_gbit_s;   /* per DPU, front-end network */
-    double dpu_w;        /* per DPU */
-    double nvswitch_w;   /* this node's share of the NVLink switch power */
-    double other_w;      /* fans, board, conversion losses per node */
-    double price_usd;    /* node without GPUs (CPUs, DRAM, NVMe, NICs, chassis) */
-    int storage_network; /* hw_storage_net_t: which ports carry KV traffic to G3.5/G4 */
+    double nic_w;                /* per port, powered with links up and no traffic */
+    double nic_load_w;           /* per port, extra at line rate (packet processing, DMA); 0 = constant */
+    uint32_t dpus;               /* front-end DPUs per node */
+    double dpu_gbit_s;           /* per DPU, front-end network */
+    double dpu_w;                /* per DPU, powered and idle */
+    double dpu_load_w;           /* per DPU, extra at line rate; 0 = constant */
+    double dram_idle_w;          /* per node: DIMM background and refresh power (per-byte energy is in energy) */
+    double cpu_busy_core_w;      /* per core kept busy, above the CPU's idle power */
+    double engine_cores_per_gpu; /* cores the serving engine keeps busy per GPU while it iterates */
+    double per_io_cpu_s;         /* host core time per KV I/O (submission, completion, copies) */
+    double kv_io_bytes;          /* bytes per KV I/O through the host, NVMe or the DPU */
+    double nvswitch_w;           /* this node's share of the NVLink switch power */
+    double other_w;              /* fans, board, conversion losses per node */
+    double price_usd;            /* node without GPUs (CPUs, DRAM, NVMe, NICs, chassis) */
+    int storage_network;         /* hw_storage_net_t: which ports carry KV traffic to G3.5/G4 */
 } hw_node_t;
 
 /* KV traffic to the pod's storage tiers leaves a node through its front-end DPUs (the ICMS design: flash
@@ -116,7 +124,8 @@ typedef struct hw_icms {
     double ssd_read_byte_s;    /* per SSD */
     double ssd_write_byte_s;   /* per SSD */
     double ssd_latency_s;
-    double dpu_w;             /* per DPU */
+    double dpu_w;             /* per DPU, powered and idle */
+    double dpu_load_w;        /* per DPU, extra at line rate; 0 = constant */
     double ssd_active_w;      /* per SSD */
     double ssd_idle_w;        /* per SSD */
     double enclosure_other_w; /* fans, PSU losses per enclosure */
@@ -171,6 +180,7 @@ typedef struct hw_energy {
     double ethernet_j_per_byte; /* NIC SerDes; optics are in the fabric */
     double ssd_read_j_per_byte;
     double ssd_write_j_per_byte;
+    double ssd_per_io_j; /* per SSD I/O (controller and flash command work), on top of the bytes */
 } hw_energy_t;
 
 typedef struct hw_cost {

@@ -20,7 +20,42 @@ double pw_gpu_step_j(const hw_gpu_t *gpu, const st_time_t *t)
 {
     double dyn = gpu->tdp_w - gpu->idle_w;
     double m = pw_clamp01(gpu->memory_bound_power_fraction), c = pw_clamp01(gpu->comm_power_fraction);
-    return gpu->idle_w * t->time_s + dyn * (t->compute_s + m * t->memory_s + c * t->comm_s);
+    double s = t->cap_stretch > 1 ? t->cap_stretch : 1;
+    return gpu->idle_w * t->time_s + dyn * ((t->compute_s + m * t->memory_s) / (s * s * s) + c * t->comm_s);
+}
+
+/* Average power of an iteration whose compute-bound part (cs unstretched) is stretched by s. */
+static double pw_cap_power(const hw_gpu_t *gpu, const st_time_t *t, double cs, double s)
+{
+    st_time_t u = *t;
+    u.compute_s = cs * s;
+    u.time_s = t->time_s + cs * (s - 1);
+    u.cap_stretch = s;
+    return pw_gpu_step_w(gpu, &u);
+}
+
+void pw_gpu_cap(const hw_gpu_t *gpu, st_time_t *t)
+{
+    double cap = gpu->power_cap_w, cs = t->compute_s;
+    if (cap <= 0 || t->time_s <= 0 || pw_gpu_step_w(gpu, t) <= cap)
+        return;
+    double lo = 1, hi = PW_CAP_MAX_STRETCH;
+    if (pw_cap_power(gpu, t, cs, hi) > cap) {
+        lo = hi;
+    } else {
+        /* The power falls monotonically with the stretch: bisect to 1e-6 relative. */
+        while (hi - lo > 1e-6 * lo) {
+            double mid = 0.5 * (lo + hi);
+            if (pw_cap_power(gpu, t, cs, mid) > cap)
+                lo = mid;
+            else
+                hi = mid;
+        }
+        lo = hi;
+    }
+    t->time_s += cs * (lo - 1);
+    t->compute_s = cs * lo;
+    t->cap_stretch = lo;
 }
 
 double pw_gpu_step_w(const hw_gpu_t *gpu, const st_time_t *t)
@@ -40,7 +75,44 @@ double pw_ssd_w(double idle_w, double active_w, double utilisation)
 
 double pw_node_static_w(const hw_node_t *n)
 {
-    return (double)n->gpus * n->nic_ports_per_gpu * n->nic_w + n->dpus * n->dpu_w + n->nvswitch_w + n->other_w;
+    return (double)n->gpus * n->nic_ports_per_gpu * n->nic_w + n->dpus * n->dpu_w + n->dram_idle_w + n->nvswitch_w +
+           n->other_w;
+}
+
+/* Extra power at line rate spread over the bytes line rate carries. */
+static double pw_load_j_per_byte(double load_w, double gbit_s)
+{
+    return gbit_s > 0 ? load_w / (gbit_s * 1e9 / 8) : 0.0;
+}
+
+double pw_nic_load_j_per_byte(const hw_node_t *n)
+{
+    return pw_load_j_per_byte(n->nic_load_w, n->nic_port_gbit_s);
+}
+
+double pw_dpu_load_j_per_byte(const hw_node_t *n)
+{
+    return n->dpus > 0 ? pw_load_j_per_byte(n->dpu_load_w, n->dpu_gbit_s) : 0.0;
+}
+
+double pw_icms_dpu_load_j_per_byte(const hw_icms_t *c)
+{
+    return pw_load_j_per_byte(c->dpu_load_w, c->dpu_network_gbit_s);
+}
+
+double pw_host_io_j_per_byte(const hw_node_t *n)
+{
+    return n->kv_io_bytes > 0 ? n->cpu_busy_core_w * n->per_io_cpu_s / n->kv_io_bytes : 0.0;
+}
+
+double pw_ssd_io_j_per_byte(const hw_pod_t *pod)
+{
+    return pod->node.kv_io_bytes > 0 ? pod->energy.ssd_per_io_j / pod->node.kv_io_bytes : 0.0;
+}
+
+double pw_engine_cpu_w(const hw_node_t *n)
+{
+    return n->cpu_busy_core_w * n->engine_cores_per_gpu;
 }
 
 double pw_fabric_w(const hw_pod_t *pod)
@@ -55,7 +127,7 @@ double pw_icms_w(const hw_pod_t *pod, double u)
     const hw_icms_t *c = &pod->icms;
     if (!c->present)
         return 0.0;
-    double per = c->dpus_per_enclosure * c->dpu_w +
+    double per = c->dpus_per_enclosure * (c->dpu_w + pw_clamp01(u) * c->dpu_load_w) +
                  c->ssds_per_enclosure * pw_ssd_w(c->ssd_idle_w, c->ssd_active_w, u) + c->enclosure_other_w;
     return c->enclosures * per;
 }
@@ -72,7 +144,8 @@ double pw_pod_w(const hw_pod_t *pod, double gpu_busy, double gpu_compute_bound, 
 {
     const hw_node_t *n = &pod->node;
     double node = n->gpus * pw_gpu_w(&pod->gpu, gpu_busy, gpu_compute_bound) + n->cpus * pw_cpu_w(n, u) +
-                  n->nvme_drives * pw_ssd_w(n->nvme_idle_w, n->nvme_active_w, u) + pw_node_static_w(n);
+                  n->nvme_drives * pw_ssd_w(n->nvme_idle_w, n->nvme_active_w, u) + pw_node_static_w(n) +
+                  pw_clamp01(u) * ((double)n->gpus * n->nic_ports_per_gpu * n->nic_load_w + n->dpus * n->dpu_load_w);
     return pod->nodes * node + pw_fabric_w(pod) + pw_icms_w(pod, u) + pw_g4_w(pod, u);
 }
 

@@ -27,15 +27,36 @@ double pw_gpu_w(const hw_gpu_t *gpu, double busy_fraction, double compute_bound_
 double pw_gpu_step_j(const hw_gpu_t *gpu, const st_time_t *t);
 /* The same as an average power over the iteration (idle for an empty iteration). */
 double pw_gpu_step_w(const hw_gpu_t *gpu, const st_time_t *t);
+/* Applies gpu->power_cap_w (nothing if 0) to one iteration. Above the cap the GPU lowers its clock by 1/s for
+ * the iteration; dynamic power follows the cube of the clock (voltage scales with frequency), so the compute-bound
+ * and memory-bound parts draw 1/s^3 of their dynamic power. The compute-bound part lasts s times longer (its
+ * energy falls to 1/s^2); the memory-bound part keeps its length (HBM sets its rate), as do collectives and
+ * overheads, whose power is unchanged. This is optimistic for memory-bound time, part of whose power is the
+ * HBM's and does not scale with the SM clock. s is the smallest stretch that brings the iteration's average
+ * power to the cap, at most PW_CAP_MAX_STRETCH. Sets t->cap_stretch and lengthens t->compute_s and t->time_s. */
+#define PW_CAP_MAX_STRETCH 8.0
+void pw_gpu_cap(const hw_gpu_t *gpu, st_time_t *t);
 
 /* One host CPU at a utilisation in [0, 1]. */
 double pw_cpu_w(const hw_node_t *node, double utilisation);
 /* One SSD (local or ICMS) at a utilisation in [0, 1]. */
 double pw_ssd_w(double idle_w, double active_w, double utilisation);
 
-/* Power of one node's parts other than GPUs, CPUs and NVMe: NICs, DPUs, NVLink switch share, fans and
- * conversion losses. Treated as constant (these parts draw near their rating whenever powered). */
+/* Power of one node's parts other than GPUs, CPUs and NVMe when nothing moves: NICs and DPUs powered,
+ * DRAM background, NVLink switch share, fans and conversion losses. */
 double pw_node_static_w(const hw_node_t *node);
+
+/* Load-dependent parts, as energy per byte moved (a part's extra power at line rate over its line rate) or
+ * per unit of work. Each is 0 where its parameter is absent. */
+double pw_nic_load_j_per_byte(const hw_node_t *node);   /* one NIC port, per byte through it */
+double pw_dpu_load_j_per_byte(const hw_node_t *node);   /* one front-end DPU, per byte through it */
+double pw_icms_dpu_load_j_per_byte(const hw_icms_t *c); /* one ICMS BlueField-4, per byte through it */
+/* Host CPU per KV byte: per_io_cpu_s of one busy core per kv_io_bytes. */
+double pw_host_io_j_per_byte(const hw_node_t *node);
+/* SSD command work per byte: ssd_per_io_j per kv_io_bytes. */
+double pw_ssd_io_j_per_byte(const hw_pod_t *pod);
+/* Host CPU power the serving engine adds per GPU while that GPU iterates (engine_cores_per_gpu busy cores). */
+double pw_engine_cpu_w(const hw_node_t *node);
 
 /* The whole fabric's switches (sized by hw_fabric_sizing). */
 double pw_fabric_w(const hw_pod_t *pod);

@@ -52,6 +52,7 @@ typedef struct st_time {
     double hbm_bytes;              /* whole instance */
     double compute_bound_fraction; /* share of the iteration that is compute-bound, for the power model */
     double nvlink_bytes;           /* bytes each GPU sent over NVLink (energy) */
+    double cap_stretch;            /* compute_s already stretched by this under a power cap (0 or 1 = none) */
 } st_time_t;
 
 typedef struct st_model st_model_t;

@@ -234,6 +234,70 @@ START_TEST(gpu_power_levels)
 }
 END_TEST
 
+/* A power cap on a compute-bound iteration, by hand: 1 s wholly compute-bound on an H100 (idle 70 W, TDP 700 W)
+ * draws 700 W. Capped at 500 W, the stretch s makes 70 + 630 / s^3 = 500, so s = (630 / 430)^(1/3) = 1.13577;
+ * the iteration then lasts 1.13577 s and uses 500 x 1.13577 = 567.9 J instead of 700 J. */
+START_TEST(gpu_power_cap_by_hand)
+{
+    hw_pod_t p = load_hw("dgx-h100");
+    hw_gpu_t *g = &p.gpu;
+    st_time_t t = {.compute_s = 1.0, .time_s = 1.0};
+    st_time_t free_t = t;
+    pw_gpu_cap(g, &free_t); /* no cap: unchanged */
+    ck_assert_double_eq(free_t.time_s, 1.0);
+    ck_assert_double_eq_tol(pw_gpu_step_w(g, &free_t), 700.0, 1e-9);
+    g->power_cap_w = 500;
+    pw_gpu_cap(g, &t);
+    ck_assert_double_eq_tol(t.cap_stretch, 1.13577, 1e-5);
+    ck_assert_double_eq_tol(t.time_s, 1.13577, 1e-5);
+    ck_assert_double_eq_tol(pw_gpu_step_w(g, &t), 500.0, 1e-3);
+    ck_assert_double_eq_tol(pw_gpu_step_j(g, &t), 567.885, 1e-2);
+    /* A memory-bound iteration above the cap (70 + 630 x 0.8728 = 619.9 W) lowers its clock but keeps its
+     * time: 70 + 549.9 / s^3 = 500 W, s = 1.0854. One under the cap is not touched. */
+    st_time_t mem = {.memory_s = 1.0, .time_s = 1.0};
+    pw_gpu_cap(g, &mem);
+    ck_assert_double_eq(mem.time_s, 1.0);
+    ck_assert_double_eq_tol(mem.cap_stretch, 1.08541, 1e-4);
+    ck_assert_double_eq_tol(pw_gpu_step_w(g, &mem), 500.0, 1e-3);
+    g->power_cap_w = 650;
+    st_time_t mix = {.compute_s = 0.2, .memory_s = 0.8, .time_s = 1.0};
+    double before = pw_gpu_step_w(g, &mix); /* 70 + 630 (0.2 + 0.8 x 0.8728) = 635.9 W: under the cap */
+    pw_gpu_cap(g, &mix);
+    ck_assert_double_eq(mix.time_s, 1.0);
+    ck_assert_double_eq_tol(pw_gpu_step_w(g, &mix), before, 1e-12);
+}
+END_TEST
+
+/* The load-dependent terms of the DGX H100 preset, by hand: a ConnectX-7 port adds 6.25 W at 400 Gbit/s
+ * (50e9 bytes/s), 1.25e-10 J/byte; a BlueField-3 45 W at 400 Gbit/s, 9e-10 J/byte; a KV I/O of 1 MiB costs
+ * 10 us of a 4.46 W core, 4.2534e-11 J/byte; an SSD command 1e-5 J per MiB, 9.5367e-12 J/byte; the engine
+ * keeps one 4.46 W core busy per iterating GPU. */
+START_TEST(load_terms_by_hand)
+{
+    hw_pod_t p = load_hw("dgx-h100");
+    ck_assert_double_eq_tol(pw_nic_load_j_per_byte(&p.node), 1.25e-10, 1e-22);
+    ck_assert_double_eq_tol(pw_dpu_load_j_per_byte(&p.node), 9e-10, 1e-22);
+    ck_assert_double_eq_tol(pw_host_io_j_per_byte(&p.node), 4.46 * 10e-6 / 1048576, 1e-22);
+    ck_assert_double_eq_tol(pw_ssd_io_j_per_byte(&p), 1e-5 / 1048576, 1e-22);
+    ck_assert_double_eq_tol(pw_engine_cpu_w(&p.node), 4.46, 1e-12);
+    /* absent parameters: no term */
+    p.node.kv_io_bytes = 0;
+    p.node.dpus = 0;
+    ck_assert_double_eq(pw_host_io_j_per_byte(&p.node), 0.0);
+    ck_assert_double_eq(pw_ssd_io_j_per_byte(&p), 0.0);
+    ck_assert_double_eq(pw_dpu_load_j_per_byte(&p.node), 0.0);
+    /* the pod's power rises with the utilisation of its parts: each NIC and DPU from idle to its rating */
+    hw_pod_t q = load_hw("dgx-h100");
+    q.nodes = 1;
+    double lo = pw_pod_w(&q, 0, 0, 0), hi = pw_pod_w(&q, 0, 0, 1);
+    double cpu = q.node.cpus * (q.node.cpu_max_w - q.node.cpu_idle_w);
+    double ssd = q.node.nvme_drives * (q.node.nvme_active_w - q.node.nvme_idle_w);
+    double nic = 8 * q.node.nic_load_w + q.node.dpus * q.node.dpu_load_w;
+    double g4 = q.g4.servers * (q.g4.server_w - q.g4.server_idle_w);
+    ck_assert_double_eq_tol(hi - lo, cpu + ssd + nic + g4, 1e-6);
+}
+END_TEST
+
 START_TEST(pod_power_matches_datasheet)
 {
     hw_pod_t p = load_hw("dgx-h100");
@@ -334,6 +398,8 @@ static Suite *hw_suite(void)
     TCase *pc = tcase_create("power-cost");
     tcase_add_test(pc, gpu_power_levels);
     tcase_add_test(pc, pod_power_matches_datasheet);
+    tcase_add_test(pc, gpu_power_cap_by_hand);
+    tcase_add_test(pc, load_terms_by_hand);
     tcase_add_test(pc, cost_by_hand);
     suite_add_tcase(s, pc);
     return s;

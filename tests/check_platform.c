@@ -48,6 +48,13 @@ START_TEST(rubin_rack_layout)
         j += r.j_per_byte[c];
     ck_assert(j > 0);
     ck_assert(r.j_per_byte[EN_ICMS] > 0);
+    /* Per byte, by hand from the Vera Rubin preset: the enclosure's flash read (8.9e-10) plus one SSD command
+     * per MiB (1e-5 J / 1048576) plus its BlueField-4's load (60 W at 800 Gbit/s = 1e11 bytes/s: 6e-10); the
+     * tray's BlueField-4 the same 6e-10; the host core 10 us of 2.84 W per MiB; two NIC SerDes ends. */
+    ck_assert_double_eq_tol(r.j_per_byte[EN_ICMS], 8.9e-10 + 1e-5 / 1048576 + 6e-10, 1e-21);
+    ck_assert_double_eq_tol(r.j_per_byte[EN_DPU], 6e-10, 1e-21);
+    ck_assert_double_eq_tol(r.j_per_byte[EN_HOST_CPU], 2.84 * 10e-6 / 1048576, 1e-21);
+    ck_assert_double_eq_tol(r.j_per_byte[EN_NIC], 2 * pf.ethernet_j_per_byte, 1e-21);
     ck_assert_double_eq_tol(pf_route_peak_byte_s(&pf, &r),
                             fmin(pf.links[pf.l_fe + 5].bw_byte_s, pf_route_peak_byte_s(&pf, &r)), 1);
     /* Fair-share estimate halves when a flow already uses the bottleneck. */

@@ -471,6 +471,109 @@ START_TEST(steady_state_detected)
 }
 END_TEST
 
+/* Energy follows load: the same two H100 nodes for the same 60 s at 0.2 and at 4 sessions/s, with G1 and G2
+ * small enough that KV spills to local NVMe and G4. Every node class draws more at the higher load: GPUs by
+ * their iterations, host CPUs by the engine's cores and per-I/O work, DRAM, NICs, DPUs and SSDs by the bytes
+ * and I/Os through them. */
+START_TEST(energy_follows_load)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    static const char *const classes[] = {"gpu", "host_cpu", "dram", "nic", "dpu", "local_ssd"};
+    static const char *const rate[2] = {"workload.synth.session_rate_per_s=0.2", "workload.synth.session_rate_per_s=4"};
+    cJSON *s[2];
+    for (int i = 0; i < 2; i++) {
+        char out[1024];
+        snprintf(out, sizeof out, "%s/load%d", dir, i);
+        char *err = NULL;
+        int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
+                               "--set", "kv.g1.capacity_bytes=3e9", "--set", "kv.g2.capacity_bytes=2e9", "--set",
+                               "kv.g3.enabled=true", "--set", "kv.g3.capacity_bytes=4e9", "--set", "kv.g4.enabled=true",
+                               "--set", rate[i], "--set", "sim.duration_s=60", "--set", "sim.drain=false", "--set",
+                               "workload.synth.sessions=200", NULL);
+        ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
+        free(err);
+        char path[1100];
+        snprintf(path, sizeof path, "%s/summary.json", out);
+        char *text = tu_read_file(path, NULL);
+        s[i] = cJSON_Parse(text);
+        free(text);
+        ck_assert_ptr_nonnull(s[i]);
+    }
+    for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
+        double lo = num(s[0], "energy_j", classes[c], NULL), hi = num(s[1], "energy_j", classes[c], NULL);
+        ck_assert_msg(hi > lo * (1 + 1e-6), "%s: %g J at 4 sessions/s, %g J at 0.2", classes[c], hi, lo);
+    }
+    /* The node boundary holds the node classes and the NVLink switches, not the fabric or G4. */
+    double node = num(s[1], "node_boundary", "energy_j", NULL), it = num(s[1], "energy_j", "total_it", NULL);
+    ck_assert(node < it - num(s[1], "energy_j", "g4_storage", NULL));
+    ck_assert_double_eq_tol(num(s[1], "node_boundary", "tokens_per_joule", NULL),
+                            num(s[1], "throughput", "output_tokens_per_s", NULL) * 60 / node, 1e-9);
+    cJSON_Delete(s[0]);
+    cJSON_Delete(s[1]);
+}
+END_TEST
+
+/* A GPU power cap on the MLPerf-like H100 run (FP8 Llama-2-70B, batches of hundreds: compute-bound prefill):
+ * uncapped the GPUs average above 500 W; capped at 500 W they average at most that, and the pod processes
+ * fewer tokens per second. */
+START_TEST(power_cap_lowers_power_and_throughput)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    cJSON *s[2];
+    static const char *const cap[2] = {"hardware.gpu.power_cap_w=0", "hardware.gpu.power_cap_w=500"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(out, sizeof out, "%s/cap%d", dir, i);
+        s[i] = run_sets(tu_source("configs/scenarios/mlperf-llama2-70b-h100.json"), out, cap[i],
+                        "workload.synth.sessions=8192", "sim.duration_s=120", NULL);
+    }
+    double w0 = num(s[0], "energy_j", "gpu", NULL) / (8 * num(s[0], "window", "length_s", NULL));
+    double w1 = num(s[1], "energy_j", "gpu", NULL) / (8 * num(s[1], "window", "length_s", NULL));
+    ck_assert_msg(w0 > 500 && w1 <= 500 * (1 + 1e-6), "GPU power %g W uncapped, %g W capped", w0, w1);
+    double t0 = num(s[0], "throughput", "total_tokens_per_s", NULL),
+           t1 = num(s[1], "throughput", "total_tokens_per_s", NULL);
+    ck_assert_msg(t1 < t0, "total tokens/s %g capped, %g uncapped", t1, t0);
+    ck_assert(num(s[1], "utilisation", "compute", NULL) < num(s[0], "utilisation", "compute", NULL));
+    cJSON_Delete(s[0]);
+    cJSON_Delete(s[1]);
+}
+END_TEST
+
+/* run.h5's instances table: one row per instance, whose means are the summary's pod-wide busy share and
+ * utilisations; on two H100 nodes with synthetic sessions routed by affinity the instances differ. */
+START_TEST(instances_table_matches_pod)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/inst", dir);
+    cJSON *s = run_sets(tu_fixture("scenarios/tiny-synthetic.json"), out, "workload.synth.session_rate_per_s=4",
+                        "sim.duration_s=60", "sim.drain=false", "workload.synth.sessions=200");
+    static double inst[64], busy[64], mfu[64], hbm[64], stall[64], idle[64];
+    size_t n = h5_column(out, "instances", "instance", inst, 64);
+    ck_assert_uint_eq(n, 8); /* 2 nodes x 8 GPUs at TP2 */
+    h5_column(out, "instances", "busy_fraction", busy, 64);
+    h5_column(out, "instances", "stall_fraction", stall, 64);
+    h5_column(out, "instances", "idle_fraction", idle, 64);
+    h5_column(out, "instances", "compute_utilisation", mfu, 64);
+    h5_column(out, "instances", "hbm_utilisation", hbm, 64);
+    double b = 0, c = 0, h = 0, lo = 1, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_double_eq(inst[i], (double)i);
+        ck_assert_double_eq_tol(busy[i] + stall[i] + idle[i], 1.0, 1e-9);
+        b += busy[i] / n;
+        c += mfu[i] / n;
+        h += hbm[i] / n;
+        lo = fmin(lo, mfu[i]);
+        hi = fmax(hi, mfu[i]);
+    }
+    ck_assert_double_eq_tol(b, num(s, "gpu_time_fraction", "busy", NULL), 1e-9);
+    ck_assert_double_eq_tol(c, num(s, "utilisation", "compute", NULL), 1e-9);
+    ck_assert_double_eq_tol(h, num(s, "utilisation", "hbm_bandwidth", NULL), 1e-9);
+    ck_assert_msg(hi > lo * 1.01, "instances all at MFU %g: the table does not tell them apart", lo);
+    cJSON_Delete(s);
+}
+END_TEST
+
 /* Infinite-cache prefix hits of the first n Mooncake requests, counted straight from the trace. */
 static void mooncake_ideal(int n, double *hit_tokens, double *input_tokens, double *output_tokens)
 {
@@ -549,6 +652,9 @@ int main(void)
     tcase_add_test(tc, stall_two_requests);
     tcase_add_test(tc, replicates_mean_and_interval);
     tcase_add_test(tc, steady_state_detected);
+    tcase_add_test(tc, energy_follows_load);
+    tcase_add_test(tc, power_cap_lowers_power_and_throughput);
+    tcase_add_test(tc, instances_table_matches_pod);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -202,8 +202,9 @@ static int cmd_main(int argc, char **argv)
             printf("  compute-bound share %.2f; HBM %.2f TB/s per GPU\n", s.compute_bound_fraction,
                    s.hbm_bytes_per_s / gpus / 1e12);
             printf("  GPU power %.0f W each: %.2f output tokens per GPU-joule\n", gpu_w, s.output_tok_s / gpus / gpu_w);
-            /* The node around the GPUs, its CPUs half busy, the rest at its constant draw. */
-            double node_w = hw.node.gpus * gpu_w + hw.node.cpus * pw_cpu_w(&hw.node, 0.5) +
+            /* The node around the GPUs as a timed run counts it at the MLPerf Power boundary: CPUs idle plus
+             * the engine's cores of every (always iterating) GPU, NVMe idle, the rest at its idle draw. */
+            double node_w = hw.node.gpus * (gpu_w + pw_engine_cpu_w(&hw.node)) + hw.node.cpus * pw_cpu_w(&hw.node, 0) +
                             hw.node.nvme_drives * pw_ssd_w(hw.node.nvme_idle_w, hw.node.nvme_active_w, 0.0) +
                             pw_node_static_w(&hw.node);
             double node_tok = s.output_tok_s / gpus * hw.node.gpus;

@@ -749,6 +749,13 @@ static double engine_step_energy(const engine_t *e, const st_time_t *t)
     return pw_gpu_step_j(&e->pod->sc->hw.gpu, t) * e->pod->pf.inst_gpus;
 }
 
+/* One iteration's time from the step-time model, under the GPUs' power cap if one is set. */
+static void engine_step_time(const engine_t *e, const st_shape_t *shape, st_time_t *t)
+{
+    st_step(e->pod->st, shape, t);
+    pw_gpu_cap(&e->pod->sc->hw.gpu, t);
+}
+
 typedef struct engine_chunk {
     sim_req_t *r;
     uint32_t tokens;
@@ -797,7 +804,7 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
             engine_add_chunk(e, r, &budget, &shape, &nch);
     }
     st_time_t t;
-    st_step(p->st, &shape, &t);
+    engine_step_time(e, &shape, &t);
     uint32_t n_overlap = 0;
     if (e->layerwise && e->n_loading > 0 && budget > 0) {
         /* Loading requests join if their KV should land within this iteration (or if nothing else runs: the
@@ -816,7 +823,7 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
             n_overlap++;
         }
         if (n_overlap)
-            st_step(p->st, &shape, &t);
+            engine_step_time(e, &shape, &t);
     }
     if (n_dec == 0 && nch == 0)
         return false;
@@ -824,7 +831,7 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     sgb_sleep_for(t.time_s);
     double now = sgb_now();
     metrics_gpu_busy(p->m, e->id, t0, now, engine_step_energy(e, &t));
-    metrics_gpu_work(p->m, t0, now, t.flops, t.hbm_bytes);
+    metrics_gpu_work(p->m, e->id, t0, now, t.flops, t.hbm_bytes);
     if (n_overlap && engine_overlap_pending(e, nch)) {
         /* The last layers wait for their KV, then the last layer computes: stalled on KV loads. */
         while (engine_overlap_pending(e, nch))
@@ -883,7 +890,7 @@ static void engine_ff_steps(engine_t *e, uint32_t from, uint32_t to, uint32_t n_
     for (uint32_t j = from + 1; j <= to; j++) {
         shape.decode_ctx_tokens = dec_ctx + (double)(j - 1) * n_dec;
         st_time_t t;
-        st_step(e->pod->st, &shape, &t);
+        engine_step_time(e, &shape, &t);
         e->ff_t[j] = e->ff_t[j - 1] + t.time_s;
         e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, &t);
         e->ff_f[j] = e->ff_f[j - 1] + t.flops;
@@ -950,7 +957,7 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     }
     e->ff_steps = 0;
     metrics_decode_steps(p->m, e->id, start, e->ff_t, e->ff_e, k, n_dec);
-    metrics_gpu_work(p->m, start, start + e->ff_t[k], e->ff_f[k], e->ff_b[k]);
+    metrics_gpu_work(p->m, e->id, start, start + e->ff_t[k], e->ff_f[k], e->ff_b[k]);
     e->backlog -= (double)k * n_dec;
     for (uint32_t i = 0; i < e->n_run; i++) {
         sim_req_t *r = e->run[i];

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "models/power.h"
 #include "sim/base/mix.h"
 #include "sim/core/storage_path.h"
 
@@ -299,7 +300,8 @@ static void pf_nvme_hops(const platform_t *pf, uint32_t d, bool write, pf_route_
     const hw_energy_t *en = &pf->hw->energy;
     if (write)
         pf_hop(r, pf->l_nvmew + d, 0);
-    r->j_per_byte[EN_LOCAL_SSD] += write ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte;
+    r->j_per_byte[EN_LOCAL_SSD] +=
+        (write ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte) + pw_ssd_io_j_per_byte(pf->hw);
     pf_hop(r, pf->l_nvme + d, 0);
     r->latency_s += pf->hw->node.nvme_latency_s;
 }
@@ -329,6 +331,7 @@ static uint32_t pf_local_side(const platform_t *pf, pf_ep_t ep, bool inbound, pf
         r->latency_s += hw->gpu.host_link_latency_s;
         if (pf->storage_via_gpu_nic) {
             pf_hop(r, pf->l_nic + ep.idx, dir);
+            r->j_per_byte[EN_NIC] += pw_nic_load_j_per_byte(&hw->node);
             return pf->leaf_of_attach[pf->n_domains + ep.idx];
         }
         break;
@@ -340,6 +343,7 @@ static uint32_t pf_local_side(const platform_t *pf, pf_ep_t ep, bool inbound, pf
         break;
     }
     pf_hop(r, pf->l_fe + d, dir);
+    r->j_per_byte[EN_DPU] += pw_dpu_load_j_per_byte(&hw->node);
     return pf->leaf_of_attach[d];
 }
 
@@ -355,8 +359,10 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
         if (inbound)
             pf_hop(r, pf->l_essdw + ep.idx, 0);
         pf_hop(r, pf->l_essd + ep.idx, 0);
-        r->j_per_byte[EN_ICMS] += inbound ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte;
-        r->j_per_byte[EN_ICMS] += sp_icms_engine_j_per_byte(&hw->icms);
+        /* The DPU's load share per byte (power.h) and, when configured, its crypto and CRC engines' own energy. */
+        r->j_per_byte[EN_ICMS] += (inbound ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte) +
+                                  pw_ssd_io_j_per_byte(hw) + pw_icms_dpu_load_j_per_byte(&hw->icms) +
+                                  sp_icms_engine_j_per_byte(&hw->icms);
         r->latency_s += sp_icms_latency_s(&hw->icms);
         return pf->leaf_of_icms[ep.idx];
     }
@@ -512,6 +518,8 @@ static void pf_route_via(const platform_t *pf, pf_ep_t src, pf_ep_t dst, int64_t
     memset(r, 0, sizeof *r);
     const hw_pod_t *hw = pf->hw;
     const hw_energy_t *en = &hw->energy;
+    /* The host's cores submit and complete every KV I/O, wherever its bytes go. */
+    r->j_per_byte[EN_HOST_CPU] += pw_host_io_j_per_byte(&hw->node);
     bool ls = pf_is_local(src), ld = pf_is_local(dst);
     if (src.kind == PF_INST && dst.kind == PF_INST && pf_same_nvlink(pf, src.idx, dst.idx)) {
         /* GPU to GPU over the NVLink switches: out of the source's ports, into the destination's. */

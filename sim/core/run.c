@@ -169,6 +169,7 @@ static void static_power(const pod_t *p, en_static_t *st)
     const hw_node_t *nd = &hw->node;
     memset(st, 0, sizeof *st);
     st->w[EN_HOST_CPU] = nodes * nd->cpus * pw_cpu_w(nd, 0);
+    st->w[EN_DRAM] = nodes * nd->dram_idle_w;
     st->w[EN_NIC] = nodes * nd->gpus * nd->nic_ports_per_gpu * nd->nic_w;
     st->w[EN_DPU] = nodes * nd->dpus * nd->dpu_w;
     st->w[EN_LOCAL_SSD] = nodes * nd->nvme_drives * nd->nvme_idle_w;
@@ -185,6 +186,9 @@ static metrics_t *create_metrics(const pod_t *p, h5out_t *h5)
         .n_inst = p->pf.n_inst,
         .inst_gpus = p->pf.inst_gpus,
         .gpu_idle_w = p->gpu_idle_w,
+        .engine_cpu_w = pw_engine_cpu_w(&p->sc->hw.node) * p->pf.inst_gpus,
+        .nodes = p->pf.n_nodes,
+        .node_switch_w = p->pf.n_nodes * p->sc->hw.node.nvswitch_w,
     };
     static_power(p, &mc.static_w);
     return metrics_create(&mc, h5out_request, h5);

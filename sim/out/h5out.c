@@ -229,6 +229,37 @@ static int h5out_tiers(h5out_t *h, const h5out_run_t *run)
     return rc;
 }
 
+/* Per-instance utilisation over the measured window (metrics_instance). */
+static int h5out_instances(h5out_t *h, const metrics_t *m)
+{
+    uint32_t n = metrics_instances(m);
+    inst_row_t *rows = kvt_calloc(n ? n : 1, sizeof *rows);
+    for (uint32_t i = 0; i < n; i++)
+        metrics_instance(m, i, &rows[i]);
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(inst_row_t));
+    H5Tinsert(t, "instance", HOFFSET(inst_row_t, instance), H5T_NATIVE_UINT32);
+    H5Tinsert(t, "busy_fraction", HOFFSET(inst_row_t, busy), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "stall_fraction", HOFFSET(inst_row_t, stall), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "idle_fraction", HOFFSET(inst_row_t, idle), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "compute_utilisation", HOFFSET(inst_row_t, compute_utilisation), H5T_NATIVE_DOUBLE);
+    H5Tinsert(t, "hbm_utilisation", HOFFSET(inst_row_t, hbm_utilisation), H5T_NATIVE_DOUBLE);
+    hsize_t dims[1] = {n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t dcpl = h5_dcpl();
+    errno = 0;
+    hid_t ds = H5Dcreate2(h->file, "instances", t, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    int rc = ds >= 0 && (n == 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0) ? 0 : -1;
+    if (rc)
+        h5out_note_failure(h);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Sclose(space);
+    H5Tclose(t);
+    free(rows);
+    return rc;
+}
+
 int h5out_finish(h5out_t *h, const h5out_run_t *run, const char *scenario_json, bool timeseries, char *err,
                  size_t errlen)
 {
@@ -237,6 +268,8 @@ int h5out_finish(h5out_t *h, const h5out_run_t *run, const char *scenario_json, 
     if (timeseries && h5out_timeseries(h, run->m))
         rc = -1;
     if (h5out_tiers(h, run))
+        rc = -1;
+    if (h5out_instances(h, run->m))
         rc = -1;
     unsigned long seed = (unsigned long)run->sc->seed;
     rc |= h5_attr_utf8(h->file, "scenario", scenario_json);

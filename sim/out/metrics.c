@@ -55,6 +55,7 @@ struct metrics {
     double win_found_tokens, win_reused_tokens, win_req_input_tokens, win_hit_ratio_sum;
     double win_hit_by_tier[KV_NTIERS];
     double *busy_s, *stall_s; /* per instance, window */
+    double *flops_i, *hbm_i;  /* per instance, window */
     double win_gpu_busy_j;
     double win_en[EN_CLASSES]; /* per-byte energies in the window */
     double win_load_bytes[KV_NTIERS], win_writeback_bytes, win_prefetch_bytes;
@@ -133,6 +134,8 @@ metrics_t *metrics_create(const metrics_cfg_t *cfg, metrics_row_fn row_fn, void 
     m->peak_flop_s = gpus * hw_gpu_peak_flop_s(&sc->hw.gpu, sc->deploy.compute_dtype);
     m->peak_hbm_byte_s = gpus * sc->hw.gpu.hbm_bandwidth_byte_s;
     m->stall_s = kvt_calloc(cfg->n_inst, sizeof *m->stall_s);
+    m->flops_i = kvt_calloc(cfg->n_inst, sizeof *m->flops_i);
+    m->hbm_i = kvt_calloc(cfg->n_inst, sizeof *m->hbm_i);
     return m;
 }
 
@@ -143,6 +146,8 @@ void metrics_free(metrics_t *m)
     free(m->b);
     free(m->busy_s);
     free(m->stall_s);
+    free(m->flops_i);
+    free(m->hbm_i);
     dvec_free(&m->ttft);
     dvec_free(&m->tpot);
     dvec_free(&m->e2e);
@@ -235,7 +240,7 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
         m->win_gpu_busy_j += cum_e[k] * w / span;
 }
 
-void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double hbm_bytes)
+void metrics_gpu_work(metrics_t *m, uint32_t inst, double t0, double t1, double flops, double hbm_bytes)
 {
     double d = t1 - t0;
     if (!(d > 0))
@@ -245,6 +250,8 @@ void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double h
     double share = win_overlap(m, t0, t1) / d;
     m->win_flops += flops * share;
     m->win_hbm_bytes += hbm_bytes * share;
+    m->flops_i[inst] += flops * share;
+    m->hbm_i[inst] += hbm_bytes * share;
 }
 
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled)
@@ -431,8 +438,10 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
     r->compute_utilisation = safe_div(b->flops, m->peak_flop_s * dt);
     r->hbm_utilisation = safe_div(b->hbm_bytes, m->peak_hbm_byte_s * dt);
     double idle_s = inst * dt - b->gpu_busy_s;
-    r->power_it_w =
-        (b->gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * idle_s + b->transfer_j) / dt + metrics_static_w(m);
+    r->power_it_w = (b->gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * idle_s + b->transfer_j +
+                     m->cfg.engine_cpu_w * b->gpu_busy_s) /
+                        dt +
+                    metrics_static_w(m);
     memcpy(r->load_bytes, b->load_bytes, sizeof r->load_bytes);
     r->writeback_bytes = b->writeback_bytes;
     r->prefetch_bytes = b->prefetch_bytes;
@@ -450,6 +459,26 @@ uint64_t metrics_completed(const metrics_t *m)
     return m->completed;
 }
 
+uint32_t metrics_instances(const metrics_t *m)
+{
+    return m->cfg.n_inst;
+}
+
+void metrics_instance(const metrics_t *m, uint32_t inst, inst_row_t *r)
+{
+    assert(inst < m->cfg.n_inst);
+    double len = m->win_end - m->win_start, n = m->cfg.n_inst;
+    memset(r, 0, sizeof *r);
+    r->instance = inst;
+    r->busy = safe_div(m->busy_s[inst], len);
+    r->stall = safe_div(m->stall_s[inst], len);
+    double idle = len > 0 ? 1.0 - r->busy - r->stall : 0;
+    r->idle = idle > 0 ? idle : 0;
+    /* m->peak_* are the pod's: one instance has 1/n of them. */
+    r->compute_utilisation = safe_div(m->flops_i[inst] * n, m->peak_flop_s * len);
+    r->hbm_utilisation = safe_div(m->hbm_i[inst] * n, m->peak_hbm_byte_s * len);
+}
+
 /* Window energy of every class (IT, before PUE). */
 static void window_energy(const metrics_t *m, double out[EN_CLASSES])
 {
@@ -460,6 +489,19 @@ static void window_energy(const metrics_t *m, double out[EN_CLASSES])
     for (uint32_t i = 0; i < m->cfg.n_inst; i++)
         busy += m->busy_s[i];
     out[EN_GPU] += m->win_gpu_busy_j + m->cfg.gpu_idle_w * m->cfg.inst_gpus * (m->cfg.n_inst * len - busy);
+    /* The engine's host cores work while their GPUs iterate (launches, scheduling, sampling). */
+    out[EN_HOST_CPU] += m->cfg.engine_cpu_w * busy;
+}
+
+/* Window energy inside the MLPerf Power node boundary (metrics_cfg_t): every class but the storage tiers and
+ * the fabric, plus the nodes' own NVLink switches. */
+static double node_energy(const metrics_t *m, const double en[EN_CLASSES])
+{
+    double j = 0;
+    for (int c = 0; c < EN_CLASSES; c++)
+        if (c != EN_ICMS && c != EN_G4 && c != EN_SWITCH)
+            j += en[c];
+    return j + m->cfg.node_switch_w * (m->win_end - m->win_start);
 }
 
 /* mean, p50, p90, p99; NaN (null in summary.json) without a sample. */
@@ -583,6 +625,11 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->it_power_w = safe_div(it, len);
     v->tokens_per_j = safe_div(m->win_output_tokens, it);
     v->tokens_per_j_facility = safe_div(m->win_output_tokens, it * m->pue);
+    for (int c = 0; c < EN_CLASSES; c++)
+        v->tokens_per_j_class[c] = safe_div(m->win_output_tokens, v->energy[c]);
+    v->energy_node = node_energy(m, v->energy);
+    v->node_power_w = safe_div(v->energy_node, len * m->cfg.nodes);
+    v->tokens_per_j_node = safe_div(m->win_output_tokens, v->energy_node);
 
     v->slo_ttft_s = m->slo_ttft_s;
     v->slo_tpot_s = m->slo_tpot_s;

@@ -103,7 +103,14 @@ typedef struct metrics_cfg {
     uint32_t n_inst;      /* model instances */
     uint32_t inst_gpus;   /* GPUs per instance */
     double gpu_idle_w;    /* one GPU, idle */
+    double engine_cpu_w;  /* host CPU power the engine adds per iterating instance (all its GPUs' cores) */
     en_static_t static_w; /* static power of every class over the pod */
+    /* The MLPerf Power boundary: the compute nodes as wall power measures them (GPUs, CPUs, DRAM, host links,
+     * NICs, front-end DPUs, local NVMe, NVLink switches inside the node, fans and conversion); the fabric's
+     * switches and optics, ICMS and G4 are outside. nodes: compute nodes the run powers; node_switch_w: the
+     * part of static_w.w[EN_SWITCH] that is the nodes' NVLink switches. */
+    double nodes;
+    double node_switch_w;
 } metrics_cfg_t;
 
 typedef struct metrics metrics_t;
@@ -135,7 +142,7 @@ void metrics_decode_steps(metrics_t *m, uint32_t inst, double start, const doubl
                           uint32_t k, double tokens_per_step);
 /* Instance inst computed flops and moved hbm_bytes (whole instance) between t0 and t1: the utilisation
  * figures. Called beside metrics_gpu_busy / metrics_decode_steps for the same span. */
-void metrics_gpu_work(metrics_t *m, double t0, double t1, double flops, double hbm_bytes);
+void metrics_gpu_work(metrics_t *m, uint32_t inst, double t0, double t1, double flops, double hbm_bytes);
 /* A running request was preempted at t (swapped out to G2, or dropped for recompute). */
 void metrics_preemption(metrics_t *m, double t, bool swap);
 /* Instance inst waited from t0 to t1: stalled on KV transfers, or idle. */
@@ -165,6 +172,17 @@ void metrics_print(const metrics_t *m, const cJSON *summary, FILE *out);
 uint32_t metrics_ts_rows(const metrics_t *m, double *interval_s);
 void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *out);
 uint64_t metrics_completed(const metrics_t *m);
+
+/* One instance over the measured window (run.h5's instances table): the shares of its time computing, stalled
+ * on KV and idle, and its achieved FLOPs and HBM bytes over its GPUs' peak. The pod-wide figures of the summary
+ * are the means over instances. */
+typedef struct inst_row {
+    uint32_t instance;
+    double busy, stall, idle;
+    double compute_utilisation, hbm_utilisation;
+} inst_row_t;
+uint32_t metrics_instances(const metrics_t *m);
+void metrics_instance(const metrics_t *m, uint32_t inst, inst_row_t *r);
 
 #define KV_MOVE_KINDS 4 /* kv_move_kind_t */
 
