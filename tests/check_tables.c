@@ -384,7 +384,7 @@ START_TEST(study_table_from_rows)
         "preemptions",
         "goodput (requests/s)",
         "tokens/J (IT)",
-        "tokens/J (node, MLPerf Power boundary)",
+        "tokens/J (node boundary)",
         "average IT power (kW)",
         "$ per million output tokens",
     };

@@ -146,7 +146,7 @@ typedef enum mt_line {
     M(node_power_w, ONE, "node_boundary.power_per_node_w", .unit = "w",                                           \
       .print = {MT_L_TOKENS_J, 3, "; node boundary ", 0, " W per node"})                                           \
     M(tokens_per_j_node, ONE, "node_boundary.tokens_per_joule", .unit = "per_joule",                              \
-      .study = {131, 4, "tokens/J (node, MLPerf Power boundary)"}, .print = {MT_L_TOKENS_J, 2, ", ", 4, " at the node"}) \
+      .study = {131, 4, "tokens/J (node boundary)"}, .print = {MT_L_TOKENS_J, 2, ", ", 4, " at the node"}) \
     M(slo_ttft_s, ONE, "goodput.slo_ttft_s", .unit = "s")                                                          \
     M(slo_tpot_s, ONE, "goodput.slo_tpot_s", .unit = "s")                                                          \
     M(good_rps, ONE, "goodput.requests_per_s", .unit = "per_s", .study = {120, 3, "goodput (requests/s)"})        \
