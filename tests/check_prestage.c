@@ -341,14 +341,18 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("prestage");
+    /* Ten cache replays or timed runs per case: minutes under the sanitizers (scripts/test.sh --sanitize). */
     TCase *tc = tcase_create("lifecycle");
+    tcase_set_timeout(tc, 600);
     tcase_add_test(tc, selective_writes_less_than_write_back);
     suite_add_tcase(s, tc);
     TCase *tb = tcase_create("belady");
+    tcase_set_timeout(tb, 600);
     tcase_add_test(tb, belady_timed_equals_cache_only);
     tcase_add_test(tb, marconi_and_lpc_parameters_matter);
     suite_add_tcase(s, tb);
     TCase *tp = tcase_create("prestage");
+    tcase_set_timeout(tp, 600);
     tcase_add_test(tp, next_turn_and_oracle_bring_the_context_back);
     tcase_add_test(tp, ttl_pin_holds_the_context);
     tcase_add_test(tp, subagent_stages_the_parent);
