@@ -25,17 +25,6 @@
 
 #include "testutil.h"
 
-static double num(const cJSON *j, const char *a, const char *b, const char *c)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, a);
-    if (b)
-        x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
-    if (c)
-        x = x ? cJSON_GetObjectItemCaseSensitive(x, c) : NULL;
-    ck_assert_msg(x && cJSON_IsNumber(x), "summary lacks %s.%s.%s", a, b ? b : "", c ? c : "");
-    return x->valuedouble;
-}
-
 static const char *const base_sets[] = {"hardware.nodes=2", "deployment.tp=4", "sim.drain=true"};
 
 static cJSON *run(const char *out, const char *s1, const char *s2)
@@ -58,13 +47,14 @@ static size_t column(const char *out, const char *name, double *v, size_t cap)
 
 static void balances(const cJSON *s)
 {
-    double arrived = num(s, "requests", "arrived", NULL);
+    double arrived = tu_num(s, "requests", "arrived", NULL);
     ck_assert_double_eq(arrived, 500);
-    ck_assert_double_eq(num(s, "requests", "completed", NULL), 500);
-    double in = num(s, "tokens_completed_requests", "input", NULL);
-    ck_assert_double_eq_tol(
-        in, num(s, "tokens_completed_requests", "reused", NULL) + num(s, "tokens_completed_requests", "computed", NULL),
-        1e-6);
+    ck_assert_double_eq(tu_num(s, "requests", "completed", NULL), 500);
+    double in = tu_num(s, "tokens_completed_requests", "input", NULL);
+    ck_assert_double_eq_tol(in,
+                            tu_num(s, "tokens_completed_requests", "reused", NULL) +
+                                tu_num(s, "tokens_completed_requests", "computed", NULL),
+                            1e-6);
 }
 
 #define DISAGG_ON "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1}"
@@ -91,21 +81,21 @@ START_TEST(one_transfer_per_request_and_bytes_add_up)
         }
     }
     ck_assert(handed > 400);
-    ck_assert_double_eq(num(s, "disaggregation", "handoffs", NULL), handed);
-    ck_assert_double_eq(num(s, "disaggregation", "kv_transfers", NULL), handed);
-    ck_assert_double_eq(num(s, "disaggregation", "kv_transfers_landed", NULL), handed);
-    ck_assert_double_eq(num(s, "disaggregation", "kv_bytes", NULL), moved);
+    ck_assert_double_eq(tu_num(s, "disaggregation", "handoffs", NULL), handed);
+    ck_assert_double_eq(tu_num(s, "disaggregation", "kv_transfers", NULL), handed);
+    ck_assert_double_eq(tu_num(s, "disaggregation", "kv_transfers_landed", NULL), handed);
+    ck_assert_double_eq(tu_num(s, "disaggregation", "kv_bytes", NULL), moved);
     /* What SimGrid moved out of a G1 is exactly the handoffs (no other load has a G1 source). */
-    ck_assert_double_eq(num(s, "transfers", "load_bytes_by_source_tier", "G1"), moved);
-    double nvl = num(s, "disaggregation", "kv_bytes_nvlink", NULL);
+    ck_assert_double_eq(tu_num(s, "transfers", "load_bytes_by_source_tier", "G1"), moved);
+    double nvl = tu_num(s, "disaggregation", "kv_bytes_nvlink", NULL);
     ck_assert_msg(nvl > 0 && nvl < moved, "NVLink %g of %g bytes: both hops expected", nvl, moved);
-    ck_assert(num(s, "disaggregation", "handoff_s_mean", NULL) > 0);
-    ck_assert_double_eq(num(s, "disaggregation", "local_prefills", NULL), 0);
+    ck_assert(tu_num(s, "disaggregation", "handoff_s_mean", NULL) > 0);
+    ck_assert_double_eq(tu_num(s, "disaggregation", "local_prefills", NULL), 0);
     /* Off: no section, no instance-to-instance bytes. */
     snprintf(out, sizeof out, "%s/off", dir);
     cJSON *o = run(out, NULL, NULL);
     ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(o, "disaggregation"));
-    ck_assert_double_eq(num(o, "transfers", "load_bytes_by_source_tier", "G1"), 0);
+    ck_assert_double_eq(tu_num(o, "transfers", "load_bytes_by_source_tier", "G1"), 0);
     cJSON_Delete(o);
     cJSON_Delete(s);
 }
@@ -129,10 +119,11 @@ START_TEST(ttft_includes_the_transfer)
     free(err);
     cJSON *s = tu_read_summary(out);
     balances(s);
-    ck_assert_double_eq(num(f, "disaggregation", "kv_bytes_nvlink", NULL), 0);
-    double tf = num(f, "disaggregation", "handoff_s_mean", NULL), ts = num(s, "disaggregation", "handoff_s_mean", NULL);
+    ck_assert_double_eq(tu_num(f, "disaggregation", "kv_bytes_nvlink", NULL), 0);
+    double tf = tu_num(f, "disaggregation", "handoff_s_mean", NULL),
+           ts = tu_num(s, "disaggregation", "handoff_s_mean", NULL);
     ck_assert_msg(ts > 10 * tf, "transfer %g s against %g s", ts, tf);
-    double a = num(f, "latency_s", "ttft", "mean"), b = num(s, "latency_s", "ttft", "mean");
+    double a = tu_num(f, "latency_s", "ttft", "mean"), b = tu_num(s, "latency_s", "ttft", "mean");
     ck_assert_msg(b - a > 0.9 * (ts - tf),
                   "TTFT %g s against %g s: the slower transfer (%g s against %g s) is not in it", b, a, ts, tf);
     cJSON_Delete(f);
@@ -150,8 +141,8 @@ START_TEST(conditional_prefills_some_locally)
                    "\"max_local_prefill_tokens\": 2000}",
                    NULL);
     balances(s);
-    double local = num(s, "disaggregation", "local_prefills", NULL);
-    double handed = num(s, "disaggregation", "handoffs", NULL);
+    double local = tu_num(s, "disaggregation", "local_prefills", NULL);
+    double handed = tu_num(s, "disaggregation", "handoffs", NULL);
     ck_assert(local > 0 && handed > 0);
     static double inst[600], output[600];
     size_t n = column(out, "instance", inst, 600);
@@ -161,7 +152,7 @@ START_TEST(conditional_prefills_some_locally)
         on_prefill += inst[i] == 0;
     /* Every request: handed off, prefilled on the decode pool, or finished at its prefill. */
     ck_assert_double_eq(handed + local + on_prefill, 500);
-    ck_assert_double_eq(num(s, "disaggregation", "kv_transfers", NULL), handed);
+    ck_assert_double_eq(tu_num(s, "disaggregation", "kv_transfers", NULL), handed);
     /* The queue criterion alone (by length only prompts the decode instance holds whole), with a prefill
      * batch of two so that requests queue: a zero threshold sends to the decode pool whatever finds a request
      * waiting; a huge one, nothing more. */
@@ -175,8 +166,8 @@ START_TEST(conditional_prefills_some_locally)
                     "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"conditional\": true, "
                     "\"max_local_prefill_tokens\": 0, \"max_prefill_queue\": 1e9, \"prefill_max_batch_seqs\": 2}",
                     NULL);
-    double l0 = num(q0, "disaggregation", "local_prefills", NULL),
-           li = num(qi, "disaggregation", "local_prefills", NULL);
+    double l0 = tu_num(q0, "disaggregation", "local_prefills", NULL),
+           li = tu_num(qi, "disaggregation", "local_prefills", NULL);
     ck_assert_msg(l0 > li + 10 && li < 10, "local prefills %g (queue 0) against %g (queue 1e9)", l0, li);
     cJSON_Delete(q0);
     cJSON_Delete(qi);
@@ -200,12 +191,12 @@ START_TEST(per_pool_batching)
     cJSON *q =
         run(out, "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_max_batch_seqs\": 2}", NULL);
     /* Both limits are tight enough that some requests are still queued when the run ends. */
-    ck_assert_double_eq(num(p, "requests", "arrived", NULL),
-                        num(p, "requests", "completed", NULL) + num(p, "requests", "unfinished", NULL));
-    ck_assert_double_eq(num(q, "requests", "arrived", NULL),
-                        num(q, "requests", "completed", NULL) + num(q, "requests", "unfinished", NULL));
-    ck_assert(num(p, "latency_s", "ttft", "mean") > 1.2 * num(d, "latency_s", "ttft", "mean"));
-    ck_assert(num(q, "latency_s", "e2e", "mean") > 1.5 * num(d, "latency_s", "e2e", "mean"));
+    ck_assert_double_eq(tu_num(p, "requests", "arrived", NULL),
+                        tu_num(p, "requests", "completed", NULL) + tu_num(p, "requests", "unfinished", NULL));
+    ck_assert_double_eq(tu_num(q, "requests", "arrived", NULL),
+                        tu_num(q, "requests", "completed", NULL) + tu_num(q, "requests", "unfinished", NULL));
+    ck_assert(tu_num(p, "latency_s", "ttft", "mean") > 1.2 * tu_num(d, "latency_s", "ttft", "mean"));
+    ck_assert(tu_num(q, "latency_s", "e2e", "mean") > 1.5 * tu_num(d, "latency_s", "e2e", "mean"));
     cJSON_Delete(d);
     cJSON_Delete(p);
     cJSON_Delete(q);
@@ -234,9 +225,9 @@ START_TEST(planner_converges_on_a_load_step)
                    "\"interval_s\": 10, \"switch_s\": 5, \"ttft_target_s\": 0.5, \"tpot_target_s\": 0.05}}",
                    "deployment.tp=2");
     balances(s);
-    double up = num(s, "disaggregation", "planner_moves_to_prefill", NULL);
-    double down = num(s, "disaggregation", "planner_moves_to_decode", NULL);
-    double fin = num(s, "disaggregation", "prefill_instances_final", NULL);
+    double up = tu_num(s, "disaggregation", "planner_moves_to_prefill", NULL);
+    double down = tu_num(s, "disaggregation", "planner_moves_to_decode", NULL);
+    double fin = tu_num(s, "disaggregation", "prefill_instances_final", NULL);
     ck_assert_msg(up >= 1 && fin == 1 + up - down && fin > 1 && fin < 8, "moves %g up %g down, final %g", up, down,
                   fin);
     static double t[4096], pool[4096], moves[4096];
@@ -263,14 +254,14 @@ START_TEST(planner_converges_on_a_load_step)
     }
     /* Converged: no decision in the second half of the run. */
     ck_assert_msg(last_move_t < 0.5 * t[n - 1], "last move at %g s of %g s", last_move_t, t[n - 1]);
-    ck_assert(num(s, "latency_s", "ttft", "mean") < 0.5 * num(st, "latency_s", "ttft", "mean"));
+    ck_assert(tu_num(s, "latency_s", "ttft", "mean") < 0.5 * tu_num(st, "latency_s", "ttft", "mean"));
     /* A switch that never ends: one move, then the planner waits for it for the rest of the run. */
     snprintf(out, sizeof out, "%s/planner-slow-switch", dir);
     cJSON *w = run(out,
                    "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"planner\": {\"enabled\": true, "
                    "\"interval_s\": 10, \"switch_s\": 1e6, \"ttft_target_s\": 0.5, \"tpot_target_s\": 0.05}}",
                    "deployment.tp=2");
-    ck_assert_double_eq(num(w, "disaggregation", "planner_moves_to_prefill", NULL), 1);
+    ck_assert_double_eq(tu_num(w, "disaggregation", "planner_moves_to_prefill", NULL), 1);
     cJSON_Delete(w);
     cJSON_Delete(st);
     cJSON_Delete(s);
@@ -291,9 +282,11 @@ START_TEST(placement_keeps_handoffs_on_nvlink)
     cJSON *tp = run(out, two, "deployment.placement=\"topology-aware\"");
     balances(pk);
     balances(tp);
-    ck_assert_double_eq(num(pk, "disaggregation", "kv_bytes_nvlink", NULL), 0);
-    ck_assert(num(tp, "disaggregation", "kv_bytes_nvlink", NULL) > 0.3 * num(tp, "disaggregation", "kv_bytes", NULL));
-    ck_assert(num(tp, "disaggregation", "handoff_s_mean", NULL) < num(pk, "disaggregation", "handoff_s_mean", NULL));
+    ck_assert_double_eq(tu_num(pk, "disaggregation", "kv_bytes_nvlink", NULL), 0);
+    ck_assert(tu_num(tp, "disaggregation", "kv_bytes_nvlink", NULL) >
+              0.3 * tu_num(tp, "disaggregation", "kv_bytes", NULL));
+    ck_assert(tu_num(tp, "disaggregation", "handoff_s_mean", NULL) <
+              tu_num(pk, "disaggregation", "handoff_s_mean", NULL));
     cJSON_Delete(pk);
     cJSON_Delete(tp);
 }

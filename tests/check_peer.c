@@ -30,17 +30,6 @@ static const char scenario[] =
     " \"workload\": {\"format\": \"native\", \"path\": \"trace.jsonl\", \"replay\": \"open\"},"
     " \"sim\": {\"sample_interval_s\": 10, \"drain\": true}}";
 
-static double num(const cJSON *j, const char *a, const char *b, const char *c)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, a);
-    if (b)
-        x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
-    if (c)
-        x = x ? cJSON_GetObjectItemCaseSensitive(x, c) : NULL;
-    ck_assert_msg(x && cJSON_IsNumber(x), "summary lacks %s.%s.%s", a, b ? b : "", c ? c : "");
-    return x->valuedouble;
-}
-
 static cJSON *run(const char *dir, const char *tag, const char *s1, const char *s2, const char *s3)
 {
     const char *scen = tu_write_file(dir, "peer.json", scenario);
@@ -59,11 +48,12 @@ static cJSON *run(const char *dir, const char *tag, const char *s1, const char *
     cJSON *j = cJSON_Parse(text);
     free(text);
     ck_assert_ptr_nonnull(j);
-    double in = num(j, "tokens_completed_requests", "input", NULL);
+    double in = tu_num(j, "tokens_completed_requests", "input", NULL);
     ck_assert_double_eq(in, 2 * 32016);
-    ck_assert_double_eq_tol(
-        in, num(j, "tokens_completed_requests", "reused", NULL) + num(j, "tokens_completed_requests", "computed", NULL),
-        1e-6);
+    ck_assert_double_eq_tol(in,
+                            tu_num(j, "tokens_completed_requests", "reused", NULL) +
+                                tu_num(j, "tokens_completed_requests", "computed", NULL),
+                            1e-6);
     return j;
 }
 
@@ -72,16 +62,16 @@ START_TEST(peer_g2_loaded_when_on_recomputed_when_off)
     const char *dir = tu_scratch_dir("peer");
     cJSON *on = run(dir, "on", "kv.peer_g2=true", NULL, NULL);
     double doc = 32000.0 * 163840.0;
-    ck_assert_double_eq(num(on, "peer_kv", "loads", NULL), 1);
-    ck_assert_double_eq(num(on, "peer_kv", "bytes", NULL), doc);
-    ck_assert_double_eq(num(on, "transfers", "load_bytes_by_source_tier", "G2"), doc);
-    ck_assert_double_eq(num(on, "tokens_completed_requests", "reused", NULL), 32000);
+    ck_assert_double_eq(tu_num(on, "peer_kv", "loads", NULL), 1);
+    ck_assert_double_eq(tu_num(on, "peer_kv", "bytes", NULL), doc);
+    ck_assert_double_eq(tu_num(on, "transfers", "load_bytes_by_source_tier", "G2"), doc);
+    ck_assert_double_eq(tu_num(on, "tokens_completed_requests", "reused", NULL), 32000);
     cJSON *off = run(dir, "off", "kv.peer_g2=false", NULL, NULL);
     ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(off, "peer_kv"));
-    ck_assert_double_eq(num(off, "transfers", "load_bytes_by_source_tier", "G2"), 0);
-    ck_assert_double_eq(num(off, "tokens_completed_requests", "reused", NULL), 0);
+    ck_assert_double_eq(tu_num(off, "transfers", "load_bytes_by_source_tier", "G2"), 0);
+    ck_assert_double_eq(tu_num(off, "tokens_completed_requests", "reused", NULL), 0);
     /* The second request's TTFT is the maximum of the two (the first computes its document in both runs). */
-    double t_on = num(on, "latency_s", "ttft", "p50"), t_off = num(off, "latency_s", "ttft", "p50");
+    double t_on = tu_num(on, "latency_s", "ttft", "p50"), t_off = tu_num(off, "latency_s", "ttft", "p50");
     ck_assert_msg(t_on < t_off, "TTFT p50 with peer KV %g s, without %g s", t_on, t_off);
     cJSON_Delete(on);
     cJSON_Delete(off);
@@ -93,8 +83,8 @@ START_TEST(peer_route_weighed_against_recompute)
     const char *dir = tu_scratch_dir("peer-slow");
     /* The key on, the nodes' ports at 1 Gbit/s: the peer route loses to recomputing the document. */
     cJSON *j = run(dir, "slow", "kv.peer_g2=true", "hardware.node.nic_port_gbit_s=1", "hardware.node.dpu_gbit_s=1");
-    ck_assert_double_eq(num(j, "peer_kv", "loads", NULL), 0);
-    ck_assert_double_eq(num(j, "tokens_completed_requests", "reused", NULL), 0);
+    ck_assert_double_eq(tu_num(j, "peer_kv", "loads", NULL), 0);
+    ck_assert_double_eq(tu_num(j, "tokens_completed_requests", "reused", NULL), 0);
     cJSON_Delete(j);
 }
 END_TEST

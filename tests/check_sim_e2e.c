@@ -14,17 +14,6 @@
 #include "sim/kv/policy.h"
 #include "testutil.h"
 
-static double num(const cJSON *j, const char *a, const char *b, const char *c)
-{
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, a);
-    if (b)
-        x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
-    if (c)
-        x = x ? cJSON_GetObjectItemCaseSensitive(x, c) : NULL;
-    ck_assert_msg(x && cJSON_IsNumber(x), "summary lacks %s.%s.%s", a, b ? b : "", c ? c : "");
-    return x->valuedouble;
-}
-
 static cJSON *run_summary(const char *scenario, const char *out, const char *set1, const char *set2, char **text_out)
 {
     char *err = NULL;
@@ -47,38 +36,39 @@ static cJSON *run_summary(const char *scenario, const char *out, const char *set
 
 static void check_conservation(const cJSON *s)
 {
-    double arrived = num(s, "requests", "arrived", NULL);
+    double arrived = tu_num(s, "requests", "arrived", NULL);
     ck_assert(arrived > 0);
-    ck_assert_double_eq(arrived, num(s, "requests", "completed", NULL) + num(s, "requests", "rejected", NULL) +
-                                     num(s, "requests", "unfinished", NULL));
-    double in = num(s, "tokens_completed_requests", "input", NULL);
-    ck_assert_double_eq_tol(
-        in, num(s, "tokens_completed_requests", "reused", NULL) + num(s, "tokens_completed_requests", "computed", NULL),
-        1e-6);
+    ck_assert_double_eq(arrived, tu_num(s, "requests", "completed", NULL) + tu_num(s, "requests", "rejected", NULL) +
+                                     tu_num(s, "requests", "unfinished", NULL));
+    double in = tu_num(s, "tokens_completed_requests", "input", NULL);
+    ck_assert_double_eq_tol(in,
+                            tu_num(s, "tokens_completed_requests", "reused", NULL) +
+                                tu_num(s, "tokens_completed_requests", "computed", NULL),
+                            1e-6);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(s, "energy_j");
     double sum = 0;
     for (const cJSON *c = e->child; c; c = c->next)
         if (strncmp(c->string, "total", 5) != 0)
             sum += c->valuedouble;
-    double total = num(s, "energy_j", "total_it", NULL);
+    double total = tu_num(s, "energy_j", "total_it", NULL);
     ck_assert(total > 0);
     ck_assert_double_eq_tol(sum, total, total * 1e-12);
-    ck_assert_double_eq_tol(num(s, "energy_j", "total_facility", NULL), total * num(s, "pue", NULL, NULL),
+    ck_assert_double_eq_tol(tu_num(s, "energy_j", "total_facility", NULL), total * tu_num(s, "pue", NULL, NULL),
                             total * 1e-12);
-    double busy = num(s, "gpu_time_fraction", "busy", NULL), stall = num(s, "gpu_time_fraction", "stall", NULL);
-    double idle = num(s, "gpu_time_fraction", "idle", NULL);
+    double busy = tu_num(s, "gpu_time_fraction", "busy", NULL), stall = tu_num(s, "gpu_time_fraction", "stall", NULL);
+    double idle = tu_num(s, "gpu_time_fraction", "idle", NULL);
     ck_assert_double_eq_tol(busy + stall + idle, 1.0, 1e-9);
     ck_assert(busy > 0);
     /* TTFT splits into queueing, waiting for KV loads and prefill, exactly, request by request (so in the
      * means); E2E adds decode. */
-    double ttft = num(s, "latency_s", "ttft", "mean"), e2e = num(s, "latency_s", "e2e", "mean");
-    double parts = num(s, "latency_s", "queue", "mean") + num(s, "latency_s", "kv_wait", "mean") +
-                   num(s, "latency_s", "prefill", "mean");
+    double ttft = tu_num(s, "latency_s", "ttft", "mean"), e2e = tu_num(s, "latency_s", "e2e", "mean");
+    double parts = tu_num(s, "latency_s", "queue", "mean") + tu_num(s, "latency_s", "kv_wait", "mean") +
+                   tu_num(s, "latency_s", "prefill", "mean");
     ck_assert_double_eq_tol(parts, ttft, 1e-9 * ttft + 1e-12);
-    ck_assert_double_eq_tol(ttft + num(s, "latency_s", "decode", "mean"), e2e, 1e-9 * e2e + 1e-12);
-    ck_assert(num(s, "latency_s", "queue", "p50") >= 0 && num(s, "latency_s", "kv_wait", "p99") >= 0);
+    ck_assert_double_eq_tol(ttft + tu_num(s, "latency_s", "decode", "mean"), e2e, 1e-9 * e2e + 1e-12);
+    ck_assert(tu_num(s, "latency_s", "queue", "p50") >= 0 && tu_num(s, "latency_s", "kv_wait", "p99") >= 0);
     /* Utilisation: achieved FLOPs and HBM bytes over the pod's peak, in (0, 1]. */
-    double mfu = num(s, "utilisation", "compute", NULL), hbm = num(s, "utilisation", "hbm_bandwidth", NULL);
+    double mfu = tu_num(s, "utilisation", "compute", NULL), hbm = tu_num(s, "utilisation", "hbm_bandwidth", NULL);
     ck_assert_msg(mfu > 0 && mfu <= 1 && hbm > 0 && hbm <= 1, "utilisation %g / %g", mfu, hbm);
 }
 
@@ -104,8 +94,8 @@ START_TEST(same_seed_same_summary)
     snprintf(c, sizeof c, "%s/c/summary.json", dir);
     char *tc = tu_read_file(c, NULL);
     cJSON *jc = cJSON_Parse(tc);
-    ck_assert(num(jc, "tokens_completed_requests", "input", NULL) !=
-              num(ja, "tokens_completed_requests", "input", NULL));
+    ck_assert(tu_num(jc, "tokens_completed_requests", "input", NULL) !=
+              tu_num(ja, "tokens_completed_requests", "input", NULL));
     free(ta);
     free(tb);
     free(tc);
@@ -138,10 +128,10 @@ START_TEST(results_folder_contents)
     ck_assert(ds >= 0);
     hid_t sp = H5Dget_space(ds);
     H5Sget_simple_extent_dims(sp, &rows, NULL);
-    ck_assert_uint_eq(rows, (hsize_t)num(j, "requests", "arrived", NULL));
+    ck_assert_uint_eq(rows, (hsize_t)tu_num(j, "requests", "arrived", NULL));
     H5Sclose(sp);
     H5Dclose(ds);
-    double interval = 0, sim_end = num(j, "window", "simulated_end_s", NULL);
+    double interval = 0, sim_end = tu_num(j, "window", "simulated_end_s", NULL);
     ck_assert(H5LTget_attribute_double(f, "timeseries", "interval_s", &interval) >= 0);
     ck_assert_double_eq(interval, 1.0);
     ds = H5Dopen2(f, "timeseries", H5P_DEFAULT);
@@ -171,8 +161,8 @@ START_TEST(results_folder_contents)
     snprintf(resolved, sizeof resolved, "%s/scenario.json", out);
     snprintf(again, sizeof again, "%s/again", dir);
     cJSON *k = run_summary(resolved, again, NULL, NULL, NULL);
-    ck_assert_double_eq(num(j, "throughput", "output_tokens_per_s", NULL),
-                        num(k, "throughput", "output_tokens_per_s", NULL));
+    ck_assert_double_eq(tu_num(j, "throughput", "output_tokens_per_s", NULL),
+                        tu_num(k, "throughput", "output_tokens_per_s", NULL));
     cJSON_Delete(j);
     cJSON_Delete(k);
 }
@@ -196,8 +186,8 @@ START_TEST(prefetch_stages_queued_requests)
     snprintf(path, sizeof path, "%s/summary.json", out);
     char *text = tu_read_file(path, NULL);
     cJSON *j = cJSON_Parse(text);
-    ck_assert(num(j, "transfers", "prefetch_bytes", NULL) > 0);
-    ck_assert(num(j, "transfers", "writeback_bytes", NULL) > 0);
+    ck_assert(tu_num(j, "transfers", "prefetch_bytes", NULL) > 0);
+    ck_assert(tu_num(j, "transfers", "writeback_bytes", NULL) > 0);
     check_conservation(j);
     cJSON_Delete(j);
     free(text);
@@ -228,34 +218,12 @@ START_TEST(every_online_policy_runs_timed)
         char *text = tu_read_file(path, NULL);
         cJSON *j = cJSON_Parse(text);
         check_conservation(j);
-        ck_assert_msg(num(j, "requests", "completed", NULL) > 0, "%s completed nothing", ops->base.name);
+        ck_assert_msg(tu_num(j, "requests", "completed", NULL) > 0, "%s completed nothing", ops->base.name);
         cJSON_Delete(j);
         free(text);
     }
 }
 END_TEST
-
-/* One double column of a run.h5 compound dataset (rows into out, at most cap); returns the rows. */
-static size_t h5_column(const char *out_dir, const char *dataset, const char *column, double *out, size_t cap)
-{
-    char h5[1100];
-    snprintf(h5, sizeof h5, "%s/run.h5", out_dir);
-    hid_t f = H5Fopen(h5, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert(f >= 0);
-    hid_t ds = H5Dopen2(f, dataset, H5P_DEFAULT);
-    hid_t sp = H5Dget_space(ds);
-    hsize_t rows = 0;
-    H5Sget_simple_extent_dims(sp, &rows, NULL);
-    ck_assert_uint_le(rows, cap);
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(double));
-    H5Tinsert(t, column, 0, H5T_NATIVE_DOUBLE);
-    ck_assert(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(ds);
-    H5Fclose(f);
-    return (size_t)rows;
-}
 
 /* A run of a scenario with up to four --set overrides (NULL ends them); its summary. */
 static cJSON *run_sets(const char *scenario, const char *out, const char *s1, const char *s2, const char *s3,
@@ -273,13 +241,7 @@ static cJSON *run_sets(const char *scenario, const char *out, const char *s1, co
                            argv[4], argv[5], argv[6], argv[7], NULL);
     ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
     free(err);
-    char path[1100];
-    snprintf(path, sizeof path, "%s/summary.json", out);
-    char *text = tu_read_file(path, NULL);
-    ck_assert_ptr_nonnull(text);
-    cJSON *j = cJSON_Parse(text);
-    free(text);
-    ck_assert_ptr_nonnull(j);
+    cJSON *j = tu_read_summary(out);
     return j;
 }
 
@@ -288,14 +250,14 @@ static cJSON *run_sets(const char *scenario, const char *out, const char *s1, co
 static void check_no_token_lost(const cJSON *s, const char *out)
 {
     static double outcome[4096], want[4096];
-    size_t n = h5_column(out, "requests", "output_tokens", want, 4096);
-    h5_column(out, "requests", "outcome", outcome, 4096);
+    size_t n = tu_h5_column(out, "requests", "output_tokens", want, 4096);
+    tu_h5_column(out, "requests", "outcome", outcome, 4096);
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         if (outcome[i] == 0)
             sum += want[i];
-    ck_assert_double_eq(sum, num(s, "tokens_completed_requests", "output", NULL));
-    ck_assert_double_eq(num(s, "requests", "unfinished", NULL), 0);
+    ck_assert_double_eq(sum, tu_num(s, "tokens_completed_requests", "output", NULL));
+    ck_assert_double_eq(tu_num(s, "requests", "unfinished", NULL), 0);
 }
 
 /* Paged admission on a G1 too small for the batch: requests are preempted (the latest arrival first) and
@@ -310,43 +272,43 @@ START_TEST(paged_preemption_conserves)
     snprintf(out, sizeof out, "%s/fcfs", dir);
     cJSON *f = run_sets(scen, out, g1, NULL, NULL, NULL);
     check_conservation(f);
-    ck_assert_double_eq(num(f, "preemption", "events", NULL), 0);
+    ck_assert_double_eq(tu_num(f, "preemption", "events", NULL), 0);
     snprintf(out, sizeof out, "%s/recompute", dir);
     cJSON *r = run_sets(scen, out, g1, "deployment.admission=\"paged\"", NULL, NULL);
     check_conservation(r);
     check_no_token_lost(r, out);
-    ck_assert(num(r, "preemption", "events", NULL) > 0);
-    ck_assert(num(r, "preemption", "recomputed_tokens", NULL) > 0);
-    ck_assert_double_eq(num(r, "preemption", "swaps", NULL), 0);
-    ck_assert(num(r, "preemption", "out_of_batch_s_mean", NULL) > 0);
+    ck_assert(tu_num(r, "preemption", "events", NULL) > 0);
+    ck_assert(tu_num(r, "preemption", "recomputed_tokens", NULL) > 0);
+    ck_assert_double_eq(tu_num(r, "preemption", "swaps", NULL), 0);
+    ck_assert(tu_num(r, "preemption", "out_of_batch_s_mean", NULL) > 0);
     snprintf(out, sizeof out, "%s/swap", dir);
     cJSON *w = run_sets(scen, out, g1, "deployment.admission=\"paged\"",
                         "deployment.admission_params={\"preemption\": \"swap\"}", NULL);
     check_conservation(w);
     check_no_token_lost(w, out);
-    ck_assert(num(w, "preemption", "swaps", NULL) > 0);
-    ck_assert(num(w, "preemption", "swap_bytes", NULL) > 0);
+    ck_assert(tu_num(w, "preemption", "swaps", NULL) > 0);
+    ck_assert(tu_num(w, "preemption", "swap_bytes", NULL) > 0);
     /* Without a G2 a swap cannot happen: it recomputes. */
     snprintf(out, sizeof out, "%s/swap-nog2", dir);
     cJSON *x = run_sets(scen, out, g1, "deployment.admission=\"paged\"",
                         "deployment.admission_params={\"preemption\": \"swap\"}", "kv.g2.enabled=false");
     check_conservation(x);
-    ck_assert_double_eq(num(x, "preemption", "swaps", NULL), 0);
-    ck_assert(num(x, "preemption", "events", NULL) > 0);
+    ck_assert_double_eq(tu_num(x, "preemption", "swaps", NULL), 0);
+    ck_assert(tu_num(x, "preemption", "events", NULL) > 0);
     /* Growing ahead in a fast-forward gives what growing step by step gives. */
     snprintf(out, sizeof out, "%s/step", dir);
     cJSON *st = run_sets(scen, out, "sim.fast_forward=false", "deployment.admission=\"paged\"", NULL, NULL);
-    ck_assert_double_eq(num(st, "preemption", "events", NULL), num(r, "preemption", "events", NULL));
-    double tps = num(r, "throughput", "output_tokens_per_s", NULL);
-    ck_assert_double_eq_tol(num(st, "throughput", "output_tokens_per_s", NULL), tps, 1e-9 * tps);
-    ck_assert(tps > num(f, "throughput", "output_tokens_per_s", NULL)); /* a fuller batch than fcfs */
+    ck_assert_double_eq(tu_num(st, "preemption", "events", NULL), tu_num(r, "preemption", "events", NULL));
+    double tps = tu_num(r, "throughput", "output_tokens_per_s", NULL);
+    ck_assert_double_eq_tol(tu_num(st, "throughput", "output_tokens_per_s", NULL), tps, 1e-9 * tps);
+    ck_assert(tps > tu_num(f, "throughput", "output_tokens_per_s", NULL)); /* a fuller batch than fcfs */
     cJSON_Delete(st);
     /* The watermark changes admissions. */
     snprintf(out, sizeof out, "%s/wm", dir);
     cJSON *m = run_sets(scen, out, g1, "deployment.admission=\"paged\"",
                         "deployment.admission_params={\"watermark_fraction\": 0.3}", NULL);
     check_conservation(m);
-    ck_assert(num(m, "latency_s", "queue", "mean") != num(r, "latency_s", "queue", "mean"));
+    ck_assert(tu_num(m, "latency_s", "queue", "mean") != tu_num(r, "latency_s", "queue", "mean"));
     cJSON_Delete(f);
     cJSON_Delete(r);
     cJSON_Delete(w);
@@ -368,11 +330,11 @@ START_TEST(stall_two_requests)
     snprintf(out, sizeof out, "%s/blocking", dir);
     cJSON *b = run_sets(scen, out, NULL, NULL, NULL, NULL);
     double admit[4], ready[4], first[4];
-    ck_assert_uint_eq(h5_column(out, "requests", "admit_s", admit, 4), 2);
-    h5_column(out, "requests", "ready_s", ready, 4);
-    h5_column(out, "requests", "first_token_s", first, 4);
-    double len = num(b, "window", "length_s", NULL);
-    double stall_s = num(b, "gpu_time_fraction", "stall", NULL) * 2 * len;
+    ck_assert_uint_eq(tu_h5_column(out, "requests", "admit_s", admit, 4), 2);
+    tu_h5_column(out, "requests", "ready_s", ready, 4);
+    tu_h5_column(out, "requests", "first_token_s", first, 4);
+    double len = tu_num(b, "window", "length_s", NULL);
+    double stall_s = tu_num(b, "gpu_time_fraction", "stall", NULL) * 2 * len;
     double kv_wait = ready[1] - admit[1];
     ck_assert_double_eq_tol(stall_s, kv_wait, 1e-9);
     char *hw = tu_read_file(tu_fixture("../../configs/hardware/dgx-h100.json"), NULL);
@@ -383,18 +345,19 @@ START_TEST(stall_two_requests)
     double want = 16.0 * 256 * 65536 / bw;
     ck_assert_msg(kv_wait >= want && kv_wait <= want + lat + 1e-5, "KV wait %g s, expected %g s + latency", kv_wait,
                   want);
-    ck_assert_double_eq_tol(num(b, "gpu_time_fraction", "busy", NULL) + num(b, "gpu_time_fraction", "stall", NULL) +
-                                num(b, "gpu_time_fraction", "idle", NULL),
+    ck_assert_double_eq_tol(tu_num(b, "gpu_time_fraction", "busy", NULL) +
+                                tu_num(b, "gpu_time_fraction", "stall", NULL) +
+                                tu_num(b, "gpu_time_fraction", "idle", NULL),
                             1, 1e-12);
     snprintf(out, sizeof out, "%s/layerwise", dir);
     cJSON *l = run_sets(scen, out, "kv.load_overlap=\"layerwise\"", NULL, NULL, NULL);
-    h5_column(out, "requests", "admit_s", admit, 4);
-    h5_column(out, "requests", "ready_s", ready, 4);
+    tu_h5_column(out, "requests", "admit_s", admit, 4);
+    tu_h5_column(out, "requests", "ready_s", ready, 4);
     double first_l[4];
-    h5_column(out, "requests", "first_token_s", first_l, 4);
+    tu_h5_column(out, "requests", "first_token_s", first_l, 4);
     ck_assert_double_eq(ready[1], admit[1]);
     ck_assert(first_l[1] - admit[1] < first[1] - admit[1]); /* TTFT shorter: the load overlaps the prefill */
-    double stall_l = num(l, "gpu_time_fraction", "stall", NULL) * 2 * num(l, "window", "length_s", NULL);
+    double stall_l = tu_num(l, "gpu_time_fraction", "stall", NULL) * 2 * tu_num(l, "window", "length_s", NULL);
     ck_assert(stall_l < stall_s);
     check_conservation(l);
     cJSON_Delete(h);
@@ -423,8 +386,8 @@ START_TEST(replicates_mean_and_interval)
         char *t = tu_read_file(p, NULL);
         ck_assert_msg(t != NULL, "missing %s", p);
         cJSON *j = cJSON_Parse(t);
-        ck_assert_double_eq(num(j, "seed", NULL, NULL), 4 + k);
-        v[k] = num(j, "throughput", "output_tokens_per_s", NULL);
+        ck_assert_double_eq(tu_num(j, "seed", NULL, NULL), 4 + k);
+        v[k] = tu_num(j, "throughput", "output_tokens_per_s", NULL);
         cJSON_Delete(j);
         free(t);
     }
@@ -432,15 +395,15 @@ START_TEST(replicates_mean_and_interval)
     snprintf(p, sizeof p, "%s/replicates.json", out);
     char *t = tu_read_file(p, NULL);
     cJSON *r = cJSON_Parse(t);
-    ck_assert_double_eq(num(r, "replicates", NULL, NULL), 3);
+    ck_assert_double_eq(tu_num(r, "replicates", NULL, NULL), 3);
     const cJSON *m = cJSON_GetObjectItem(cJSON_GetObjectItem(r, "metrics"), "throughput.output_tokens_per_s");
     ck_assert_ptr_nonnull(m);
     double mean = (v[0] + v[1] + v[2]) / 3, ss = 0;
     for (int k = 0; k < 3; k++)
         ss += (v[k] - mean) * (v[k] - mean);
     double half = 4.302653 * sqrt(ss / 2) / sqrt(3);
-    ck_assert_double_eq_tol(num(m, "mean", NULL, NULL), mean, 1e-9 * mean);
-    ck_assert_double_eq_tol(num(m, "ci95_half_width", NULL, NULL), half, 1e-5 * half);
+    ck_assert_double_eq_tol(tu_num(m, "mean", NULL, NULL), mean, 1e-9 * mean);
+    ck_assert_double_eq_tol(tu_num(m, "ci95_half_width", NULL, NULL), half, 1e-5 * half);
     ck_assert(half > 0);
     cJSON_Delete(r);
     free(t);
@@ -459,13 +422,13 @@ START_TEST(steady_state_detected)
     snprintf(out, sizeof out, "%s/over", dir);
     cJSON *o = run_sets(tu_fixture("scenarios/paged-small.json"), out, "workload.synth.session_rate_per_s=20",
                         "sim.duration_s=150", "sim.drain=false", NULL);
-    ck_assert_double_eq(num(o, "steady_state", "steady", NULL), 0);
-    ck_assert(num(o, "steady_state", "queue_growth_requests", NULL) > 0);
+    ck_assert_double_eq(tu_num(o, "steady_state", "steady", NULL), 0);
+    ck_assert(tu_num(o, "steady_state", "queue_growth_requests", NULL) > 0);
     snprintf(out, sizeof out, "%s/offline", dir);
     cJSON *s =
         run_sets(tu_fixture("scenarios/paged-small.json"), out, "sim.warmup_s=20", "sim.duration_s=120", NULL, NULL);
-    ck_assert_double_eq(num(s, "steady_state", "steady", NULL), 1);
-    ck_assert(num(s, "steady_state", "intervals", NULL) >= 6);
+    ck_assert_double_eq(tu_num(s, "steady_state", "steady", NULL), 1);
+    ck_assert(tu_num(s, "steady_state", "intervals", NULL) >= 6);
     cJSON_Delete(o);
     cJSON_Delete(s);
 }
@@ -500,14 +463,14 @@ START_TEST(energy_follows_load)
         ck_assert_ptr_nonnull(s[i]);
     }
     for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++) {
-        double lo = num(s[0], "energy_j", classes[c], NULL), hi = num(s[1], "energy_j", classes[c], NULL);
+        double lo = tu_num(s[0], "energy_j", classes[c], NULL), hi = tu_num(s[1], "energy_j", classes[c], NULL);
         ck_assert_msg(hi > lo * (1 + 1e-6), "%s: %g J at 4 sessions/s, %g J at 0.2", classes[c], hi, lo);
     }
     /* The node boundary holds the node classes and the NVLink switches, not the fabric or G4. */
-    double node = num(s[1], "node_boundary", "energy_j", NULL), it = num(s[1], "energy_j", "total_it", NULL);
-    ck_assert(node < it - num(s[1], "energy_j", "g4_storage", NULL));
-    ck_assert_double_eq_tol(num(s[1], "node_boundary", "tokens_per_joule", NULL),
-                            num(s[1], "throughput", "output_tokens_per_s", NULL) * 60 / node, 1e-9);
+    double node = tu_num(s[1], "node_boundary", "energy_j", NULL), it = tu_num(s[1], "energy_j", "total_it", NULL);
+    ck_assert(node < it - tu_num(s[1], "energy_j", "g4_storage", NULL));
+    ck_assert_double_eq_tol(tu_num(s[1], "node_boundary", "tokens_per_joule", NULL),
+                            tu_num(s[1], "throughput", "output_tokens_per_s", NULL) * 60 / node, 1e-9);
     cJSON_Delete(s[0]);
     cJSON_Delete(s[1]);
 }
@@ -527,13 +490,13 @@ START_TEST(power_cap_lowers_power_and_throughput)
         s[i] = run_sets(tu_source("configs/scenarios/mlperf-llama2-70b-h100.json"), out, cap[i],
                         "workload.synth.sessions=8192", "sim.duration_s=120", NULL);
     }
-    double w0 = num(s[0], "energy_j", "gpu", NULL) / (8 * num(s[0], "window", "length_s", NULL));
-    double w1 = num(s[1], "energy_j", "gpu", NULL) / (8 * num(s[1], "window", "length_s", NULL));
+    double w0 = tu_num(s[0], "energy_j", "gpu", NULL) / (8 * tu_num(s[0], "window", "length_s", NULL));
+    double w1 = tu_num(s[1], "energy_j", "gpu", NULL) / (8 * tu_num(s[1], "window", "length_s", NULL));
     ck_assert_msg(w0 > 500 && w1 <= 500 * (1 + 1e-6), "GPU power %g W uncapped, %g W capped", w0, w1);
-    double t0 = num(s[0], "throughput", "total_tokens_per_s", NULL),
-           t1 = num(s[1], "throughput", "total_tokens_per_s", NULL);
+    double t0 = tu_num(s[0], "throughput", "total_tokens_per_s", NULL),
+           t1 = tu_num(s[1], "throughput", "total_tokens_per_s", NULL);
     ck_assert_msg(t1 < t0, "total tokens/s %g capped, %g uncapped", t1, t0);
-    ck_assert(num(s[1], "utilisation", "compute", NULL) < num(s[0], "utilisation", "compute", NULL));
+    ck_assert(tu_num(s[1], "utilisation", "compute", NULL) < tu_num(s[0], "utilisation", "compute", NULL));
     cJSON_Delete(s[0]);
     cJSON_Delete(s[1]);
 }
@@ -549,13 +512,13 @@ START_TEST(instances_table_matches_pod)
     cJSON *s = run_sets(tu_fixture("scenarios/tiny-synthetic.json"), out, "workload.synth.session_rate_per_s=4",
                         "sim.duration_s=60", "sim.drain=false", "workload.synth.sessions=200");
     static double inst[64], busy[64], mfu[64], hbm[64], stall[64], idle[64];
-    size_t n = h5_column(out, "instances", "instance", inst, 64);
+    size_t n = tu_h5_column(out, "instances", "instance", inst, 64);
     ck_assert_uint_eq(n, 8); /* 2 nodes x 8 GPUs at TP2 */
-    h5_column(out, "instances", "busy_fraction", busy, 64);
-    h5_column(out, "instances", "stall_fraction", stall, 64);
-    h5_column(out, "instances", "idle_fraction", idle, 64);
-    h5_column(out, "instances", "compute_utilisation", mfu, 64);
-    h5_column(out, "instances", "hbm_utilisation", hbm, 64);
+    tu_h5_column(out, "instances", "busy_fraction", busy, 64);
+    tu_h5_column(out, "instances", "stall_fraction", stall, 64);
+    tu_h5_column(out, "instances", "idle_fraction", idle, 64);
+    tu_h5_column(out, "instances", "compute_utilisation", mfu, 64);
+    tu_h5_column(out, "instances", "hbm_utilisation", hbm, 64);
     double b = 0, c = 0, h = 0, lo = 1, hi = 0;
     for (size_t i = 0; i < n; i++) {
         ck_assert_double_eq(inst[i], (double)i);
@@ -566,9 +529,9 @@ START_TEST(instances_table_matches_pod)
         lo = fmin(lo, mfu[i]);
         hi = fmax(hi, mfu[i]);
     }
-    ck_assert_double_eq_tol(b, num(s, "gpu_time_fraction", "busy", NULL), 1e-9);
-    ck_assert_double_eq_tol(c, num(s, "utilisation", "compute", NULL), 1e-9);
-    ck_assert_double_eq_tol(h, num(s, "utilisation", "hbm_bandwidth", NULL), 1e-9);
+    ck_assert_double_eq_tol(b, tu_num(s, "gpu_time_fraction", "busy", NULL), 1e-9);
+    ck_assert_double_eq_tol(c, tu_num(s, "utilisation", "compute", NULL), 1e-9);
+    ck_assert_double_eq_tol(h, tu_num(s, "utilisation", "hbm_bandwidth", NULL), 1e-9);
     ck_assert_msg(hi > lo * 1.01, "instances all at MFU %g: the table does not tell them apart", lo);
     cJSON_Delete(s);
 }
@@ -620,18 +583,18 @@ START_TEST(mooncake_hit_rate_matches_trace)
     snprintf(set, sizeof set, "workload.path=\"%s\"", tu_shared("traces/mooncake/conversation_trace.jsonl"));
     /* Arrivals stretched 1000x: each request finishes before the next arrives, as the count assumes. */
     cJSON *j = run_summary(tu_fixture("scenarios/mooncake-500.json"), path, set, "workload.time_scale=1000", NULL);
-    ck_assert_double_eq(num(j, "requests", "completed", NULL), 500);
-    ck_assert_double_eq_tol(num(j, "hit_rate", "found_token_weighted", NULL), hit / in, 1e-12);
-    ck_assert_double_eq(num(j, "tokens_completed_requests", "input", NULL), in);
-    ck_assert_double_eq(num(j, "tokens_completed_requests", "output", NULL), out);
+    ck_assert_double_eq(tu_num(j, "requests", "completed", NULL), 500);
+    ck_assert_double_eq_tol(tu_num(j, "hit_rate", "found_token_weighted", NULL), hit / in, 1e-12);
+    ck_assert_double_eq(tu_num(j, "tokens_completed_requests", "input", NULL), in);
+    ck_assert_double_eq(tu_num(j, "tokens_completed_requests", "output", NULL), out);
     check_conservation(j);
     /* At the trace's own pace, requests of one bucket race for the same prefix, and a follow-up turn may
      * be admitted while its predecessor is still prefilling: never more hits. */
     snprintf(path, sizeof path, "%s/paced", dir);
     cJSON *k = run_summary(tu_fixture("scenarios/mooncake-500.json"), path, set, NULL, NULL);
-    ck_assert(num(k, "hit_rate", "found_token_weighted", NULL) <= hit / in + 1e-12);
-    ck_assert(num(k, "hit_rate", "found_token_weighted", NULL) > 0);
-    ck_assert_double_eq(num(k, "tokens_completed_requests", "output", NULL), out);
+    ck_assert(tu_num(k, "hit_rate", "found_token_weighted", NULL) <= hit / in + 1e-12);
+    ck_assert(tu_num(k, "hit_rate", "found_token_weighted", NULL) > 0);
+    ck_assert_double_eq(tu_num(k, "tokens_completed_requests", "output", NULL), out);
     check_conservation(k);
     cJSON_Delete(j);
     cJSON_Delete(k);

@@ -291,3 +291,14 @@ size_t tu_h5_column(const char *dir, const char *dataset, const char *column, do
     H5Fclose(f);
     return (size_t)rows;
 }
+
+double tu_num(const cJSON *j, const char *a, const char *b, const char *c)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(j, a);
+    if (b)
+        x = x ? cJSON_GetObjectItemCaseSensitive(x, b) : NULL;
+    if (c)
+        x = x ? cJSON_GetObjectItemCaseSensitive(x, c) : NULL;
+    ck_assert_msg(x && cJSON_IsNumber(x), "summary lacks %s.%s.%s", a, b ? b : "", c ? c : "");
+    return x->valuedouble;
+}

@@ -25,6 +25,8 @@ int tu_run_kvtwin_argv(char **out, char **err, int nargs, const char *const *arg
 /* Whole file into a malloc'd NUL-terminated string, or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 int tu_file_exists(const char *path);
+/* The number at j.a[.b[.c]] (b and c may be NULL); the test fails if it is missing or not a number. */
+double tu_num(const cJSON *j, const char *a, const char *b, const char *c);
 /* The summary.json of a results folder, parsed; the test fails if it is missing or not JSON. */
 cJSON *tu_read_summary(const char *dir);
 /* One double column of a compound dataset of dir/run.h5 (e.g. "/requests", "ttft_s") into out (at most cap
