@@ -155,6 +155,24 @@ void h5out_request(void *ctx, const req_record_t *row)
         h5out_flush(h);
 }
 
+/* Writes n rows of compound type t as the dataset name (chunked, compressed); 0, or -1 with the failure
+ * noted. */
+static int h5_write_table(h5out_t *h, const char *name, hid_t t, hsize_t n, const void *rows)
+{
+    hid_t space = H5Screate_simple(1, &n, NULL);
+    hid_t dcpl = h5_dcpl();
+    errno = 0;
+    hid_t ds = H5Dcreate2(h->file, name, t, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    int rc = ds >= 0 && (n == 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0) ? 0 : -1;
+    if (rc)
+        h5out_note_failure(h);
+    if (ds >= 0)
+        H5Dclose(ds);
+    H5Sclose(space);
+    return rc;
+}
+
 static int h5out_timeseries(h5out_t *h, const metrics_t *m)
 {
     double dt;
@@ -166,20 +184,9 @@ static int h5out_timeseries(h5out_t *h, const metrics_t *m)
 #define H5OUT_TS_MEMBER(name, shape) h5_member(t, #name, HOFFSET(ts_row_t, name), H5T_NATIVE_DOUBLE, MT_N_##shape);
     METRICS_TS_COLUMNS(H5OUT_TS_MEMBER)
 #undef H5OUT_TS_MEMBER
-    hsize_t dims[1] = {n};
-    hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t dcpl = h5_dcpl();
-    errno = 0;
-    hid_t ds = H5Dcreate2(h->file, "timeseries", t, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Pclose(dcpl);
-    int rc = ds >= 0 && (n == 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0) ? 0 : -1;
-    if (rc)
-        h5out_note_failure(h);
-    if (ds >= 0) {
+    int rc = h5_write_table(h, "timeseries", t, n, rows);
+    if (rc == 0)
         H5LTset_attribute_double(h->file, "timeseries", "interval_s", &dt, 1);
-        H5Dclose(ds);
-    }
-    H5Sclose(space);
     H5Tclose(t);
     free(rows);
     return rc;
@@ -210,20 +217,9 @@ static int h5out_tiers(h5out_t *h, const h5out_run_t *run)
     H5Tinsert(t, #name, HOFFSET(tier_row_t, s) + offsetof(kv_tier_stats_t, name), H5T_NATIVE_UINT64);
     KV_TIER_STATS(H5OUT_STAT_MEMBER)
 #undef H5OUT_STAT_MEMBER
-    hsize_t dims[1] = {KV_NTIERS};
-    hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t dcpl = h5_dcpl();
-    errno = 0;
-    hid_t ds = H5Dcreate2(h->file, "tiers", t, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Pclose(dcpl);
-    int rc = ds >= 0 && H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0 ? 0 : -1;
-    if (rc)
-        h5out_note_failure(h);
-    if (ds >= 0) {
+    int rc = h5_write_table(h, "tiers", t, KV_NTIERS, rows);
+    if (rc == 0)
         H5LTset_attribute_double(h->file, "tiers", "block_bytes", &run->block_bytes, 1);
-        H5Dclose(ds);
-    }
-    H5Sclose(space);
     H5Tclose(t);
     H5Tclose(str);
     return rc;
@@ -243,18 +239,7 @@ static int h5out_instances(h5out_t *h, const metrics_t *m)
     H5Tinsert(t, "idle_fraction", HOFFSET(inst_row_t, idle), H5T_NATIVE_DOUBLE);
     H5Tinsert(t, "compute_utilisation", HOFFSET(inst_row_t, compute_utilisation), H5T_NATIVE_DOUBLE);
     H5Tinsert(t, "hbm_utilisation", HOFFSET(inst_row_t, hbm_utilisation), H5T_NATIVE_DOUBLE);
-    hsize_t dims[1] = {n};
-    hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t dcpl = h5_dcpl();
-    errno = 0;
-    hid_t ds = H5Dcreate2(h->file, "instances", t, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Pclose(dcpl);
-    int rc = ds >= 0 && (n == 0 || H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) >= 0) ? 0 : -1;
-    if (rc)
-        h5out_note_failure(h);
-    if (ds >= 0)
-        H5Dclose(ds);
-    H5Sclose(space);
+    int rc = h5_write_table(h, "instances", t, n, rows);
     H5Tclose(t);
     free(rows);
     return rc;
