@@ -2,7 +2,9 @@
 # Runs every row of configs/validation/kv-offload-rows.json through kvtwin and prints kvtwin's figure next to the
 # published one. A row's figure (its "figure" key), in ms: kv_wait = the KV wait of the second request (ready_s -
 # admit_s of request id 1: the load of the prefix the first request wrote); ttft_reuse = that request's TTFT;
-# ttft_first = the first request's TTFT (everything recomputed). Output: one tab-separated line per row
+# ttft_first = the first request's TTFT (everything recomputed); ttft_pd = the two TTFTs added, a
+# prefill/decode hand-off through the store (the prefill instance's TTFT, then the decode instance's load and
+# first token, one after the other as a 1P1D proxy runs them). Output: one tab-separated line per row
 #   id  published_ms  kvtwin_ms  error_fraction  within_tolerance
 # Usage: scripts/validate-kv-offload.sh [ROW_ID...]   (KVTWIN=path/to/kvtwin, default build/kvtwin)
 set -eu
@@ -27,7 +29,10 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 fig = sys.argv[5]
 r = [x for x in rows if x["id"] == ("0" if fig == "ttft_first" else "1")][0]
-if fig == "kv_wait":
+r0 = [x for x in rows if x["id"] == "0"][0]
+if fig == "ttft_pd":
+    ms = (float(r0["ttft_s"]) + float(r["ttft_s"])) * 1e3
+elif fig == "kv_wait":
     ms = (float(r["ready_s"]) - float(r["admit_s"])) * 1e3
 elif fig in ("ttft_reuse", "ttft_first"):
     ms = float(r["ttft_s"]) * 1e3
