@@ -14,8 +14,8 @@
 #include "workloads/script.h"
 #include "workloads/synth.h"
 
-#define RATE 0.01        /* sessions/s: small, so the test is cheap */
-#define HORIZON 40000.0  /* s of arrivals before 0 */
+#define RATE 0.01       /* sessions/s: small, so the test is cheap */
+#define HORIZON 40000.0 /* s of arrivals before 0 */
 #define SEEDS 20
 #define COLD 20000 /* cold sessions for the expected values */
 
@@ -146,10 +146,10 @@ START_TEST(warm_population_is_stationary)
 
     /* Little's law: E[count] = seeds x rate x E[min(D, H)]; Poisson count. */
     double e_count = SEEDS * RATE * mean_l, s_count = sqrt(e_count + pow(SEEDS * RATE * se_l, 2));
-    printf("warm start: %.0f sessions over %d seeds, Little's law %.1f +- %.1f (mean duration %.0f s)\n", count,
-           SEEDS, e_count, s_count, mean_l);
-    printf("  age %.0f s (expected %.0f +- %.0f; without length bias %.0f)\n", m_age, e_age,
-           hypot(sw_age, se_age), e_naive);
+    printf("warm start: %.0f sessions over %d seeds, Little's law %.1f +- %.1f (mean duration %.0f s)\n", count, SEEDS,
+           e_count, s_count, mean_l);
+    printf("  age %.0f s (expected %.0f +- %.0f; without length bias %.0f)\n", m_age, e_age, hypot(sw_age, se_age),
+           e_naive);
     printf("  turn %.2f (expected %.2f +- %.2f), context %.0f tokens (expected %.0f +- %.0f)\n", m_turn, e_turn,
            hypot(sw_turn, se_turn), m_ctx, e_ctx, hypot(sw_ctx, se_ctx));
     const double z = 4.5;

@@ -401,8 +401,7 @@ int wl_synth_next(wl_synth_t *g, wl_script_t **out)
 {
     *out = NULL;
     const wl_synth_cfg_t *c = &g->c;
-    if (!g->pending &&
-        !(c->sessions ? g->index - g->index0 >= c->sessions : g->next_start_s > c->duration_s)) {
+    if (!g->pending && !(c->sessions ? g->index - g->index0 >= c->sessions : g->next_start_s > c->duration_s)) {
         if (!(g->pending = wl_make_session(g)))
             return -1;
     }
