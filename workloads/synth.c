@@ -343,8 +343,25 @@ static int wl_cut_at_zero(wl_script_t *s)
     memmove(s->children, s->children + c0, (size_t)s->n_children * sizeof *s->children);
     s->n_turns -= k0;
     memmove(s->turns, s->turns + k0, (size_t)s->n_turns * sizeof *s->turns);
-    for (uint32_t k = 0; k < s->n_turns; k++)
+    /* The runs of the turns cut go too (the kept turns' runs follow them, in order), and the arrays shrink:
+     * a day-long warm start holds thousands of long sessions at once. */
+    size_t r0 = s->turns[0].off;
+    s->n_runs -= r0;
+    memmove(s->runs, s->runs + r0, s->n_runs * sizeof *s->runs);
+    for (uint32_t k = 0; k < s->n_turns; k++) {
         s->turns[k].child0 -= c0;
+        s->turns[k].off -= r0;
+    }
+    wl_sturn_t *tt = realloc(s->turns, (size_t)s->n_turns * sizeof *tt);
+    if (tt) {
+        s->turns = tt;
+        s->cap_turns = s->n_turns;
+    }
+    wl_run_t *rr = s->n_runs ? realloc(s->runs, s->n_runs * sizeof *rr) : NULL;
+    if (rr) {
+        s->runs = rr;
+        s->cap_runs = s->n_runs;
+    }
     for (uint32_t i = 0; i < s->n_children; i++)
         s->children[i]->parent_turn -= k0;
     wl_sturn_t *t = &s->turns[0];
