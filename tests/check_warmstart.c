@@ -199,6 +199,46 @@ START_TEST(cold_start_unchanged)
 }
 END_TEST
 
+/* Through a whole run: a warm start issues the in-progress sessions' turns from 0 on, with the contexts they
+ * have grown to, on top of the new sessions; every request completes. tiny-synthetic: 40 new sessions of
+ * about 4 turns at 2/s; a 600 s warm start adds those begun in the 600 s before 0 and still running. */
+static void run_tiny(const char *out, const char *warm, double *arrived, double *at0, double *input_at0)
+{
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/tiny-synthetic.json"), "--out", out, "--quiet",
+                           "--set", warm, NULL);
+    ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err);
+    free(err);
+    cJSON *j = tu_read_summary(out);
+    *arrived = tu_num(j, "requests", "arrived", NULL);
+    ck_assert_double_eq(*arrived, tu_num(j, "requests", "completed", NULL));
+    cJSON_Delete(j);
+    static double t[8192], in[8192];
+    size_t n = tu_h5_column(out, "requests", "arrival_s", t, 8192);
+    ck_assert_uint_eq(tu_h5_column(out, "requests", "input_tokens", in, 8192), n);
+    *at0 = *input_at0 = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i] == 0) {
+            (*at0)++;
+            *input_at0 += in[i];
+        }
+    if (*at0 > 0)
+        *input_at0 /= *at0;
+}
+
+START_TEST(warm_start_in_a_run)
+{
+    double cold_n, cold_at0, cold_in, warm_n, warm_at0, warm_in;
+    run_tiny(tu_scratch_dir("warm-off"), "workload.synth.warm_start_s=0", &cold_n, &cold_at0, &cold_in);
+    run_tiny(tu_scratch_dir("warm-on"), "workload.synth.warm_start_s=600", &warm_n, &warm_at0, &warm_in);
+    printf("tiny-synthetic: cold %g requests (%g at 0, %.0f tokens), warm %g (%g at 0, %.0f tokens)\n", cold_n,
+           cold_at0, cold_in, warm_n, warm_at0, warm_in);
+    ck_assert_double_eq(cold_at0, 1); /* session 0's first turn */
+    ck_assert(warm_at0 > 1);          /* the turns in service at 0 */
+    ck_assert(warm_n > cold_n);       /* the in-progress sessions' remaining turns */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("warmstart");
@@ -206,6 +246,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, warm_population_is_stationary);
     tcase_add_test(tc, cold_start_unchanged);
+    tcase_add_test(tc, warm_start_in_a_run);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
