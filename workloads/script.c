@@ -29,6 +29,7 @@ wl_script_t *wl_script_new(uint64_t session_id, uint32_t depth)
     s->parent_session = WL_NO_SESSION;
     s->depth = depth;
     s->start_s = NAN;
+    s->origin_s = NAN;
     return s;
 }
 

@@ -49,6 +49,9 @@ typedef struct wl_script {
     uint32_t depth;
     uint32_t shared_prefix_tokens; /* system + tool prompt tokens (warm shared prefix), 0 if unknown */
     double start_s;                /* top level: arrival of turn 0 on the trace's clock */
+    uint32_t first_turn;           /* the session's index of turns[0]: > 0 for a session that the generator's
+                                      warm start begins in progress (workloads/synth.h), else 0 */
+    double origin_s;               /* when the session began (before 0 for one begun in progress); NAN unknown */
     bool complete;                 /* its last turn has been seen */
     wl_sturn_t *turns;
     uint32_t n_turns, cap_turns;

@@ -15,6 +15,17 @@
  *    prompt drawn from the growth law, tool-law delays, and starts subagent_spawn_s after the fork; the
  *    parent resumes a tool-law delay after the last one finishes.
  * Sessions start at 0 and then at Gamma(1/cv^2) inter-arrival times of mean 1/rate (cv = 1 is Poisson).
+ *
+ * Warm start (warm_start_s = H > 0): the arrival process starts at -H instead, every session is generated
+ * on its nominal timeline (turn k arrives at the completion of turn k-1, nominal service time api_s, plus its
+ * delay), and at 0 the sessions are cut: one whose last turn completed before 0 is dropped; one still running
+ * keeps its turns from the first whose nominal completion is after 0 (the turn in service, or the one it waits
+ * for), which starts at max(0, its nominal arrival) with the context the session has grown to. This is the
+ * open arrival process observed at 0 after running for H, so the population is what Little's law gives
+ * (rate x E[min(duration, H)] sessions, in expectation) and its ages are the stationary ones: a session of
+ * duration D is present with probability proportional to D (length bias) and its age is uniform in it
+ * (docs/workloads.md). Sub-agents forked before 0 are dropped (their parent's next turn keeps its nominal
+ * time). The cold sessions after 0 continue the same arrival stream, with indices after the warm ones.
  * Block ids come from token streams (blockid.h): the system prompts are shared by all sessions, each
  * session's own context is a stream of its own. */
 #include "workloads/synth.h"
@@ -24,6 +35,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "workloads/blockid.h"
 #include "workloads/script.h"
@@ -61,6 +73,7 @@ void wl_synth_defaults(wl_synth_cfg_t *c)
     c->api_base_s = 0.7515;
     c->api_s_per_input_token = 2.107e-05;
     c->api_s_per_output_token = 0.01491;
+    c->warm_start_s = 0;
 }
 
 int wl_synth_check(const wl_synth_cfg_t *c, char *err, size_t errlen)
@@ -86,6 +99,10 @@ int wl_synth_check(const wl_synth_cfg_t *c, char *err, size_t errlen)
         snprintf(err, errlen, "subagent_fanout_mean and subagent_turns_mean: expected >= 1");
         return -1;
     }
+    if (!(c->warm_start_s >= 0)) {
+        snprintf(err, errlen, "warm_start_s: expected >= 0 (0 = cold start)");
+        return -1;
+    }
     if (c->block_tokens == 0) {
         snprintf(err, errlen, "block_tokens: expected >= 1");
         return -1;
@@ -102,6 +119,11 @@ struct wl_synth {
     uint64_t next_id; /* session ids: index << 12 for the main agent, | 1, 2, ... for its sub-agents, so
                          that a session's ids do not depend on the sessions before it */
     double next_start_s;
+    /* warm start */
+    wl_script_t **warm; /* sessions begun before 0, by (start_s, session id) */
+    size_t n_warm, i_warm;
+    uint64_t index0;      /* index of the first session beginning at or after 0 */
+    wl_script_t *pending; /* the next new session, made but not yet returned */
 };
 
 static gsl_rng *wl_rng_for(uint64_t seed, uint64_t entity)
@@ -111,6 +133,8 @@ static gsl_rng *wl_rng_for(uint64_t seed, uint64_t entity)
         gsl_rng_set(r, (unsigned long)kvt_splitmix64(kvt_splitmix64(seed) ^ entity));
     return r;
 }
+
+static int wl_synth_warm(wl_synth_t *g);
 
 #define WL_ENTITY_ARRIVALS UINT64_C(0xA5A5000000000001)
 
@@ -128,6 +152,11 @@ int wl_synth_open(wl_synth_t **out, const wl_synth_cfg_t *cfg, uint64_t seed, ch
     g->c = *cfg;
     g->seed = seed;
     g->next_start_s = 0;
+    if (cfg->warm_start_s > 0 && wl_synth_warm(g)) {
+        wl_synth_close(g);
+        snprintf(err, errlen, "synthetic workload: out of memory");
+        return -1;
+    }
     *out = g;
     return 0;
 }
@@ -140,6 +169,10 @@ void wl_synth_close(wl_synth_t *g)
         gsl_rng_free(g->arrivals);
     if (g->r)
         gsl_rng_free(g->r);
+    for (size_t i = g->i_warm; i < g->n_warm; i++)
+        wl_script_free(g->warm[i]);
+    free(g->warm);
+    wl_script_free(g->pending);
     free(g);
 }
 
@@ -272,26 +305,132 @@ static wl_script_t *wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, doubl
     return s;
 }
 
-int wl_synth_next(wl_synth_t *g, wl_script_t **out)
+/* Makes the session of index g->index starting at g->next_start_s, and draws the next start. */
+static wl_script_t *wl_make_session(wl_synth_t *g)
 {
-    *out = NULL;
     const wl_synth_cfg_t *c = &g->c;
-    if (c->sessions ? g->index >= c->sessions : g->next_start_s > c->duration_s)
-        return 0;
     double start = g->next_start_s;
     gsl_rng_set(g->r, (unsigned long)kvt_splitmix64(kvt_splitmix64(g->seed) ^ (g->index + 1)));
     g->next_id = g->index << 12;
     double end;
     wl_script_t *s = wl_gen_agent(g, 0, start, 0, &end);
     if (!s)
-        return -1;
+        return NULL;
     s->start_s = start;
+    s->origin_s = start;
     g->index++;
     /* Gamma inter-arrivals with mean 1/rate and the requested CV (shape 1/cv^2); cv 0 is a fixed period. */
     double mean = 1.0 / c->session_rate_per_s;
     double cv = c->arrival_cv;
     double gap = cv > 0 ? gsl_ran_gamma(g->arrivals, 1.0 / (cv * cv), mean * cv * cv) : mean;
     g->next_start_s = start + gap;
-    *out = s;
+    return s;
+}
+
+/* Cuts a session begun before 0 at 0 (see the top of this file): 1 if it is still running, 0 if it has
+ * ended (the caller frees it). */
+static int wl_cut_at_zero(wl_script_t *s)
+{
+    uint32_t k0 = 0;
+    while (k0 < s->n_turns && !(s->turns[k0].rec_t_s + s->turns[k0].api_s > 0))
+        k0++;
+    if (k0 == s->n_turns)
+        return 0;
+    uint32_t c0 = s->turns[k0].child0; /* children forked before turn k0 */
+    for (uint32_t i = 0; i < c0; i++)
+        wl_script_free(s->children[i]);
+    s->n_children -= c0;
+    memmove(s->children, s->children + c0, (size_t)s->n_children * sizeof *s->children);
+    s->n_turns -= k0;
+    memmove(s->turns, s->turns + k0, (size_t)s->n_turns * sizeof *s->turns);
+    /* The runs of the turns cut go too (the kept turns' runs follow them, in order), and the arrays shrink:
+     * a day-long warm start holds thousands of long sessions at once. */
+    size_t r0 = s->turns[0].off;
+    s->n_runs -= r0;
+    memmove(s->runs, s->runs + r0, s->n_runs * sizeof *s->runs);
+    for (uint32_t k = 0; k < s->n_turns; k++) {
+        s->turns[k].child0 -= c0;
+        s->turns[k].off -= r0;
+    }
+    wl_sturn_t *tt = realloc(s->turns, (size_t)s->n_turns * sizeof *tt);
+    if (tt) {
+        s->turns = tt;
+        s->cap_turns = s->n_turns;
+    }
+    wl_run_t *rr = s->n_runs ? realloc(s->runs, s->n_runs * sizeof *rr) : NULL;
+    if (rr) {
+        s->runs = rr;
+        s->cap_runs = s->n_runs;
+    }
+    for (uint32_t i = 0; i < s->n_children; i++)
+        s->children[i]->parent_turn -= k0;
+    wl_sturn_t *t = &s->turns[0];
+    double start = t->rec_t_s > 0 ? t->rec_t_s : 0;
+    /* What is left of the delay after 0 (none for a turn in service), the tool share kept in proportion. */
+    double left = start < t->delay_s ? start : t->delay_s;
+    t->tool_s = t->delay_s > 0 ? t->tool_s * left / t->delay_s : 0;
+    t->delay_s = left;
+    t->rec_t_s = start;
+    s->first_turn = k0;
+    s->start_s = start;
+    return 1;
+}
+
+static int wl_warm_cmp(const void *a, const void *b)
+{
+    const wl_script_t *x = *(wl_script_t *const *)a, *y = *(wl_script_t *const *)b;
+    if (x->start_s != y->start_s)
+        return x->start_s < y->start_s ? -1 : 1;
+    return x->session_id < y->session_id ? -1 : x->session_id > y->session_id;
+}
+
+static int wl_synth_warm(wl_synth_t *g)
+{
+    size_t cap = 0;
+    g->next_start_s = -g->c.warm_start_s;
+    while (g->next_start_s < 0) {
+        wl_script_t *s = wl_make_session(g);
+        if (!s)
+            return -1;
+        if (!wl_cut_at_zero(s)) {
+            wl_script_free(s);
+            continue;
+        }
+        if (g->n_warm == cap) {
+            size_t nc = cap ? 2 * cap : 256;
+            wl_script_t **w = realloc(g->warm, nc * sizeof *w);
+            if (!w) {
+                wl_script_free(s);
+                return -1;
+            }
+            g->warm = w;
+            cap = nc;
+        }
+        g->warm[g->n_warm++] = s;
+    }
+    if (g->n_warm)
+        qsort(g->warm, g->n_warm, sizeof *g->warm, wl_warm_cmp);
+    g->index0 = g->index;
+    return 0;
+}
+
+int wl_synth_next(wl_synth_t *g, wl_script_t **out)
+{
+    *out = NULL;
+    const wl_synth_cfg_t *c = &g->c;
+    if (!g->pending && !(c->sessions ? g->index - g->index0 >= c->sessions : g->next_start_s > c->duration_s)) {
+        if (!(g->pending = wl_make_session(g)))
+            return -1;
+    }
+    wl_script_t *w = g->i_warm < g->n_warm ? g->warm[g->i_warm] : NULL;
+    if (w && (!g->pending || w->start_s <= g->pending->start_s)) {
+        g->warm[g->i_warm++] = NULL;
+        *out = w;
+        return 1;
+    }
+    if (!g->pending)
+        return 0;
+    *out = g->pending;
+    g->pending = NULL;
     return 1;
 }

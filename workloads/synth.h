@@ -44,6 +44,10 @@ typedef struct wl_synth_cfg {
     double api_base_s;             /* nominal service time = base + per input token + per output token; */
     double api_s_per_input_token;  /* used for the generated timeline (arrival_s, api_s in `kvtwin gen`) */
     double api_s_per_output_token; /* and by the original / api-scaled timing strategies */
+    /* Warm start: the arrival process runs from -warm_start_s, and the sessions still running at 0 start
+     * there in progress (at the turn their nominal timeline has reached, with the context it has grown to;
+     * earlier turns are not issued). 0 = every session starts at its first turn, the first at 0. */
+    double warm_start_s;
 } wl_synth_cfg_t;
 
 void wl_synth_defaults(wl_synth_cfg_t *cfg);
@@ -56,7 +60,8 @@ typedef struct wl_synth wl_synth_t;
 
 int wl_synth_open(wl_synth_t **out, const wl_synth_cfg_t *cfg, uint64_t seed, char *err, size_t errlen);
 /* The next session tree, in order of start (script->start_s); 1, 0 when no more sessions, -1 out of
- * memory. Stream ids in the scripts' runs are the raw integers of the native format ("stream": n). */
+ * memory. With a warm start, the sessions begun before 0 come first at their time, merged with the new ones
+ * (script->first_turn > 0 or script->origin_s < 0 marks them); sessions counts only the new ones. Stream ids in the scripts' runs are the raw integers of the native format ("stream": n). */
 int wl_synth_next(wl_synth_t *g, struct wl_script **out);
 void wl_synth_close(wl_synth_t *g);
 

@@ -59,6 +59,9 @@ static const jb_field_t synth_fields[] = {
            "nominal service time: constant part (generated timeline, original/api-scaled timing)"),
     JB_DBL(S, api_s_per_input_token, 0, 1, "s/token", "nominal service time per input token"),
     JB_DBL(S, api_s_per_output_token, 0, 10, "s/token", "nominal service time per output token"),
+    JB_DBL(S, warm_start_s, 0, 1e7, "s",
+           "warm start: session arrivals begin this long before 0 and the sessions still running at 0 start "
+           "there in progress (the stationary population); 0 = cold start, the first session at 0"),
     JB_END,
 };
 #undef S
