@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
-# "Where 5x appears": runs the four where-5x studies (kvtwin study --jobs 2; about two minutes of runs on two
+# "Where 5x appears": runs the five where-5x studies (kvtwin study --jobs 2; about two minutes of runs on two
 # cores, each run shortened: 10 simulated minutes, 2,048-token blocks), pairs each icms-* configuration with its
 # g4-* twins, and writes
 #   docs/where-5x.csv        one row per heat-map cell: the ICMS/G4 ratio of output tokens/s and of tokens/J
 #   docs/where-5x.png        the heat maps (context x the baseline's G4 sizing, G3 off and on; context x KV
-#                            bytes per token; think time x turns per session)
+#                            bytes per token; think time x turns per session; NVMe on with sessions routed
+#                            least-loaded)
 #   docs/where-5x-claims.csv the storage vendors' TTFT claims as scenarios: TTFT recomputed / TTFT loaded
 # Marks, decided on the value as printed (two decimals, so that equal labels carry equal marks):
 #   "4-5x" a ratio of 4.00 or more (the region of NVIDIA's claim); "=" 0.95 to 1.04 (ICMS brings nothing);
 #   "<" below 0.95 (ICMS does worse than the baseline).
-# Usage: scripts/plot-where-5x.sh [KVTWIN] [--collect DIR] (DIR holds earlier study folders, nothing is run)
+# Usage: scripts/plot-where-5x.sh [KVTWIN] [--collect DIR | --keep DIR]
+#   --collect DIR: DIR holds the study folders of an earlier run (DIR/where-5x, ...); nothing is run
+#   --keep DIR: run the studies into DIR and keep them (default: a temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/kvtwin
-[ $# -gt 0 ] && [ "$1" != --collect ] && { bin=$1; shift; }
+[ $# -gt 0 ] && [ "$1" != --collect ] && [ "$1" != --keep ] && { bin=$1; shift; }
 if [ "${1:-}" = --collect ]; then
     out=$2
 else
-    out=$(mktemp -d)
-    trap 'rm -rf "$out"' EXIT
-    for s in where-5x where-5x-kv where-5x-load where-5x-claims; do
+    if [ "${1:-}" = --keep ]; then
+        out=$2
+        mkdir -p "$out"
+    else
+        out=$(mktemp -d)
+        trap 'rm -rf "$out"' EXIT
+    fi
+    for s in where-5x where-5x-kv where-5x-load where-5x-route where-5x-claims; do
         "$bin" study configs/studies/$s.json --jobs 2 --quiet --force --out "$out/$s" 2>&1 |
             grep -v "window\|plots.gp" || true
         [ -f "$out/$s/comparison.csv" ] || { echo "plot-where-5x.sh: study $s produced no comparison" >&2; exit 1; }
@@ -58,6 +66,8 @@ maps = [
     ("where-5x-load", "", "think time x turns, 1M context, G4 equal cost, NVMe off", ["g4x1"],
      [("think1", "1 s"), ("think10", "10 s"), ("think60", "60 s")],
      [("turns2", "2 turns"), ("turns4", "4 turns"), ("turns16", "16 turns"), ("turns64", "64 turns")]),
+    ("where-5x-route", "", "NVMe on, sessions routed least-loaded, write-through, G4 equal cost", ["g4x1"],
+     [("ctx128k", "128K"), ("ctx512k", "512K"), ("ctx1m", "1M")], [("ll", "least-loaded")]),
 ]
 cells = []
 with open("docs/where-5x.csv", "w") as f:
@@ -65,7 +75,8 @@ with open("docs/where-5x.csv", "w") as f:
     for study, fixed, _, bases, xs, ys in maps:
         t = table(study)
         tps, tpj = t["output tokens/s (TPS)"], t["tokens/J (IT)"]
-        for base in sorted(set(bases) | {"g4x1", "g4x2"} if study != "where-5x" else set(bases)):
+        both = study in ("where-5x-kv", "where-5x-load")
+        for base in sorted(set(bases) | {"g4x1", "g4x2"} if both else set(bases)):
             for xi, (x, _) in enumerate(xs):
                 for yi, (y, _) in enumerate(ys):
                     if study == "where-5x":
@@ -74,6 +85,8 @@ with open("docs/where-5x.csv", "w") as f:
                             continue
                     elif study == "where-5x-kv":
                         icms, other = "icms-%s-%s" % (y, x), "%s-%s-%s" % (base, y, x)
+                    elif study == "where-5x-route":
+                        icms, other = "icms-%s" % x, "%s-%s" % (base, x)
                     else:
                         icms, other = "icms-%s-%s" % (x, y), "%s-%s-%s" % (base, x, y)
                     r1 = float(tps[icms]) / float(tps[other])
@@ -83,10 +96,10 @@ with open("docs/where-5x.csv", "w") as f:
                     if study == "where-5x" or base == "g4x1":
                         cells.append((study, fixed, xi, yi, r1, r2))
 
-gp = ['set terminal pngcairo size 1300,1900 font ",10"', "set output 'docs/where-5x.png'",
+gp = ['set terminal pngcairo size 1300,2200 font ",10"', "set output 'docs/where-5x.png'",
       "set termoption noenhanced", "set cbrange [0.5:5]",
       "set palette defined (0.5 'blue', 1 'white', 2 'yellow', 4 'orange', 5 'red')",
-      "set multiplot layout 4,2 title 'ICMS / G4 ratio on one Vera Rubin NVL72 rack (Qwen2.5-14B-1M, 288 sessions): "
+      "set multiplot layout 5,2 title 'ICMS / G4 ratio on one Vera Rubin NVL72 rack (Qwen2.5-14B-1M, 288 sessions): "
       "4-5x marked, = where ICMS brings nothing (0.95-1.04), < where it does worse'",
       "set lmargin 24"]
 for k, (study, fixed, title, _, xs, ys) in enumerate(maps):
