@@ -51,6 +51,7 @@ START_TEST(kv_bytes_match_reference_table)
     expect_kv("qwen3-235b-a22b", 192512, 96256);
     expect_kv("deepseek-v3", 70272, 35136);
     expect_kv("kimi-k2", 70272, 35136);
+    expect_kv("qwen2.5-14b-1m", 196608, 98304);
     /* gpt-oss: only the 18 full-attention layers grow (36,864 B/token BF16); below the 128-token window all
      * 36 layers count (73,728 B/token BF16, 36,864 FP8), as in the reference table */
     expect_kv("gpt-oss-120b", 36864, 18432);
@@ -72,7 +73,7 @@ START_TEST(published_parameter_counts_match_architecture)
         double total, active;
     } ref[] = {{"llama-3.1-8b", 8.03e9, 0},      {"llama-3.1-405b", 405e9, 0}, {"qwen3-32b", 32.8e9, 0},
                {"qwen3-235b-a22b", 235e9, 22e9}, {"deepseek-v3", 671e9, 37e9}, {"kimi-k2", 1.04e12, 32e9},
-               {"gpt-oss-120b", 117e9, 5.1e9},   {"bloom-176b", 176e9, 0}};
+               {"gpt-oss-120b", 117e9, 5.1e9},   {"bloom-176b", 176e9, 0},     {"qwen2.5-14b-1m", 14.7e9, 0}};
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
         llm_t m = load_model(ref[i].name);
         llm_params_t p;

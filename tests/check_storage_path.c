@@ -1,5 +1,6 @@
 /* Per-I/O model of the storage paths (sim/core/storage_path.h): rates and latencies on hand-built
- * hardware, one request's transfer time in SimGrid against the hand computation, and stripe arithmetic. */
+ * hardware, one request's transfer time in SimGrid against the hand computation, the same request through the
+ * whole simulator (ICMS unstriped and striped, G4 with and without its metadata chain), and stripe arithmetic. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,79 @@ START_TEST(single_request_time)
 }
 END_TEST
 
+/* kv_wait of the one request in the window of tests/fixtures/scenarios/storage-path-one.json (request 2
+ * loads request 1's 128 blocks of a 32K-token prompt, 10,737,418,240 bytes of Llama-3.1-70B BF16 KV, on the
+ * other instance) run through the whole simulator with the given overrides. */
+static double one_load_s(const char *tag, const char *const *sets, int nsets, double *load_bytes)
+{
+    const char *dir = tu_scratch_dir(tag);
+    char outdir[1100];
+    snprintf(outdir, sizeof outdir, "%s/run", dir);
+    const char *args[32] = {
+        "run", tu_source("tests/fixtures/scenarios/storage-path-one.json"), "--quiet", "--force", "--out", outdir};
+    int n = 6;
+    for (int i = 0; i < nsets; i++) {
+        args[n++] = "--set";
+        args[n++] = sets[i];
+    }
+    char *err = NULL;
+    int rc = tu_run_kvtwin_argv(NULL, &err, n, args);
+    ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err ? err : "");
+    free(err);
+    cJSON *j = tu_read_summary(outdir);
+    ck_assert_double_eq(tu_num(j, "requests", "in_window", NULL), 1);
+    const cJSON *lb =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "transfers"), "load_bytes_by_source_tier");
+    *load_bytes = tu_num(lb, "G3.5", NULL, NULL) + tu_num(lb, "G4", NULL, NULL);
+    double kv = tu_num(j, "latency_s", "kv_wait", "mean");
+    cJSON_Delete(j);
+    return kv;
+}
+
+START_TEST(single_request_end_to_end)
+{
+    /* The same per-I/O enclosure as single_request_time, now through the engine, the KV manager and the
+     * transfer workers: the load waits one command round trip (DPU 5 + SSD 60 + Arm 2 us) plus the fabric's
+     * latency (host link, two NICs, three switches), then streams at the queue-depth bound of the SSDs,
+     * 20 x 64 x 4096 / 67 us = 78.2519 GB/s (the tray's 800 Gbit/s DPU port is 100 GB/s). */
+    scenario_t *sc = calloc(1, sizeof *sc);
+    char err[2048];
+    ck_assert_msg(scenario_load(sc, tu_source("tests/fixtures/scenarios/storage-path-one.json"), NULL, 0, -1, err,
+                                sizeof err) == 0,
+                  "%s", err);
+    const hw_pod_t *hw = &sc->hw;
+    double fabric_s = hw->gpu.host_link_latency_s + 2 * hw->node.nic_latency_s + 3 * hw->fabric.switch_latency_s;
+    double bytes = 128.0 * 256 * 327680, got;
+    double rate = 20 * 64 * 4096 / 67e-6;
+    double kv = one_load_s("sp-one", NULL, 0, &got);
+    ck_assert_double_eq(got, bytes);
+    ck_assert_double_eq_tol(kv, 67e-6 + fabric_s + bytes / rate, 1e-9);
+
+    /* Striped over 4 enclosures, KV over the GPUs' NICs (4 x 2 x 800 Gbit/s per instance, above 4 x 78 GB/s):
+     * 32 blocks from each enclosure at once, a quarter of the time. Unstriped the 4 enclosures change nothing. */
+    const char *striped[] = {"hardware.icms.enclosures=4", "hardware.icms.stripe_enclosures=4",
+                             "hardware.node.storage_network=gpu-nic"};
+    kv = one_load_s("sp-stripe", striped, 3, &got);
+    ck_assert_double_eq_tol(kv, 67e-6 + fabric_s + bytes / 4 / rate, 1e-9);
+    kv = one_load_s("sp-nostripe", striped, 1, &got);
+    ck_assert_double_eq_tol(kv, 67e-6 + fabric_s + bytes / rate, 1e-9);
+
+    /* G4 instead: one server, its controller's 40 GB/s the bottleneck; fixed latency protocol 500 us + CPU
+     * 20 us + the preset's 2 metadata operations of 100 us. Without the metadata chain, 200 us less. */
+    const char *g4[] = {"hardware.icms.present=false", "kv.g35.enabled=false", "kv.g4.enabled=true",
+                        "hardware.g4.present=true", "hardware.g4.metadata_ops_per_object=0"};
+    ck_assert_double_eq(hw->g4.metadata_ops_per_object, 2);
+    ck_assert_double_eq(hw->g4.metadata_op_s, 100e-6);
+    kv = one_load_s("sp-g4", g4, 4, &got);
+    ck_assert_double_eq(got, bytes);
+    ck_assert_double_eq_tol(kv, 720e-6 + fabric_s + bytes / 40e9, 1e-9);
+    kv = one_load_s("sp-g4-nometa", g4, 5, &got);
+    ck_assert_double_eq_tol(kv, 520e-6 + fabric_s + bytes / 40e9, 1e-9);
+    scenario_free(sc);
+    free(sc);
+}
+END_TEST
+
 START_TEST(stripe_arithmetic)
 {
     uint64_t per[16];
@@ -183,6 +257,7 @@ int main(void)
     tcase_add_test(tc, bandwidth_only_by_default);
     tcase_add_test(tc, per_io_costs);
     tcase_add_test(tc, single_request_time);
+    tcase_add_test(tc, single_request_end_to_end);
     tcase_add_test(tc, stripe_arithmetic);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
