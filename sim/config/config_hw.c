@@ -158,6 +158,9 @@ static const jb_field_t fabric_fields[] = {
     HW_NONNEG(hw_fabric_t, switch_price_usd, "USD", "per switch"),
     HW_NONNEG(hw_fabric_t, optics_price_usd, "USD", "per switch port in use"),
     HW_BOOL(hw_fabric_t, per_flow_paths, 0, "each flow picks a spine: ECMP by hash, adaptive by load"),
+    HW_BOOL(hw_fabric_t, roce_cc, 0, "RoCE congestion control: a port's rate falls under incast (DCQCN-like)"),
+    HW_COUNT(hw_fabric_t, roce_cc_incast_flows, 1, 0, "flows", "flows into one port kept at line rate"),
+    HW_FRAC(hw_fabric_t, roce_cc_min_efficiency, 0, "effective / line rate of a port under heavy incast"),
     JB_END,
 };
 static const jb_spec_t fabric_spec = {"fabric", fabric_fields, NULL};

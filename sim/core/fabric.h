@@ -18,4 +18,14 @@ uint32_t fab_pick_spine(const platform_t *pf, uint32_t leaf_a, uint32_t leaf_b, 
  * (r untouched) when the route does not cross the fabric or paths are static. */
 bool fab_route_flow(platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *r, pf_ep_t *alias_ep, uint32_t *spine);
 
+/* RoCE congestion control (hardware.fabric.roce_cc), after a flow on route r started or ended: each network
+ * port on r (node NICs and front-end DPUs, leaf-spine uplinks, enclosure and G4 ports) carrying n flows in
+ * one direction runs at line rate x eff(n), eff = 1 up to roce_cc_incast_flows = n0 and
+ * eff = e_min + (1 - e_min) n0 / n beyond (DCQCN's rate cuts and PFC pauses under incast: the more senders
+ * converge on one port, the more of its time is lost, down to roce_cc_min_efficiency = e_min). The
+ * capacity SimGrid shares is set per direction, so flows in progress slow down at once. Off: nothing. */
+void fab_flow_changed(platform_t *pf, const pf_route_t *r);
+/* eff(n) above for n flows in one direction of a port (1 when roce_cc is off). */
+double fab_cc_efficiency(const hw_fabric_t *f, uint32_t flows);
+
 #endif

@@ -503,6 +503,20 @@ static uint32_t pf_leaf_of(const platform_t *pf, pf_ep_t ep)
     }
 }
 
+uint32_t pf_ep_leaf(const platform_t *pf, pf_ep_t ep)
+{
+    return pf_leaf_of(pf, ep);
+}
+
+bool pf_route_networked(const platform_t *pf, pf_ep_t src, pf_ep_t dst)
+{
+    if (src.kind == PF_INST && dst.kind == PF_INST && pf_same_nvlink(pf, src.idx, dst.idx))
+        return false;
+    bool ls = pf_is_local(src), ld = pf_is_local(dst);
+    return !(ls && ld && !(src.kind == PF_INST && dst.kind == PF_INST) &&
+             pf_domain_of(pf, src) == pf_domain_of(pf, dst));
+}
+
 bool pf_route_leaves(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t *leaf_a, uint32_t *leaf_b)
 {
     if (pf_is_local(src) && pf_is_local(dst))

@@ -31,6 +31,8 @@ typedef struct pf_link {
     double bw_byte_s;
     bool splitduplex;
     uint32_t active[2]; /* transfers in flight per direction (0 = UP, 1 = DOWN) */
+    uint32_t down;      /* faults active on it now (sim/core/faults.h): per-flow paths avoid it */
+    double cc_eff[2];   /* RoCE congestion control: the efficiency SimGrid has now per direction (0 = 1) */
 } pf_link_t;
 
 #define PF_MAX_HOPS 12
@@ -98,6 +100,11 @@ void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *out);
 void pf_route_spine(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t spine, pf_route_t *out);
 /* Leaves of the two ends of a route across the fabric; false if the route stays in a leaf or a domain. */
 bool pf_route_leaves(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t *leaf_a, uint32_t *leaf_b);
+/* The leaf an endpoint attaches to (its node's ports or its storage ports). */
+uint32_t pf_ep_leaf(const platform_t *pf, pf_ep_t ep);
+/* True if the route from src to dst leaves the domain through network ports (a leaf switch), false for
+ * NVLink and for the links inside a domain. */
+bool pf_route_networked(const platform_t *pf, pf_ep_t src, pf_ep_t dst);
 /* The up-link index of a leaf towards a spine. */
 uint32_t pf_uplink(const platform_t *pf, uint32_t leaf, uint32_t spine);
 /* "icms-2~s3": the alias host of a storage endpoint whose routes use spine s (per-flow paths). */
