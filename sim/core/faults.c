@@ -461,11 +461,12 @@ uint32_t faults_instance(const pod_t *p, uint32_t inst)
 
 /* ---- accounting ------------------------------------------------------------------------------------------ */
 
-void faults_note_failed(pod_t *p, double bytes)
+void faults_note_failed(pod_t *p, double bytes, bool in_flight)
 {
     if (!p->faults)
         return;
     p->faults->transfers_failed++;
+    p->faults->transfers_cancelled += in_flight;
     p->faults->bytes_failed += bytes;
 }
 
@@ -549,6 +550,7 @@ void faults_summary(const pod_t *p, cJSON *summary)
     cJSON_AddNumberToObject(o, "g35_blocks_lost", (double)f->g35_blocks_lost);
     cJSON_AddNumberToObject(o, "g4_blocks_lost", (double)f->g4_blocks_lost);
     cJSON_AddNumberToObject(o, "transfers_failed", (double)f->transfers_failed);
+    cJSON_AddNumberToObject(o, "transfers_cancelled_in_flight", (double)f->transfers_cancelled);
     cJSON_AddNumberToObject(o, "failed_bytes", f->bytes_failed);
     cJSON_AddNumberToObject(o, "recomputed_tokens", f->recomputed_tokens);
     cJSON_AddNumberToObject(o, "requests_restarted", (double)f->requests_restarted);

@@ -51,7 +51,7 @@ struct faults {
     double *essd_base;     /* per enclosure: flash read and write rates before drive faults (2 each) */
     uint32_t applied;
     uint64_t g35_blocks_lost, g4_blocks_lost, g1_blocks_lost, g2_blocks_lost, g3_blocks_lost;
-    uint64_t transfers_failed, requests_restarted;
+    uint64_t transfers_failed, transfers_cancelled, requests_restarted;
     double bytes_failed, recomputed_tokens;
     double *ttft_at, *ttft; /* completed requests: arrival and TTFT, for the before/during/after split */
     size_t n_ttft, cap_ttft;
@@ -84,8 +84,8 @@ bool faults_instance_down(const pod_t *p, uint32_t inst);
  * breaks the job's path r (it then fails without moving). */
 void faults_redirect(pod_t *p, struct xfer_job *job);
 bool faults_path_down(const pod_t *p, const struct xfer_job *job, const pf_route_t *r);
-/* A transfer failed with its bytes. */
-void faults_note_failed(pod_t *p, double bytes);
+/* A transfer failed with its bytes: cancelled in flight, or failed when a worker took it. */
+void faults_note_failed(pod_t *p, double bytes, bool in_flight);
 /* Engine: tokens whose KV a fault destroyed under a request (they are recomputed); a request restarted on
  * another instance; instance inst of a failed node emptied (its G1 is dropped). */
 void faults_note_recomputed(pod_t *p, double tokens);

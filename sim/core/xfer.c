@@ -38,10 +38,10 @@ static void xfer_fan_fail(pod_t *p, void *ctx)
 }
 
 /* A job whose path failed: its bytes are booked as failed, its owner hears of it. */
-static void xfer_fail_job(pod_t *p, xfer_job_t *job, const pf_route_t *r)
+static void xfer_fail_job(pod_t *p, xfer_job_t *job, const pf_route_t *r, bool in_flight)
 {
     conserve_fail(p, job, r);
-    faults_note_failed(p, job->bytes);
+    faults_note_failed(p, job->bytes, in_flight);
     if (job->fail)
         job->fail(p, job->ctx);
     else if (job->done)
@@ -160,7 +160,7 @@ static void xfer_worker(void *arg)
         if (faults_path_down(p, job, r)) {
             /* Queued before a fault on its path (a failed end, link, leaf or node): it fails at once. */
             self->current = NULL;
-            xfer_fail_job(p, job, NULL);
+            xfer_fail_job(p, job, NULL, false);
             continue;
         }
         pf_route_begin(&p->pf, r);
@@ -198,7 +198,7 @@ void xfer_fail_worker(xfer_pool_t *pool, uint32_t w)
         r = &wk->route;
     }
     wk->routed = false;
-    xfer_fail_job(p, job, r);
+    xfer_fail_job(p, job, r, true);
     sgb_spawn(w < pool->n_main ? pool->name : "part", pool->host, xfer_worker, wk, true);
 }
 
