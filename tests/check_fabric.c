@@ -189,6 +189,99 @@ START_TEST(killed_transfer_frees_its_share)
 }
 END_TEST
 
+/* ---- traffic classes ------------------------------------------------------------------------------------ */
+
+#define TC_FLOWS 8
+static double tc_end_s[TC_FLOWS];
+static uint32_t tc_inst[TC_FLOWS];
+
+static void tc_flow_actor(void *arg)
+{
+    uint32_t i = (uint32_t)(uintptr_t)arg;
+    pf_ep_t src = {PF_ICMS, 0}, dst = {PF_INST, tc_inst[i]};
+    pf_route_t r;
+    pf_route(&fpf, src, dst, &r);
+    char from[40], to[32];
+    pf_host_name(src, from, sizeof from);
+    pf_host_name(dst, to, sizeof to);
+    pf_ep_t st;
+    uint32_t c = fab_class(&fpf, 0, src, dst, &st);
+    if (c != UINT32_MAX) {
+        fab_class_hop(&fpf, st, c, true, &r);
+        pf_class_alias_name(st, c, from, sizeof from);
+    }
+    pf_route_begin(&fpf, &r);
+    fab_flow_changed(&fpf, &r);
+    sgb_transfer(sgb_host(from), sgb_host(to), FLOW_BYTES);
+    pf_route_end(&fpf, &r);
+    fab_flow_changed(&fpf, &r);
+    tc_end_s[i] = sgb_now();
+}
+
+/* Two tenants (nodes of even and odd index) load from enclosure 0 at once: tenant 0 with five flows, tenant
+ * 1 with three, each to its own instance (100 GB/s port). Returns when tenant 1's first flow ends; *rate the enclosure's read
+ * rate R (its slowest stage). */
+static double tenants_pattern(bool classes, double *rate)
+{
+    const char *sets[] = {"hardware.nodes=18", "deployment.tp=4", "hardware.icms.enclosures=1",
+                          classes ? "hardware.fabric.traffic_classes=tenant" : "hardware.fabric.traffic_classes=off",
+                          "hardware.fabric.tenants=2"};
+    scenario_t *sc = calloc(1, sizeof *sc);
+    char err[2048];
+    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 5, -1, err, sizeof err) ==
+                      0,
+                  "%s", err);
+    ck_assert_msg(pf_build(&fpf, sc, err, sizeof err) == 0, "%s", err);
+    const pf_link_t *L = fpf.links;
+    *rate = fmin(fmin(L[fpf.l_eport].bw_byte_s, L[fpf.l_edpu].bw_byte_s), L[fpf.l_essd].bw_byte_s);
+    uint32_t n0 = 0, n1 = 0;
+    for (uint32_t i = 0; i < fpf.n_inst && n0 + n1 < TC_FLOWS; i++) {
+        bool odd = fpf.domain_of_inst[i] % 2;
+        if (odd && n1 < 3)
+            tc_inst[5 + n1++] = i;
+        else if (!odd && n0 < 5)
+            tc_inst[n0++] = i;
+    }
+    ck_assert_uint_eq(n0 + n1, TC_FLOWS);
+    const char *dir = tu_scratch_dir("fabric-tc");
+    char xml[1024];
+    snprintf(xml, sizeof xml, "%s/platform.xml", dir);
+    ck_assert_msg(pf_write_xml(&fpf, xml, err, sizeof err) == 0, "%s", err);
+    int argc = 1;
+    char arg0[] = "check_fabric", *argv[] = {arg0, NULL};
+    sgb_init(&argc, argv);
+    sgb_load_platform(xml);
+    for (uint32_t i = 0; i < TC_FLOWS; i++)
+        sgb_spawn("flow", sgb_host("cpu-0"), tc_flow_actor, (void *)(uintptr_t)i, false);
+    sgb_run(0);
+    pf_free(&fpf);
+    scenario_free(sc);
+    free(sc);
+    return fmin(fmin(tc_end_s[5], tc_end_s[6]), tc_end_s[7]);
+}
+
+/* Without classes the eight flows share the enclosure's read rate R (400 GB/s) max-min, R/8 each: tenant 1
+ * gets 3/8 of it, because it has 3/8 of the flows. */
+START_TEST(tenant_starved_without_classes)
+{
+    double R;
+    double t = tenants_pattern(false, &R);
+    ck_assert(R / 8 < 100e9); /* the enclosure, not the instances' ports, is the bottleneck */
+    ck_assert_double_eq_tol(t, FLOW_BYTES / (R / 8), 1e-6);
+}
+END_TEST
+
+/* With tenant classes of equal weight each tenant gets R/2 whatever its flow count: tenant 1's three flows run
+ * at R/6 each, tenant 0's five share the other half at R/10. */
+START_TEST(tenant_share_with_classes)
+{
+    double R;
+    double t = tenants_pattern(true, &R);
+    ck_assert(R / 6 < 100e9);
+    ck_assert_double_eq_tol(t, FLOW_BYTES / (R / 6), 1e-6);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fabric");
@@ -199,6 +292,8 @@ int main(void)
     tcase_add_test(tc, roce_cc_incast_on);
     tcase_add_test(tc, roce_cc_below_threshold);
     tcase_add_test(tc, killed_transfer_frees_its_share);
+    tcase_add_test(tc, tenant_starved_without_classes);
+    tcase_add_test(tc, tenant_share_with_classes);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

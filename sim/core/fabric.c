@@ -67,8 +67,61 @@ double fab_cc_efficiency(const hw_fabric_t *f, uint32_t flows)
     return e + (1.0 - e) * (double)n0 / (double)flows;
 }
 
+static void fab_set_dir(pf_link_t *l, uint32_t d, double frac)
+{
+    double now = l->cc_eff[d] > 0 ? l->cc_eff[d] : 1.0;
+    if (frac == now)
+        return;
+    l->cc_eff[d] = frac;
+    char name[40];
+    snprintf(name, sizeof name, "%s_%s", l->name, d ? "DOWN" : "UP");
+    sgb_link_set_bandwidth(name, (l->dir_bw[d] > 0 ? l->dir_bw[d] : l->bw_byte_s) * frac);
+}
+
+/* ETS at storage port k (its first class link) in direction d: the classes with flows share it by weight. */
+static void fab_class_resize(platform_t *pf, uint32_t first, uint32_t d)
+{
+    double active_w = 0;
+    for (uint32_t c = 0; c < pf->n_cls; c++)
+        if (pf->links[first + c].active[d] > 0)
+            active_w += pf->cls_w[c];
+    for (uint32_t c = 0; c < pf->n_cls; c++) {
+        pf_link_t *l = &pf->links[first + c];
+        fab_set_dir(l, d, l->active[d] > 0 && active_w > 0 ? pf->cls_w[c] / active_w : 1.0);
+    }
+}
+
+uint32_t fab_class(const platform_t *pf, int move_kind, pf_ep_t src, pf_ep_t dst, pf_ep_t *storage)
+{
+    if (pf->n_cls == 0)
+        return UINT32_MAX;
+    bool ss = src.kind == PF_ICMS || src.kind == PF_G4, ds = dst.kind == PF_ICMS || dst.kind == PF_G4;
+    if (ss == ds)
+        return UINT32_MAX;
+    *storage = ss ? src : dst;
+    pf_ep_t local = ss ? dst : src;
+    if (pf->hw->fabric.traffic_classes == HW_TC_KIND)
+        return move_kind == 0 ? 0 : move_kind == 3 ? 2 : 1; /* kv_move_kind_t: load, prestage, the rest */
+    uint32_t dom = local.kind == PF_INST ? pf->domain_of_inst[local.idx] : local.idx;
+    return dom % pf->n_cls;
+}
+
+void fab_class_hop(const platform_t *pf, pf_ep_t storage, uint32_t c, bool storage_is_src, pf_route_t *r)
+{
+    if (r->n >= PF_MAX_HOPS)
+        return;
+    r->hop[r->n].link = pf_class_link(pf, storage, c);
+    r->hop[r->n].down = storage_is_src ? 0 : 1;
+    r->n++;
+}
+
 void fab_flow_changed(platform_t *pf, const pf_route_t *r)
 {
+    for (uint8_t i = 0; pf->n_cls && i < r->n; i++) {
+        uint32_t id = r->hop[i].link;
+        if (id >= pf->l_cls && id < pf->l_cls + pf->n_cls * (pf->n_icms + pf->n_g4))
+            fab_class_resize(pf, pf->l_cls + (id - pf->l_cls) / pf->n_cls * pf->n_cls, r->hop[i].down);
+    }
     if (!pf->hw->fabric.roce_cc)
         return;
     for (uint8_t i = 0; i < r->n; i++) {
@@ -76,13 +129,6 @@ void fab_flow_changed(platform_t *pf, const pf_route_t *r)
         pf_link_t *l = &pf->links[id];
         if (!l->splitduplex || !fab_is_port(pf, id))
             continue;
-        double eff = fab_cc_efficiency(&pf->hw->fabric, l->active[d]);
-        double now = l->cc_eff[d] > 0 ? l->cc_eff[d] : 1.0;
-        if (eff == now)
-            continue;
-        l->cc_eff[d] = eff;
-        char name[40];
-        snprintf(name, sizeof name, "%s_%s", l->name, d ? "DOWN" : "UP");
-        sgb_link_set_bandwidth(name, l->bw_byte_s * eff);
+        fab_set_dir(l, d, fab_cc_efficiency(&pf->hw->fabric, l->active[d]));
     }
 }

@@ -156,6 +156,19 @@ static void xfer_worker(void *arg)
                 to = sgb_host(name);
         } else {
             pf_route(&p->pf, job->src, job->dst, r);
+            pf_ep_t st;
+            uint32_t c = fab_class(&p->pf, job->kind, job->src, job->dst, &st);
+            if (c != UINT32_MAX) {
+                /* Traffic classes (fabric.h): the storage end's alias host whose routes carry the class link. */
+                bool st_src = st.kind == job->src.kind;
+                fab_class_hop(&p->pf, st, c, st_src, r);
+                char name[40];
+                pf_class_alias_name(st, c, name, sizeof name);
+                if (st_src)
+                    from = sgb_host(name);
+                else
+                    to = sgb_host(name);
+            }
         }
         if (faults_path_down(p, job, r)) {
             /* Queued before a fault on its path (a failed end, link, leaf or node): it fails at once. */
