@@ -194,6 +194,7 @@ END_TEST
 #define TC_FLOWS 8
 static double tc_end_s[TC_FLOWS];
 static uint32_t tc_inst[TC_FLOWS];
+static int tc_kind[TC_FLOWS]; /* kv_move_kind_t of each flow: 0 load, 3 prestage */
 
 static void tc_flow_actor(void *arg)
 {
@@ -205,7 +206,7 @@ static void tc_flow_actor(void *arg)
     pf_host_name(src, from, sizeof from);
     pf_host_name(dst, to, sizeof to);
     pf_ep_t st;
-    uint32_t c = fab_class(&fpf, 0, src, dst, &st);
+    uint32_t c = fab_class(&fpf, tc_kind[i], src, dst, &st);
     if (c != UINT32_MAX) {
         fab_class_hop(&fpf, st, c, true, &r);
         pf_class_alias_name(st, c, from, sizeof from);
@@ -282,6 +283,51 @@ START_TEST(tenant_share_with_classes)
 }
 END_TEST
 
+/* Weighted: classes by kind, KV loads weighted 3 against prestage 1. Four prestage and four load flows from
+ * enclosure 0 (R = 400 GB/s) to eight instances: loads get 3/4 of R, 75 GB/s per flow, and end at 0.133 s
+ * (0.200 s without classes, 50 GB/s each). */
+static double kinds_pattern(void)
+{
+    const char *sets[] = {"hardware.nodes=18",
+                          "deployment.tp=4",
+                          "hardware.icms.enclosures=1",
+                          "hardware.fabric.traffic_classes=kind",
+                          "hardware.fabric.tc_load_weight=3",
+                          "hardware.fabric.tc_prestage_weight=1"};
+    scenario_t *sc = calloc(1, sizeof *sc);
+    char err[2048];
+    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 6, -1, err, sizeof err) ==
+                      0,
+                  "%s", err);
+    ck_assert_msg(pf_build(&fpf, sc, err, sizeof err) == 0, "%s", err);
+    for (uint32_t i = 0; i < TC_FLOWS; i++) {
+        tc_inst[i] = i;
+        tc_kind[i] = i < 4 ? 3 : 0;
+    }
+    const char *dir = tu_scratch_dir("fabric-kind");
+    char xml[1024];
+    snprintf(xml, sizeof xml, "%s/platform.xml", dir);
+    ck_assert_msg(pf_write_xml(&fpf, xml, err, sizeof err) == 0, "%s", err);
+    int argc = 1;
+    char arg0[] = "check_fabric", *argv[] = {arg0, NULL};
+    sgb_init(&argc, argv);
+    sgb_load_platform(xml);
+    for (uint32_t i = 0; i < TC_FLOWS; i++)
+        sgb_spawn("flow", sgb_host("cpu-0"), tc_flow_actor, (void *)(uintptr_t)i, false);
+    sgb_run(0);
+    pf_free(&fpf);
+    scenario_free(sc);
+    free(sc);
+    return tc_end_s[4];
+}
+
+START_TEST(kind_weighted_share)
+{
+    ck_assert_double_eq_tol(kinds_pattern(), FLOW_BYTES / 75e9, 1e-6);
+    ck_assert(tc_end_s[0] > tc_end_s[4]); /* prestage waits for the loads' share to free */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("fabric");
@@ -294,6 +340,7 @@ int main(void)
     tcase_add_test(tc, killed_transfer_frees_its_share);
     tcase_add_test(tc, tenant_starved_without_classes);
     tcase_add_test(tc, tenant_share_with_classes);
+    tcase_add_test(tc, kind_weighted_share);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }
