@@ -467,6 +467,7 @@ void faults_note_failed(pod_t *p, double bytes, bool in_flight)
         return;
     p->faults->transfers_failed++;
     p->faults->transfers_cancelled += in_flight;
+    metrics_transfer_failed(p->m, sgb_now(), bytes);
     p->faults->bytes_failed += bytes;
 }
 
