@@ -22,6 +22,10 @@ void hw_pod_defaults(hw_pod_t *p)
     p->energy.pue = 1.0;
     p->fabric.routing = HW_ROUTING_ADAPTIVE;
     p->g4.replication = 1;
+    p->fabric.roce_cc_incast_flows = 8;
+    p->fabric.roce_cc_min_efficiency = 1.0;
+    p->fabric.tenants = 2;
+    p->fabric.tc_load_weight = p->fabric.tc_writeback_weight = p->fabric.tc_prestage_weight = 1.0;
 }
 
 static bool hw_calib_present(const st_calib_t *c)
@@ -156,6 +160,17 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
     if (!(f->ecmp_efficiency > 0 && f->ecmp_efficiency <= 1))
         return hw_fail(path, pathlen, msg, msglen, "fabric.ecmp_efficiency", "must be in (0, 1], got %g",
                        f->ecmp_efficiency);
+    if (f->traffic_classes != HW_TC_OFF && f->per_flow_paths)
+        return hw_fail(path, pathlen, msg, msglen, "fabric.traffic_classes",
+                       "traffic classes need static paths (per_flow_paths false)%s", "");
+    if (f->traffic_classes == HW_TC_KIND &&
+        !(f->tc_load_weight > 0 && f->tc_writeback_weight > 0 && f->tc_prestage_weight > 0))
+        return hw_fail(path, pathlen, msg, msglen, "fabric.tc_load_weight",
+                       "class weights must be > 0 (load %g, writeback %g, prestage %g)", f->tc_load_weight,
+                       f->tc_writeback_weight, f->tc_prestage_weight);
+    if (f->roce_cc && !(f->roce_cc_min_efficiency > 0))
+        return hw_fail(path, pathlen, msg, msglen, "fabric.roce_cc_min_efficiency", "must be in (0, 1], got %g",
+                       f->roce_cc_min_efficiency);
 
     const hw_icms_t *c = &p->icms;
     if (c->present) {

@@ -93,22 +93,32 @@ typedef struct hw_node {
 typedef enum hw_storage_net { HW_STORAGE_NET_DPU = 0, HW_STORAGE_NET_GPU_NIC } hw_storage_net_t;
 
 typedef enum hw_routing { HW_ROUTING_ADAPTIVE = 0, HW_ROUTING_ECMP } hw_routing_t;
+/* Traffic classes at the storage ports (sim/core/fabric.h): none, by kind of move, or by tenant. */
+typedef enum hw_tclass { HW_TC_OFF = 0, HW_TC_KIND, HW_TC_TENANT } hw_tclass_t;
 
 typedef struct hw_fabric {
-    double port_gbit_s;         /* leaf and spine port speed */
-    uint32_t leaf_ports;        /* ports per leaf switch (radix) */
-    uint32_t spine_ports;       /* ports per spine switch (radix) */
-    double oversubscription;    /* leaf downlink : uplink capacity */
-    double switch_latency_s;    /* port to port */
-    int routing;                /* hw_routing_t */
-    double adaptive_efficiency; /* effective / line rate with adaptive routing + congestion control */
-    double ecmp_efficiency;     /* effective / line rate with static ECMP hashing */
-    double switch_w;            /* per leaf switch; a spine counts spine_ports / leaf_ports of it */
-    double optics_j_per_byte;   /* transceiver energy per byte crossing a switch port */
-    double switch_price_usd;    /* per leaf switch; a spine scales by radix like switch_w */
-    double optics_price_usd;    /* per switch port (transceiver or CPO share) */
-    bool per_flow_paths;        /* each flow picks its spine (ECMP: by hash; adaptive: least loaded) instead of the
+    double port_gbit_s;            /* leaf and spine port speed */
+    uint32_t leaf_ports;           /* ports per leaf switch (radix) */
+    uint32_t spine_ports;          /* ports per spine switch (radix) */
+    double oversubscription;       /* leaf downlink : uplink capacity */
+    double switch_latency_s;       /* port to port */
+    int routing;                   /* hw_routing_t */
+    double adaptive_efficiency;    /* effective / line rate with adaptive routing + congestion control */
+    double ecmp_efficiency;        /* effective / line rate with static ECMP hashing */
+    double switch_w;               /* per leaf switch; a spine counts spine_ports / leaf_ports of it */
+    double optics_j_per_byte;      /* transceiver energy per byte crossing a switch port */
+    double switch_price_usd;       /* per leaf switch; a spine scales by radix like switch_w */
+    double optics_price_usd;       /* per switch port (transceiver or CPO share) */
+    bool per_flow_paths;           /* each flow picks its spine (ECMP: by hash; adaptive: least loaded) instead of the
                           * pair's static spine derated by the efficiency factors (sim/core/fabric.h) */
+    bool roce_cc;                  /* RoCE congestion control under incast (DCQCN-like, sim/core/fabric.h) */
+    uint32_t roce_cc_incast_flows; /* flows into one port direction up to which it keeps line rate */
+    double roce_cc_min_efficiency; /* effective / line rate a port tends to under heavy incast */
+    int traffic_classes;           /* hw_tclass_t */
+    uint32_t tenants;              /* HW_TC_TENANT: node (domain) d belongs to tenant d mod tenants */
+    double tc_load_weight;         /* HW_TC_KIND: weights of KV loads, write-backs and prestage */
+    double tc_writeback_weight;
+    double tc_prestage_weight;
 } hw_fabric_t;
 
 typedef struct hw_icms {

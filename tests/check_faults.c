@@ -100,6 +100,52 @@ static cJSON *run_summary(const char *tag, const char *fault_set)
     return j;
 }
 
+/* A run of storage-path-io.json with extra --set options (NULL-terminated), exit code checked. */
+static cJSON *run_with(const char *tag, const char *const *sets)
+{
+    const char *dir = tu_scratch_dir(tag);
+    char outdir[1100];
+    snprintf(outdir, sizeof outdir, "%s/run", dir);
+    const char *argv[48];
+    int n = 0;
+    const char *head[] = {"run", tu_source("configs/scenarios/storage-path-io.json"), "--quiet", "--force", "--out",
+                          outdir};
+    for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+        argv[n++] = head[i];
+    for (size_t i = 0; sets[i] && n < 44; i++) {
+        argv[n++] = "--set";
+        argv[n++] = sets[i];
+    }
+    argv[n] = NULL;
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin_argv(&out, &err, n, argv);
+    ck_assert_msg(rc == 0, "kvtwin run failed (%d): %s", rc, err ? err : "");
+    free(out);
+    free(err);
+    return tu_read_summary(outdir);
+}
+
+static double fnum(const cJSON *s, const char *key)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(s, "faults");
+    ck_assert_ptr_nonnull(f);
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(f, key);
+    ck_assert_msg(cJSON_IsNumber(x), "faults.%s missing", key);
+    return x->valuedouble;
+}
+
+/* Every request completed or is counted (the run's own conservation check passed too, or rc != 0). */
+static void all_accounted(const cJSON *s)
+{
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(s, "requests");
+    double arrived = cJSON_GetObjectItemCaseSensitive(r, "arrived")->valuedouble;
+    double done = cJSON_GetObjectItemCaseSensitive(r, "completed")->valuedouble +
+                  cJSON_GetObjectItemCaseSensitive(r, "rejected")->valuedouble +
+                  cJSON_GetObjectItemCaseSensitive(r, "unfinished")->valuedouble;
+    ck_assert(arrived > 0);
+    ck_assert_double_eq(arrived, done);
+}
+
 static double g35_loads(const cJSON *s)
 {
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "transfers");
@@ -122,11 +168,23 @@ START_TEST(run_with_failed_enclosure)
     char *out = NULL, *err = NULL;
     int rc = tu_run_kvtwin(&out, &err, "run", tu_source("configs/scenarios/storage-path-io.json"), "--quiet", "--out",
                            tu_scratch_dir("faults-bad"), "--force", "--set",
-                           "faults=[{\"at_s\": 1, \"target\": \"leaf:0\", \"duration_s\": 1}]", NULL);
+                           "faults=[{\"at_s\": 1, \"target\": \"switch:0\", \"duration_s\": 1}]", NULL);
     ck_assert_int_eq(rc, 2);
     ck_assert_ptr_nonnull(strstr(err, "faults"));
     free(out);
     free(err);
+    /* Out of range: a leaf the pod does not have, a drive past the enclosure's SSDs, a link not in the XML. */
+    static const char *const bad[] = {"leaf:999", "icms:0/drive:999", "link:nope-0", "node:999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char set[160];
+        snprintf(set, sizeof set, "faults=[{\"at_s\": 1, \"target\": \"%s\", \"duration_s\": 1}]", bad[i]);
+        rc = tu_run_kvtwin(&out, &err, "run", tu_source("configs/scenarios/storage-path-io.json"), "--quiet", "--out",
+                           tu_scratch_dir("faults-bad"), "--force", "--set", set, NULL);
+        ck_assert_msg(rc == 2, "%s: exit %d", bad[i], rc);
+        ck_assert_ptr_nonnull(strstr(err, bad[i]));
+        free(out);
+        free(err);
+    }
 }
 END_TEST
 
@@ -153,6 +211,134 @@ START_TEST(run_with_failed_g4_server)
 }
 END_TEST
 
+START_TEST(drive_loses_its_share)
+{
+    /* The blocks of a drive are the deterministic 1/drives share of its enclosure's: each id maps to one. */
+    uint32_t count[20] = {0};
+    for (uint64_t id = 0; id < 20000; id++) {
+        uint32_t d = faults_drive_of_block(id * 0x9e3779b97f4a7c15ull, 20);
+        ck_assert_uint_lt(d, 20);
+        ck_assert_uint_eq(d, faults_drive_of_block(id * 0x9e3779b97f4a7c15ull, 20));
+        count[d]++;
+    }
+    for (int d = 0; d < 20; d++)
+        ck_assert_msg(count[d] > 800 && count[d] < 1200, "drive %d holds %u of 20000", d, count[d]);
+    ck_assert_uint_eq(faults_drive_of_block(7, 0), 0);
+}
+END_TEST
+
+/* One run per target of storage-path-io.json (two nodes, one leaf each; here four enclosures), each fault
+ * from 100 s for 50 s: what each loses, and that every request is still accounted for (loop index: target). */
+START_TEST(run_per_target)
+{
+    const char *base[] = {"hardware.icms.io_bytes=0", "hardware.icms.enclosures=4", NULL};
+    static const char *const targets[] = {"icms:1", "icms:1/drive:3", "link:eport-1", "leaf:0", "node:1"};
+    int i = _i;
+    char set[200], tag[40];
+    snprintf(set, sizeof set, "faults=[{\"at_s\": 100, \"target\": \"%s\", \"duration_s\": 50}]", targets[i]);
+    snprintf(tag, sizeof tag, "faults-t-%d", i);
+    const char *sets[] = {base[0], base[1], set, NULL};
+    cJSON *s = run_with(tag, sets);
+    all_accounted(s);
+    ck_assert_double_eq(fnum(s, "applied"), 1);
+    double g35_lost = fnum(s, "g35_blocks_lost");
+    const cJSON *bf = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "faults"), "by_fault"), 0);
+    ck_assert_str_eq(cJSON_GetObjectItemCaseSensitive(bf, "target")->valuestring, targets[i]);
+    for (int ph = 0; ph < 3; ph++) {
+        const cJSON *x = cJSON_GetObjectItemCaseSensitive(bf, ph == 0 ? "before" : ph == 1 ? "during" : "after");
+        ck_assert(cJSON_GetObjectItemCaseSensitive(x, "ttft_p99_s")->valuedouble >=
+                  cJSON_GetObjectItemCaseSensitive(x, "ttft_p50_s")->valuedouble);
+        ck_assert(cJSON_GetObjectItemCaseSensitive(x, "output_tokens_per_s")->valuedouble > 0);
+    }
+    if (i <= 1) {
+        /* The enclosure loses its blocks, one of its 20 drives a share of them (264 and 17 here): fewer loads. */
+        cJSON *none = run_with("faults-t-none", base);
+        ck_assert(g35_lost > 0);
+        ck_assert(g35_loads(s) < g35_loads(none));
+        if (i == 1) {
+            const char *whole[] = {base[0], base[1],
+                                   "faults=[{\"at_s\": 100, \"target\": \"icms:1\", \"duration_s\": 50}]", NULL};
+            cJSON *w = run_with("faults-t-whole", whole);
+            ck_assert(g35_lost < fnum(w, "g35_blocks_lost"));
+            cJSON_Delete(w);
+        }
+        cJSON_Delete(none);
+    } else if (i <= 3) {
+        /* The enclosure's port, node 0's leaf: transfers to and from them fail while they are down. */
+        ck_assert_double_eq(g35_lost, 0);
+        ck_assert(fnum(s, "transfers_failed") > 0);
+        ck_assert(fnum(s, "failed_bytes") > 0);
+    } else {
+        /* A node: its G1 and G2, its requests restart on the other node. */
+        ck_assert(fnum(s, "g1_blocks_lost") > 0);
+        ck_assert(fnum(s, "requests_restarted") > 0);
+        ck_assert(fnum(s, "recomputed_tokens") > 0);
+    }
+    cJSON_Delete(s);
+}
+END_TEST
+
+/* Transfers in flight when the enclosure fails are cancelled (a 512-byte command size makes the enclosure
+ * slow, kv.fetch=always keeps loading from it), their requests recompute, the books balance. */
+START_TEST(in_flight_fail_and_recompute)
+{
+    const char *sets[] = {"hardware.icms.io_bytes=512", "kv.fetch=always", "workload.synth.session_rate_per_s=2",
+                          "faults=[{\"at_s\": 60.3, \"target\": \"icms:0\", \"duration_s\": 5}]", NULL};
+    cJSON *s = run_with("faults-inflight", sets);
+    all_accounted(s);
+    ck_assert(fnum(s, "transfers_cancelled_in_flight") > 0);
+    ck_assert(fnum(s, "transfers_failed") >= fnum(s, "transfers_cancelled_in_flight"));
+    ck_assert(fnum(s, "recomputed_tokens") > 0);
+    cJSON_Delete(s);
+}
+END_TEST
+
+/* Per-flow paths route around a failed uplink: only the flows in flight on it fail; static paths keep
+ * sending over it and fail until it is repaired. */
+START_TEST(routing_avoids_failed_link)
+{
+    const char *common[] = {"hardware.icms.io_bytes=512", "kv.fetch=always", "workload.synth.session_rate_per_s=2",
+                            "hardware.fabric.oversubscription=63",
+                            "faults=[{\"at_s\": 60.3, \"target\": \"link:up-1\", \"duration_s\": 50}]"};
+    const char *per_flow[] = {
+        common[0], common[1], common[2], common[3], common[4], "hardware.fabric.per_flow_paths=true", NULL};
+    const char *fixed[] = {common[0], common[1], common[2], common[3], common[4], NULL};
+    cJSON *a = run_with("faults-link-pf", per_flow), *b = run_with("faults-link-static", fixed);
+    all_accounted(a);
+    all_accounted(b);
+    ck_assert_double_eq(fnum(a, "transfers_failed"), fnum(a, "transfers_cancelled_in_flight"));
+    ck_assert(fnum(b, "transfers_failed") > fnum(b, "transfers_cancelled_in_flight"));
+    ck_assert(fnum(b, "transfers_failed") > 10 * fnum(a, "transfers_failed"));
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+}
+END_TEST
+
+/* Conservation with every kind of fault at once, overlapping: the run's own check (requests, tokens, bytes
+ * with the failed ones, links with the cancelled ones, joules) passes, or kvtwin exits 1. */
+START_TEST(conservation_with_faults)
+{
+    const char *sets[] = {"hardware.icms.io_bytes=512",
+                          "kv.fetch=always",
+                          "workload.synth.session_rate_per_s=2",
+                          "hardware.icms.enclosures=2",
+                          "hardware.fabric.per_flow_paths=true",
+                          "faults=[{\"at_s\": 50, \"target\": \"icms:0\", \"duration_s\": 40},"
+                          "{\"at_s\": 60.3, \"target\": \"icms:1/drive:0\", \"duration_s\": 30},"
+                          "{\"at_s\": 70.1, \"target\": \"node:0\", \"duration_s\": 30},"
+                          "{\"at_s\": 80.7, \"target\": \"leaf:1\", \"duration_s\": 5},"
+                          "{\"at_s\": 90.2, \"target\": \"link:up-0\", \"duration_s\": 20}]",
+                          NULL};
+    cJSON *s = run_with("faults-conserve", sets);
+    all_accounted(s);
+    ck_assert_double_eq(fnum(s, "applied"), 5);
+    ck_assert(fnum(s, "transfers_failed") > 0);
+    ck_assert(fnum(s, "requests_restarted") > 0);
+    cJSON_Delete(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -160,6 +346,11 @@ int main(void)
     tcase_add_test(tc, enclosure_loses_its_blocks);
     tcase_add_test(tc, run_with_failed_enclosure);
     tcase_add_test(tc, run_with_failed_g4_server);
+    tcase_add_test(tc, drive_loses_its_share);
+    tcase_add_loop_test(tc, run_per_target, 0, 5);
+    tcase_add_test(tc, in_flight_fail_and_recompute);
+    tcase_add_test(tc, routing_avoids_failed_link);
+    tcase_add_test(tc, conservation_with_faults);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

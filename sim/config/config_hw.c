@@ -142,6 +142,7 @@ static const jb_field_t node_fields[] = {
 static const jb_spec_t node_spec = {"node", node_fields, NULL};
 
 static const char *const routing_names[] = {"adaptive", "ecmp", NULL};
+static const char *const tclass_names[] = {"off", "kind", "tenant", NULL};
 
 static const jb_field_t fabric_fields[] = {
     HW_POS(hw_fabric_t, port_gbit_s, "Gbit/s", "switch port speed"),
@@ -158,6 +159,15 @@ static const jb_field_t fabric_fields[] = {
     HW_NONNEG(hw_fabric_t, switch_price_usd, "USD", "per switch"),
     HW_NONNEG(hw_fabric_t, optics_price_usd, "USD", "per switch port in use"),
     HW_BOOL(hw_fabric_t, per_flow_paths, 0, "each flow picks a spine: ECMP by hash, adaptive by load"),
+    HW_BOOL(hw_fabric_t, roce_cc, 0, "RoCE congestion control: a port's rate falls under incast (DCQCN-like)"),
+    HW_COUNT(hw_fabric_t, roce_cc_incast_flows, 1, 0, "flows", "flows into one port kept at line rate"),
+    HW_FRAC(hw_fabric_t, roce_cc_min_efficiency, 0, "effective / line rate of a port under heavy incast"),
+    {"traffic_classes", JB_CHOICE, offsetof(hw_fabric_t, traffic_classes), sizeof(int), 0, 0, 0, tclass_names, NULL,
+     NULL, "weighted shares of the storage ports: off, by kind of move, or by tenant"},
+    HW_COUNT(hw_fabric_t, tenants, 1, 0, "tenants", "traffic_classes tenant: node d belongs to tenant d mod tenants"),
+    HW_OPT(hw_fabric_t, tc_load_weight, "weight", "traffic_classes kind: share of KV loads"),
+    HW_OPT(hw_fabric_t, tc_writeback_weight, "weight", "traffic_classes kind: share of write-backs"),
+    HW_OPT(hw_fabric_t, tc_prestage_weight, "weight", "traffic_classes kind: share of prestaging"),
     JB_END,
 };
 static const jb_spec_t fabric_spec = {"fabric", fabric_fields, NULL};

@@ -191,7 +191,9 @@ static const jb_field_t scenario_fields[] = {
     JB_OBJ(scenario_t, workload, cfg_workload_spec, "trace or generator and replay mode"),
     JB_OBJ(scenario_t, sim, sim_spec, "simulated time and metrics window"),
     JB_OBJ(scenario_t, output, output_spec, "what is written and where"),
-    JB_JSONAF(scenario_t, faults, "faults to inject: [{at_s, target (\"icms:E\"), duration_s}]"),
+    JB_JSONAF(scenario_t, faults,
+              "faults to inject: [{at_s, target (icms:E, icms:E/drive:D, g4:S, link:NAME, leaf:L, node:N), "
+              "duration_s}]"),
     JB_END,
 };
 const jb_spec_t cfg_scenario_spec = {"scenario", scenario_fields, NULL};

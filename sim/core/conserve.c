@@ -18,7 +18,8 @@ struct cons_ledger {
     char class_name[CONS_MAX_CLASSES][24];
     int n_classes;
     double submitted[KV_MOVE_KINDS][KV_NTIERS]; /* bytes queued for transfer */
-    double link_in[CONS_MAX_CLASSES], link_out[CONS_MAX_CLASSES];
+    double failed[KV_MOVE_KINDS][KV_NTIERS];    /* bytes of transfers that failed (faults.h) */
+    double link_in[CONS_MAX_CLASSES], link_out[CONS_MAX_CLASSES], link_failed[CONS_MAX_CLASSES];
 };
 
 void conserve_init(pod_t *p)
@@ -70,6 +71,16 @@ void conserve_end(pod_t *p, const xfer_job_t *job, const pf_route_t *r)
 {
     if (p->ledger)
         cons_links(p->ledger->link_out, p->ledger, r, job->bytes);
+}
+
+void conserve_fail(pod_t *p, const xfer_job_t *job, const pf_route_t *r)
+{
+    if (!p->ledger)
+        return;
+    if (job->kind >= 0 && job->kind < KV_MOVE_KINDS && job->src_tier >= 0 && job->src_tier < KV_NTIERS)
+        p->ledger->failed[job->kind][job->src_tier] += job->bytes;
+    if (r)
+        cons_links(p->ledger->link_failed, p->ledger, r, job->bytes);
 }
 
 static bool cons_close(double a, double b)
@@ -156,10 +167,11 @@ int conserve_check(const pod_t *p, const cJSON *s, char *err, size_t errlen)
     for (int k = 0; k < KV_MOVE_KINDS; k++) {
         for (int tier = 0; tier < KV_NTIERS; tier++) {
             double sub = l->submitted[k][tier] + (strcmp(inject, "bytes") == 0 && k == 0 && tier == 0);
-            double moved = t.move_bytes[k][tier];
-            if (!cons_close(sub, moved + pend[k][tier]))
-                CONS_FAIL("bytes: %s from %s: %.17g bytes submitted but %.17g moved + %.17g queued or in flight",
-                          kinds[k], kv_tier_name(tier), sub, moved, pend[k][tier]);
+            double moved = t.move_bytes[k][tier], failed = l->failed[k][tier];
+            if (!cons_close(sub, moved + pend[k][tier] + failed))
+                CONS_FAIL("bytes: %s from %s: %.17g bytes submitted but %.17g moved + %.17g queued or in flight + "
+                          "%.17g failed",
+                          kinds[k], kv_tier_name(tier), sub, moved, pend[k][tier], failed);
         }
     }
     for (int tier = 0; tier < KV_NTIERS; tier++)
@@ -178,9 +190,9 @@ int conserve_check(const pod_t *p, const cJSON *s, char *err, size_t errlen)
     /* bytes per link class */
     for (int c = 0; c < l->n_classes; c++) {
         double in = l->link_in[c] + (strcmp(inject, "links") == 0 && c == 0);
-        if (!cons_close(in, l->link_out[c] + links_pend[c]))
-            CONS_FAIL("bytes on %s links: %.17g entered but %.17g left + %.17g in flight", l->class_name[c], in,
-                      l->link_out[c], links_pend[c]);
+        if (!cons_close(in, l->link_out[c] + links_pend[c] + l->link_failed[c]))
+            CONS_FAIL("bytes on %s links: %.17g entered but %.17g left + %.17g in flight + %.17g cancelled",
+                      l->class_name[c], in, l->link_out[c], links_pend[c], l->link_failed[c]);
     }
 
     /* joules per component */

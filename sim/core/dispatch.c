@@ -8,6 +8,7 @@
 
 #include "sim/core/disagg.h"
 #include "sim/core/engine.h"
+#include "sim/core/faults.h"
 #include "sim/core/future.h"
 #include "sim/out/metrics.h"
 
@@ -59,6 +60,7 @@ static uint32_t route(pod_t *p, sim_req_t *r)
     sched_req_t q = dispatch_sched_req(r);
     uint32_t inst = p->router.ops->route(&p->router, &v, &q);
     assert(inst < v.n_inst && "a router chose no instance");
+    inst = faults_instance(p, inst); /* around a failed node (faults.h) */
     return disagg_dispatch(p, r, inst);
 }
 

@@ -14,6 +14,7 @@
 #include "sim/base/alloc.h"
 #include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
+#include "sim/core/faults.h"
 #include "sim/core/peer.h"
 #include "sim/core/pstage.h"
 #include "sim/core/xfer.h"
@@ -99,6 +100,7 @@ void engine_record(pod_t *p, const sim_req_t *r, int outcome)
     rec.swap_bytes = r->swap_bytes;
     memcpy(rec.hit_tokens, r->hit_tokens_by_tier, sizeof rec.hit_tokens);
     metrics_request_end(p->m, &rec);
+    faults_note_request(p, &rec);
     disagg_note_done(p, r, outcome);
 }
 
@@ -151,6 +153,23 @@ static void engine_ready(pod_t *p, sim_req_t *r, double now)
     metrics_tokens(p->m, now, 0, r->reused_tokens);
 }
 
+/* A fault destroyed KV r counted on (faults.h): what it had prefilled or loaded is computed again, and a
+ * swap-in that failed becomes a recompute of its prompt and the tokens it generated. */
+static void engine_lost_kv(engine_t *e, sim_req_t *r)
+{
+    r->kv_lost = false;
+    double before = (double)r->prefill_target - r->prefilled, lost = r->prefilled;
+    if (r->resuming) {
+        r->resuming = false;
+        r->prefill_target = r->w.input_tokens + r->decoded;
+        lost = r->prefill_target;
+    }
+    r->prefilled = 0;
+    e->backlog += (double)r->prefill_target - before;
+    r->recomputed_tokens += (uint32_t)lost;
+    faults_note_recomputed(e->pod, lost);
+}
+
 static void engine_load_done(pod_t *p, void *ctx)
 {
     sim_req_t *r = ctx;
@@ -158,6 +177,8 @@ static void engine_load_done(pod_t *p, void *ctx)
     if (--r->pending > 0)
         return;
     engine_t *e = &p->eng[r->inst];
+    if (r->kv_lost)
+        engine_lost_kv(e, r);
     if (r->state == RQ_LOADING) {
         e->n_loading--;
         if (r->resuming) {
@@ -171,6 +192,12 @@ static void engine_load_done(pod_t *p, void *ctx)
         r->overlap = false; /* the layer-wise iteration that waits for it may end */
         engine_poke(e);
     }
+}
+
+void engine_load_failed(pod_t *p, void *ctx)
+{
+    ((sim_req_t *)ctx)->kv_lost = true;
+    engine_load_done(p, ctx);
 }
 
 /* A preempted request's swap-out landed in G2: it may be swapped back in. */
@@ -201,6 +228,7 @@ static void engine_swap_job(engine_t *e, sim_req_t *r, bool out)
         .dst_tier = out ? KV_G2 : KV_G1,
         .done = out ? engine_swap_out_done : engine_load_done,
         .ctx = r,
+        .fail = out ? NULL : engine_load_failed,
     };
     if (out)
         r->swap_bytes += job.bytes;
@@ -232,6 +260,7 @@ void engine_issue_moves(engine_t *e, sim_req_t *r)
                                 (m->kind == KV_MOVE_DEMOTE && m->src_tier == KV_G1 && m->src_loc == e->id));
             if (waited) {
                 job.done = engine_load_done;
+                job.fail = m->kind == KV_MOVE_LOAD ? engine_load_failed : NULL;
                 job.ctx = r;
                 r->pending++;
                 if (m->kind == KV_MOVE_LOAD)
@@ -291,6 +320,8 @@ static uint64_t engine_propose(void *core, const kv_pf_prop_t *prop)
 {
     pod_t *p = core;
     assert(prop->inst < p->pf.n_inst);
+    if (p->eng[prop->inst].down)
+        return 0; /* its node failed: nothing is staged towards it */
     uint64_t staged = kv_prestage(p->kv, prop->inst, prop->ids, prop->n, prop->dst_tier, &prop->access);
     if (staged > 0)
         engine_issue_moves(&p->eng[prop->inst], NULL);
@@ -971,6 +1002,124 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
     engine_shrink_decodes(e);
 }
 
+/* ---- node faults ------------------------------------------------------------------------------------------ */
+
+/* r's KV is gone with its node: it is prefilled again from scratch (its prompt and what it generated), as a
+ * recompute preemption would, wherever it runs next. */
+static void engine_restart(engine_t *e, sim_req_t *r)
+{
+    pod_t *p = e->pod;
+    faults_note_recomputed(p, r->prefilled);
+    faults_note_restarted(p);
+    r->preemptions++;
+    r->t_preempt = sgb_now();
+    r->prefill_target = r->w.input_tokens + r->decoded;
+    r->prefilled = 0;
+    r->committed = 0;
+    r->reserved_blocks = 0;
+    r->grown_blocks = 0;
+    r->swapped = false;
+    r->swap_extra = 0;
+    r->resuming = false;
+    r->overlap = false;
+    r->in_batch = false;
+    r->state = RQ_WAITING;
+}
+
+static double engine_req_backlog(const sim_req_t *r)
+{
+    return (double)(r->prefill_target - r->prefilled) + (r->w.output_tokens - r->decoded);
+}
+
+/* Puts r at the tail of e's queue (moved from a failed instance). */
+static void engine_adopt(engine_t *e, sim_req_t *r)
+{
+    r->inst = e->id;
+    r->next = NULL;
+    if (e->wait_tail)
+        e->wait_tail->next = r;
+    else
+        e->wait_head = r;
+    e->wait_tail = r;
+    e->n_waiting++;
+    e->backlog += engine_req_backlog(r);
+    engine_poke(e);
+}
+
+/* The instance's node is down: every request that waits for no transfer leaves for the least loaded
+ * instance that is up (or, if none is, waits here for the repair), restarting if it held KV here. Those
+ * with transfers in flight follow once the transfers have failed. */
+static void engine_evacuate(engine_t *e)
+{
+    pod_t *p = e->pod;
+    uint32_t to = faults_instance(p, e->id);
+    sim_req_t *stay = NULL, *stay_tail = NULL, *move = NULL, *move_tail = NULL;
+    uint32_t n_stay = 0, k = 0;
+    for (uint32_t i = 0; i < e->n_run; i++) {
+        sim_req_t *r = e->run[i];
+        if (r->pending > 0) {
+            e->run[k++] = r;
+            continue;
+        }
+        kv_access_t ctx = engine_access(r);
+        kv_release(p->kv, e->id, r->w.block_ids, r->n_blocks, r->reserved_blocks, &ctx);
+        e->backlog -= engine_req_backlog(r);
+        engine_restart(e, r);
+        e->backlog += engine_req_backlog(r);
+        r->next = NULL;
+        if (move_tail)
+            move_tail->next = r;
+        else
+            move = r;
+        move_tail = r;
+    }
+    e->n_run = k;
+    e->n_loading = 0;
+    for (uint32_t i = 0; i < e->n_run; i++)
+        e->n_loading += e->run[i]->state == RQ_LOADING;
+    e->g1_full = false;
+    while (e->wait_head) {
+        sim_req_t *r = engine_pop_waiting(e);
+        if (r->swapped && r->pending == 0) {
+            /* Its KV waited in this node's G2. */
+            e->backlog -= engine_req_backlog(r);
+            engine_restart(e, r);
+            e->backlog += engine_req_backlog(r);
+        }
+        bool keep = r->pending > 0 || to == e->id;
+        sim_req_t **head = keep ? &stay : &move, **tail = keep ? &stay_tail : &move_tail;
+        if (*tail)
+            (*tail)->next = r;
+        else
+            *head = r;
+        *tail = r;
+        n_stay += keep;
+    }
+    /* Restarted requests stay at the head of their queue, as preempted ones do. */
+    for (sim_req_t *r = move; r;) {
+        sim_req_t *next = r->next;
+        if (to == e->id) {
+            r->next = NULL;
+            if (stay_tail)
+                stay_tail->next = r;
+            else
+                stay = r;
+            stay_tail = r;
+            n_stay++;
+        } else {
+            e->backlog -= engine_req_backlog(r);
+            engine_adopt(&p->eng[to], r);
+        }
+        r = next;
+    }
+    e->wait_head = stay;
+    e->wait_tail = stay_tail;
+    e->n_waiting = n_stay;
+    engine_issue_moves(e, NULL);
+    if (e->n_run == 0)
+        faults_instance_cleared(p, e->id);
+}
+
 /* True if a layer-wise loading request may join an iteration now: its KV should land within about one
  * iteration. */
 static bool engine_overlap_ready(const engine_t *e)
@@ -994,6 +1143,18 @@ static void engine_main(void *arg)
         sgb_sem_drain(e->wake);
         if (p->fail_code)
             return;
+        if (e->down) {
+            /* Its node failed (faults.h): nothing runs here until it is repaired. */
+            engine_evacuate(e);
+            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0 && disagg_may_exit(p)) {
+                e->exited = true;
+                return;
+            }
+            double t0 = sgb_now();
+            sgb_sem_wait(e->wake);
+            metrics_gpu_wait(p->m, e->id, t0, sgb_now(), false);
+            continue;
+        }
         engine_admit(e);
         bool room = engine_make_step_room(e);
         uint32_t n_dec = 0, n_pre = 0;
@@ -1012,8 +1173,10 @@ static void engine_main(void *arg)
         bool blocked = e->n_swapping_out > 0 || !room;
         bool lw = !blocked && engine_overlap_ready(e);
         if (blocked || (n_dec == 0 && n_pre == 0 && !lw)) {
-            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0 && disagg_may_exit(p))
+            if (p->arrivals_over && e->n_run == 0 && e->n_waiting == 0 && disagg_may_exit(p)) {
+                e->exited = true;
                 return;
+            }
             double t0 = sgb_now();
             bool stalled = e->n_loading > 0 || blocked;
             if (e->layerwise && e->n_loading > 0 && !blocked) {

@@ -50,6 +50,8 @@ struct engine {
     double last_step_s; /* duration of the last iteration (layer-wise look-ahead) */
     uint32_t max_seqs;  /* batch limits of its pool (deployment, or deployment.disagg per pool) */
     uint32_t max_tokens;
+    bool down;   /* its node failed (faults.h): its requests move to instances that are up */
+    bool exited; /* its actor ended (arrivals over, nothing left): it takes no moved requests */
 };
 
 /* Prepares the engine of instance id and starts its actor. */
@@ -61,6 +63,10 @@ void engine_enqueue(engine_t *e, sim_req_t *r);
 
 /* Hands a request's record to the metrics as it leaves the system (req_outcome_t outcome), from any actor. */
 void engine_record(pod_t *p, const sim_req_t *r, int outcome);
+
+/* Transfer callback of a load a request waits for that failed (faults.h): the request recomputes the KV it
+ * had counted on, then goes on as engine_load_done would. */
+void engine_load_failed(pod_t *p, void *ctx);
 
 /* Wakes the engine (a load finished, arrivals are over). */
 void engine_poke(engine_t *e);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "sim/core/engine.h"
 #include "sim/core/xfer.h"
 #include "sim/kv/fetch.h"
 
@@ -81,6 +82,7 @@ void peer_submit(pod_t *p, uint32_t inst, const uint64_t *ids, uint32_t prefix, 
         .dst_tier = KV_G1,
         .done = done,
         .ctx = ctx,
+        .fail = engine_load_failed, /* a fault on its path: the request recomputes (faults.h) */
     };
     xfer_submit(&p->load_pool[inst], &job);
 }

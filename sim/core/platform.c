@@ -218,7 +218,19 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
         eff = 1;
     double up_bw = pf->n_spine ? (double)up / pf->n_spine * port_bw * eff : 0;
 
-    uint32_t max_links = 4 * pf->n_inst + 4 * pf->n_domains + pf->n_leaf * pf->n_spine + 4 * pf->n_icms + 4 * pf->n_g4;
+    pf->n_cls = fab->traffic_classes == HW_TC_KIND ? 3 : fab->traffic_classes == HW_TC_TENANT ? fab->tenants : 0;
+    if (pf->n_cls > sizeof pf->cls_w / sizeof pf->cls_w[0]) {
+        snprintf(err, errlen, "hardware.fabric.tenants: at most %zu traffic classes, got %u",
+                 sizeof pf->cls_w / sizeof pf->cls_w[0], pf->n_cls);
+        return -1;
+    }
+    for (uint32_t c = 0; c < pf->n_cls; c++)
+        pf->cls_w[c] = fab->traffic_classes == HW_TC_TENANT ? 1.0
+                       : c == 0                             ? fab->tc_load_weight
+                       : c == 1                             ? fab->tc_writeback_weight
+                                                            : fab->tc_prestage_weight;
+    uint32_t max_links = 4 * pf->n_inst + 4 * pf->n_domains + pf->n_leaf * pf->n_spine + 4 * pf->n_icms + 4 * pf->n_g4 +
+                         pf->n_cls * (pf->n_icms + pf->n_g4);
     pf->links = calloc(max_links + 1, sizeof *pf->links);
     const hw_gpu_t *g = &hw->gpu;
     const hw_node_t *nd = &hw->node;
@@ -249,6 +261,21 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     pf->l_g4ctl = pf_add_links(pf, "g4ctl", pf->n_g4, fmin(g4->controller_byte_s, hw_g4_io_byte_s(g4)), false);
     pf->l_g4m = pf_add_links(pf, "g4m", pf->n_g4, g4->media_read_byte_s, false);
     pf->l_g4mw = pf_add_links(pf, "g4mw", pf->n_g4, g4->media_write_byte_s / repl, false);
+    /* Traffic classes: each class's share of a storage port, as wide as the port until classes compete. */
+    pf->l_cls = pf->n_links;
+    for (uint32_t k = 0; k < (pf->n_cls ? pf->n_icms + pf->n_g4 : 0); k++)
+        for (uint32_t c = 0; c < pf->n_cls; c++) {
+            pf_link_t *l = &pf->links[pf_add_links(pf, "cls", 1, k < pf->n_icms ? eport_bw : g4nic_bw, true)];
+            bool enc = k < pf->n_icms;
+            uint32_t j = enc ? k : k - pf->n_icms;
+            snprintf(l->name, sizeof l->name, "cls-%c%u.%u", enc ? 'e' : 'g', j, c);
+            /* The share is of what the endpoint serves: reads (UP) and writes (DOWN) through its slowest stage. */
+            const pf_link_t *L = pf->links;
+            double front = enc ? fmin(L[pf->l_eport + j].bw_byte_s, L[pf->l_edpu + j].bw_byte_s)
+                               : fmin(L[pf->l_g4nic + j].bw_byte_s, L[pf->l_g4ctl + j].bw_byte_s);
+            l->dir_bw[0] = fmin(front, L[(enc ? pf->l_essd : pf->l_g4m) + j].bw_byte_s);
+            l->dir_bw[1] = fmin(front, L[(enc ? pf->l_essdw : pf->l_g4mw) + j].bw_byte_s);
+        }
     assert(pf->n_links <= max_links);
     for (uint32_t l = 0; l < pf->n_links; l++) {
         if (!(pf->links[l].bw_byte_s > 0)) {
@@ -487,6 +514,19 @@ void pf_alias_name(pf_ep_t ep, uint32_t spine, char *buf, size_t len)
     snprintf(buf, len, "%s~s%u", base, spine);
 }
 
+void pf_class_alias_name(pf_ep_t ep, uint32_t c, char *buf, size_t len)
+{
+    char base[24];
+    pf_host_name(ep, base, sizeof base);
+    snprintf(buf, len, "%s~c%u", base, c);
+}
+
+uint32_t pf_class_link(const platform_t *pf, pf_ep_t ep, uint32_t c)
+{
+    uint32_t k = ep.kind == PF_ICMS ? ep.idx : pf->n_icms + ep.idx;
+    return pf->l_cls + k * pf->n_cls + c;
+}
+
 static uint32_t pf_leaf_of(const platform_t *pf, pf_ep_t ep)
 {
     switch (ep.kind) {
@@ -501,6 +541,20 @@ static uint32_t pf_leaf_of(const platform_t *pf, pf_ep_t ep)
     default:
         return pf->leaf_of_attach[ep.idx];
     }
+}
+
+uint32_t pf_ep_leaf(const platform_t *pf, pf_ep_t ep)
+{
+    return pf_leaf_of(pf, ep);
+}
+
+bool pf_route_networked(const platform_t *pf, pf_ep_t src, pf_ep_t dst)
+{
+    if (src.kind == PF_INST && dst.kind == PF_INST && pf_same_nvlink(pf, src.idx, dst.idx))
+        return false;
+    bool ls = pf_is_local(src), ld = pf_is_local(dst);
+    return !(ls && ld && !(src.kind == PF_INST && dst.kind == PF_INST) &&
+             pf_domain_of(pf, src) == pf_domain_of(pf, dst));
 }
 
 bool pf_route_leaves(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t *leaf_a, uint32_t *leaf_b)
@@ -662,6 +716,32 @@ static void pf_xml_alias_routes(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_
     }
 }
 
+/* Traffic classes: routes between local endpoint a and the class aliases of storage endpoint b, each the
+ * pair's route plus the class's link (storage -> local UP, local -> storage DOWN). */
+static void pf_xml_class_routes(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_t b)
+{
+    char na[32], nb[40];
+    pf_host_name(a, na, sizeof na);
+    for (uint32_t c = 0; c < pf->n_cls; c++) {
+        pf_class_alias_name(b, c, nb, sizeof nb);
+        for (int dir = 0; dir < 2; dir++) {
+            pf_route_t r;
+            pf_route(pf, dir ? b : a, dir ? a : b, &r);
+            fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", dir ? nb : na, dir ? na : nb);
+            fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", pf->links[pf_class_link(pf, b, c)].name,
+                    dir ? "UP" : "DOWN");
+            for (uint8_t i = 0; i < r.n; i++) {
+                const pf_link_t *l = &pf->links[r.hop[i].link];
+                if (l->splitduplex)
+                    fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r.hop[i].down ? "DOWN" : "UP");
+                else
+                    fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
+            }
+            fprintf(f, "</route>\n");
+        }
+    }
+}
+
 int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errlen)
 {
     char tmp[1200];
@@ -678,6 +758,11 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
             char name[32];
             pf_host_name((pf_ep_t){(uint8_t)k, i}, name, sizeof name);
             fprintf(f, "<host id=\"%s\" speed=\"1f\"/>\n", name);
+            for (uint32_t c = 0; (k == PF_ICMS || k == PF_G4) && c < pf->n_cls; c++) {
+                char alias[40];
+                pf_class_alias_name((pf_ep_t){(uint8_t)k, i}, c, alias, sizeof alias);
+                fprintf(f, "<host id=\"%s\" speed=\"1f\"/>\n", alias);
+            }
             if (pf->per_flow && (k == PF_ICMS || k == PF_G4)) {
                 for (uint32_t sp = 0; sp < pf->n_spine; sp++) {
                     char alias[40];
@@ -712,10 +797,12 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
             for (uint32_t e = 0; e < pf->n_icms; e++) {
                 pf_xml_pair(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
                 pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
+                pf_xml_class_routes(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
             }
             for (uint32_t s = 0; s < pf->n_g4; s++) {
                 pf_xml_pair(f, pf, locals[j], (pf_ep_t){PF_G4, s});
                 pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_G4, s});
+                pf_xml_class_routes(f, pf, locals[j], (pf_ep_t){PF_G4, s});
             }
         }
     }

@@ -31,6 +31,9 @@ typedef struct pf_link {
     double bw_byte_s;
     bool splitduplex;
     uint32_t active[2]; /* transfers in flight per direction (0 = UP, 1 = DOWN) */
+    uint32_t down;      /* faults active on it now (sim/core/faults.h): per-flow paths avoid it */
+    double cc_eff[2];   /* congestion control or class share: the fraction SimGrid has now per direction (0 = 1) */
+    double dir_bw[2];   /* a class link: the rate its share is of, per direction (the endpoint's bottleneck) */
 } pf_link_t;
 
 #define PF_MAX_HOPS 12
@@ -68,9 +71,14 @@ typedef struct platform {
     uint32_t l_nvl;     /* each instance's NVLink ports into its domain's switches (disaggregation) */
     uint32_t l_c2c, l_pcie, l_nic, l_dram, l_nvme, l_nvmew, l_fe, l_up, l_eport, l_edpu, l_essd, l_essdw, l_g4nic,
         l_g4ctl, l_g4m, l_g4mw;
-    bool per_flow;      /* hardware.fabric.per_flow_paths with more than one spine: storage endpoints get one
+    bool per_flow;     /* hardware.fabric.per_flow_paths with more than one spine: storage endpoints get one
                         * alias host per spine (fabric.h) */
-    uint64_t flow_seq;  /* flows routed so far, the ECMP hash's input */
+    uint64_t flow_seq; /* flows routed so far, the ECMP hash's input */
+    /* Traffic classes (hardware.fabric.traffic_classes, fabric.h): n_cls classes with weights cls_w; link
+     * l_cls + k * n_cls + c is class c's share of storage endpoint k's port (k: enclosures, then G4
+     * servers), reached through the endpoint's class alias host "icms-E~cC". */
+    uint32_t n_cls, l_cls;
+    double cls_w[8];
     const hw_pod_t *hw; /* borrowed from the scenario */
     double ethernet_j_per_byte, optics_j_per_byte;
 } platform_t;
@@ -98,11 +106,20 @@ void pf_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst, pf_route_t *out);
 void pf_route_spine(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t spine, pf_route_t *out);
 /* Leaves of the two ends of a route across the fabric; false if the route stays in a leaf or a domain. */
 bool pf_route_leaves(const platform_t *pf, pf_ep_t src, pf_ep_t dst, uint32_t *leaf_a, uint32_t *leaf_b);
+/* The leaf an endpoint attaches to (its node's ports or its storage ports). */
+uint32_t pf_ep_leaf(const platform_t *pf, pf_ep_t ep);
+/* True if the route from src to dst leaves the domain through network ports (a leaf switch), false for
+ * NVLink and for the links inside a domain. */
+bool pf_route_networked(const platform_t *pf, pf_ep_t src, pf_ep_t dst);
 /* The up-link index of a leaf towards a spine. */
 uint32_t pf_uplink(const platform_t *pf, uint32_t leaf, uint32_t spine);
 /* "icms-2~s3": the alias host of a storage endpoint whose routes use spine s (per-flow paths). */
 void pf_alias_name(pf_ep_t ep, uint32_t spine, char *buf, size_t len);
 bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst);
+/* "icms-2~c1": the alias host of a storage endpoint whose routes carry class c's link. */
+void pf_class_alias_name(pf_ep_t ep, uint32_t c, char *buf, size_t len);
+/* Class c's link at storage endpoint ep (an enclosure or G4 server). */
+uint32_t pf_class_link(const platform_t *pf, pf_ep_t ep, uint32_t c);
 
 /* Bandwidth a new transfer on the route would get now: the smallest fair share over its links. */
 double pf_route_share_byte_s(const platform_t *pf, const pf_route_t *r);

@@ -45,6 +45,7 @@ typedef struct sim_req {
     bool resuming;              /* its swap-in is loading: it decodes once it lands */
     bool in_batch;              /* decoding in the iteration under way (a swap-in landing meanwhile waits) */
     bool overlap;               /* layer-wise: prefilling while its load is still in flight */
+    bool kv_lost;               /* a load it waits for failed (a fault): it recomputes that KV (faults.h) */
     double swap_bytes;          /* KV swapped out and in (each way counted once) */
     double preempted_s;         /* time spent out of the batch after preemptions */
     double t_preempt;           /* when it was last preempted */

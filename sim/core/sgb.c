@@ -6,6 +6,7 @@
 #include <simgrid/actor.h>
 #include <simgrid/engine.h>
 #include <simgrid/host.h>
+#include <simgrid/link.h>
 #include <simgrid/semaphore.h>
 #include <stdlib.h>
 #include <xbt/config.h>
@@ -68,6 +69,23 @@ void sgb_spawn(const char *name, sgb_host_t *host, sgb_actor_fn fn, void *arg, b
     sg_actor_start(a, sgb_trampoline, 0, NULL);
     if (daemon)
         sg_actor_daemonize(a);
+}
+
+sgb_actor_t *sgb_self(void)
+{
+    return (sgb_actor_t *)sg_actor_self();
+}
+
+void sgb_kill(sgb_actor_t *a)
+{
+    sg_actor_kill((sg_actor_t)a);
+}
+
+void sgb_link_set_bandwidth(const char *name, double byte_s)
+{
+    sg_link_t l = sg_link_by_name(name);
+    assert(l && "link missing from the generated platform");
+    sg_link_set_bandwidth(l, byte_s);
 }
 
 void sgb_run(double max_s)

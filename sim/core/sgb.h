@@ -7,8 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-typedef struct sgb_host sgb_host_t; /* a SimGrid host */
-typedef struct sgb_sem sgb_sem_t;   /* a SimGrid semaphore */
+typedef struct sgb_host sgb_host_t;   /* a SimGrid host */
+typedef struct sgb_sem sgb_sem_t;     /* a SimGrid semaphore */
+typedef struct sgb_actor sgb_actor_t; /* a SimGrid actor */
 
 /* Initialises SimGrid with kvtwin's network settings (CM02, no cross-traffic, huge TCP-gamma: a transfer
  * takes latency + bytes / bandwidth, shared max-min). sg_argv carries --cfg=/--log= options through.
@@ -22,6 +23,16 @@ sgb_host_t *sgb_host(const char *name);
 typedef void (*sgb_actor_fn)(void *arg);
 /* Starts a long-lived actor with a small stack. Daemons are killed when the last non-daemon actor ends. */
 void sgb_spawn(const char *name, sgb_host_t *host, sgb_actor_fn fn, void *arg, bool daemon);
+
+/* The calling actor. */
+sgb_actor_t *sgb_self(void);
+/* Kills another actor: the activity it is blocked in (a transfer, a sleep) is cancelled and its share of
+ * the links freed at once (fault injection: a transfer in flight on a failed part). */
+void sgb_kill(sgb_actor_t *a);
+
+/* Sets a link's capacity in bytes/s by its SimGrid name (one direction of a SPLITDUPLEX link is NAME_UP or
+ * NAME_DOWN); the flows in progress on it are reshared at once. */
+void sgb_link_set_bandwidth(const char *name, double byte_s);
 
 /* Runs the simulation until every non-daemon actor ends, or until max_s of simulated time if max_s > 0. */
 void sgb_run(double max_s);

@@ -14,7 +14,8 @@
 /* Completion shared by the parts of one striped hop. */
 typedef struct xfer_fan {
     uint32_t left;
-    xfer_done_fn done;
+    bool failed; /* a part failed: the hop did */
+    xfer_done_fn done, fail;
     void *ctx;
 } xfer_fan_t;
 
@@ -23,9 +24,29 @@ static void xfer_fan_done(pod_t *p, void *ctx)
     xfer_fan_t *f = ctx;
     if (--f->left > 0)
         return;
-    if (f->done)
+    if (f->failed && f->fail)
+        f->fail(p, f->ctx);
+    else if (f->done)
         f->done(p, f->ctx);
     free(f);
+}
+
+static void xfer_fan_fail(pod_t *p, void *ctx)
+{
+    ((xfer_fan_t *)ctx)->failed = true;
+    xfer_fan_done(p, ctx);
+}
+
+/* A job whose path failed: its bytes are booked as failed, its owner hears of it. */
+static void xfer_fail_job(pod_t *p, xfer_job_t *job, const pf_route_t *r, bool in_flight)
+{
+    conserve_fail(p, job, r);
+    faults_note_failed(p, job->bytes, in_flight);
+    if (job->fail)
+        job->fail(p, job->ctx);
+    else if (job->done)
+        job->done(p, job->ctx);
+    free(job);
 }
 
 static uint32_t xfer_stripe_width(const pod_t *p)
@@ -47,7 +68,7 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         for (uint32_t e = 0; e < n; e++)
             if (pool->stripe_blocks[e]) {
                 if (src_icms)
-                    job->src.idx = faults_enclosure(p, e);
+                    job->src.idx = e; /* a read from a failed enclosure fails (faults.h) */
                 else
                     job->dst.idx = faults_enclosure(p, e);
             }
@@ -55,6 +76,8 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
     }
     xfer_fan_t *fan = malloc(sizeof *fan);
     fan->left = 0;
+    fan->failed = false;
+    fan->fail = job->fail;
     fan->done = job->done;
     fan->ctx = job->ctx;
     double per_block = job->bytes / (double)job->blocks;
@@ -67,10 +90,11 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         part.bytes = per_block * (double)pool->stripe_blocks[e];
         part.blocks = pool->stripe_blocks[e];
         if (src_icms)
-            part.src.idx = faults_enclosure(p, e);
+            part.src.idx = e;
         else
             part.dst.idx = faults_enclosure(p, e);
         part.done = xfer_fan_done;
+        part.fail = xfer_fan_fail;
         part.ctx = fan;
         part.fan = fan;
         part.next = NULL;
@@ -97,6 +121,7 @@ static void xfer_worker(void *arg)
     xfer_pool_t *pool = self->pool;
     pod_t *p = pool->pod;
     bool part_worker = self - pool->workers >= (ptrdiff_t)pool->n_main;
+    self->actor = sgb_self();
     for (;;) {
         xfer_job_t *job;
         if (part_worker) {
@@ -114,6 +139,8 @@ static void xfer_worker(void *arg)
             pool->queued--;
             xfer_split(pool, job);
         }
+        /* A write whose home failed since it was queued goes to the stand-in (faults.h). */
+        faults_redirect(p, job);
         self->current = job;
         pf_route_t *r = &self->route;
         sgb_host_t *from = pod_host(p, job->src), *to = pod_host(p, job->dst);
@@ -129,13 +156,34 @@ static void xfer_worker(void *arg)
                 to = sgb_host(name);
         } else {
             pf_route(&p->pf, job->src, job->dst, r);
+            pf_ep_t st;
+            uint32_t c = fab_class(&p->pf, job->kind, job->src, job->dst, &st);
+            if (c != UINT32_MAX) {
+                /* Traffic classes (fabric.h): the storage end's alias host whose routes carry the class link. */
+                bool st_src = st.kind == job->src.kind;
+                fab_class_hop(&p->pf, st, c, st_src, r);
+                char name[40];
+                pf_class_alias_name(st, c, name, sizeof name);
+                if (st_src)
+                    from = sgb_host(name);
+                else
+                    to = sgb_host(name);
+            }
+        }
+        if (faults_path_down(p, job, r)) {
+            /* Queued before a fault on its path (a failed end, link, leaf or node): it fails at once. */
+            self->current = NULL;
+            xfer_fail_job(p, job, NULL, false);
+            continue;
         }
         pf_route_begin(&p->pf, r);
+        fab_flow_changed(&p->pf, r);
         conserve_begin(p, job, r);
         self->routed = true;
         sgb_sleep_for(r->latency_s);
         sgb_transfer(from, to, job->bytes);
         pf_route_end(&p->pf, r);
+        fab_flow_changed(&p->pf, r);
         conserve_end(p, job, r);
         metrics_transfer_done(p->m, job->kind, job->src_tier, job->dst_tier, job->bytes, r->j_per_byte, sgb_now());
         self->current = NULL;
@@ -146,9 +194,32 @@ static void xfer_worker(void *arg)
     }
 }
 
+void xfer_fail_worker(xfer_pool_t *pool, uint32_t w)
+{
+    pod_t *p = pool->pod;
+    xfer_worker_t *wk = &pool->workers[w];
+    xfer_job_t *job = wk->current;
+    if (!job)
+        return;
+    sgb_kill(wk->actor);
+    wk->actor = NULL;
+    wk->current = NULL;
+    const pf_route_t *r = NULL;
+    if (wk->routed) {
+        pf_route_end(&p->pf, &wk->route);
+        fab_flow_changed(&p->pf, &wk->route);
+        r = &wk->route;
+    }
+    wk->routed = false;
+    xfer_fail_job(p, job, r, true);
+    sgb_spawn(w < pool->n_main ? pool->name : "part", pool->host, xfer_worker, wk, true);
+}
+
 void xfer_pool_start(xfer_pool_t *pool, pod_t *p, uint32_t workers, sgb_host_t *host, const char *name)
 {
     pool->pod = p;
+    pool->host = host;
+    pool->name = name;
     pool->head = pool->tail = NULL;
     pool->queued = 0;
     pool->jobs = sgb_sem_new(0);

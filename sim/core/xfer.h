@@ -16,6 +16,9 @@ typedef struct xfer_job {
     int src_tier, dst_tier;
     xfer_done_fn done; /* may be NULL */
     void *ctx;
+    /* Called instead of done when the transfer fails (a fault on its path, faults.h): its bytes did not
+     * arrive. NULL: done is called (the caller's books move on; the data is simply not there). */
+    xfer_done_fn fail;
     /* Blocks of the hop (0 = not given): with hardware.icms.stripe_enclosures > 1 a hop to or from the ICMS
      * is split into one part per enclosure its blocks are striped over, moved in parallel by the pool's
      * part workers; done runs once, when the last part lands. */
@@ -26,6 +29,7 @@ typedef struct xfer_job {
 
 typedef struct xfer_worker {
     struct xfer_pool *pool;
+    sgb_actor_t *actor;  /* its SimGrid actor (a fault kills it mid-transfer, then starts a new one) */
     xfer_job_t *current; /* the job in flight: freed by xfer_pool_free if the run ends mid-transfer */
     pf_route_t route;    /* its route, once taken (the conservation check counts it in flight) */
     bool routed;
@@ -33,6 +37,8 @@ typedef struct xfer_worker {
 
 struct xfer_pool {
     pod_t *pod;
+    sgb_host_t *host;
+    const char *name;
     xfer_job_t *head, *tail;
     uint32_t queued;
     sgb_sem_t *jobs;
@@ -46,6 +52,10 @@ struct xfer_pool {
 /* Starts `workers` daemon worker actors on host for the pool. */
 void xfer_pool_start(xfer_pool_t *pool, pod_t *p, uint32_t workers, sgb_host_t *host, const char *name);
 void xfer_pool_free(xfer_pool_t *pool);
+
+/* A fault on the path of worker w's job in flight (faults.h): the transfer is cancelled now (its actor is
+ * killed and replaced), its bytes are booked as failed and the job's fail callback runs. */
+void xfer_fail_worker(xfer_pool_t *pool, uint32_t w);
 
 /* Queues a transfer; the job is copied. */
 void xfer_submit(xfer_pool_t *pool, const xfer_job_t *job);

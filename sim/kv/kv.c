@@ -923,10 +923,17 @@ size_t kv_tier_mem_bytes(const kv_mgr_t *m, int tier)
 
 uint64_t kv_drop_where(kv_mgr_t *m, int tier, bool (*lost)(uint64_t id, void *arg), void *arg)
 {
+    return kv_drop_where_at(m, tier, UINT32_MAX, lost, arg);
+}
+
+uint64_t kv_drop_where_at(kv_mgr_t *m, int tier, uint32_t at, bool (*lost)(uint64_t id, void *arg), void *arg)
+{
     if (tier < 0 || tier >= KV_NTIERS || !m->en[tier])
         return 0;
     uint64_t dropped = 0;
     for (uint32_t loc = 0; loc < m->ntier[tier]; loc++) {
+        if (at != UINT32_MAX && loc != at)
+            continue;
         kv_store_t *s = &m->tier[tier][loc];
         for (uint32_t slot = 0; slot < s->nfresh; slot++) {
             kv_entry_t *e = kv_store_entry(s, slot);

@@ -177,6 +177,8 @@ bool kv_resident(const kv_mgr_t *m, int tier, uint32_t loc, uint64_t id);
 /* A fault: drops every unpinned block of `tier` (all its instances) for which lost(id, arg) holds, without
  * demoting it (the copy is gone, not evicted). Returns the blocks dropped. */
 uint64_t kv_drop_where(kv_mgr_t *m, int tier, bool (*lost)(uint64_t id, void *arg), void *arg);
+/* The same in one location of the tier only (an instance's G1, a domain's G2 or G3); at = UINT32_MAX: all. */
+uint64_t kv_drop_where_at(kv_mgr_t *m, int tier, uint32_t at, bool (*lost)(uint64_t id, void *arg), void *arg);
 
 /* Counters of one tier instance; false if the tier is disabled or loc out of range. */
 bool kv_tier_loc_stats(const kv_mgr_t *m, int tier, uint32_t loc, kv_tier_stats_t *out);

@@ -32,6 +32,7 @@ typedef struct ts_bucket {
     double used_blocks[KV_NTIERS];
     double prefill_instances; /* gauge */
     double planner_moves;
+    double failed_bytes;
 } ts_bucket_t;
 
 struct metrics {
@@ -271,6 +272,11 @@ void metrics_preemption(metrics_t *m, double t, bool swap)
     }
 }
 
+void metrics_transfer_failed(metrics_t *m, double t, double bytes)
+{
+    bucket_at(m, t)->failed_bytes += bytes;
+}
+
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes, const double *j_per_byte,
                            double t)
 {
@@ -452,6 +458,7 @@ void metrics_ts_row(const metrics_t *m, uint32_t i, ts_row_t *r)
     memcpy(r->used_blocks, b->used_blocks, sizeof r->used_blocks);
     r->prefill_instances = b->prefill_instances;
     r->planner_moves = b->planner_moves;
+    r->failed_bytes = b->failed_bytes;
 }
 
 uint64_t metrics_completed(const metrics_t *m)

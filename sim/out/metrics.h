@@ -82,7 +82,8 @@ typedef enum req_outcome { RQ_COMPLETED = 0, RQ_REJECTED, RQ_UNFINISHED } req_ou
     X(loading, ONE)                                                                                                \
     X(used_blocks, TIERS)                                                                                          \
     X(prefill_instances, ONE)     /* disaggregation: prefill pool size at the interval's end (0: off) */          \
-    X(planner_moves, ONE)         /* planner decisions: +1 per decode->prefill switch, -1 per prefill->decode */
+    X(planner_moves, ONE)         /* planner decisions: +1 per decode->prefill switch, -1 per prefill->decode */ \
+    X(failed_bytes, ONE)          /* bytes of transfers a fault failed (sim/core/faults.h) */
 /* clang-format on */
 
 typedef struct req_record {
@@ -149,6 +150,8 @@ void metrics_preemption(metrics_t *m, double t, bool swap);
 void metrics_gpu_wait(metrics_t *m, uint32_t inst, double t0, double t1, bool stalled);
 void metrics_transfer_done(metrics_t *m, int kind, int src_tier, int dst_tier, double bytes, const double *j_per_byte,
                            double t);
+/* A transfer of `bytes` failed at t (a fault on its path). */
+void metrics_transfer_failed(metrics_t *m, double t, double bytes);
 /* Gauges at time t. */
 void metrics_sample(metrics_t *m, double t, double running, double waiting, double loading,
                     const double used_blocks[KV_NTIERS]);
