@@ -278,7 +278,11 @@ static void st_prefill_attention(const st_model_t *m, const st_shape_t *s, st_ac
 }
 
 /* Decode attention: each request reads its whole KV (windowed layers at most the window). */
-static void st_decode_attention(const st_model_t *m, double seqs, double C, st_acc_t *a)
+/* Inlined into both callers: it is most of a fast-forwarded decode step's cost. The arithmetic is the same
+ * either way (check_models: decode_step_matches_st_step_bit_for_bit). */
+#define ST_HOT static inline __attribute__((always_inline))
+
+ST_HOT void st_decode_attention(const st_model_t *m, double seqs, double C, st_acc_t *a)
 {
     double Cw = C;
     if (m->window_layers > 0)
@@ -305,7 +309,7 @@ static double st_overhead(const st_model_t *m, const st_shape_t *s)
            (s->prefill_tokens > 0 ? m->cal.prefill_overhead_s : 0.0);
 }
 
-static void st_finish(const st_model_t *m, const st_acc_t *a, double T, double comm, double over, st_time_t *out)
+ST_HOT void st_finish(const st_model_t *m, const st_acc_t *a, double T, double comm, double over, st_time_t *out)
 {
     out->compute_s = a->cb;
     out->memory_s = a->mb;

@@ -92,7 +92,8 @@ START_TEST(coalesced_writebacks_keep_link_utilisation)
                   "20 ms coalescing moved %.1f %% of the write-back bytes to other 2 s windows (peak x%.3f)",
                   100 * shift_on, peak_on);
     ck_assert_msg(shift_slow > 0.02 || fabs(peak_slow - 1) > 0.05,
-                  "a 2 s flush interval left the utilisation unchanged (%.4f): the comparison sees nothing", shift_slow);
+                  "a 2 s flush interval left the utilisation unchanged (%.4f): the comparison sees nothing",
+                  shift_slow);
     co_free(&off);
     co_free(&on);
     co_free(&slow);
