@@ -476,10 +476,11 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
         getrusage(RUSAGE_SELF, &ru);
         double wall = wall_clock_s() - wall0;
         double nreq = (double)metrics_completed(p->m);
+        double acts = (double)sgb_activity_count();
         fprintf(stderr,
                 "kvtwin: %.0f requests, %.0f s simulated in %.2f s wall: %.0f requests/s, %.0f SimGrid "
-                "activities/s, peak RSS %.0f MB\n",
-                nreq, t_final, wall, nreq / wall, (double)sgb_activity_count() / wall, ru.ru_maxrss / 1024.0);
+                "activities/s (%.2f per request), peak RSS %.0f MB\n",
+                nreq, t_final, wall, nreq / wall, acts / wall, nreq > 0 ? acts / nreq : 0, ru.ru_maxrss / 1024.0);
     }
     cJSON_Delete(summary);
     pod_teardown(p);
