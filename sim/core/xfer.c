@@ -134,10 +134,9 @@ static void xfer_open_add(xfer_pool_t *pool, xfer_job_t *j)
     pool->open[pool->n_open++] = j;
 }
 
+/* Ends a job's coalescing; it may have left the open list already (xfer_join prunes past intervals). */
 static void xfer_open_close(xfer_pool_t *pool, xfer_job_t *j)
 {
-    if (!j->open)
-        return;
     j->open = false;
     for (uint32_t i = 0; i < pool->n_open; i++)
         if (pool->open[i] == j) {
@@ -163,6 +162,12 @@ static bool xfer_join(xfer_pool_t *pool, const xfer_job_t *job, double *flush_s)
     *flush_s = (floor(now / pool->coalesce_s) + 1) * pool->coalesce_s;
     if (*flush_s <= now)
         *flush_s = now + pool->coalesce_s;
+    /* Jobs of past intervals (their workers busy elsewhere) take no more joins: out of the list. */
+    for (uint32_t i = 0; i < pool->n_open;)
+        if (pool->open[i]->flush_s <= now)
+            pool->open[i] = pool->open[--pool->n_open];
+        else
+            i++;
     xfer_job_t *o = xfer_open_find(pool, job, *flush_s);
     if (!o)
         return false;

@@ -23,8 +23,8 @@ typedef struct xfer_job {
      * part workers; done runs once, when the last part lands. */
     uint64_t first_block, blocks;
     struct xfer_fan *fan; /* the parts' shared completion, for a part */
-    /* Coalescing (xfer_pool_coalesce): the end of the flush interval the job moves at, and whether later
-     * background moves of the same link pair and hop may still join it. */
+    /* Coalescing (xfer_pool_coalesce): the end of the flush interval the job moves at, and whether it is a
+     * coalescing job not yet moving (joins it takes only until flush_s). */
     double flush_s;
     bool open;
     uint32_t joined; /* moves joined into it */
