@@ -240,68 +240,129 @@ static double st_roof(double flops, double flop_s, double bytes, double byte_s, 
     return tm;
 }
 
+/* Running sums of one iteration: roofline time, its compute- and memory-bound parts, FLOPs and bytes. */
+typedef struct st_acc {
+    double t, cb, mb, flops, bytes;
+} st_acc_t;
+
+/* Weight GEMMs for every token of the step; the LM head only for tokens that need logits. */
+static void st_gemms(const st_model_t *m, const st_shape_t *s, double T, st_acc_t *a)
+{
+    double logits = s->decode_seqs + s->prefill_seqs;
+    double touched = m->expert_pick > 0 ? 1.0 - pow(1.0 - m->expert_pick, T) : 0.0;
+    double gemm_flops = T * m->lin_flops_per_token + logits * m->head_flops_per_logit;
+    double gemm_bytes = m->dense_weight_bytes + touched * m->expert_weight_bytes + T * m->act_bytes_per_token;
+    a->t = st_roof(gemm_flops, m->lin_flop_s, gemm_bytes, m->mem_byte_s, &a->cb, &a->mb);
+    a->flops = gemm_flops;
+    a->bytes = gemm_bytes;
+}
+
+/* Prefill attention: causal pairs; KV of the context before each chunk read once, new KV written. */
+static void st_prefill_attention(const st_model_t *m, const st_shape_t *s, st_acc_t *a)
+{
+    double P = s->prefill_tokens, pairs = s->prefill_attn_pairs;
+    double chunk = P / (s->prefill_seqs > 0 ? s->prefill_seqs : 1.0);
+    double ctx_before = (pairs - P * (chunk + 1.0) / 2.0) / chunk;
+    if (ctx_before < 0)
+        ctx_before = 0;
+    double read = ctx_before + P, pairs_w = pairs, read_w = read;
+    if (m->window_layers > 0) {
+        pairs_w = fmin(pairs, P * m->window_tokens);
+        read_w = fmin(read, P + s->prefill_seqs * m->window_tokens);
+    }
+    double f = m->prefill_flops_per_pair * (m->global_layers * pairs + m->window_layers * pairs_w);
+    double b = m->kv_bytes_token_layer * (m->global_layers * read + m->window_layers * read_w + m->layers * P);
+    a->t += st_roof(f, m->attn_flop_s, b, m->mem_byte_s, &a->cb, &a->mb);
+    a->flops += f;
+    a->bytes += b;
+}
+
+/* Decode attention: each request reads its whole KV (windowed layers at most the window). */
+/* Inlined into both callers: it is most of a fast-forwarded decode step's cost. The arithmetic is the same
+ * either way (check_models: decode_step_matches_st_step_bit_for_bit). */
+#define ST_HOT static inline __attribute__((always_inline))
+
+ST_HOT void st_decode_attention(const st_model_t *m, double seqs, double C, st_acc_t *a)
+{
+    double Cw = C;
+    if (m->window_layers > 0)
+        Cw = fmin(C, seqs * m->window_tokens);
+    double pairs = m->global_layers * C + m->window_layers * Cw;
+    double f = m->decode_flops_per_pair * pairs;
+    double b = m->kv_bytes_token_layer * (pairs + m->layers * seqs);
+    a->t += st_roof(f, m->attn_flop_s, b, m->mem_byte_s, &a->cb, &a->mb);
+    a->flops += f;
+    a->bytes += b;
+}
+
+/* Collectives, not overlapped with compute. */
+static double st_comm(const st_model_t *m, double T)
+{
+    return m->ar_per_step * (T * m->ar_per_token_s + m->ar_lat_s) +
+           m->a2a_per_step * (T * m->a2a_per_token_s + m->a2a_lat_s) +
+           m->p2p_per_step * (T * m->p2p_per_token_s + m->p2p_lat_s);
+}
+
+static double st_overhead(const st_model_t *m, const st_shape_t *s)
+{
+    return m->cal.step_overhead_s + m->cal.per_seq_overhead_s * (s->decode_seqs + s->prefill_seqs) +
+           (s->prefill_tokens > 0 ? m->cal.prefill_overhead_s : 0.0);
+}
+
+ST_HOT void st_finish(const st_model_t *m, const st_acc_t *a, double T, double comm, double over, st_time_t *out)
+{
+    out->compute_s = a->cb;
+    out->memory_s = a->mb;
+    out->comm_s = comm;
+    out->overhead_s = over;
+    out->time_s = a->t + comm + over;
+    out->flops = a->flops * m->dep.par.tp;
+    out->hbm_bytes = a->bytes * m->dep.par.tp;
+    out->nvlink_bytes = T * m->nvlink_bytes_per_token;
+    out->compute_bound_fraction = out->time_s > 0 ? a->cb / out->time_s : 0.0;
+}
+
 void st_step(const st_model_t *m, const st_shape_t *s, st_time_t *out)
 {
     memset(out, 0, sizeof *out);
     double T = s->prefill_tokens + s->decode_seqs;
     if (T <= 0)
         return;
-    double cb = 0, mb = 0;
+    st_acc_t a = {0, 0, 0, 0, 0};
+    st_gemms(m, s, T, &a);
+    if (s->prefill_tokens > 0)
+        st_prefill_attention(m, s, &a);
+    if (s->decode_seqs > 0)
+        st_decode_attention(m, s->decode_seqs, s->decode_ctx_tokens, &a);
+    st_finish(m, &a, T, st_comm(m, T), st_overhead(m, s), out);
+}
 
-    /* Weight GEMMs for every token of the step; the LM head only for tokens that need logits. */
-    double logits = s->decode_seqs + s->prefill_seqs;
-    double touched = m->expert_pick > 0 ? 1.0 - pow(1.0 - m->expert_pick, T) : 0.0;
-    double gemm_flops = T * m->lin_flops_per_token + logits * m->head_flops_per_logit;
-    double gemm_bytes = m->dense_weight_bytes + touched * m->expert_weight_bytes + T * m->act_bytes_per_token;
-    double t = st_roof(gemm_flops, m->lin_flop_s, gemm_bytes, m->mem_byte_s, &cb, &mb);
-    double flops = gemm_flops, bytes = gemm_bytes;
+void st_decode_base(const st_model_t *m, double decode_seqs, st_decode_base_t *b)
+{
+    memset(b, 0, sizeof *b);
+    b->seqs = decode_seqs;
+    if (decode_seqs <= 0)
+        return;
+    st_shape_t s = {.decode_seqs = decode_seqs};
+    st_acc_t a = {0, 0, 0, 0, 0};
+    st_gemms(m, &s, decode_seqs, &a);
+    b->t = a.t;
+    b->cb = a.cb;
+    b->mb = a.mb;
+    b->flops = a.flops;
+    b->bytes = a.bytes;
+    b->comm = st_comm(m, decode_seqs);
+    b->over = st_overhead(m, &s);
+}
 
-    /* Prefill attention: causal pairs; KV of the context before each chunk read once, new KV written. */
-    if (s->prefill_tokens > 0) {
-        double P = s->prefill_tokens, pairs = s->prefill_attn_pairs;
-        double chunk = P / (s->prefill_seqs > 0 ? s->prefill_seqs : 1.0);
-        double ctx_before = (pairs - P * (chunk + 1.0) / 2.0) / chunk;
-        if (ctx_before < 0)
-            ctx_before = 0;
-        double read = ctx_before + P, pairs_w = pairs, read_w = read;
-        if (m->window_layers > 0) {
-            pairs_w = fmin(pairs, P * m->window_tokens);
-            read_w = fmin(read, P + s->prefill_seqs * m->window_tokens);
-        }
-        double f = m->prefill_flops_per_pair * (m->global_layers * pairs + m->window_layers * pairs_w);
-        double b = m->kv_bytes_token_layer * (m->global_layers * read + m->window_layers * read_w + m->layers * P);
-        t += st_roof(f, m->attn_flop_s, b, m->mem_byte_s, &cb, &mb);
-        flops += f;
-        bytes += b;
-    }
-    /* Decode attention: each request reads its whole KV (windowed layers at most the window). */
-    if (s->decode_seqs > 0) {
-        double C = s->decode_ctx_tokens, Cw = C;
-        if (m->window_layers > 0)
-            Cw = fmin(C, s->decode_seqs * m->window_tokens);
-        double pairs = m->global_layers * C + m->window_layers * Cw;
-        double f = m->decode_flops_per_pair * pairs;
-        double b = m->kv_bytes_token_layer * (pairs + m->layers * s->decode_seqs);
-        t += st_roof(f, m->attn_flop_s, b, m->mem_byte_s, &cb, &mb);
-        flops += f;
-        bytes += b;
-    }
-
-    double comm = m->ar_per_step * (T * m->ar_per_token_s + m->ar_lat_s) +
-                  m->a2a_per_step * (T * m->a2a_per_token_s + m->a2a_lat_s) +
-                  m->p2p_per_step * (T * m->p2p_per_token_s + m->p2p_lat_s);
-    double over = m->cal.step_overhead_s + m->cal.per_seq_overhead_s * (s->decode_seqs + s->prefill_seqs) +
-                  (s->prefill_tokens > 0 ? m->cal.prefill_overhead_s : 0.0);
-
-    out->compute_s = cb;
-    out->memory_s = mb;
-    out->comm_s = comm;
-    out->overhead_s = over;
-    out->time_s = t + comm + over;
-    out->flops = flops * m->dep.par.tp;
-    out->hbm_bytes = bytes * m->dep.par.tp;
-    out->nvlink_bytes = T * m->nvlink_bytes_per_token;
-    out->compute_bound_fraction = out->time_s > 0 ? cb / out->time_s : 0.0;
+void st_decode_step(const st_model_t *m, const st_decode_base_t *b, double ctx_tokens, st_time_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (b->seqs <= 0)
+        return;
+    st_acc_t a = {b->t, b->cb, b->mb, b->flops, b->bytes};
+    st_decode_attention(m, b->seqs, ctx_tokens, &a);
+    st_finish(m, &a, b->seqs, b->comm, b->over, out);
 }
 
 double st_prefill_time_s(const st_model_t *m, double tokens, double ctx_before)

@@ -68,6 +68,18 @@ void st_model_destroy(st_model_t *m);
 /* Fills out for one iteration; cheap (no allocation, no loop over layers). An empty shape takes 0 s. */
 void st_step(const st_model_t *m, const st_shape_t *shape, st_time_t *out);
 
+/* A decode-only iteration of `seqs` requests, split into what stays the same while the batch does (weight
+ * GEMMs, collectives, overheads) and the attention over the growing context: st_decode_step(base, C) gives
+ * the same doubles as st_step on {decode_seqs = seqs, decode_ctx_tokens = C}, at a fraction of the cost,
+ * for the engine's fast-forwarded decode runs. */
+typedef struct st_decode_base {
+    double seqs;
+    double t, cb, mb, flops, bytes; /* after the weight GEMMs */
+    double comm, over;
+} st_decode_base_t;
+void st_decode_base(const st_model_t *m, double decode_seqs, st_decode_base_t *b);
+void st_decode_step(const st_model_t *m, const st_decode_base_t *b, double ctx_tokens, st_time_t *out);
+
 /* Time to prefill `tokens` new tokens after `ctx_before` cached tokens as one chunk (recompute cost). */
 double st_prefill_time_s(const st_model_t *m, double tokens, double ctx_before);
 

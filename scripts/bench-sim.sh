@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark of the timed simulation (not a test): replays the Mooncake conversation trace on a 16-instance,
-# 128-GPU cluster, the default agentic scenario on one Rubin rack, and one hour of agentic load on a 1,152-GPU
-# Rubin pod. Each scenario runs REPS times; prints the median and the minimum wall time, simulated requests
-# per wall-second (of the median run), SimGrid activities per request and the peak memory.
+# 128-GPU cluster (G1 and G2, then G1, G2 and G3.5), the default agentic scenario on one Rubin rack, and one
+# hour of agentic load on a 1,152-GPU Rubin pod. Each scenario runs REPS times; prints the median and the
+# minimum wall time, simulated requests per wall-second (of the median run), SimGrid activities per request
+# and the peak memory.
 #
 # Usage: scripts/bench-sim.sh [BUILD_DIR] [--reps N] [--check] [--band PCT] [--only NAME]
 #   BUILD_DIR   default build/, built with scripts/build.sh when kvtwin is missing
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
     --check) check=true; shift ;;
     --band) band=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
-    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "bench-sim: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) build=$1; shift ;;
     esac
@@ -37,7 +38,7 @@ case "$reps" in '' | *[!0-9]* | 0) echo "bench-sim: --reps expects a positive in
 case "$band" in '' | *[!0-9.]*) echo "bench-sim: --band expects a percentage, got \"$band\"" >&2; exit 2 ;; esac
 [ -x "$build/kvtwin" ] || ./scripts/build.sh "$build"
 
-scenarios=(mooncake-h100-16 rubin-agentic rubin-pod-agentic)
+scenarios=(mooncake-h100-16 mooncake-h100-16-icms rubin-agentic rubin-pod-agentic)
 if [ -n "$only" ]; then
     [ -f "configs/scenarios/$only.json" ] || { echo "bench-sim: no scenario configs/scenarios/$only.json" >&2; exit 2; }
     scenarios=("$only")
@@ -47,7 +48,7 @@ store=results/bench/bench-sim-$machine.tsv
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# One run: prints "requests sim_s wall_s activities_per_s peak_MB" from the line kvtwin ends with.
+# One run: prints "requests sim_s wall_s activities_per_request peak_MB" from the line kvtwin ends with.
 run_once() {
     local s=$1 err line
     if ! err=$("$build/kvtwin" run "configs/scenarios/$s.json" --out "$out/$s" --force 2>&1 >/dev/null); then
@@ -56,8 +57,8 @@ run_once() {
     fi
     line=$(echo "$err" | grep '^kvtwin: .* requests, ' || true)
     [ -n "$line" ] || { echo "bench-sim: $s printed no timing line" >&2; return 1; }
-    # kvtwin: N requests, S s simulated in W s wall: R requests/s, A SimGrid activities/s, peak RSS M MB
-    echo "$line" | sed -E 's/^kvtwin: ([0-9.]+) requests, ([0-9.]+) s simulated in ([0-9.]+) s wall: [0-9.]+ requests\/s, ([0-9.]+) SimGrid activities\/s, peak RSS ([0-9.]+) MB$/\1 \2 \3 \4 \5/'
+    # kvtwin: N requests, S s simulated in W s wall: R requests/s, A SimGrid activities/s (P per request), peak RSS M MB
+    echo "$line" | sed -E 's/^kvtwin: ([0-9.]+) requests, ([0-9.]+) s simulated in ([0-9.]+) s wall: [0-9.]+ requests\/s, [0-9.]+ SimGrid activities\/s \(([0-9.]+) per request\), peak RSS ([0-9.]+) MB$/\1 \2 \3 \4 \5/'
 }
 
 results=$out/results.tsv
@@ -73,7 +74,7 @@ for s in "${scenarios[@]}"; do
         { r[NR] = $0; w[NR] = $3 }
         END {
             m = int((n + 1) / 2); split(r[m], f, " ");
-            printf "%s\t%d\t%.0f\t%.3f\t%.3f\t%.0f\t%.2f\t%.0f\n", s, f[1], f[2], f[3], w[1], f[1] / f[3], f[4] * f[3] / f[1], f[5]
+            printf "%s\t%d\t%.0f\t%.3f\t%.3f\t%.0f\t%.2f\t%.0f\n", s, f[1], f[2], f[3], w[1], f[1] / f[3], f[4], f[5]
         }' >>"$results"
     tail -1 "$results" | awk -F'\t' '{ printf "%-20s %9d %8d %9.3f %9.3f %12d %11.2f %8d\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
 done

@@ -9,7 +9,9 @@
 
 #include "models/hw.h"
 #include "models/llm.h"
+#include "models/power.h"
 #include "models/steptime.h"
+#include "models/strun.h"
 #include "sim/config/config_models.h"
 #include "testutil.h"
 
@@ -583,6 +585,91 @@ START_TEST(step_is_cheap)
 }
 END_TEST
 
+/* A decode step split into its batch-wide part and its attention (st_decode_base/st_decode_step) gives the
+ * very doubles st_step gives: dense, MoE with expert parallelism, MLA and sliding-window models. */
+START_TEST(decode_step_matches_st_step_bit_for_bit)
+{
+    static const struct {
+        const char *hw, *model;
+        unsigned tp, ep;
+    } cases[] = {{"dgx-h100", "llama-3.1-70b", 8, 1},
+                 {"vera-rubin-nvl72", "qwen3-235b-a22b", 8, 8},
+                 {"vera-rubin-nvl72", "deepseek-v3", 8, 1},
+                 {"dgx-h100", "gpt-oss-120b", 4, 1}};
+    static const double seqs[] = {1, 7, 128};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        hw_pod_t hw = load_hw(cases[c].hw);
+        llm_t m = load_model(cases[c].model);
+        char err[256];
+        st_deploy_t dep = {{cases[c].tp, 1, cases[c].ep}, LLM_DT_FP8, LLM_DT_FP8, LLM_DT_FP8};
+        st_model_t *sm = st_model_create(&hw.gpu, &m, &dep, NULL, err, sizeof err);
+        ck_assert_msg(sm != NULL, "%s: %s", cases[c].model, err);
+        for (size_t i = 0; i < sizeof seqs / sizeof seqs[0]; i++) {
+            st_decode_base_t base;
+            st_decode_base(sm, seqs[i], &base);
+            for (double ctx = seqs[i] * 17; ctx < seqs[i] * 300000; ctx = ctx * 3 + seqs[i]) {
+                st_shape_t s = {.decode_seqs = seqs[i], .decode_ctx_tokens = ctx};
+                st_time_t a, b;
+                st_step(sm, &s, &a);
+                st_decode_step(sm, &base, ctx, &b);
+                ck_assert_msg(memcmp(&a, &b, sizeof a) == 0, "%s, %g decodes, %g tokens: %.17g s vs %.17g s",
+                              cases[c].model, seqs[i], ctx, a.time_s, b.time_s);
+            }
+        }
+        st_model_destroy(sm);
+    }
+}
+END_TEST
+
+/* The decode-run table: a run resumed after an early stop takes the earlier run's later steps instead of
+ * computing them, and every step, computed or taken, is st_step and pw_gpu_cap on its shape (under a power
+ * cap that binds, so the cap's bisection is part of what is kept). */
+START_TEST(decode_run_table_reuses_exact_steps)
+{
+    hw_pod_t hw = load_hw("dgx-h100");
+    llm_t m = load_model("llama-3.1-70b");
+    char err[256];
+    st_deploy_t dep = {{8, 1, 1}, LLM_DT_FP8, LLM_DT_FP8, LLM_DT_FP8};
+    st_model_t *sm = st_model_create(&hw.gpu, &m, &dep, NULL, err, sizeof err);
+    ck_assert_msg(sm != NULL, "%s", err);
+    hw.gpu.power_cap_w = hw.gpu.idle_w + 0.3 * (hw.gpu.tdp_w - hw.gpu.idle_w);
+    st_run_t run;
+    st_run_init(&run, sm, &hw.gpu);
+    struct {
+        double seqs, ctx0;
+        uint32_t n;
+        uint64_t reused; /* steps the call should take from the table */
+    } calls[] = {
+        {32, 40000, 100, 0},             /* a fresh run */
+        {32, 40000 + 37 * 32, 200, 63},  /* stopped after 37 steps, resumed: steps 38..100 are kept */
+        {32, 40000 + 50 * 32, 20, 20},   /* stopped again after 13: a shorter run, all kept */
+        {33, 40000 + 50 * 32, 20, 0},    /* one more request: another batch */
+        {33, 40000 + 50 * 32 + 5, 9, 0}, /* a context that is no step of the held run */
+    };
+    uint64_t reused = 0, computed = 0;
+    for (size_t c = 0; c < sizeof calls / sizeof calls[0]; c++) {
+        const st_time_t *steps = st_run_steps(&run, calls[c].seqs, calls[c].ctx0, calls[c].n);
+        ck_assert_msg(run.reused - reused == calls[c].reused, "call %zu reused %llu steps, expected %llu", c,
+                      (unsigned long long)(run.reused - reused), (unsigned long long)calls[c].reused);
+        ck_assert_uint_eq(run.computed - computed, calls[c].n - calls[c].reused);
+        reused = run.reused;
+        computed = run.computed;
+        bool capped = false;
+        for (uint32_t j = 1; j <= calls[c].n; j++) {
+            st_shape_t s = {.decode_seqs = calls[c].seqs, .decode_ctx_tokens = calls[c].ctx0 + (j - 1) * calls[c].seqs};
+            st_time_t t;
+            st_step(sm, &s, &t);
+            pw_gpu_cap(&hw.gpu, &t);
+            capped |= t.cap_stretch > 1;
+            ck_assert_msg(memcmp(&t, &steps[j - 1], sizeof t) == 0, "call %zu step %u differs", c, j);
+        }
+        ck_assert_msg(capped, "the power cap never bound: the test would not see a lost stretch");
+    }
+    st_run_free(&run);
+    st_model_destroy(sm);
+}
+END_TEST
+
 static Suite *models_suite(void)
 {
     Suite *s = suite_create("models");
@@ -608,6 +695,8 @@ static Suite *models_suite(void)
     tcase_add_test(st, sliding_window_layers_read_less_kv);
     tcase_add_test(st, steady_state_and_static_batch);
     tcase_add_test(st, step_is_cheap);
+    tcase_add_test(st, decode_step_matches_st_step_bit_for_bit);
+    tcase_add_test(st, decode_run_table_reuses_exact_steps);
     suite_add_tcase(s, st);
     return s;
 }

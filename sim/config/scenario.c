@@ -144,6 +144,9 @@ static const jb_field_t kv_fields[] = {
     JB_JSONF(sc_kv_t, prefetch_params, "prefetch policy parameters (kvtwin policies NAME lists them)"),
     JB_UINTF(sc_kv_t, transfer_workers, 1, 256, "transfers", "concurrent KV loads per instance (DMA queues)"),
     JB_UINTF(sc_kv_t, writeback_workers, 1, 256, "transfers", "concurrent write-backs per domain"),
+    JB_DBL(sc_kv_t, writeback_coalesce_ms, 0, 60000, "ms",
+           "background write-backs and prestages of one link pair and tier hop submitted within one flush interval "
+           "of this length move as one flow at its end; 0 = one flow each, at once"),
     JB_CHOICEF(sc_kv_t, load_overlap, load_overlap_names,
                "blocking: a request prefills once all its KV has arrived; layerwise: it joins the iteration its "
                "load ends in, which takes the longer of load and compute per layer"),

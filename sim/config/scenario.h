@@ -79,6 +79,7 @@ typedef struct sc_kv {
     const cJSON *prefetch_params; /* its parameters (borrowed from the scenario tree), or NULL */
     uint32_t transfer_workers;    /* concurrent KV transfers per instance (DMA queues) */
     uint32_t writeback_workers;   /* concurrent write-back transfers per domain */
+    double writeback_coalesce_ms; /* background moves of one link pair joined per flush interval (0 = one flow each) */
     int load_overlap;             /* sc_load_overlap_t: blocking loads, or layer-wise pipelined with compute */
     bool peer_g2;                 /* peer KV: load blocks from another domain's G2 over the fabric (sim/core/peer.h) */
 } sc_kv_t;

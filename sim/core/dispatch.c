@@ -180,11 +180,23 @@ static void dispatch_main(void *arg)
             return;
         }
         double next = pending ? pending->w.arrival_s : wl_source_peek_time(p->src);
+        p->dispatch_on_source = !pending;
+        p->dispatch_until_s = next;
         if (isinf(next))
             sgb_sem_wait(p->dispatch_wake); /* closed loop: a completion will schedule the next turn */
         else
             sgb_sem_wait_for(p->dispatch_wake, next - sgb_now());
+        p->dispatch_on_source = false;
     }
+}
+
+void dispatch_note_completion(pod_t *p)
+{
+    /* Holding a request, the dispatcher delivers it first whatever the source schedules meanwhile. */
+    if (!p->dispatch_on_source)
+        return;
+    if (wl_source_finished(p->src) || wl_source_peek_time(p->src) < p->dispatch_until_s)
+        sgb_sem_post(p->dispatch_wake);
 }
 
 void dispatch_start(pod_t *p, sgb_host_t *host)

@@ -18,6 +18,10 @@ void dispatch_prepare(const pod_t *p, sim_req_t *r);
 sched_req_t dispatch_sched_req(const sim_req_t *r);
 
 void dispatch_start(pod_t *p, sgb_host_t *host);
+
+/* A request left the system (the source has heard of it): wakes the dispatcher if that changed what it waits
+ * for, an arrival earlier than the one it sleeps until or the source's end; otherwise it sleeps on. */
+void dispatch_note_completion(pod_t *p);
 void dispatch_start_sampler(pod_t *p, sgb_host_t *host, progress_t *progress);
 
 #endif

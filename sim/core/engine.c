@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/power.h"
+#include "models/strun.h"
 #include "sim/base/alloc.h"
 #include "sim/core/disagg.h"
 #include "sim/core/dispatch.h"
@@ -119,7 +120,7 @@ static void engine_finish_request(engine_t *e, sim_req_t *r, int outcome)
     wl_source_complete(p->src, &r->w, outcome == RQ_COMPLETED ? r->t_first : now, now);
     kv_pf_req_t v = engine_pf_req(e, r);
     pstage_request_done(p, &v, &r->w, outcome == RQ_COMPLETED);
-    sgb_sem_post(p->dispatch_wake);
+    dispatch_note_completion(p);
 }
 
 double engine_load(const engine_t *e)
@@ -914,23 +915,53 @@ static bool engine_mixed_step(engine_t *e, uint32_t n_dec, double dec_ctx)
     return true;
 }
 
-/* Fills ff_t/ff_e/ff_f/ff_b for steps (from, to]: the context of every decoding request grows by one per step. */
-static void engine_ff_steps(engine_t *e, uint32_t from, uint32_t to, uint32_t n_dec, double dec_ctx)
+/* Lays out the decode run's n steps: their results (st_run_steps, reused where the same batch resumes) and
+ * cumulative end times in ff_t. Energy, FLOPs and bytes are summed later, for the steps that ran. */
+static const st_time_t *engine_ff_lay_out(engine_t *e, uint32_t n, uint32_t n_dec, double dec_ctx)
 {
-    st_shape_t shape = {.decode_seqs = n_dec};
-    for (uint32_t j = from + 1; j <= to; j++) {
-        shape.decode_ctx_tokens = dec_ctx + (double)(j - 1) * n_dec;
-        st_time_t t;
-        engine_step_time(e, &shape, &t);
-        e->ff_t[j] = e->ff_t[j - 1] + t.time_s;
-        e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, &t);
-        e->ff_f[j] = e->ff_f[j - 1] + t.flops;
-        e->ff_b[j] = e->ff_b[j - 1] + t.hbm_bytes;
+    if (n + 1 > e->ff_cap) {
+        e->ff_cap = (n + 1) * 2;
+        e->ff_t = kvt_realloc(e->ff_t, e->ff_cap, sizeof *e->ff_t);
+        e->ff_e = kvt_realloc(e->ff_e, e->ff_cap, sizeof *e->ff_e);
+        e->ff_f = kvt_realloc(e->ff_f, e->ff_cap, sizeof *e->ff_f);
+        e->ff_b = kvt_realloc(e->ff_b, e->ff_cap, sizeof *e->ff_b);
+    }
+    const st_time_t *steps = st_run_steps(&e->ff_run, n_dec, dec_ctx, n);
+    e->ff_t[0] = 0;
+    for (uint32_t j = 1; j <= n; j++)
+        e->ff_t[j] = e->ff_t[j - 1] + steps[j - 1].time_s;
+    return steps;
+}
+
+/* Waits for the decode run laid out in ff_t, started at `start`, with one wait: to its end, or, woken
+ * earlier (an arrival, a landed load, a completion elsewhere that pokes), to the end of the step in progress,
+ * where the batch may change. Returns the steps that ran. */
+static uint32_t engine_ff_wait(engine_t *e, double start, uint32_t n)
+{
+    if (!sgb_sem_wait_for(e->wake, start + e->ff_t[n] - sgb_now()))
+        return n;
+    double elapsed = sgb_now() - start;
+    uint32_t k = 1;
+    while (k < n && e->ff_t[k] < elapsed)
+        k++;
+    sgb_sleep_until(start + e->ff_t[k]);
+    return k;
+}
+
+/* Cumulative energy, FLOPs and HBM bytes of the run's first k steps, in ff_e/ff_f/ff_b. */
+static void engine_ff_sum(engine_t *e, const st_time_t *steps, uint32_t k)
+{
+    e->ff_e[0] = e->ff_f[0] = e->ff_b[0] = 0;
+    for (uint32_t j = 1; j <= k; j++) {
+        const st_time_t *t = &steps[j - 1];
+        e->ff_e[j] = e->ff_e[j - 1] + engine_step_energy(e, t);
+        e->ff_f[j] = e->ff_f[j - 1] + t->flops;
+        e->ff_b[j] = e->ff_b[j - 1] + t->hbm_bytes;
     }
 }
 
 /* A decode-only batch: runs up to the first completion, stopping early at the step boundary after a
- * wake-up. Steps are computed and waited for in growing chunks, so an early wake-up wastes little. */
+ * wake-up. The whole run is laid out at once and waited for with one wait. */
 static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
 {
     pod_t *p = e->pod;
@@ -958,35 +989,14 @@ static void engine_fast_forward(engine_t *e, uint32_t n_dec, double dec_ctx)
         assert(ok);
         (void)ok;
     }
-    if (n + 1 > e->ff_cap) {
-        e->ff_cap = (n + 1) * 2;
-        e->ff_t = kvt_realloc(e->ff_t, e->ff_cap, sizeof *e->ff_t);
-        e->ff_e = kvt_realloc(e->ff_e, e->ff_cap, sizeof *e->ff_e);
-        e->ff_f = kvt_realloc(e->ff_f, e->ff_cap, sizeof *e->ff_f);
-        e->ff_b = kvt_realloc(e->ff_b, e->ff_cap, sizeof *e->ff_b);
-    }
-    e->ff_t[0] = e->ff_e[0] = e->ff_f[0] = e->ff_b[0] = 0;
+    const st_time_t *steps = engine_ff_lay_out(e, n, n_dec, dec_ctx);
     double start = sgb_now();
     e->ff_start = start;
     e->ff_seqs = n_dec;
-    uint32_t done = 0, k = n, chunk = 32;
-    while (done < n) {
-        uint32_t upto = n - done > chunk ? done + chunk : n;
-        engine_ff_steps(e, done, upto, n_dec, dec_ctx);
-        done = upto;
-        e->ff_steps = done;
-        chunk = chunk < 1024 ? chunk * 2 : chunk;
-        if (!sgb_sem_wait_for(e->wake, start + e->ff_t[done] - sgb_now()))
-            continue;
-        /* Woken: the step in progress finishes before the batch can change. */
-        double elapsed = sgb_now() - start;
-        k = 1;
-        while (k < done && e->ff_t[k] < elapsed)
-            k++;
-        sgb_sleep_until(start + e->ff_t[k]);
-        break;
-    }
+    e->ff_steps = n;
+    uint32_t k = engine_ff_wait(e, start, n);
     e->ff_steps = 0;
+    engine_ff_sum(e, steps, k);
     metrics_decode_steps(p->m, e->id, start, e->ff_t, e->ff_e, k, n_dec);
     metrics_gpu_work(p->m, e->id, start, start + e->ff_t[k], e->ff_f[k], e->ff_b[k]);
     e->backlog -= (double)k * n_dec;
@@ -1203,6 +1213,7 @@ void engine_start(engine_t *e, pod_t *p, uint32_t id)
     e->id = id;
     e->domain = p->pf.domain_of_inst[id];
     e->wake = sgb_sem_new(0);
+    st_run_init(&e->ff_run, p->st, &p->sc->hw.gpu);
     char msg[256];
     /* The scenario validated the policy and its parameters (sim/config/scenario.c), so binding cannot fail. */
     const sc_deploy_t *dep = &p->sc->deploy;
@@ -1251,6 +1262,7 @@ void engine_free(engine_t *e)
     free(e->ff_e);
     free(e->ff_f);
     free(e->ff_b);
+    st_run_free(&e->ff_run);
     if (e->wake)
         sgb_sem_free(e->wake);
     memset(e, 0, sizeof *e);

@@ -14,6 +14,7 @@
 #ifndef KVTWIN_ENGINE_H
 #define KVTWIN_ENGINE_H
 
+#include "models/strun.h"
 #include "sim/core/pod.h"
 #include "sim/sched/admit.h"
 
@@ -33,6 +34,7 @@ struct engine {
     uint32_t ff_steps; /* a fast-forward in progress: steps laid out in ff_t (0 = none) */
     uint32_t ff_seqs;  /* its decoding requests, one token each per step */
     double ff_start;   /* when it began */
+    st_run_t ff_run;   /* its steps' results, kept for a resumed run of the same batch (models/strun.h) */
     uint8_t *tier_of;  /* admission scratch: tier of each cached prefix block */
     uint32_t tier_cap;
     struct engine_chunk *chunks; /* mixed-step scratch: the prefill chunks of the iteration */

@@ -83,6 +83,10 @@ typedef struct pod {
     double kv_bytes_per_token;
     double gpu_idle_w; /* one GPU, idle */
     sgb_sem_t *dispatch_wake;
+    /* While the dispatcher waits for the source's next arrival (not for a request it already holds): until
+     * when; a completion wakes it only if it scheduled an earlier arrival or ended the source (dispatch.h). */
+    bool dispatch_on_source;
+    double dispatch_until_s;
     bool arrivals_over; /* the dispatcher will deliver nothing more */
     kv_fetcher_t fetch; /* the policies of the run: fetch-or-recompute, prefetch, routing */
     kv_prefetcher_t prefetch;

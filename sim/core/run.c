@@ -343,6 +343,8 @@ static void start_actors(pod_t *p, progress_t *progress)
     /* Moves between the pod-level tiers (G3.5 -> G4) have their own pool. */
     xfer_pool_start(&p->wb_pool[p->pf.n_domains], p, kv->writeback_workers, pod_host(p, (pf_ep_t){PF_CPU, 0}),
                     "writeback-pod");
+    for (uint32_t d = 0; d <= p->pf.n_domains; d++)
+        xfer_pool_coalesce(&p->wb_pool[d], kv->writeback_coalesce_ms / 1e3);
     dispatch_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
     pstage_start(p, pod_host(p, (pf_ep_t){PF_CPU, 0}));
     dispatch_start_sampler(p, pod_host(p, (pf_ep_t){PF_CPU, 0}), progress);
@@ -451,6 +453,7 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
     disagg_summary(p, summary);
     faults_summary(p, summary);
     peer_summary(p, summary);
+    xfer_summary(p, summary);
     /* Nothing is published from a run whose books do not balance. */
     if (conserve_check(p, summary, err, errlen)) {
         cJSON_Delete(summary);
@@ -473,10 +476,11 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
         getrusage(RUSAGE_SELF, &ru);
         double wall = wall_clock_s() - wall0;
         double nreq = (double)metrics_completed(p->m);
+        double acts = (double)sgb_activity_count();
         fprintf(stderr,
                 "kvtwin: %.0f requests, %.0f s simulated in %.2f s wall: %.0f requests/s, %.0f SimGrid "
-                "activities/s, peak RSS %.0f MB\n",
-                nreq, t_final, wall, nreq / wall, (double)sgb_activity_count() / wall, ru.ru_maxrss / 1024.0);
+                "activities/s (%.2f per request), peak RSS %.0f MB\n",
+                nreq, t_final, wall, nreq / wall, acts / wall, nreq > 0 ? acts / nreq : 0, ru.ru_maxrss / 1024.0);
     }
     cJSON_Delete(summary);
     pod_teardown(p);

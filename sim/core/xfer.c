@@ -2,6 +2,7 @@
  * receiver-less SimGrid transfer shared max-min with every other flow on the same links. */
 #include "sim/core/xfer.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -115,6 +116,95 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
     }
 }
 
+/* ---- coalescing --------------------------------------------------------------------------------------- */
+
+void xfer_pool_coalesce(xfer_pool_t *pool, double interval_s)
+{
+    pool->coalesce_s = interval_s > 0 ? interval_s : 0;
+}
+
+static bool xfer_coalescible(const xfer_pool_t *pool, const xfer_job_t *job)
+{
+    if (pool->coalesce_s <= 0 || job->done || job->fan)
+        return false;
+    bool icms = job->src.kind == PF_ICMS || job->dst.kind == PF_ICMS;
+    return !(icms && xfer_stripe_width(pool->pod) > 1);
+}
+
+static bool xfer_same_hop(const xfer_job_t *a, const xfer_job_t *b)
+{
+    return a->src.kind == b->src.kind && a->src.idx == b->src.idx && a->dst.kind == b->dst.kind &&
+           a->dst.idx == b->dst.idx && a->kind == b->kind && a->src_tier == b->src_tier && a->dst_tier == b->dst_tier;
+}
+
+/* The open job of this flush interval for the job's link pair and hop, or NULL. */
+static xfer_job_t *xfer_open_find(const xfer_pool_t *pool, const xfer_job_t *job, double flush_s)
+{
+    for (uint32_t i = 0; i < pool->n_open; i++) {
+        xfer_job_t *o = pool->open[i];
+        if (o->flush_s == flush_s && xfer_same_hop(o, job))
+            return o;
+    }
+    return NULL;
+}
+
+static void xfer_open_add(xfer_pool_t *pool, xfer_job_t *j)
+{
+    if (pool->n_open == pool->cap_open) {
+        pool->cap_open = pool->cap_open ? pool->cap_open * 2 : 16;
+        pool->open = realloc(pool->open, pool->cap_open * sizeof *pool->open);
+    }
+    j->open = true;
+    pool->open[pool->n_open++] = j;
+}
+
+/* Ends a job's coalescing; it may have left the open list already (xfer_join prunes past intervals). */
+static void xfer_open_close(xfer_pool_t *pool, xfer_job_t *j)
+{
+    j->open = false;
+    for (uint32_t i = 0; i < pool->n_open; i++)
+        if (pool->open[i] == j) {
+            pool->open[i] = pool->open[--pool->n_open];
+            return;
+        }
+}
+
+/* A coalescing job starts at the end of its flush interval, its route's latency after that; jobs of later
+ * intervals never join it, and once this wait is over none can. */
+static void xfer_flush_wait(xfer_pool_t *pool, xfer_job_t *job, double latency_s)
+{
+    double hold = job->flush_s - sgb_now();
+    sgb_sleep_for((hold > 0 ? hold : 0) + latency_s);
+    xfer_open_close(pool, job);
+}
+
+/* Joins a background job into the open job of its link pair and interval; false if there is none (the job
+ * then opens one). */
+static bool xfer_join(xfer_pool_t *pool, const xfer_job_t *job, double *flush_s)
+{
+    double now = sgb_now();
+    *flush_s = (floor(now / pool->coalesce_s) + 1) * pool->coalesce_s;
+    if (*flush_s <= now)
+        *flush_s = now + pool->coalesce_s;
+    /* Jobs of past intervals (their workers busy elsewhere) take no more joins: out of the list. */
+    for (uint32_t i = 0; i < pool->n_open;)
+        if (pool->open[i]->flush_s <= now)
+            pool->open[i] = pool->open[--pool->n_open];
+        else
+            i++;
+    xfer_job_t *o = xfer_open_find(pool, job, *flush_s);
+    if (!o)
+        return false;
+    o->bytes += job->bytes;
+    o->blocks += job->blocks;
+    o->joined++;
+    pool->joined++;
+    conserve_submit(pool->pod, job);
+    return true;
+}
+
+/* ---- workers ------------------------------------------------------------------------------------------ */
+
 static void xfer_worker(void *arg)
 {
     xfer_worker_t *self = arg;
@@ -176,11 +266,22 @@ static void xfer_worker(void *arg)
             xfer_fail_job(p, job, NULL, false);
             continue;
         }
-        pf_route_begin(&p->pf, r);
-        fab_flow_changed(&p->pf, r);
-        conserve_begin(p, job, r);
-        self->routed = true;
-        sgb_sleep_for(r->latency_s);
+        if (job->open) {
+            /* Coalescing: one wait for the flush interval's end and the route's latency, after which nothing
+             * joins the job; its bytes then enter the links. */
+            xfer_flush_wait(pool, job, r->latency_s);
+            pf_route_begin(&p->pf, r);
+            fab_flow_changed(&p->pf, r);
+            conserve_begin(p, job, r);
+            self->routed = true;
+        } else {
+            pf_route_begin(&p->pf, r);
+            fab_flow_changed(&p->pf, r);
+            conserve_begin(p, job, r);
+            self->routed = true;
+            sgb_sleep_for(r->latency_s);
+        }
+        pool->flows++;
         sgb_transfer(from, to, job->bytes);
         pf_route_end(&p->pf, r);
         fab_flow_changed(&p->pf, r);
@@ -201,6 +302,8 @@ void xfer_fail_worker(xfer_pool_t *pool, uint32_t w)
     xfer_job_t *job = wk->current;
     if (!job)
         return;
+    if (job->open)
+        xfer_open_close(pool, job); /* killed in its flush wait: nothing may join it any more */
     sgb_kill(wk->actor);
     wk->actor = NULL;
     wk->current = NULL;
@@ -226,6 +329,11 @@ void xfer_pool_start(xfer_pool_t *pool, pod_t *p, uint32_t workers, sgb_host_t *
     pool->part_head = pool->part_tail = NULL;
     pool->parts = NULL;
     pool->stripe_blocks = NULL;
+    pool->coalesce_s = 0;
+    pool->open = NULL;
+    pool->n_open = pool->cap_open = 0;
+    pool->joined = 0;
+    pool->flows = 0;
     /* A striped ICMS gives every job worker width - 1 part workers, so one hop's parts move in parallel. */
     uint32_t width = xfer_stripe_width(p);
     uint32_t per = width > 1 ? (width < p->pf.n_icms ? width : p->pf.n_icms) : 1;
@@ -276,13 +384,25 @@ void xfer_pool_free(xfer_pool_t *pool)
     pool->parts = NULL;
     free(pool->stripe_blocks);
     pool->stripe_blocks = NULL;
+    free(pool->open);
+    pool->open = NULL;
+    pool->n_open = pool->cap_open = 0;
 }
 
 void xfer_submit(xfer_pool_t *pool, const xfer_job_t *job)
 {
+    double flush_s = 0;
+    bool coalesce = xfer_coalescible(pool, job);
+    if (coalesce && xfer_join(pool, job, &flush_s))
+        return;
     xfer_job_t *j = malloc(sizeof *j);
     *j = *job;
     j->next = NULL;
+    j->open = false;
+    j->joined = 0;
+    j->flush_s = flush_s;
+    if (coalesce)
+        xfer_open_add(pool, j);
     if (pool->tail)
         pool->tail->next = j;
     else
@@ -291,4 +411,22 @@ void xfer_submit(xfer_pool_t *pool, const xfer_job_t *job)
     pool->queued++;
     conserve_submit(pool->pod, j);
     sgb_sem_post(pool->jobs);
+}
+
+void xfer_summary(const pod_t *p, cJSON *summary)
+{
+    if (p->sc->kv.writeback_coalesce_ms <= 0)
+        return;
+    cJSON *t = cJSON_GetObjectItemCaseSensitive(summary, "transfers");
+    if (!t)
+        return;
+    uint64_t flows = 0, joined = 0;
+    for (uint32_t i = 0; i < p->pf.n_inst; i++)
+        flows += p->load_pool[i].flows;
+    for (uint32_t d = 0; d <= p->pf.n_domains; d++) {
+        flows += p->wb_pool[d].flows;
+        joined += p->wb_pool[d].joined;
+    }
+    cJSON_AddNumberToObject(t, "flows", (double)flows);
+    cJSON_AddNumberToObject(t, "coalesced_moves", (double)joined);
 }

@@ -5,6 +5,8 @@
 #ifndef KVTWIN_XFER_H
 #define KVTWIN_XFER_H
 
+#include <cjson/cJSON.h>
+
 #include "sim/core/pod.h"
 
 typedef void (*xfer_done_fn)(pod_t *p, void *ctx);
@@ -24,6 +26,11 @@ typedef struct xfer_job {
      * part workers; done runs once, when the last part lands. */
     uint64_t first_block, blocks;
     struct xfer_fan *fan; /* the parts' shared completion, for a part */
+    /* Coalescing (xfer_pool_coalesce): the end of the flush interval the job moves at, and whether it is a
+     * coalescing job not yet moving (joins it takes only until flush_s). */
+    double flush_s;
+    bool open;
+    uint32_t joined; /* moves joined into it */
     struct xfer_job *next;
 } xfer_job_t;
 
@@ -47,6 +54,11 @@ struct xfer_pool {
     xfer_job_t *part_head, *part_tail; /* parts of striped hops waiting for a part worker */
     sgb_sem_t *parts;
     uint64_t *stripe_blocks; /* scratch: blocks per enclosure of the hop being split */
+    double coalesce_s;       /* flush interval (0 = no coalescing) */
+    xfer_job_t **open;       /* jobs still open to background moves of the same link pair */
+    uint32_t n_open, cap_open;
+    uint64_t joined; /* moves that joined another instead of becoming a flow */
+    uint64_t flows;  /* transfers moved */
 };
 
 /* Starts `workers` daemon worker actors on host for the pool. */
@@ -56,6 +68,15 @@ void xfer_pool_free(xfer_pool_t *pool);
 /* A fault on the path of worker w's job in flight (faults.h): the transfer is cancelled now (its actor is
  * killed and replaced), its bytes are booked as failed and the job's fail callback runs. */
 void xfer_fail_worker(xfer_pool_t *pool, uint32_t w);
+
+/* Background coalescing (kv.writeback_coalesce_ms): a job without completion callback submitted to the pool
+ * waits for the end of its flush interval (the next multiple of interval_s), and the jobs with the same
+ * source, destination, kind and tier hop submitted before then join it: one flow (one latency, one
+ * transfer) of their summed bytes instead of one each. Striped ICMS hops are left alone. 0 = off. */
+void xfer_pool_coalesce(xfer_pool_t *pool, double interval_s);
+
+/* With coalescing on, adds transfers.flows and transfers.coalesced_moves (over all pools) to the summary. */
+void xfer_summary(const pod_t *p, cJSON *summary);
 
 /* Queues a transfer; the job is copied. */
 void xfer_submit(xfer_pool_t *pool, const xfer_job_t *job);
