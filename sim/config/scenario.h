@@ -35,6 +35,9 @@ typedef struct sc_disagg {
     uint32_t prefill_max_batch_tokens; /* 0 = deployment.max_batch_tokens */
     uint32_t decode_max_batch_seqs;
     uint32_t decode_max_batch_tokens;
+    uint32_t prefill_tp, decode_tp; /* per-pool tensor parallelism; 0 = deployment.tp */
+    char prefill_hardware[32]; /* per-pool GPU: a hardware preset whose GPU the pool's instances use; "" = the pod's */
+    char decode_hardware[32];
     bool conditional;                  /* prefill on the decode instance when it is cheap (Dynamo) */
     uint32_t max_local_prefill_tokens; /* conditional: an uncached part at most this long prefills locally */
     double max_prefill_queue;          /* conditional: or when the prefill pool's queue per instance exceeds this */
@@ -113,8 +116,10 @@ typedef struct scenario {
     wl_config_t workload;
     sc_sim_t sim;
     sc_output_t output;
-    const cJSON *faults; /* [{at_s, target, duration_s}], borrowed from doc; checked by sim/core/faults.c */
-    cfg_doc_t doc;       /* the merged tree and its sources */
+    const cJSON *faults;  /* [{at_s, target, duration_s}], borrowed from doc; checked by sim/core/faults.c */
+    hw_gpu_t pool_gpu[2]; /* disaggregation: GPU of the prefill [0] and decode [1] pools (hardware.gpu unless
+                           * deployment.disagg.*_hardware names another preset); resolved, not a key */
+    cfg_doc_t doc;        /* the merged tree and its sources */
 } scenario_t;
 
 /* Binding tables of the sections, each owned by its module's config file. */

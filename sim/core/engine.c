@@ -271,7 +271,7 @@ static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uin
 {
     pod_t *p = e->pod;
     kv_fetch_ctx_t c = {
-        .st = p->st,
+        .st = pod_st(p, e->id),
         .tier_of = tier_of,
         .prefix = prefix,
         .block_ids = r->w.block_ids,
@@ -495,7 +495,7 @@ static void engine_admit(engine_t *e)
         if (use == prefix && r->preemptions == 0)
             peer = peer_decide(p, e->id, r->w.block_ids, r->n_blocks, e->tier_of, prefix, r->w.input_tokens);
         /* Cost-aware policies value a block by the prefill time it saves (at mid-context). */
-        r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
+        r->recompute_s_per_block = st_prefill_time_s(pod_st(p, e->id), bt, r->w.input_tokens / 2.0);
         kv_access_t ctx = engine_access(r);
         sched_req_t view = dispatch_sched_req(r);
         uint32_t reserve = e->admit.ops->reserve(&e->admit, &view);
@@ -746,14 +746,14 @@ static void engine_commit_progress(engine_t *e, sim_req_t *r)
  * time each at their own power level: models/power.h). */
 static double engine_step_energy(const engine_t *e, const st_time_t *t)
 {
-    return pw_gpu_step_j(&e->pod->sc->hw.gpu, t) * e->pod->pf.inst_gpus;
+    return pw_gpu_step_j(pf_inst_gpu(&e->pod->pf, e->pod->sc, e->id), t) * e->pod->pf.gpus_of_inst[e->id];
 }
 
 /* One iteration's time from the step-time model, under the GPUs' power cap if one is set. */
 static void engine_step_time(const engine_t *e, const st_shape_t *shape, st_time_t *t)
 {
-    st_step(e->pod->st, shape, t);
-    pw_gpu_cap(&e->pod->sc->hw.gpu, t);
+    st_step(pod_st(e->pod, e->id), shape, t);
+    pw_gpu_cap(pf_inst_gpu(&e->pod->pf, e->pod->sc, e->id), t);
 }
 
 typedef struct engine_chunk {
