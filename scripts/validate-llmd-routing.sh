@@ -38,6 +38,6 @@ for k, d in s.items():
 r = s["aware"]["throughput"]["output_tokens_per_s"] / s["random"]["throughput"]["output_tokens_per_s"]
 p = pub["aware"] / pub["random"]
 err = (r - p) / p
-print(f"gain {router}/random: kvtwin {r:.2f}x, published {p:.2f}x (llm-d precise/random), error {100 * err:+.1f} % "
+print(f"gain {router}/random: kvtwin {r:.3f}x, published {p:.2f}x (llm-d precise/random), error {100 * err:+.1f} % "
       f"-> {'met' if abs(err) <= 0.15 else 'missed'} (15 %)")
 PY
