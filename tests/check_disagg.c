@@ -18,7 +18,7 @@
  *    the pools in each NVLink domain (handoffs on NVLink, sooner);
  *  - a prefill pool that leaves no decode instance is an input error naming the key;
  *  - per-pool hardware: a decode pool on DGX-A100 GPUs decodes slower (TPOT) than on the pod's H100s, with
- *    the same handoffs;
+ *    the same handoffs; a prefill pool on A100s prefills slower (TTFT), its decode TPOT about unchanged;
  *  - per-pool TP: a decode pool at TP 2 next to a TP 4 prefill instance has six instances on the remaining
  *    12 GPUs, each with half the GPUs' KV budget; TPOT moves; bad per-pool keys are input errors naming the
  *    key (unknown preset, TP the model does not split into, a pool setting without disaggregation, per-pool
@@ -328,8 +328,17 @@ START_TEST(per_pool_hardware)
     double tpot_h = tu_num(h, "latency_s", "tpot", "mean"), tpot_a = tu_num(a, "latency_s", "tpot", "mean");
     ck_assert_msg(tpot_a > 1.2 * tpot_h, "A100 decode TPOT %g vs H100 %g", tpot_a, tpot_h);
     ck_assert_double_eq(tu_num(a, "disaggregation", "handoffs", NULL), tu_num(h, "disaggregation", "handoffs", NULL));
+    /* The prefill pool on A100s instead: slower prompts (TTFT), the decode pool's TPOT about unchanged. */
+    snprintf(out, sizeof out, "%s/hw-a100-prefill", dir);
+    cJSON *pa =
+        run(out, "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"prefill_hardware\": \"dgx-a100\"}",
+            "deployment.compute_dtype=bf16");
+    double ttft_h = tu_num(h, "latency_s", "ttft", "mean"), ttft_pa = tu_num(pa, "latency_s", "ttft", "mean");
+    ck_assert_msg(ttft_pa > 1.2 * ttft_h, "A100 prefill TTFT %g vs H100 %g", ttft_pa, ttft_h);
+    ck_assert(tu_num(pa, "latency_s", "tpot", "mean") < 1.1 * tpot_h);
     cJSON_Delete(h);
     cJSON_Delete(a);
+    cJSON_Delete(pa);
 }
 END_TEST
 

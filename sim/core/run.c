@@ -41,8 +41,7 @@ static double tier_capacity_bytes(const pod_t *p, int tier)
     switch (tier) {
     case KV_G1:
         /* Instance 0's; with per-pool hardware or TP build_kv sets each instance's own. */
-        return st_kv_budget_bytes_per_gpu(pod_st(p, 0), sc->deploy.activation_reserve_fraction) *
-               p->pf.gpus_of_inst[0];
+        return st_kv_budget_bytes_per_gpu(pod_st(p, 0), sc->deploy.activation_reserve_fraction) * p->pf.gpus_of_inst[0];
     case KV_G2:
         return hw->node.dram_capacity_bytes * hw->node.dram_kv_fraction * npd;
     case KV_G3:
