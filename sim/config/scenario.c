@@ -20,6 +20,7 @@
 
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
 static const char *const placement_names[] = {"packed", "spread", "topology-aware", NULL};
+static const char *const batching_names[] = {"mixed", "prefill-first", NULL};
 
 static int deploy_check(void *dst, jb_error_t *err)
 {
@@ -103,6 +104,10 @@ static const jb_field_t deploy_fields[] = {
     JB_CHOICEF(sc_deploy_t, placement, placement_names,
                "instances on GPUs: packed (in index order), spread (round robin over NVLink domains), "
                "topology-aware (each NVLink domain gets prefill and decode instances in the pools' ratio)"),
+    JB_CHOICEF(sc_deploy_t, batching, batching_names,
+               "mixed: decodes and prefill chunks share an iteration (chunked prefill); prefill-first: an "
+               "iteration with a prefill to run holds prefills only and the decodes stall (vLLM before chunked "
+               "prefill)"),
     JB_OBJ(sc_deploy_t, disagg, disagg_spec, "prefill/decode disaggregation: pools, per-pool batching, conditional"),
     JB_END,
 };

@@ -46,6 +46,9 @@ typedef struct sc_disagg {
 
 /* deployment.placement: how instance indices map onto the pod's GPU slots (NVLink domains, nodes). */
 typedef enum sc_placement { SC_PLACE_PACKED = 0, SC_PLACE_SPREAD, SC_PLACE_TOPOLOGY } sc_placement_t;
+/* mixed: decodes and prefill chunks share an iteration (chunked prefill); prefill-first: an iteration with a
+ * prefill to run holds prefills only, the decodes wait for the next one (vLLM before chunked prefill). */
+typedef enum sc_batching { SC_BATCH_MIXED = 0, SC_BATCH_PREFILL_FIRST } sc_batching_t;
 
 typedef struct sc_deploy {
     uint32_t tp, pp, ep;
@@ -63,6 +66,7 @@ typedef struct sc_deploy {
     const cJSON *admission_params;      /* its parameters (borrowed from the scenario tree), or NULL */
     sc_disagg_t disagg;                 /* prefill/decode pools (off by default) */
     int placement;                      /* sc_placement_t: which GPUs each instance takes */
+    int batching;                       /* sc_batching_t: how an iteration mixes prefills and decodes */
 } sc_deploy_t;
 
 typedef struct sc_kv_tier {

@@ -1026,7 +1026,12 @@ static void engine_main(void *arg)
             metrics_gpu_wait(p->m, e->id, t0, sgb_now(), stalled);
             continue;
         }
-        if ((n_pre > 0 && n_dec < e->max_tokens) || lw || !p->sc->sim.fast_forward)
+        if (n_pre > 0 && p->sc->deploy.batching == SC_BATCH_PREFILL_FIRST) {
+            /* vLLM before chunked prefill: a prefill iteration holds no decodes; they stall until it ends. */
+            for (uint32_t i = 0; i < e->n_run; i++)
+                e->run[i]->in_batch = false;
+            engine_mixed_step(e, 0, 0);
+        } else if ((n_pre > 0 && n_dec < e->max_tokens) || lw || !p->sc->sim.fast_forward)
             engine_mixed_step(e, n_dec, dec_ctx);
         else
             engine_fast_forward(e, n_dec, dec_ctx);
