@@ -16,7 +16,13 @@
  *    instances to prefill early, then holds; each move and the pool size are in run.h5 /timeseries;
  *  - placement: packed puts the prefill pool on node 0 (every handoff over the fabric), topology-aware mixes
  *    the pools in each NVLink domain (handoffs on NVLink, sooner);
- *  - a prefill pool that leaves no decode instance is an input error naming the key. */
+ *  - a prefill pool that leaves no decode instance is an input error naming the key;
+ *  - per-pool hardware: a decode pool on DGX-A100 GPUs decodes slower (TPOT) than on the pod's H100s, with
+ *    the same handoffs; a prefill pool on A100s prefills slower (TTFT), its decode TPOT about unchanged;
+ *  - per-pool TP: a decode pool at TP 2 next to a TP 4 prefill instance has six instances on the remaining
+ *    12 GPUs, each with half the GPUs' KV budget; TPOT moves; bad per-pool keys are input errors naming the
+ *    key (unknown preset, TP the model does not split into, a pool setting without disaggregation, per-pool
+ *    TP that does not tile a node, a placement other than packed). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,6 +314,84 @@ START_TEST(pools_must_leave_a_decode_instance)
 }
 END_TEST
 
+START_TEST(per_pool_hardware)
+{
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/hw-h100", dir);
+    cJSON *h = run(out, DISAGG_ON, "deployment.compute_dtype=bf16"); /* A100s have no FP8 tensor cores */
+    snprintf(out, sizeof out, "%s/hw-a100", dir);
+    cJSON *a =
+        run(out, "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_hardware\": \"dgx-a100\"}",
+            "deployment.compute_dtype=bf16");
+    balances(a);
+    double tpot_h = tu_num(h, "latency_s", "tpot", "mean"), tpot_a = tu_num(a, "latency_s", "tpot", "mean");
+    ck_assert_msg(tpot_a > 1.2 * tpot_h, "A100 decode TPOT %g vs H100 %g", tpot_a, tpot_h);
+    ck_assert_double_eq(tu_num(a, "disaggregation", "handoffs", NULL), tu_num(h, "disaggregation", "handoffs", NULL));
+    /* The prefill pool on A100s instead: slower prompts (TTFT), the decode pool's TPOT about unchanged. */
+    snprintf(out, sizeof out, "%s/hw-a100-prefill", dir);
+    cJSON *pa =
+        run(out, "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"prefill_hardware\": \"dgx-a100\"}",
+            "deployment.compute_dtype=bf16");
+    double ttft_h = tu_num(h, "latency_s", "ttft", "mean"), ttft_pa = tu_num(pa, "latency_s", "ttft", "mean");
+    ck_assert_msg(ttft_pa > 1.2 * ttft_h, "A100 prefill TTFT %g vs H100 %g", ttft_pa, ttft_h);
+    ck_assert(tu_num(pa, "latency_s", "tpot", "mean") < 1.1 * tpot_h);
+    cJSON_Delete(h);
+    cJSON_Delete(a);
+    cJSON_Delete(pa);
+}
+END_TEST
+
+START_TEST(per_pool_tp)
+{
+    const char *dir = tu_scratch_dir("disagg");
+    char out[1024];
+    snprintf(out, sizeof out, "%s/tp-4", dir);
+    cJSON *b = run(out, DISAGG_ON, NULL);
+    snprintf(out, sizeof out, "%s/tp-2", dir);
+    cJSON *t = run(out, "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_tp\": 2}", NULL);
+    balances(t);
+    ck_assert_double_eq(tu_num(b, "disaggregation", "decode_instances", NULL), 3);
+    ck_assert_double_eq(tu_num(t, "disaggregation", "decode_instances", NULL), 6);
+    /* G1 over all instances: 4 + 6 x 2 = 16 GPUs either way, the same per-GPU budget (one model's weights
+     * per instance: TP 2 instances keep a smaller share of their HBM for KV). */
+    static double cap_b[8], cap_t[8];
+    ck_assert_uint_eq(tu_h5_column(out, "/tiers", "capacity_blocks", cap_t, 8), 5);
+    snprintf(out, sizeof out, "%s/tp-4", dir);
+    ck_assert_uint_eq(tu_h5_column(out, "/tiers", "capacity_blocks", cap_b, 8), 5);
+    ck_assert_msg(cap_t[0] < cap_b[0] && cap_t[0] > 0.8 * cap_b[0], "G1 blocks %g (TP 2 decode) vs %g", cap_t[0],
+                  cap_b[0]);
+    ck_assert(tu_num(t, "latency_s", "tpot", "mean") != tu_num(b, "latency_s", "tpot", "mean"));
+    cJSON_Delete(b);
+    cJSON_Delete(t);
+    const char *scen = tu_fixture("scenarios/mooncake-500.json");
+    static const struct {
+        const char *set, *extra, *frag;
+    } bad[] = {
+        {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_hardware\": \"no-such\"}", NULL,
+         "deployment.disagg.decode_hardware: unknown hardware preset \"no-such\""},
+        {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"prefill_tp\": 3}", NULL,
+         "deployment.disagg.prefill_tp"},
+        {"deployment.disagg={\"enabled\": false, \"decode_tp\": 2}", NULL,
+         "deployment.disagg.decode_tp: a per-pool setting needs deployment.disagg.enabled"},
+        {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_tp\": 16}", NULL,
+         "deployment.disagg.decode_tp"},
+        {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_tp\": 2}",
+         "deployment.placement=spread", "deployment.placement"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char *err = NULL;
+        int rc = tu_run_kvtwin(NULL, &err, "run", scen, "--out", dir, "--quiet", "--set", base_sets[0], "--set",
+                               base_sets[1], "--set", bad[k].set, "--set",
+                               bad[k].extra ? bad[k].extra : "sim.drain=true", NULL);
+        ck_assert_int_eq(rc, 2);
+        ck_assert_msg(err && strstr(err, bad[k].frag), "case %zu: %s", k, err);
+        ck_assert_msg(!strchr(err, '\n') || strchr(err, '\n') == err + strlen(err) - 1, "one line: %s", err);
+        free(err);
+    }
+}
+END_TEST
+
 static Suite *disagg_suite(void)
 {
     Suite *s = suite_create("disagg");
@@ -320,6 +404,8 @@ static Suite *disagg_suite(void)
     tcase_add_test(tc, planner_converges_on_a_load_step);
     tcase_add_test(tc, placement_keeps_handoffs_on_nvlink);
     tcase_add_test(tc, pools_must_leave_a_decode_instance);
+    tcase_add_test(tc, per_pool_hardware);
+    tcase_add_test(tc, per_pool_tp);
     suite_add_tcase(s, tc);
     return s;
 }

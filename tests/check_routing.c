@@ -8,6 +8,10 @@
  *  - power-of-two picks the less loaded of its two draws;
  *  - kv-aware with event_lag_s: a prefix cached less than the lag ago is invisible to it (it routes by load),
  *    one cached earlier is seen; with no lag it is seen at once;
+ *  - prefix-score sends a request to the instance whose G1 holds its prefix however large that instance's
+ *    backlog (only a share of the range counts: unlike kv-aware's block costs), unless the prefix weight is
+ *    0; with half the prefix cached on one instance and all on another it takes the longer match; with
+ *    nothing cached, the least loaded;
  *  - deployment.router_params is validated (unknown key, out of range) with its JSON path. */
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +128,45 @@ START_TEST(kv_aware_finds_the_prefix)
     pod.load[0] = pod.load[1] = pod.load[3] = 0;
     router(&r, "least-loaded", NULL, 7);
     ck_assert_uint_ne(ask(&r, m, &pod, 1, ids, 20), 2);
+    router_free(&r);
+    kv_mgr_destroy(m);
+}
+END_TEST
+
+START_TEST(prefix_score_follows_the_prefix_share)
+{
+    kv_mgr_t *m = make_kv(64, 0);
+    uint64_t ids[20], other[20];
+    for (int k = 0; k < 20; k++) {
+        ids[k] = 0xdef000 + (uint64_t)k;
+        other[k] = 0x123000 + (uint64_t)k;
+    }
+    serve(m, 2, ids, 20, 1, 0);
+    pod4_t pod = {{0, 0, 0, 0}};
+    sched_router_t r;
+    router(&r, "prefix-score", NULL, 7);
+    ck_assert_uint_eq(ask(&r, m, &pod, 1, ids, 20), 2);
+    /* The holder the most loaded by far: its queue score is 0, its prefix score 2 still wins (kv-aware with
+     * its defaults would leave it: 1,000 blocks of backlog against 20 of prefill). */
+    pod.load[2] = 1000 * 16;
+    ck_assert_uint_eq(ask(&r, m, &pod, 1, ids, 20), 2);
+    router_free(&r);
+    router(&r, "kv-aware", NULL, 7);
+    ck_assert_uint_ne(ask(&r, m, &pod, 1, ids, 20), 2);
+    router_free(&r);
+    /* Without the prefix term: by load (and free G1) alone, the holder loses. */
+    router(&r, "prefix-score", "{\"prefix_weight\": 0}", 7);
+    ck_assert_uint_ne(ask(&r, m, &pod, 1, ids, 20), 2);
+    router_free(&r);
+    /* Equal loads, half the prefix on 1 and all of it on 2: the longer match. (With 2 the most loaded the
+     * two would tie: 2 x 0.5 + 1 = 2 x 1 + 0.) */
+    serve(m, 1, ids, 10, 2, 0);
+    pod.load[2] = 0;
+    router(&r, "prefix-score", NULL, 7);
+    ck_assert_uint_eq(ask(&r, m, &pod, 1, ids, 20), 2);
+    /* Nothing cached anywhere: the least loaded. */
+    pod.load[0] = pod.load[1] = pod.load[2] = 50 * 16;
+    ck_assert_uint_eq(ask(&r, m, &pod, 1, other, 20), 3);
     router_free(&r);
     kv_mgr_destroy(m);
 }
@@ -326,6 +369,7 @@ static Suite *routing_suite(void)
     Suite *s = suite_create("routing");
     TCase *tc = tcase_create("routers");
     tcase_add_test(tc, kv_aware_finds_the_prefix);
+    tcase_add_test(tc, prefix_score_follows_the_prefix_share);
     tcase_add_test(tc, kv_aware_weighs_the_domain_tier);
     tcase_add_test(tc, kv_aware_temperature_and_active_blocks);
     tcase_add_test(tc, random_is_a_function_of_the_seed);

@@ -367,6 +367,65 @@ START_TEST(stall_two_requests)
 }
 END_TEST
 
+/* One iteration's time (s) from kvtwin model-time on the fixture's instance (OPT-13B, one A100, BF16). */
+static double model_time_s(const char *shape1, const char *arg1, const char *shape2, const char *arg2)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "model-time", "--hw", "dgx-a100", "--model", "opt-13b", shape1, arg1,
+                           shape2 ? shape2 : "--tp", shape2 ? arg2 : "1", NULL);
+    ck_assert_msg(rc == 0, "model-time failed (%d): %s", rc, err);
+    const char *t = strstr(out, "  time ");
+    ck_assert_ptr_nonnull(t);
+    double ms = strtod(t + 7, NULL);
+    free(out);
+    free(err);
+    return ms * 1e-3;
+}
+
+/* deployment.batching on the hand-built case: request 1 (512 in, 64 out) decodes alone when request 2 (512 in,
+ * 2 out) arrives. mixed: request 2's prefill shares an iteration with request 1's decode (512 prefill tokens +
+ * one decode); prefill-first: it runs alone for exactly a 512-token prefill's time and request 1 gets no token
+ * in it, so request 1's decode lasts longer by that prefill-only step plus one decode step less the mixed
+ * step's time (the context of request 1 then is about 530 tokens: the model's answer moves by nanoseconds per
+ * token of context). TPOT is the decode time over the output tokens after the first, stalls included. */
+START_TEST(prefill_first_stalls_decodes)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    const char *scen = tu_fixture("scenarios/prefill-first.json");
+    double span[2], pre2[2], tpot1[2];
+    for (int m = 0; m < 2; m++) {
+        char out[1024];
+        snprintf(out, sizeof out, "%s/batching-%d", dir, m);
+        cJSON *s = run_sets(scen, out, m ? "deployment.batching=\"prefill-first\"" : NULL, NULL, NULL, NULL);
+        check_conservation(s);
+        ck_assert_double_eq(tu_num(s, "requests", "completed", NULL), 2);
+        double id[4], ready[4], first[4], done[4], tpot[4];
+        ck_assert_uint_eq(tu_h5_column(out, "requests", "id", id, 4), 2);
+        tu_h5_column(out, "requests", "ready_s", ready, 4);
+        tu_h5_column(out, "requests", "first_token_s", first, 4);
+        tu_h5_column(out, "requests", "done_s", done, 4);
+        tu_h5_column(out, "requests", "tpot_s", tpot, 4);
+        int a = id[0] < id[1] ? 0 : 1, b = 1 - a; /* request 1 was read first */
+        span[m] = done[a] - first[a];
+        tpot1[m] = tpot[a];
+        pre2[m] = first[b] - ready[b];
+        ck_assert(ready[b] > first[a] && ready[b] < done[a]); /* request 2 came while request 1 decoded */
+        cJSON_Delete(s);
+    }
+    double t_pre = model_time_s("--prefill", "512", NULL, NULL);
+    double t_dec = model_time_s("--decode", "1@530", NULL, NULL);
+    double t_mix = model_time_s("--prefill", "512", "--decode", "1@530");
+    ck_assert_msg(fabs(pre2[1] - t_pre) < 2e-6, "prefill-first: request 2's prefill %g s, a prefill-only step %g s",
+                  pre2[1], t_pre);
+    ck_assert_msg(fabs(pre2[0] - t_mix) < 1e-5, "mixed: request 2's prefill %g s, the mixed step %g s", pre2[0], t_mix);
+    double want = t_pre + t_dec - t_mix;
+    ck_assert_msg(want > 0.01 && fabs(span[1] - span[0] - want) < 1e-4,
+                  "request 1's decode: %g s mixed, %g s prefill-first; expected %g s more", span[0], span[1], want);
+    ck_assert_double_eq_tol(tpot1[1], span[1] / 63, 1e-12);
+    ck_assert(tpot1[1] > tpot1[0]);
+}
+END_TEST
+
 /* --replicates 3: three seeds, each a complete run folder, and replicates.json with the mean and the 95 %
  * t-interval (t(0.975, 2) = 4.3027) of every figure, recomputed here from the three summaries. */
 START_TEST(replicates_mean_and_interval)
@@ -613,6 +672,7 @@ int main(void)
     tcase_add_test(tc, every_online_policy_runs_timed);
     tcase_add_test(tc, paged_preemption_conserves);
     tcase_add_test(tc, stall_two_requests);
+    tcase_add_test(tc, prefill_first_stalls_decodes);
     tcase_add_test(tc, replicates_mean_and_interval);
     tcase_add_test(tc, steady_state_detected);
     tcase_add_test(tc, energy_follows_load);

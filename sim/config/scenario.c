@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/config/config_models.h"
 #include "sim/kv/fetch.h"
 #include "sim/kv/kv.h"
 #include "sim/kv/policy.h"
@@ -19,6 +20,7 @@
 
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
 static const char *const placement_names[] = {"packed", "spread", "topology-aware", NULL};
+static const char *const batching_names[] = {"mixed", "prefill-first", NULL};
 
 static int deploy_check(void *dst, jb_error_t *err)
 {
@@ -64,6 +66,11 @@ static const jb_field_t disagg_fields[] = {
     JB_UINTF(sc_disagg_t, decode_max_batch_seqs, 0, 1e6, "requests", "decode pool batch; 0 = max_batch_seqs"),
     JB_UINTF(sc_disagg_t, decode_max_batch_tokens, 0, 1e7, "tokens",
              "decode pool tokens per iteration; 0 = max_batch_tokens"),
+    JB_UINTF(sc_disagg_t, prefill_tp, 0, 1024, "GPUs", "prefill pool tensor parallelism; 0 = deployment.tp"),
+    JB_UINTF(sc_disagg_t, decode_tp, 0, 1024, "GPUs", "decode pool tensor parallelism; 0 = deployment.tp"),
+    JB_STR(sc_disagg_t, prefill_hardware,
+           "hardware preset whose GPU (compute, HBM, power, NVLink) the prefill pool uses; empty = the pod's"),
+    JB_STR(sc_disagg_t, decode_hardware, "hardware preset whose GPU the decode pool uses; empty = the pod's"),
     JB_BOOLF(sc_disagg_t, conditional,
              "prefill on the decode instance when the uncached part is short or the prefill queue long (Dynamo)"),
     JB_UINTF(sc_disagg_t, max_local_prefill_tokens, 0, 1e7, "tokens",
@@ -97,6 +104,10 @@ static const jb_field_t deploy_fields[] = {
     JB_CHOICEF(sc_deploy_t, placement, placement_names,
                "instances on GPUs: packed (in index order), spread (round robin over NVLink domains), "
                "topology-aware (each NVLink domain gets prefill and decode instances in the pools' ratio)"),
+    JB_CHOICEF(sc_deploy_t, batching, batching_names,
+               "mixed: decodes and prefill chunks share an iteration (chunked prefill); prefill-first: an "
+               "iteration with a prefill to run holds prefills only and the decodes stall (vLLM before chunked "
+               "prefill)"),
     JB_OBJ(sc_deploy_t, disagg, disagg_spec, "prefill/decode disaggregation: pools, per-pool batching, conditional"),
     JB_END,
 };
@@ -407,6 +418,48 @@ static int scenario_tier_capacity(scenario_t *sc, char *err, size_t errlen)
     return 0;
 }
 
+/* Per-pool parallelism and hardware of deployment.disagg: each pool's TP against the model, and the GPU of each
+ * pool (the pod's, or that of the hardware preset the pool names) into sc->pool_gpu. */
+static int scenario_pools(scenario_t *sc, char *err, size_t errlen)
+{
+    sc_disagg_t *dg = &sc->deploy.disagg;
+    const char *names[2] = {dg->prefill_hardware, dg->decode_hardware};
+    const uint32_t tps[2] = {dg->prefill_tp, dg->decode_tp};
+    static const char *const pool[2] = {"prefill", "decode"};
+    char path[64], msg[1400];
+    for (int k = 0; k < 2; k++) {
+        sc->pool_gpu[k] = sc->hw.gpu;
+        bool set = tps[k] || names[k][0];
+        if (set && !dg->enabled) {
+            snprintf(path, sizeof path, "deployment.disagg.%s_%s", pool[k], tps[k] ? "tp" : "hardware");
+            return scenario_fail(sc, path, "a per-pool setting needs deployment.disagg.enabled: true", err, errlen);
+        }
+        if (tps[k]) {
+            llm_parallel_t par = {tps[k], sc->deploy.pp, sc->deploy.ep};
+            if (llm_check_parallel(&sc->model, &par, msg, sizeof msg)) {
+                snprintf(path, sizeof path, "deployment.disagg.%s_tp", pool[k]);
+                return scenario_fail(sc, path, msg, err, errlen);
+            }
+        }
+        if (!names[k][0])
+            continue;
+        hw_pod_t hw;
+        char why[1024];
+        snprintf(path, sizeof path, "deployment.disagg.%s_hardware", pool[k]);
+        if (strchr(names[k], '/') || strstr(names[k], ".json")) {
+            snprintf(msg, sizeof msg, "expected a hardware preset name (a file of configs/hardware), got \"%s\"",
+                     names[k]);
+            return scenario_fail(sc, path, msg, err, errlen);
+        }
+        if (cfg_hw_load(names[k], NULL, 0, &hw, why, sizeof why)) {
+            snprintf(msg, sizeof msg, "%s", why);
+            return scenario_fail(sc, path, msg, err, errlen);
+        }
+        sc->pool_gpu[k] = hw.gpu;
+    }
+    return 0;
+}
+
 /* Checks that need more than one section. */
 static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
 {
@@ -435,6 +488,8 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
     llm_parallel_t par = {sc->deploy.tp, sc->deploy.pp, sc->deploy.ep};
     if (llm_check_parallel(&sc->model, &par, msg, sizeof msg))
         return scenario_fail(sc, "deployment.tp", msg, err, errlen);
+    if (scenario_pools(sc, err, errlen))
+        return -1;
     char path[64];
     if (!sc->kv.tier[KV_G1].enabled) {
         snprintf(msg, sizeof msg, "%s must hold the running requests' KV", kv_tiers[KV_G1].label);

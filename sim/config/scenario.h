@@ -35,6 +35,9 @@ typedef struct sc_disagg {
     uint32_t prefill_max_batch_tokens; /* 0 = deployment.max_batch_tokens */
     uint32_t decode_max_batch_seqs;
     uint32_t decode_max_batch_tokens;
+    uint32_t prefill_tp, decode_tp; /* per-pool tensor parallelism; 0 = deployment.tp */
+    char prefill_hardware[32]; /* per-pool GPU: a hardware preset whose GPU the pool's instances use; "" = the pod's */
+    char decode_hardware[32];
     bool conditional;                  /* prefill on the decode instance when it is cheap (Dynamo) */
     uint32_t max_local_prefill_tokens; /* conditional: an uncached part at most this long prefills locally */
     double max_prefill_queue;          /* conditional: or when the prefill pool's queue per instance exceeds this */
@@ -43,6 +46,9 @@ typedef struct sc_disagg {
 
 /* deployment.placement: how instance indices map onto the pod's GPU slots (NVLink domains, nodes). */
 typedef enum sc_placement { SC_PLACE_PACKED = 0, SC_PLACE_SPREAD, SC_PLACE_TOPOLOGY } sc_placement_t;
+/* mixed: decodes and prefill chunks share an iteration (chunked prefill); prefill-first: an iteration with a
+ * prefill to run holds prefills only, the decodes wait for the next one (vLLM before chunked prefill). */
+typedef enum sc_batching { SC_BATCH_MIXED = 0, SC_BATCH_PREFILL_FIRST } sc_batching_t;
 
 typedef struct sc_deploy {
     uint32_t tp, pp, ep;
@@ -60,6 +66,7 @@ typedef struct sc_deploy {
     const cJSON *admission_params;      /* its parameters (borrowed from the scenario tree), or NULL */
     sc_disagg_t disagg;                 /* prefill/decode pools (off by default) */
     int placement;                      /* sc_placement_t: which GPUs each instance takes */
+    int batching;                       /* sc_batching_t: how an iteration mixes prefills and decodes */
 } sc_deploy_t;
 
 typedef struct sc_kv_tier {
@@ -114,8 +121,10 @@ typedef struct scenario {
     wl_config_t workload;
     sc_sim_t sim;
     sc_output_t output;
-    const cJSON *faults; /* [{at_s, target, duration_s}], borrowed from doc; checked by sim/core/faults.c */
-    cfg_doc_t doc;       /* the merged tree and its sources */
+    const cJSON *faults;  /* [{at_s, target, duration_s}], borrowed from doc; checked by sim/core/faults.c */
+    hw_gpu_t pool_gpu[2]; /* disaggregation: GPU of the prefill [0] and decode [1] pools (hardware.gpu unless
+                           * deployment.disagg.*_hardware names another preset); resolved, not a key */
+    cfg_doc_t doc;        /* the merged tree and its sources */
 } scenario_t;
 
 /* Binding tables of the sections, each owned by its module's config file. */

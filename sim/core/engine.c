@@ -301,7 +301,7 @@ static uint32_t engine_fetch_decision(engine_t *e, const sim_req_t *r, const uin
 {
     pod_t *p = e->pod;
     kv_fetch_ctx_t c = {
-        .st = p->st,
+        .st = pod_st(p, e->id),
         .tier_of = tier_of,
         .prefix = prefix,
         .block_ids = r->w.block_ids,
@@ -527,7 +527,7 @@ static void engine_admit(engine_t *e)
         if (use == prefix && r->preemptions == 0)
             peer = peer_decide(p, e->id, r->w.block_ids, r->n_blocks, e->tier_of, prefix, r->w.input_tokens);
         /* Cost-aware policies value a block by the prefill time it saves (at mid-context). */
-        r->recompute_s_per_block = st_prefill_time_s(p->st, bt, r->w.input_tokens / 2.0);
+        r->recompute_s_per_block = st_prefill_time_s(pod_st(p, e->id), bt, r->w.input_tokens / 2.0);
         kv_access_t ctx = engine_access(r);
         sched_req_t view = dispatch_sched_req(r);
         uint32_t reserve = e->admit.ops->reserve(&e->admit, &view);
@@ -778,14 +778,14 @@ static void engine_commit_progress(engine_t *e, sim_req_t *r)
  * time each at their own power level: models/power.h). */
 static double engine_step_energy(const engine_t *e, const st_time_t *t)
 {
-    return pw_gpu_step_j(&e->pod->sc->hw.gpu, t) * e->pod->pf.inst_gpus;
+    return pw_gpu_step_j(pf_inst_gpu(&e->pod->pf, e->pod->sc, e->id), t) * e->pod->pf.gpus_of_inst[e->id];
 }
 
 /* One iteration's time from the step-time model, under the GPUs' power cap if one is set. */
 static void engine_step_time(const engine_t *e, const st_shape_t *shape, st_time_t *t)
 {
-    st_step(e->pod->st, shape, t);
-    pw_gpu_cap(&e->pod->sc->hw.gpu, t);
+    st_step(pod_st(e->pod, e->id), shape, t);
+    pw_gpu_cap(pf_inst_gpu(&e->pod->pf, e->pod->sc, e->id), t);
 }
 
 typedef struct engine_chunk {
@@ -1199,7 +1199,12 @@ static void engine_main(void *arg)
             metrics_gpu_wait(p->m, e->id, t0, sgb_now(), stalled);
             continue;
         }
-        if ((n_pre > 0 && n_dec < e->max_tokens) || lw || !p->sc->sim.fast_forward)
+        if (n_pre > 0 && p->sc->deploy.batching == SC_BATCH_PREFILL_FIRST) {
+            /* vLLM before chunked prefill: a prefill iteration holds no decodes; they stall until it ends. */
+            for (uint32_t i = 0; i < e->n_run; i++)
+                e->run[i]->in_batch = false;
+            engine_mixed_step(e, 0, 0);
+        } else if ((n_pre > 0 && n_dec < e->max_tokens) || lw || !p->sc->sim.fast_forward)
             engine_mixed_step(e, n_dec, dec_ctx);
         else
             engine_fast_forward(e, n_dec, dec_ctx);

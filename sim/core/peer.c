@@ -52,12 +52,13 @@ peer_plan_t peer_decide(pod_t *p, uint32_t inst, const uint64_t *ids, uint32_t n
     double local_load = kv_fetch_load_s(bytes, hop);
     double max_reuse = input_tokens >= 1 ? input_tokens - 1 : 0;
     double reused = fmin((double)prefix * p->block_tokens, max_reuse);
-    double local = local_load + st_prefill_time_s(p->st, input_tokens - reused, reused);
+    double local = local_load + st_prefill_time_s(pod_st(p, inst), input_tokens - reused, reused);
     kv_fetch_hop_t ph = peer_hop(p, KV_G2, best.domain, ids[prefix], inst);
     best.bytes = best.blocks * p->block_bytes;
     double peer_load = ph.bandwidth_byte_s > 0 ? ph.latency_s + best.bytes / ph.bandwidth_byte_s : (double)INFINITY;
     double reused_peer = fmin((double)(prefix + best.blocks) * p->block_tokens, max_reuse);
-    double with_peer = fmax(local_load, peer_load) + st_prefill_time_s(p->st, input_tokens - reused_peer, reused_peer);
+    double with_peer =
+        fmax(local_load, peer_load) + st_prefill_time_s(pod_st(p, inst), input_tokens - reused_peer, reused_peer);
     if (!(with_peer < local)) {
         best.blocks = 0;
         best.bytes = 0;

@@ -92,6 +92,65 @@ static void pf_place(uint32_t n, uint32_t per_nvl, const sc_deploy_t *dep, uint3
     free(rr);
 }
 
+/* GPUs of one instance of a pool (0 prefill, 1 decode): deployment.disagg.<pool>_tp (or deployment.tp) x pp. */
+static uint32_t pf_pool_gpus(const sc_deploy_t *dep, int pool)
+{
+    uint32_t tp = dep->disagg.enabled ? (pool ? dep->disagg.decode_tp : dep->disagg.prefill_tp) : 0;
+    return (tp ? tp : dep->tp) * dep->pp;
+}
+
+/* Pools of different instance sizes (per-pool TP): the prefill pool packed from GPU 0, then the decode pool,
+ * each instance on GPUs aligned to its size inside one node (so a size must divide the node's GPUs); a
+ * domain is a node. 0, or -1 with one line. */
+static int pf_layout_pools(platform_t *pf, const scenario_t *sc, uint64_t gpus, char *err, size_t errlen)
+{
+    const hw_pod_t *hw = &sc->hw;
+    const sc_deploy_t *dep = &sc->deploy;
+    uint32_t g[2] = {pf_pool_gpus(dep, 0), pf_pool_gpus(dep, 1)};
+    static const char *const key[2] = {"prefill_tp", "decode_tp"};
+    for (int k = 0; k < 2; k++)
+        if (g[k] > hw->node.gpus || hw->node.gpus % g[k]) {
+            snprintf(err, errlen,
+                     "deployment.disagg.%s: pools of different TP need instances that tile a node (tp x pp dividing "
+                     "its %u GPUs), got %u GPUs per instance",
+                     key[k], hw->node.gpus, g[k]);
+            return -1;
+        }
+    if (dep->placement != SC_PLACE_PACKED) {
+        snprintf(err, errlen, "deployment.placement: pools of different TP are laid out packed; expected \"packed\"");
+        return -1;
+    }
+    uint32_t np = dep->disagg.prefill_instances;
+    uint64_t start_d = ((uint64_t)np * g[0] + g[1] - 1) / g[1] * g[1];
+    uint64_t nd = dep->instances ? (dep->instances > np ? dep->instances - np : 0)
+                                 : (gpus > start_d ? (gpus - start_d) / g[1] : 0);
+    if (np == 0 || nd == 0 || start_d + nd * g[1] > gpus) {
+        snprintf(err, errlen,
+                 "deployment.disagg.prefill_instances: %u prefill instances of %u GPUs and %llu decode instances of "
+                 "%u GPUs (at least one each) do not fit the pod's %llu GPUs",
+                 np, g[0], (unsigned long long)nd, g[1], (unsigned long long)gpus);
+        return -1;
+    }
+    pf->n_inst = np + (uint32_t)nd;
+    pf->nodes_per_domain = 1;
+    pf->inst_gpus = g[0];
+    uint32_t nvl_gpus = hw->gpu.nvlink_domain_gpus ? hw->gpu.nvlink_domain_gpus : hw->node.gpus;
+    pf->gpus_of_inst = calloc(pf->n_inst, sizeof *pf->gpus_of_inst);
+    pf->domain_of_inst = calloc(pf->n_inst, sizeof *pf->domain_of_inst);
+    pf->nvl_of_inst = calloc(pf->n_inst, sizeof *pf->nvl_of_inst);
+    uint64_t end = 0;
+    for (uint32_t i = 0; i < pf->n_inst; i++) {
+        uint64_t off = i < np ? (uint64_t)i * g[0] : start_d + (uint64_t)(i - np) * g[1];
+        pf->gpus_of_inst[i] = g[i < np ? 0 : 1];
+        pf->domain_of_inst[i] = (uint32_t)(off / hw->node.gpus);
+        pf->nvl_of_inst[i] = (uint32_t)(off / nvl_gpus);
+        end = off + pf->gpus_of_inst[i];
+    }
+    pf->n_domains = (uint32_t)((end + hw->node.gpus - 1) / hw->node.gpus);
+    pf->n_nodes = pf->n_domains;
+    return 0;
+}
+
 int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
 {
     memset(pf, 0, sizeof *pf);
@@ -99,7 +158,12 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     pf->hw = hw;
     const sc_deploy_t *dep = &sc->deploy;
     uint64_t gpus = hw_pod_gpus(hw);
-    pf->inst_gpus = dep->tp * dep->pp;
+    if (pf_pool_gpus(dep, 0) != pf_pool_gpus(dep, 1)) {
+        if (pf_layout_pools(pf, sc, gpus, err, errlen))
+            return -1;
+        goto pools;
+    }
+    pf->inst_gpus = pf_pool_gpus(dep, 0);
     uint64_t max_inst = pf->inst_gpus ? gpus / pf->inst_gpus : 0;
     if (max_inst > UINT32_MAX) {
         snprintf(err, errlen, "hardware.nodes: the pod's %llu GPUs make more than 2^32 - 1 instances",
@@ -145,6 +209,10 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
         pf->nvl_of_inst[i] = (uint32_t)(((uint64_t)slot[i] * pf->inst_gpus) / (nvl_gpus ? nvl_gpus : 1));
     }
     free(slot);
+    pf->gpus_of_inst = calloc(pf->n_inst, sizeof *pf->gpus_of_inst);
+    for (uint32_t i = 0; i < pf->n_inst; i++)
+        pf->gpus_of_inst[i] = pf->inst_gpus;
+pools:
     pf->inst_routes = dep->disagg.enabled;
     pf->peer_routes = sc->kv.peer_g2 && sc->kv.tier[KV_G2].enabled;
     if (pf->inst_routes) {
@@ -241,6 +309,17 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     pf->l_nvl =
         pf_add_links(pf, "nvl", pf->inst_routes ? pf->n_inst : 0, g->nvlink_bandwidth_byte_s * pf->inst_gpus, true);
     pf->l_nic = pf_add_links(pf, "nic", pf->storage_via_gpu_nic ? pf->n_inst : 0, nic_bw, true);
+    /* Each instance's own links at its pool's GPU and size (per-pool hardware and TP). */
+    for (uint32_t i = 0; i < pf->n_inst; i++) {
+        const hw_gpu_t *gi = pf_inst_gpu(pf, sc, i);
+        double n = pf->gpus_of_inst[i];
+        pf->links[pf->l_c2c + i].bw_byte_s = gi->host_link_bandwidth_byte_s * n;
+        pf->links[pf->l_pcie + i].bw_byte_s = gi->pcie_bandwidth_byte_s * n;
+        if (pf->inst_routes)
+            pf->links[pf->l_nvl + i].bw_byte_s = gi->nvlink_bandwidth_byte_s * n;
+        if (pf->storage_via_gpu_nic)
+            pf->links[pf->l_nic + i].bw_byte_s = nic_bw / pf->inst_gpus * n;
+    }
     pf->l_dram = pf_add_links(pf, "dram", pf->n_domains, nd->dram_bandwidth_byte_s * npd, false);
     pf->l_nvme = pf_add_links(pf, "nvme", pf->n_domains, nd->nvme_drives * nd->nvme_read_byte_s * npd, false);
     pf->l_nvmew = pf_add_links(pf, "nvmew", pf->n_domains, nd->nvme_drives * nd->nvme_write_byte_s * npd, false);
@@ -289,8 +368,16 @@ int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen)
     return 0;
 }
 
+const hw_gpu_t *pf_inst_gpu(const platform_t *pf, const scenario_t *sc, uint32_t inst)
+{
+    (void)pf;
+    const sc_disagg_t *dg = &sc->deploy.disagg;
+    return dg->enabled ? &sc->pool_gpu[inst < dg->prefill_instances ? 0 : 1] : &sc->hw.gpu;
+}
+
 void pf_free(platform_t *pf)
 {
+    free(pf->gpus_of_inst);
     free(pf->domain_of_inst);
     free(pf->nvl_of_inst);
     free(pf->leaf_of_attach);

@@ -52,7 +52,8 @@ typedef struct pf_route {
 
 typedef struct platform {
     uint32_t n_inst, n_domains, n_nodes;
-    uint32_t inst_gpus; /* GPUs per instance */
+    uint32_t inst_gpus;     /* GPUs per instance (of the prefill pool when the pools' TP differ) */
+    uint32_t *gpus_of_inst; /* n_inst: GPUs of each instance (per-pool TP) */
     uint32_t nodes_per_domain;
     uint32_t *domain_of_inst; /* n_inst */
     uint32_t n_icms, n_g4;
@@ -87,6 +88,8 @@ typedef struct platform {
  * instances, a fabric too small) come back as one line. */
 int pf_build(platform_t *pf, const scenario_t *sc, char *err, size_t errlen);
 void pf_free(platform_t *pf);
+/* The GPU an instance runs on: its pool's (deployment.disagg.*_hardware), else the pod's. */
+const hw_gpu_t *pf_inst_gpu(const platform_t *pf, const scenario_t *sc, uint32_t inst);
 
 /* Instance to instance (a KV handoff): over NVLink inside an NVLink domain, else over the instances'
  * network side and the fabric. pf_has_route accepts such pairs; the XML holds them when pf->inst_routes. */

@@ -72,6 +72,7 @@ typedef struct pod {
     platform_t pf;
     kv_mgr_t *kv;
     st_model_t *st;
+    st_model_t *st_pool[2]; /* disaggregation with per-pool hardware or TP: prefill, decode; else NULL */
     wl_source_t *src;
     engine_t *eng;          /* n_inst engines */
     xfer_pool_t *load_pool; /* per instance: KV loads and the write-backs a request waits for */
@@ -114,6 +115,13 @@ pf_ep_t pod_tier_endpoint(const pod_t *p, int tier, uint32_t loc, uint64_t first
 
 /* The location (kv_move_t loc) of a tier on instance inst's path, by the tier's scope. */
 uint32_t pod_tier_loc(const pod_t *p, int tier, uint32_t inst);
+
+/* The step-time model of an instance: its pool's (per-pool hardware or TP, by the configured pools, which the
+ * planner's moves do not change: an instance keeps its GPUs), else the pod's. */
+static inline st_model_t *pod_st(const pod_t *p, uint32_t inst)
+{
+    return p->st_pool[0] ? p->st_pool[inst < p->sc->deploy.disagg.prefill_instances ? 0 : 1] : p->st;
+}
 
 static inline sgb_host_t *pod_host(const pod_t *p, pf_ep_t ep)
 {

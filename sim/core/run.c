@@ -40,7 +40,8 @@ static double tier_capacity_bytes(const pod_t *p, int tier)
     double npd = p->pf.nodes_per_domain;
     switch (tier) {
     case KV_G1:
-        return st_kv_budget_bytes_per_gpu(p->st, sc->deploy.activation_reserve_fraction) * p->pf.inst_gpus;
+        /* Instance 0's; with per-pool hardware or TP build_kv sets each instance's own. */
+        return st_kv_budget_bytes_per_gpu(pod_st(p, 0), sc->deploy.activation_reserve_fraction) * p->pf.gpus_of_inst[0];
     case KV_G2:
         return hw->node.dram_capacity_bytes * hw->node.dram_kv_fraction * npd;
     case KV_G3:
@@ -98,10 +99,34 @@ static int build_kv(pod_t *p, char *err, size_t errlen)
             rc = -1;
         }
     }
+    /* Pools of other GPUs or TP hold their own G1: each instance's KV budget (an explicit
+     * kv.g1.capacity_bytes holds for every instance). */
+    uint64_t *g1cap = NULL;
+    if (rc == 0 && p->st_pool[0] && !(cfg[KV_G1].capacity_bytes > 0)) {
+        g1cap = kvt_calloc(p->pf.n_inst, sizeof *g1cap);
+        for (uint32_t i = 0; i < p->pf.n_inst; i++) {
+            double b = st_kv_budget_bytes_per_gpu(pod_st(p, i), sc->deploy.activation_reserve_fraction) *
+                       p->pf.gpus_of_inst[i];
+            g1cap[i] = (uint64_t)floor(b / p->block_bytes);
+            if (g1cap[i] == 0) {
+                char msg[256];
+                snprintf(msg, sizeof msg, "instance %u of its pool's hardware holds no %.3g-byte KV block in HBM", i,
+                         p->block_bytes);
+                cfg_doc_error(&sc->doc,
+                              i < sc->deploy.disagg.prefill_instances ? "deployment.disagg.prefill_hardware"
+                                                                      : "deployment.disagg.decode_hardware",
+                              msg, err, errlen);
+                rc = -1;
+                break;
+            }
+        }
+        kc.g1_capacity_of_instance = g1cap;
+    }
     if (rc == 0) {
         p->kv = kv_mgr_create(&kc, err, errlen);
         rc = p->kv ? 0 : -1;
     }
+    free(g1cap);
     for (int t = 0; t < KV_NTIERS; t++)
         free(bound[t]); /* the manager keeps copies */
     return rc;
@@ -181,12 +206,26 @@ static void static_power(const pod_t *p, en_static_t *st)
 
 static metrics_t *create_metrics(const pod_t *p, h5out_t *h5)
 {
+    /* Per-pool hardware and TP: totals over the instances, idle power as the mean GPU's. */
+    double gpus = 0, idle_w = 0, flop_s = 0, hbm_s = 0;
+    for (uint32_t i = 0; i < p->pf.n_inst; i++) {
+        const hw_gpu_t *g = pf_inst_gpu(&p->pf, p->sc, i);
+        double n = p->pf.gpus_of_inst[i];
+        gpus += n;
+        idle_w += n * pw_gpu_w(g, 0, 0);
+        flop_s += n * hw_gpu_peak_flop_s(g, p->sc->deploy.compute_dtype);
+        hbm_s += n * g->hbm_bandwidth_byte_s;
+    }
+    double per_inst = gpus / p->pf.n_inst;
     metrics_cfg_t mc = {
         .sc = p->sc,
         .n_inst = p->pf.n_inst,
         .inst_gpus = p->pf.inst_gpus,
-        .gpu_idle_w = p->gpu_idle_w,
-        .engine_cpu_w = pw_engine_cpu_w(&p->sc->hw.node) * p->pf.inst_gpus,
+        .gpu_idle_w = idle_w / (p->pf.n_inst * (double)p->pf.inst_gpus),
+        .gpus = (uint32_t)gpus,
+        .peak_flop_s = flop_s,
+        .peak_hbm_byte_s = hbm_s,
+        .engine_cpu_w = pw_engine_cpu_w(&p->sc->hw.node) * per_inst,
         .nodes = p->pf.n_nodes,
         .node_switch_w = p->pf.n_nodes * p->sc->hw.node.nvswitch_w,
     };
@@ -244,6 +283,8 @@ static void pod_teardown(pod_t *p)
     conserve_free(p);
     free(p->dg);
     kv_mgr_destroy(p->kv);
+    for (int k = 0; k < 2; k++)
+        st_model_destroy(p->st_pool[k]);
     st_model_destroy(p->st);
     if (p->src)
         wl_source_close(p->src);
@@ -313,6 +354,24 @@ static int setup(pod_t *p, char *err, size_t errlen)
     if (!p->st) {
         cfg_doc_error(&sc->doc, "deployment", msg, err, errlen);
         return KVT_EXIT_INPUT;
+    }
+    /* Disaggregation with per-pool hardware or TP: a step-time model per pool. */
+    const sc_disagg_t *dg = &sc->deploy.disagg;
+    const uint32_t pool_tp[2] = {dg->prefill_tp, dg->decode_tp};
+    const char *const pool_hw[2] = {dg->prefill_hardware, dg->decode_hardware};
+    if (dg->enabled && (dg->prefill_tp || dg->decode_tp || dg->prefill_hardware[0] || dg->decode_hardware[0])) {
+        for (int k = 0; k < 2; k++) {
+            st_deploy_t dk = dep;
+            dk.par.tp = pool_tp[k] ? pool_tp[k] : sc->deploy.tp;
+            p->st_pool[k] = st_model_create(&sc->pool_gpu[k], &sc->model, &dk, NULL, msg, sizeof msg);
+            if (!p->st_pool[k]) {
+                char path[64];
+                snprintf(path, sizeof path, "deployment.disagg.%s_%s", k ? "decode" : "prefill",
+                         pool_tp[k] ? "tp" : (pool_hw[k][0] ? "hardware" : "enabled"));
+                cfg_doc_error(&sc->doc, path, msg, err, errlen);
+                return KVT_EXIT_INPUT;
+            }
+        }
     }
     p->kv_bytes_per_token = llm_kv_bytes_per_token(&sc->model, sc->deploy.kv_dtype);
     p->block_bytes = p->kv_bytes_per_token * p->block_tokens;

@@ -360,8 +360,10 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
         const kv_policy_ops_t *ops = tc->policy;
         for (uint32_t loc = 0; loc < count; loc++) {
             char e2[256];
-            if (kv_store_init(&m->tier[t][loc], t, loc, tc->capacity_blocks, tc->inclusive, ops, tc->policy_params,
-                              cfg->seed, e2, sizeof e2)) {
+            uint64_t cap =
+                t == KV_G1 && cfg->g1_capacity_of_instance ? cfg->g1_capacity_of_instance[loc] : tc->capacity_blocks;
+            if (kv_store_init(&m->tier[t][loc], t, loc, cap, tc->inclusive, ops, tc->policy_params, cfg->seed, e2,
+                              sizeof e2)) {
                 snprintf(err, errlen, "kv: tier %s: %s", kv_tier_name(t), e2);
                 m->ntier[t] = loc;
                 kv_mgr_destroy(m);

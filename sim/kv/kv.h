@@ -38,10 +38,12 @@ typedef struct kv_cfg {
     uint32_t n_domains;
     const uint32_t *domain_of_instance; /* n_instances entries (borrowed) */
     kv_tier_cfg_t tier[KV_NTIERS];
-    const struct kv_write_ops *write; /* write policy (kv_write_find); NULL: write-back */
-    const void *write_params;         /* its bound parameters, or NULL for its defaults (copied) */
-    uint64_t block_bytes;             /* bytes of KV per block (whole instance, all its GPUs) */
-    uint64_t seed;                    /* for randomised policies */
+    const struct kv_write_ops *write;        /* write policy (kv_write_find); NULL: write-back */
+    const void *write_params;                /* its bound parameters, or NULL for its defaults (copied) */
+    uint64_t block_bytes;                    /* bytes of KV per block (whole instance, all its GPUs) */
+    const uint64_t *g1_capacity_of_instance; /* n_instances G1 capacities (borrowed, read at creation), or NULL:
+                                                tier[KV_G1].capacity_blocks for all (per-pool hardware) */
+    uint64_t seed;                           /* for randomised policies */
 } kv_cfg_t;
 
 /* Context of an access, for policies that need more than recency. */

@@ -131,9 +131,10 @@ metrics_t *metrics_create(const metrics_cfg_t *cfg, metrics_row_fn row_fn, void 
     m->slo_ttft_s = sc->sim.slo_ttft_s;
     m->slo_tpot_s = sc->sim.slo_tpot_s;
     m->busy_s = kvt_calloc(cfg->n_inst, sizeof *m->busy_s);
-    double gpus = (double)cfg->n_inst * cfg->inst_gpus;
-    m->peak_flop_s = gpus * hw_gpu_peak_flop_s(&sc->hw.gpu, sc->deploy.compute_dtype);
-    m->peak_hbm_byte_s = gpus * sc->hw.gpu.hbm_bandwidth_byte_s;
+    double gpus = cfg->gpus ? cfg->gpus : (double)cfg->n_inst * cfg->inst_gpus;
+    m->peak_flop_s =
+        cfg->peak_flop_s ? cfg->peak_flop_s : gpus * hw_gpu_peak_flop_s(&sc->hw.gpu, sc->deploy.compute_dtype);
+    m->peak_hbm_byte_s = cfg->peak_hbm_byte_s ? cfg->peak_hbm_byte_s : gpus * sc->hw.gpu.hbm_bandwidth_byte_s;
     m->stall_s = kvt_calloc(cfg->n_inst, sizeof *m->stall_s);
     m->flops_i = kvt_calloc(cfg->n_inst, sizeof *m->flops_i);
     m->hbm_i = kvt_calloc(cfg->n_inst, sizeof *m->hbm_i);
@@ -588,7 +589,7 @@ void metrics_values(const metrics_t *m, mt_values_t *v)
     v->unfinished = (double)m->unfinished;
     v->in_window = (double)m->win_requests;
 
-    uint32_t gpus = m->cfg.n_inst * m->cfg.inst_gpus;
+    uint32_t gpus = m->cfg.gpus ? m->cfg.gpus : m->cfg.n_inst * m->cfg.inst_gpus;
     double tps = safe_div(m->win_output_tokens, len);
     v->tps = tps;
     v->tps_per_gpu = safe_div(tps, gpus);

@@ -103,7 +103,10 @@ typedef struct metrics_cfg {
     const scenario_t *sc; /* borrowed: window, interval, SLOs, PUE, the hardware for the cost model, names */
     uint32_t n_inst;      /* model instances */
     uint32_t inst_gpus;   /* GPUs per instance */
-    double gpu_idle_w;    /* one GPU, idle */
+    double gpu_idle_w;    /* one GPU, idle (the mean over the instances' GPUs with per-pool hardware) */
+    uint32_t gpus;        /* GPUs of all instances; 0 = n_inst x inst_gpus */
+    double peak_flop_s;   /* peak compute and HBM bandwidth of all instances; 0 = from hardware.gpu */
+    double peak_hbm_byte_s;
     double engine_cpu_w;  /* host CPU power the engine adds per iterating instance (all its GPUs' cores) */
     en_static_t static_w; /* static power of every class over the pod */
     /* The MLPerf Power boundary: the compute nodes as wall power measures them (GPUs, CPUs, DRAM, host links,

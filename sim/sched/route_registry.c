@@ -10,7 +10,8 @@
     R(session_affinity) /* a session stays on one instance */                                                          \
     R(random)           /* uniformly at random (seeded) */                                                             \
     R(power_of_two)     /* the less loaded of two random instances */                                                  \
-    R(kv_aware)         /* prefix overlap against load, as Dynamo's KV router */
+    R(kv_aware)         /* prefix overlap against load, as Dynamo's KV router */                                       \
+    R(prefix_score)     /* prefix share, free G1 and queue scores, as llm-d's precise scheduler */
 
 #define R(n) extern const sched_route_ops_t sched_route_##n;
 SCHED_ROUTE_LIST
