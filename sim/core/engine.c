@@ -1218,7 +1218,7 @@ void engine_start(engine_t *e, pod_t *p, uint32_t id)
     e->id = id;
     e->domain = p->pf.domain_of_inst[id];
     e->wake = sgb_sem_new(0);
-    st_run_init(&e->ff_run, p->st, &p->sc->hw.gpu);
+    st_run_init(&e->ff_run, pod_st(p, id), pf_inst_gpu(&p->pf, p->sc, id)); /* per-pool models (disaggregation) */
     char msg[256];
     /* The scenario validated the policy and its parameters (sim/config/scenario.c), so binding cannot fail. */
     const sc_deploy_t *dep = &p->sc->deploy;
