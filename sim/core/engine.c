@@ -39,20 +39,26 @@ void engine_poke(engine_t *e)
     sgb_sem_post(e->wake);
 }
 
-void engine_enqueue(engine_t *e, sim_req_t *r)
+/* Appends r to e's waiting queue, adding backlog tokens to e's backlog, and wakes e. */
+static void engine_queue_append(engine_t *e, sim_req_t *r, double backlog)
 {
     r->inst = e->id;
-    r->state = RQ_WAITING;
     r->next = NULL;
-    r->prefill_target = r->w.input_tokens;
     if (e->wait_tail)
         e->wait_tail->next = r;
     else
         e->wait_head = r;
     e->wait_tail = r;
     e->n_waiting++;
-    e->backlog += (double)r->w.input_tokens + r->w.output_tokens;
+    e->backlog += backlog;
     engine_poke(e);
+}
+
+void engine_enqueue(engine_t *e, sim_req_t *r)
+{
+    r->state = RQ_WAITING;
+    r->prefill_target = r->w.input_tokens;
+    engine_queue_append(e, r, (double)r->w.input_tokens + r->w.output_tokens);
 }
 
 static sim_req_t *engine_pop_waiting(engine_t *e)
@@ -1044,16 +1050,7 @@ static double engine_req_backlog(const sim_req_t *r)
 /* Puts r at the tail of e's queue (moved from a failed instance). */
 static void engine_adopt(engine_t *e, sim_req_t *r)
 {
-    r->inst = e->id;
-    r->next = NULL;
-    if (e->wait_tail)
-        e->wait_tail->next = r;
-    else
-        e->wait_head = r;
-    e->wait_tail = r;
-    e->n_waiting++;
-    e->backlog += engine_req_backlog(r);
-    engine_poke(e);
+    engine_queue_append(e, r, engine_req_backlog(r));
 }
 
 /* The instance's node is down: every request that waits for no transfer leaves for the least loaded
