@@ -4,7 +4,7 @@
  * compared with. With prefix-chained blocks a parent is referenced whenever its child is, so its next use is
  * never later than the child's: the optimum breaks prefixes from the leaf by itself.
  * Equal next uses (both "never") leave least recent first. Pinned blocks leave the heap until released.
- * O(log n); 4 bytes per entry plus a 24-byte heap node. */
+ * O(log n); no per-entry state, a 24-byte heap node and 4 bytes of heap position per slot. */
 #include <stdlib.h>
 
 #include "sim/kv/heap.h"
@@ -14,10 +14,6 @@
 static const jb_field_t belady_fields[] = {JB_END};
 static const jb_spec_t belady_spec = {"belady", belady_fields, NULL};
 
-typedef struct belady_meta {
-    uint32_t pos;
-} belady_meta_t;
-
 static int belady_init(kv_pol_t *p, char *err, size_t errlen)
 {
     (void)err;
@@ -25,7 +21,7 @@ static int belady_init(kv_pol_t *p, char *err, size_t errlen)
     kv_heap_t *h = malloc(sizeof *h);
     if (!h)
         return -1;
-    kv_heap_init(h, p->store, offsetof(belady_meta_t, pos));
+    kv_heap_init(h, p->store);
     p->state = h;
     return 0;
 }
@@ -48,7 +44,6 @@ static void belady_rekey(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 
 static void belady_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
-    ((belady_meta_t *)kv_store_meta(p->store, slot))->pos = KV_HEAP_NONE;
     belady_rekey(p, slot, c);
 }
 
@@ -77,7 +72,7 @@ const kv_policy_ops_t kv_policy_belady = {
             .note = "offline: needs the future",
             .params = &belady_spec,
         },
-    .meta_bytes = sizeof(belady_meta_t),
+    .meta_bytes = 0,
     .needs_next_use = true,
     .init = belady_init,
     .fini = belady_fini,

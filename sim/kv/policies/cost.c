@@ -8,7 +8,7 @@
  * H ranks blocks by recompute seconds saved per byte: blocks of long contexts (whose attention makes each
  * block dearer to recompute) outlive cheap ones used as often. A block whose cost is unknown counts
  * default_cost_s. Equal values leave least recent first; pinned blocks leave the heap until released.
- * O(log n); 16 bytes per entry plus a 24-byte heap node. */
+ * O(log n); 16 bytes per entry plus a 24-byte heap node and 4 bytes of heap position per slot. */
 #include <stdlib.h>
 
 #include "sim/kv/heap.h"
@@ -30,7 +30,6 @@ static const jb_field_t cost_fields[] = {
 static const jb_spec_t cost_spec = {"cost", cost_fields, NULL};
 
 typedef struct cost_meta {
-    uint32_t pos;
     uint32_t freq;
     double value;
 } cost_meta_t;
@@ -47,7 +46,7 @@ static int cost_init(kv_pol_t *p, char *err, size_t errlen)
     cost_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_heap_init(&st->heap, p->store, offsetof(cost_meta_t, pos));
+    kv_heap_init(&st->heap, p->store);
     p->state = st;
     return 0;
 }
@@ -77,7 +76,6 @@ static void cost_rekey(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 static void cost_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
     cost_meta_t *mt = kv_store_meta(p->store, slot);
-    mt->pos = KV_HEAP_NONE;
     mt->freq = 1;
     cost_rekey(p, slot, c);
 }

@@ -10,7 +10,7 @@
  * tiers receive demoted leaves first); its count waits in a side table keyed by the parent id until the
  * parent arrives. Should every unpinned block have a cached child (all leaves pinned), the least recent
  * unpinned block is taken by a scan, so the manager always gets a victim.
- * O(log n); 16 bytes per entry plus a 24-byte heap node. */
+ * O(log n); 16 bytes per entry plus a 24-byte heap node and 4 bytes of heap position per slot. */
 #include <stdlib.h>
 
 #include "sim/base/u64map.h"
@@ -22,7 +22,6 @@ static const jb_field_t leaf_fields[] = {JB_END};
 static const jb_spec_t leaf_spec = {"leaf_lru", leaf_fields, NULL};
 
 typedef struct leaf_meta {
-    uint32_t pos;      /* heap position (leaves only) */
     uint32_t children; /* cached children */
     uint64_t last;     /* sequence number of the last use */
 } leaf_meta_t;
@@ -39,7 +38,7 @@ static int leaf_init(kv_pol_t *p, char *err, size_t errlen)
     leaf_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_heap_init(&st->heap, p->store, offsetof(leaf_meta_t, pos));
+    kv_heap_init(&st->heap, p->store);
     u64map_init(&st->pending);
     p->state = st;
     return 0;
@@ -78,7 +77,6 @@ static void leaf_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
     leaf_state_t *st = p->state;
     leaf_meta_t *mt = leaf_m(p, slot);
-    mt->pos = KV_HEAP_NONE;
     mt->last = c->seq;
     mt->children = 0;
     uint64_t waiting;

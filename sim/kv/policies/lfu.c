@@ -5,7 +5,7 @@
  * Without aging (aging = 0) a block popular long ago stays forever; with aging = 1 a new block starts at
  * the level of the last eviction, so old popularity decays. Equal keys leave least recent first.
  * Pinned blocks leave the heap; on release they come back with their key recomputed (a release is a use).
- * O(log n); 16 bytes per entry plus a 24-byte heap node. */
+ * O(log n); 16 bytes per entry plus a 24-byte heap node and 4 bytes of heap position per slot. */
 #include <stdlib.h>
 
 #include "sim/kv/heap.h"
@@ -24,7 +24,6 @@ static const jb_field_t lfu_fields[] = {
 static const jb_spec_t lfu_spec = {"lfu", lfu_fields, NULL};
 
 typedef struct lfu_meta {
-    uint32_t pos;  /* heap position */
     uint32_t freq; /* uses while cached here */
     double key;
 } lfu_meta_t;
@@ -41,7 +40,7 @@ static int lfu_init(kv_pol_t *p, char *err, size_t errlen)
     lfu_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_heap_init(&st->heap, p->store, offsetof(lfu_meta_t, pos));
+    kv_heap_init(&st->heap, p->store);
     p->state = st;
     return 0;
 }
@@ -67,7 +66,6 @@ static void lfu_rekey(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 static void lfu_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
     lfu_meta_t *mt = kv_store_meta(p->store, slot);
-    mt->pos = KV_HEAP_NONE;
     mt->freq = 1;
     lfu_rekey(p, slot, c);
 }

@@ -14,7 +14,7 @@
  *
  * and the lowest key is evicted: a block of a conversation that surely continues counts as horizon_s more
  * recent than one that surely ends. Blocks without a session get p = prior. Keys are fixed between uses
- * (a heap, O(log n)). 16 bytes per entry, a 24-byte heap node, and 24 bytes per session record (at most
+ * (a heap, O(log n)). 8 bytes per entry, a 24-byte heap node and 4 bytes of heap position per slot, and 24 bytes per session record (at most
  * max_sessions: the least recently seen ones are forgotten first when the table is full, which only
  * restarts their turn count). */
 #include <math.h>
@@ -50,8 +50,6 @@ static const jb_spec_t lpc_spec = {"lpc", lpc_fields, NULL};
 #define LPC_BINS 64 /* turn counts; the last bin holds every longer session */
 
 typedef struct lpc_meta {
-    uint32_t pos;
-    uint32_t pad;
     double key;
 } lpc_meta_t;
 
@@ -76,7 +74,7 @@ static int lpc_init(kv_pol_t *p, char *err, size_t errlen)
     lpc_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_heap_init(&st->heap, p->store, offsetof(lpc_meta_t, pos));
+    kv_heap_init(&st->heap, p->store);
     u64map_init(&st->sess);
     p->state = st;
     return 0;
@@ -170,8 +168,6 @@ static void lpc_unpin(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 
 static void lpc_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
-    lpc_meta_t *mt = kv_store_meta(p->store, slot);
-    mt->pos = KV_HEAP_NONE;
     lpc_touch(p, slot, c, true);
 }
 
