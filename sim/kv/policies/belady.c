@@ -4,12 +4,10 @@
  * compared with. With prefix-chained blocks a parent is referenced whenever its child is, so its next use is
  * never later than the child's: the optimum breaks prefixes from the leaf by itself.
  * Equal next uses (both "never") leave least recent first. Pinned blocks leave the heap until released.
- * The order is a key-grouped queue (gheap.h): most blocks share the key "never used again" and leave
- * FIFO from one group; the others are O(log g) among the g distinct next uses. No per-entry state, 12 bytes
- * of queue links per slot, 32 bytes per distinct next use. */
+ * O(log n); no per-entry state, a 24-byte heap node and 4 bytes of heap position per slot. */
 #include <stdlib.h>
 
-#include "sim/kv/gheap.h"
+#include "sim/kv/heap.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
 
@@ -20,17 +18,17 @@ static int belady_init(kv_pol_t *p, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
-    kv_gheap_t *h = malloc(sizeof *h);
+    kv_heap_t *h = malloc(sizeof *h);
     if (!h)
         return -1;
-    kv_gheap_init(h, p->store);
+    kv_heap_init(h, p->store);
     p->state = h;
     return 0;
 }
 
 static void belady_fini(kv_pol_t *p)
 {
-    kv_gheap_fini(p->state);
+    kv_heap_fini(p->state);
     free(p->state);
     p->state = NULL;
 }
@@ -41,7 +39,7 @@ static void belady_rekey(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
         return;
     /* A min-heap of negated next uses puts the furthest first . */
     double next = (double)kv_store_entry(p->store, slot)->next_use; /* KV_NEVER: the furthest of all */
-    kv_gheap_set(p->state, slot, -next, c->seq);
+    kv_heap_set(p->state, slot, -next, c->seq);
 }
 
 static void belady_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
@@ -51,19 +49,19 @@ static void belady_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 
 static void belady_remove(kv_pol_t *p, uint32_t slot)
 {
-    kv_gheap_remove(p->state, slot);
+    kv_heap_remove(p->state, slot);
 }
 
 static uint32_t belady_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *c)
 {
     (void)incoming;
     (void)c;
-    return kv_gheap_top(p->state);
+    return kv_heap_top(p->state);
 }
 
 static size_t belady_mem(const kv_pol_t *p)
 {
-    return sizeof(kv_gheap_t) + kv_gheap_mem_bytes(p->state);
+    return sizeof(kv_heap_t) + kv_heap_mem_bytes(p->state);
 }
 
 const kv_policy_ops_t kv_policy_belady = {
