@@ -206,6 +206,6 @@ int kv_gheap_contains(const kv_gheap_t *h, uint32_t slot)
 
 size_t kv_gheap_mem_bytes(const kv_gheap_t *h)
 {
-    return (size_t)h->nlink * sizeof *h->link + (size_t)h->capg * sizeof *h->g +
-           (size_t)h->capheap * sizeof *h->heap + u64map_mem_bytes(&h->index);
+    return (size_t)h->nlink * sizeof *h->link + (size_t)h->capg * sizeof *h->g + (size_t)h->capheap * sizeof *h->heap +
+           u64map_mem_bytes(&h->index);
 }

@@ -62,6 +62,10 @@ struct kv_store {
     kv_tier_stats_t st; /* this instance's counters (capacity and occupancy filled on demand) */
     kv_pol_t pol;
     void *params; /* the policy's bound parameters (a copy: the caller's may go away) */
+    /* The stores strictly below this one on its path, fastest first (filled by the manager once every tier
+     * exists: the path never changes, and an eviction or write-through used to work it out every time). */
+    struct kv_store *below[KV_NTIERS];
+    int nbelow;
 };
 
 static inline kv_entry_t *kv_store_entry(const kv_store_t *s, uint32_t slot)
