@@ -23,7 +23,17 @@
  * Likewise the last lookup is remembered (the memo below) for the admission that follows it.
  *
  * Speed notes: block-wise loops prefetch the hash buckets (or entries) a few blocks ahead, since consecutive
- * blocks of a context sit in unrelated buckets. Prefetches are hints: they change no result. */
+ * blocks of a context sit in unrelated buckets; an eviction asks for the victim's bucket and those of the
+ * tiers below as soon as the victim is known. Prefetches are hints: they change no result. Each store keeps
+ * the stores below it on its path (kv_store_t.below), set once here at creation.
+ *
+ * Runs of blocks (issue 16, docs/performance.md "KV manager by extents"): a request's blocks come in a few
+ * runs per tier, but the policies order single blocks (a release breaks a prefix from its leaf; frequencies
+ * differ along a run), and exact hit rates need that order. So the per-block calls stay, and the work per
+ * call is made independent of the tier's size where a policy's keys form runs: LFU, cost-aware and LPC keep
+ * the blocks of equal key -- those a release filed together -- as one group of a key-grouped queue
+ * (gheap.h), O(1) per pin, release and eviction. Per-extent records for the lower tiers (the memory target
+ * of a pod-wide ICMS) are not done: they need policies defined on runs. */
 #include "sim/kv/kv.h"
 
 #include <assert.h>
