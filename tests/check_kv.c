@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/kv/gheap.h"
+#include "sim/kv/heap.h"
 #include "sim/kv/kv.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/write.h"
@@ -453,6 +455,59 @@ START_TEST(drain_in_pieces)
 }
 END_TEST
 
+/* The two priority queues of the score-ordered policies against a brute-force minimum: random sets (few
+ * distinct keys, so that groups form, split and empty; increasing ties), removals and pops of the top, on
+ * 300 slots. Both must name the slot of smallest (key, tie) after every operation. */
+START_TEST(heaps_match_brute_force)
+{
+    enum { N = 300 };
+    kv_store_t store;
+    memset(&store, 0, sizeof store);
+    store.nalloc = N;
+    store.cap = N;
+    kv_heap_t h;
+    kv_gheap_t g;
+    kv_heap_init(&h, &store);
+    kv_gheap_init(&g, &store);
+    double key[N];
+    uint64_t tie[N];
+    int in[N] = {0};
+    uint64_t seq = 0, x = 12345;
+    for (int op = 0; op < 30000; op++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        uint32_t r = (uint32_t)(x >> 33), slot = r % N;
+        int what = (r >> 12) % 8;
+        if (what < 5) {
+            key[slot] = (double)((r >> 16) % 7) - (what == 4 ? 0.0 : 2.5 * ((r >> 20) % 2));
+            tie[slot] = ++seq;
+            in[slot] = 1;
+            kv_heap_set(&h, slot, key[slot], tie[slot]);
+            kv_gheap_set(&g, slot, key[slot], tie[slot]);
+        } else if (what < 7) {
+            in[slot] = 0;
+            kv_heap_remove(&h, slot);
+            kv_gheap_remove(&g, slot);
+        } else if (kv_heap_top(&h) != KV_NO_SLOT) {
+            uint32_t t = kv_heap_top(&h);
+            in[t] = 0;
+            kv_heap_remove(&h, t);
+            kv_gheap_remove(&g, t);
+        }
+        uint32_t best = KV_NO_SLOT;
+        for (uint32_t k = 0; k < N; k++)
+            if (in[k] && (best == KV_NO_SLOT || key[k] < key[best] || (key[k] == key[best] && tie[k] < tie[best])))
+                best = k;
+        ck_assert_uint_eq(kv_heap_top(&h), best);
+        ck_assert_uint_eq(kv_gheap_top(&g), best);
+        ck_assert_int_eq(kv_gheap_contains(&g, slot), in[slot]);
+        if (best != KV_NO_SLOT)
+            ck_assert(kv_gheap_top_key(&g) == key[best] && kv_heap_top_key(&h) == key[best]);
+    }
+    kv_heap_fini(&h);
+    kv_gheap_fini(&g);
+}
+END_TEST
+
 static Suite *kv_suite(void)
 {
     Suite *s = suite_create("kv");
@@ -473,6 +528,7 @@ static Suite *kv_suite(void)
     tcase_add_test(tc, promotion_sources_survive_cascade);
     tcase_add_test(tc, prestage_into_dram);
     tcase_add_test(tc, drain_in_pieces);
+    tcase_add_test(tc, heaps_match_brute_force);
     suite_add_tcase(s, tc);
     return s;
 }

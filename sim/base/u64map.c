@@ -20,31 +20,27 @@ void u64map_init(u64map_t *m)
 
 void u64map_free(u64map_t *m)
 {
-    free(m->keys);
-    free(m->vals);
+    free(m->cells);
     memset(m, 0, sizeof *m);
 }
 
 static void u64map_resize(u64map_t *m, uint32_t bits)
 {
     size_t size = (size_t)1 << bits;
-    uint64_t *keys = kvt_realloc(NULL, size, sizeof *keys);
-    uint64_t *vals = kvt_realloc(NULL, size, sizeof *vals);
-    memset(keys, 0xff, size * sizeof *keys);
+    u64map_cell_t *cells = kvt_realloc(NULL, size, sizeof *cells);
+    for (size_t i = 0; i < size; i++)
+        cells[i].key = U64MAP_EMPTY;
     size_t old = m->bits ? (size_t)1 << m->bits : 0;
     for (size_t i = 0; i < old; i++) {
-        if (m->keys[i] == U64MAP_EMPTY)
+        if (m->cells[i].key == U64MAP_EMPTY)
             continue;
-        size_t j = u64map_home(m->keys[i], bits);
-        while (keys[j] != U64MAP_EMPTY)
+        size_t j = u64map_home(m->cells[i].key, bits);
+        while (cells[j].key != U64MAP_EMPTY)
             j = (j + 1) & (size - 1);
-        keys[j] = m->keys[i];
-        vals[j] = m->vals[i];
+        cells[j] = m->cells[i];
     }
-    free(m->keys);
-    free(m->vals);
-    m->keys = keys;
-    m->vals = vals;
+    free(m->cells);
+    m->cells = cells;
     m->bits = bits;
 }
 
@@ -59,12 +55,13 @@ bool u64map_get(const u64map_t *m, uint64_t key, uint64_t *val)
         return false;
     size_t mask = ((size_t)1 << m->bits) - 1;
     for (size_t i = u64map_home(key, m->bits);; i = (i + 1) & mask) {
-        if (m->keys[i] == key) {
+        const u64map_cell_t *c = &m->cells[i];
+        if (c->key == key) {
             if (val)
-                *val = m->vals[i];
+                *val = c->val;
             return true;
         }
-        if (m->keys[i] == U64MAP_EMPTY)
+        if (c->key == U64MAP_EMPTY)
             return false;
     }
 }
@@ -82,12 +79,12 @@ bool u64map_put(u64map_t *m, uint64_t key, uint64_t val)
         u64map_resize(m, m->bits ? m->bits + 1 : 4);
     size_t mask = ((size_t)1 << m->bits) - 1;
     size_t i = u64map_home(key, m->bits);
-    while (m->keys[i] != U64MAP_EMPTY && m->keys[i] != key)
+    while (m->cells[i].key != U64MAP_EMPTY && m->cells[i].key != key)
         i = (i + 1) & mask;
-    bool added = m->keys[i] == U64MAP_EMPTY;
+    bool added = m->cells[i].key == U64MAP_EMPTY;
     m->n += added;
-    m->keys[i] = key;
-    m->vals[i] = val;
+    m->cells[i].key = key;
+    m->cells[i].val = val;
     return added;
 }
 
@@ -103,24 +100,23 @@ bool u64map_del(u64map_t *m, uint64_t key)
         return false;
     size_t mask = ((size_t)1 << m->bits) - 1;
     size_t i = u64map_home(key, m->bits);
-    while (m->keys[i] != key) {
-        if (m->keys[i] == U64MAP_EMPTY)
+    while (m->cells[i].key != key) {
+        if (m->cells[i].key == U64MAP_EMPTY)
             return false;
         i = (i + 1) & mask;
     }
     /* Backward shift: pull later members of the probe run into the hole when their home allows it. */
     for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
-        if (m->keys[j] == U64MAP_EMPTY)
+        if (m->cells[j].key == U64MAP_EMPTY)
             break;
-        size_t h = u64map_home(m->keys[j], m->bits);
+        size_t h = u64map_home(m->cells[j].key, m->bits);
         /* j's entry may move to i if i lies cyclically in [h, j). */
         if (((j - h) & mask) >= ((j - i) & mask)) {
-            m->keys[i] = m->keys[j];
-            m->vals[i] = m->vals[j];
+            m->cells[i] = m->cells[j];
             i = j;
         }
     }
-    m->keys[i] = U64MAP_EMPTY;
+    m->cells[i].key = U64MAP_EMPTY;
     m->n--;
     return true;
 }
@@ -130,9 +126,9 @@ bool u64map_next(const u64map_t *m, size_t *pos, uint64_t *key, uint64_t *val)
     size_t size = m->bits ? (size_t)1 << m->bits : 0;
     while (*pos < size) {
         size_t i = (*pos)++;
-        if (m->keys[i] != U64MAP_EMPTY) {
-            *key = m->keys[i];
-            *val = m->vals[i];
+        if (m->cells[i].key != U64MAP_EMPTY) {
+            *key = m->cells[i].key;
+            *val = m->cells[i].val;
             return true;
         }
     }
@@ -147,5 +143,5 @@ bool u64map_next(const u64map_t *m, size_t *pos, uint64_t *key, uint64_t *val)
 
 size_t u64map_mem_bytes(const u64map_t *m)
 {
-    return m->bits ? ((size_t)1 << m->bits) * (sizeof *m->keys + sizeof *m->vals) : 0;
+    return m->bits ? ((size_t)1 << m->bits) * sizeof *m->cells : 0;
 }

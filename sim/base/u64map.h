@@ -1,6 +1,9 @@
 /* The project's one map from 64-bit keys to 64-bit values (or pointers, or nothing: a set): open addressing
  * with linear probing at a load factor of at most 3/4 and deletion by backward shift, so no tombstones and
  * probe lengths stay short under churn (a replay adding and removing sessions and ghost entries for hours).
+ * A key and its value share one 16-byte cell, so a probe that finds its key reads one cache line (keys and
+ * values in two arrays cost two misses per hit: the ghost lists of S3-FIFO and ARC probe it on every
+ * insertion, docs/performance.md "KV manager by extents").
  * Keys are spread by Fibonacci hashing (the top bits of key x 2^64/phi), which serves dense or patterned ids
  * as well as hashed block ids. Every key is allowed: UINT64_MAX, the empty-slot marker, is kept aside.
  * Allocation failures follow sim/base/alloc.h. */
@@ -11,9 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+typedef struct u64map_cell {
+    uint64_t key, val;
+} u64map_cell_t;
+
 typedef struct u64map {
-    uint64_t *keys;
-    uint64_t *vals;
+    u64map_cell_t *cells;
     uint32_t bits; /* log2 of the table size; 0 = not allocated */
     size_t n;      /* keys held, UINT64_MAX included */
     bool has_max;  /* UINT64_MAX is a key; its value is max_val */

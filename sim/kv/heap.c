@@ -1,26 +1,45 @@
-/* Indexed binary min-heap of store slots; see heap.h. Positions are kept in the entries' meta area. */
+/* Indexed 4-ary min-heap of store slots with a dense position array; see heap.h. */
 #include "sim/kv/heap.h"
 #include "sim/base/alloc.h"
 
 #include <assert.h>
 #include <stdlib.h>
 
-static int kv_heap_less(const kv_heap_node_t *a, const kv_heap_node_t *b)
+#define KV_HEAP_ARITY 4u
+
+static inline int kv_heap_less(const kv_heap_node_t *a, const kv_heap_node_t *b)
 {
     return a->key < b->key || (a->key == b->key && a->tie < b->tie);
 }
 
-static void kv_heap_place(kv_heap_t *h, uint32_t i, kv_heap_node_t node)
+static inline uint32_t kv_heap_getpos(const kv_heap_t *h, uint32_t slot)
+{
+    return slot < h->npos ? h->pos[slot] : KV_HEAP_NONE;
+}
+
+/* Makes pos[slot] addressable: the array follows the store's slab (never past its capacity). */
+static void kv_heap_cover(kv_heap_t *h, uint32_t slot)
+{
+    if (slot < h->npos)
+        return;
+    uint64_t want = h->store->nalloc > slot ? h->store->nalloc : (uint64_t)slot + 1;
+    h->pos = kvt_realloc(h->pos, (size_t)want, sizeof *h->pos);
+    for (uint64_t k = h->npos; k < want; k++)
+        h->pos[k] = KV_HEAP_NONE;
+    h->npos = (uint32_t)want;
+}
+
+static inline void kv_heap_place(kv_heap_t *h, uint32_t i, kv_heap_node_t node)
 {
     h->v[i] = node;
-    *kv_heap_pos(h, node.slot) = i;
+    h->pos[node.slot] = i;
 }
 
 static void kv_heap_up(kv_heap_t *h, uint32_t i)
 {
     kv_heap_node_t node = h->v[i];
     while (i > 0) {
-        uint32_t p = (i - 1) / 2;
+        uint32_t p = (i - 1) / KV_HEAP_ARITY;
         if (!kv_heap_less(&node, &h->v[p]))
             break;
         kv_heap_place(h, i, h->v[p]);
@@ -33,11 +52,13 @@ static void kv_heap_down(kv_heap_t *h, uint32_t i)
 {
     kv_heap_node_t node = h->v[i];
     for (;;) {
-        uint32_t c = 2 * i + 1;
-        if (c >= h->n)
+        uint32_t first = KV_HEAP_ARITY * i + 1;
+        if (first >= h->n)
             break;
-        if (c + 1 < h->n && kv_heap_less(&h->v[c + 1], &h->v[c]))
-            c++;
+        uint32_t end = first + KV_HEAP_ARITY < h->n ? first + KV_HEAP_ARITY : h->n, c = first;
+        for (uint32_t k = first + 1; k < end; k++)
+            if (kv_heap_less(&h->v[k], &h->v[c]))
+                c = k;
         if (!kv_heap_less(&h->v[c], &node))
             break;
         kv_heap_place(h, i, h->v[c]);
@@ -46,25 +67,29 @@ static void kv_heap_down(kv_heap_t *h, uint32_t i)
     kv_heap_place(h, i, node);
 }
 
-void kv_heap_init(kv_heap_t *h, const kv_store_t *store, size_t pos_off)
+void kv_heap_init(kv_heap_t *h, const kv_store_t *store)
 {
     h->v = NULL;
     h->n = h->cap = 0;
     h->store = store;
-    h->pos_off = pos_off;
+    h->pos = NULL;
+    h->npos = 0;
 }
 
 void kv_heap_fini(kv_heap_t *h)
 {
     free(h->v);
+    free(h->pos);
     h->v = NULL;
-    h->n = h->cap = 0;
+    h->pos = NULL;
+    h->n = h->cap = h->npos = 0;
 }
 
 void kv_heap_set(kv_heap_t *h, uint32_t slot, double key, uint64_t tie)
 {
     kv_heap_node_t node = {key, tie, slot};
-    uint32_t pos = *kv_heap_pos(h, slot);
+    kv_heap_cover(h, slot);
+    uint32_t pos = h->pos[slot];
     if (pos == KV_HEAP_NONE) {
         if (h->n == h->cap) {
             /* Geometric growth by a quarter, never past the store's capacity (the metadata budget). */
@@ -92,11 +117,11 @@ void kv_heap_set(kv_heap_t *h, uint32_t slot, double key, uint64_t tie)
 
 void kv_heap_remove(kv_heap_t *h, uint32_t slot)
 {
-    uint32_t pos = *kv_heap_pos(h, slot);
+    uint32_t pos = kv_heap_getpos(h, slot);
     if (pos == KV_HEAP_NONE)
         return;
     assert(pos < h->n && h->v[pos].slot == slot);
-    *kv_heap_pos(h, slot) = KV_HEAP_NONE;
+    h->pos[slot] = KV_HEAP_NONE;
     h->n--;
     if (pos == h->n)
         return;
@@ -122,10 +147,10 @@ double kv_heap_top_key(const kv_heap_t *h)
 
 int kv_heap_contains(const kv_heap_t *h, uint32_t slot)
 {
-    return *kv_heap_pos(h, slot) != KV_HEAP_NONE;
+    return kv_heap_getpos(h, slot) != KV_HEAP_NONE;
 }
 
 size_t kv_heap_mem_bytes(const kv_heap_t *h)
 {
-    return (size_t)h->cap * sizeof *h->v;
+    return (size_t)h->cap * sizeof *h->v + (size_t)h->npos * sizeof *h->pos;
 }

@@ -23,7 +23,17 @@
  * Likewise the last lookup is remembered (the memo below) for the admission that follows it.
  *
  * Speed notes: block-wise loops prefetch the hash buckets (or entries) a few blocks ahead, since consecutive
- * blocks of a context sit in unrelated buckets. Prefetches are hints: they change no result. */
+ * blocks of a context sit in unrelated buckets; an eviction asks for the victim's bucket and those of the
+ * tiers below as soon as the victim is known. Prefetches are hints: they change no result. Each store keeps
+ * the stores below it on its path (kv_store_t.below), set once here at creation.
+ *
+ * Runs of blocks (issue 16, docs/performance.md "KV manager by extents"): a request's blocks come in a few
+ * runs per tier, but the policies order single blocks (a release breaks a prefix from its leaf; frequencies
+ * differ along a run), and exact hit rates need that order. So the per-block calls stay, and the work per
+ * call is made independent of the tier's size where a policy's keys form runs: LFU, cost-aware and LPC keep
+ * the blocks of equal key -- those a release filed together -- as one group of a key-grouped queue
+ * (gheap.h), O(1) per pin, release and eviction. Per-extent records for the lower tiers (the memory target
+ * of a pod-wide ICMS) are not done: they need policies defined on runs. */
 #include "sim/kv/kv.h"
 
 #include <assert.h>
@@ -123,7 +133,7 @@ static kv_store_t *kv_path_store(const kv_mgr_t *m, int tier, uint32_t inst)
     return &m->tier[tier][kv_scope_loc(kv_tiers[tier].scope, inst, m->dom[inst])];
 }
 
-/* Stores strictly below s on its path, fastest first. */
+/* Stores strictly below s on its path, fastest first (kv_mgr_create keeps them in s->below). */
 static int kv_below(const kv_mgr_t *m, const kv_store_t *s, kv_store_t **out)
 {
     int k = 0;
@@ -203,9 +213,11 @@ static void kv_evict_one(kv_mgr_t *m, kv_store_t *s, uint64_t incoming, double n
     kv_entry_t *e = kv_store_entry(s, slot);
     assert((e->flags & KV_E_LIVE) && e->pins == 0 && "policy proposed a pinned or free slot");
     kv_entry_t copy = *e;
-    /* The buckets of the tiers below are asked for now: their misses overlap the removal from this one. */
-    kv_store_t *below[KV_NTIERS];
-    int nb = kv_below(m, s, below);
+    /* The victim's own bucket and those of the tiers below are asked for now: their misses overlap the
+     * policy's removal. */
+    kv_store_prefetch(s, copy.id);
+    kv_store_t *const *below = s->below;
+    int nb = s->nbelow;
     for (int k = 0; k < nb; k++)
         kv_store_prefetch(below[k], copy.id);
     s->pol.ops->remove(&s->pol, slot);
@@ -371,6 +383,9 @@ kv_mgr_t *kv_mgr_create(const kv_cfg_t *cfg, char *err, size_t errlen)
             }
         }
     }
+    for (int t = 0; t < KV_NTIERS; t++)
+        for (uint32_t loc = 0; loc < m->ntier[t]; loc++)
+            m->tier[t][loc].nbelow = kv_below(m, &m->tier[t][loc], m->tier[t][loc].below);
     return m;
 }
 
@@ -668,8 +683,8 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
     m->gen++;
     assert(from <= to && to <= r->n && from <= r->hi && "commits must extend the pinned run in order");
     kv_store_t *g1 = &m->tier[KV_G1][inst];
-    kv_store_t *below[KV_NTIERS];
-    int nb = m->write.ops->commit ? kv_below(m, g1, below) : 0;
+    kv_store_t *const *below = g1->below;
+    int nb = m->write.ops->commit ? g1->nbelow : 0;
     for (uint32_t i = r->hi; i < to; i++) {
         assert(r->reserved > 0 && g1->reserved > 0);
         r->reserved--;

@@ -126,8 +126,8 @@ uint32_t kv_store_add(kv_store_t *s, const kv_entry_t *proto)
         slot = s->nfresh++;
     }
     kv_entry_t *e = kv_store_entry(s, slot);
-    memset(e, 0, s->stride);
     *e = *proto;
+    memset(e + 1, 0, s->stride - sizeof *e); /* the policy's area starts zeroed */
     e->flags = KV_E_LIVE;
     e->pins = 0;
     uint32_t h = kv_store_hash(s, e->id);

@@ -16,7 +16,10 @@
  * The index is chained, with between one and two buckets per slot. A probe reads the bucket and the entries
  * of its chain. (An open-addressing index holding the ids themselves, one cache line per probe, was measured
  * against it: no faster on long contexts, whose probes mostly hit the CPU caches; slower insertions and
- * deletions; 17 bytes of index per slot instead of 4 to 8. See docs/performance.md.) */
+ * deletions; 17 bytes of index per slot instead of 4 to 8. See docs/performance.md.)
+ *
+ * Each store also names the stores below it on its path (below[], filled by the manager at creation), so an
+ * eviction or a write-through does not work the path out per block. */
 #ifndef KVTWIN_KV_STORE_H
 #define KVTWIN_KV_STORE_H
 
@@ -62,6 +65,10 @@ struct kv_store {
     kv_tier_stats_t st; /* this instance's counters (capacity and occupancy filled on demand) */
     kv_pol_t pol;
     void *params; /* the policy's bound parameters (a copy: the caller's may go away) */
+    /* The stores strictly below this one on its path, fastest first (filled by the manager once every tier
+     * exists: the path never changes, and an eviction or write-through used to work it out every time). */
+    struct kv_store *below[KV_NTIERS];
+    int nbelow;
 };
 
 static inline kv_entry_t *kv_store_entry(const kv_store_t *s, uint32_t slot)

@@ -7,11 +7,14 @@
  * use, carried with the block between tiers) and size its bytes. Every block of a run has the same size, so
  * H ranks blocks by recompute seconds saved per byte: blocks of long contexts (whose attention makes each
  * block dearer to recompute) outlive cheap ones used as often. A block whose cost is unknown counts
- * default_cost_s. Equal values leave least recent first; pinned blocks leave the heap until released.
- * O(log n); 16 bytes per entry plus a 24-byte heap node. */
+ * default_cost_s. Equal values leave least recent first; pinned blocks leave the order until released.
+ * The order is a key-grouped queue (gheap.h): a request's blocks released together share L and their cost,
+ * so those of equal frequency share a value and form one group; O(1) per operation plus O(log g) among the
+ * g distinct values when one appears or empties. 16 bytes per entry plus 12 bytes of queue links per slot
+ * and 24 bytes (and a map cell) per distinct value. */
 #include <stdlib.h>
 
-#include "sim/kv/heap.h"
+#include "sim/kv/gheap.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
 
@@ -30,13 +33,12 @@ static const jb_field_t cost_fields[] = {
 static const jb_spec_t cost_spec = {"cost", cost_fields, NULL};
 
 typedef struct cost_meta {
-    uint32_t pos;
     uint32_t freq;
     double value;
 } cost_meta_t;
 
 typedef struct cost_state {
-    kv_heap_t heap;
+    kv_gheap_t heap;
     double level;
 } cost_state_t;
 
@@ -47,7 +49,7 @@ static int cost_init(kv_pol_t *p, char *err, size_t errlen)
     cost_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_heap_init(&st->heap, p->store, offsetof(cost_meta_t, pos));
+    kv_gheap_init(&st->heap, p->store);
     p->state = st;
     return 0;
 }
@@ -55,7 +57,7 @@ static int cost_init(kv_pol_t *p, char *err, size_t errlen)
 static void cost_fini(kv_pol_t *p)
 {
     cost_state_t *st = p->state;
-    kv_heap_fini(&st->heap);
+    kv_gheap_fini(&st->heap);
     free(st);
     p->state = NULL;
 }
@@ -71,13 +73,12 @@ static void cost_rekey(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
     /* Size is one block for every entry: value per byte and per block rank alike. */
     mt->value = pa->aging * st->level + (double)mt->freq * cost;
     if (!kv_store_pinned(p->store, slot))
-        kv_heap_set(&st->heap, slot, mt->value, c->seq);
+        kv_gheap_set(&st->heap, slot, mt->value, c->seq);
 }
 
 static void cost_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
     cost_meta_t *mt = kv_store_meta(p->store, slot);
-    mt->pos = KV_HEAP_NONE;
     mt->freq = 1;
     cost_rekey(p, slot, c);
 }
@@ -93,13 +94,13 @@ static void cost_hit(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 static void cost_remove(kv_pol_t *p, uint32_t slot)
 {
     cost_state_t *st = p->state;
-    kv_heap_remove(&st->heap, slot);
+    kv_gheap_remove(&st->heap, slot);
 }
 
 static void cost_pin(kv_pol_t *p, uint32_t slot)
 {
     cost_state_t *st = p->state;
-    kv_heap_remove(&st->heap, slot);
+    kv_gheap_remove(&st->heap, slot);
 }
 
 static uint32_t cost_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *c)
@@ -107,16 +108,16 @@ static uint32_t cost_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *
     (void)incoming;
     (void)c;
     cost_state_t *st = p->state;
-    uint32_t v = kv_heap_top(&st->heap);
+    uint32_t v = kv_gheap_top(&st->heap);
     if (v != KV_NO_SLOT)
-        st->level = kv_heap_top_key(&st->heap);
+        st->level = kv_gheap_top_key(&st->heap);
     return v;
 }
 
 static size_t cost_mem(const kv_pol_t *p)
 {
     const cost_state_t *st = p->state;
-    return sizeof *st + kv_heap_mem_bytes(&st->heap);
+    return sizeof *st + kv_gheap_mem_bytes(&st->heap);
 }
 
 const kv_policy_ops_t kv_policy_cost = {

@@ -14,7 +14,9 @@
  *
  * and the lowest key is evicted: a block of a conversation that surely continues counts as horizon_s more
  * recent than one that surely ends. Blocks without a session get p = prior. Keys are fixed between uses
- * (a heap, O(log n)). 16 bytes per entry, a 24-byte heap node, and 24 bytes per session record (at most
+ * (a key-grouped queue, gheap.h: the blocks of one request share their key, so they form one group;
+ * O(1) per operation plus O(log g) among the g distinct keys). 8 bytes per entry, 12 bytes of queue links
+ * per slot, 24 bytes and a map cell per distinct key, and 24 bytes per session record (at most
  * max_sessions: the least recently seen ones are forgotten first when the table is full, which only
  * restarts their turn count). */
 #include <math.h>
@@ -23,7 +25,7 @@
 
 #include "sim/base/alloc.h"
 #include "sim/base/u64map.h"
-#include "sim/kv/heap.h"
+#include "sim/kv/gheap.h"
 #include "sim/kv/policy.h"
 #include "sim/kv/store.h"
 
@@ -50,8 +52,6 @@ static const jb_spec_t lpc_spec = {"lpc", lpc_fields, NULL};
 #define LPC_BINS 64 /* turn counts; the last bin holds every longer session */
 
 typedef struct lpc_meta {
-    uint32_t pos;
-    uint32_t pad;
     double key;
 } lpc_meta_t;
 
@@ -61,7 +61,7 @@ typedef struct lpc_sess {
 } lpc_sess_t;
 
 typedef struct lpc_state {
-    kv_heap_t heap;
+    kv_gheap_t heap;
     u64map_t sess; /* session -> index into recs */
     lpc_sess_t *recs;
     uint64_t *rec_id; /* the session of each record, for forgetting */
@@ -76,7 +76,7 @@ static int lpc_init(kv_pol_t *p, char *err, size_t errlen)
     lpc_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_heap_init(&st->heap, p->store, offsetof(lpc_meta_t, pos));
+    kv_gheap_init(&st->heap, p->store);
     u64map_init(&st->sess);
     p->state = st;
     return 0;
@@ -85,7 +85,7 @@ static int lpc_init(kv_pol_t *p, char *err, size_t errlen)
 static void lpc_fini(kv_pol_t *p)
 {
     lpc_state_t *st = p->state;
-    kv_heap_fini(&st->heap);
+    kv_gheap_fini(&st->heap);
     u64map_free(&st->sess);
     free(st->recs);
     free(st->rec_id);
@@ -155,7 +155,7 @@ static void lpc_touch(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c, bool ma
     }
     mt->key = c->now_s + prob * pa->horizon_s;
     if (!kv_store_pinned(p->store, slot))
-        kv_heap_set(&st->heap, slot, mt->key, c->seq);
+        kv_gheap_set(&st->heap, slot, mt->key, c->seq);
 }
 
 static void lpc_hit(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
@@ -170,15 +170,13 @@ static void lpc_unpin(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 
 static void lpc_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
-    lpc_meta_t *mt = kv_store_meta(p->store, slot);
-    mt->pos = KV_HEAP_NONE;
     lpc_touch(p, slot, c, true);
 }
 
 static void lpc_remove(kv_pol_t *p, uint32_t slot)
 {
     lpc_state_t *st = p->state;
-    kv_heap_remove(&st->heap, slot);
+    kv_gheap_remove(&st->heap, slot);
 }
 
 static uint32_t lpc_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *c)
@@ -186,13 +184,13 @@ static uint32_t lpc_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t *c
     (void)incoming;
     (void)c;
     lpc_state_t *st = p->state;
-    return kv_heap_top(&st->heap);
+    return kv_gheap_top(&st->heap);
 }
 
 static size_t lpc_mem(const kv_pol_t *p)
 {
     const lpc_state_t *st = p->state;
-    return sizeof *st + kv_heap_mem_bytes(&st->heap) + (size_t)st->cap * (sizeof *st->recs + sizeof *st->rec_id) +
+    return sizeof *st + kv_gheap_mem_bytes(&st->heap) + (size_t)st->cap * (sizeof *st->recs + sizeof *st->rec_id) +
            (size_t)st->nrec * 16;
 }
 

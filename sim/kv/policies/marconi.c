@@ -14,8 +14,8 @@
  * so a block of average cost counts as used window_s x alpha later than it was. Marconi normalises both terms
  * over the candidates at each eviction and tunes alpha online; this keeps the key fixed between uses (a heap,
  * O(log n)) and alpha a parameter. Marconi's admission rule (cache only states likely to be reused) is not
- * modelled: every block is admitted. A block whose cost is unknown counts default_cost_s. 16 bytes per entry
- * plus a 24-byte heap node. */
+ * modelled: every block is admitted. A block whose cost is unknown counts default_cost_s. 8 bytes per entry
+ * plus a 24-byte heap node and 4 bytes of heap position per slot. */
 #include <stdlib.h>
 
 #include "sim/kv/heap.h"
@@ -39,8 +39,6 @@ static const jb_field_t marconi_fields[] = {
 static const jb_spec_t marconi_spec = {"marconi", marconi_fields, NULL};
 
 typedef struct marconi_meta {
-    uint32_t pos;
-    uint32_t pad;
     double key;
 } marconi_meta_t;
 
@@ -57,7 +55,7 @@ static int marconi_init(kv_pol_t *p, char *err, size_t errlen)
     marconi_state_t *st = calloc(1, sizeof *st);
     if (!st)
         return -1;
-    kv_heap_init(&st->heap, p->store, offsetof(marconi_meta_t, pos));
+    kv_heap_init(&st->heap, p->store);
     p->state = st;
     return 0;
 }
@@ -89,8 +87,6 @@ static void marconi_use(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 
 static void marconi_insert(kv_pol_t *p, uint32_t slot, const kv_pol_ctx_t *c)
 {
-    marconi_meta_t *mt = kv_store_meta(p->store, slot);
-    mt->pos = KV_HEAP_NONE;
     marconi_use(p, slot, c);
 }
 

@@ -143,8 +143,9 @@ static uint32_t s3fifo_victim(kv_pol_t *p, uint64_t incoming, const kv_pol_ctx_t
     kv_store_t *s = p->store;
     uint32_t v = KV_NO_SLOT;
     uint32_t ts = kv_dl_first_unpinned(s, &st->q[S3_SMALL]);
-    bool has_main = kv_dl_first_unpinned(s, &st->q[S3_MAIN]) != KV_NO_SLOT;
-    if (ts != KV_NO_SLOT && (st->q[S3_SMALL].n >= st->small_target || !has_main)) {
+    /* M is searched for an unpinned block only when S is under its share (its head is a likely miss). */
+    if (ts != KV_NO_SLOT &&
+        (st->q[S3_SMALL].n >= st->small_target || kv_dl_first_unpinned(s, &st->q[S3_MAIN]) == KV_NO_SLOT)) {
         /* evictS: until a block leaves S; the ones it passes with enough hits go to M, counting again from 0 */
         while (ts != KV_NO_SLOT) {
             s3fifo_meta_t *mt = s3_meta(p, ts);
