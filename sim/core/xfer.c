@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/core/conserve.h"
 #include "sim/core/fabric.h"
@@ -43,6 +44,9 @@ static void xfer_fail_job(pod_t *p, xfer_job_t *job, const pf_route_t *r, bool i
 {
     conserve_fail(p, job, r);
     faults_note_failed(p, job->bytes, in_flight);
+    if (job->wrec)
+        faults_write_failed(p, job->wrec); /* its blocks were written nowhere: out of the destination's index */
+    free(job->wrec);
     if (job->fail)
         job->fail(p, job->ctx);
     else if (job->done)
@@ -53,6 +57,20 @@ static void xfer_fail_job(pod_t *p, xfer_job_t *job, const pf_route_t *r, bool i
 static uint32_t xfer_stripe_width(const pod_t *p)
 {
     return p->pf.n_icms > 1 ? p->pf.hw->icms.stripe_enclosures : 0;
+}
+
+/* The blocks of write record w that part e of a striped hop carries: block k of the hop lies where block
+ * first_block + k does under the stripe map, as sp_stripe_split counts them; ids beyond the hop's count
+ * (a record shared by moves to the same destination, faults.c) go with the first part. */
+static xfer_wrec_t *xfer_wrec_part(const xfer_wrec_t *w, const xfer_job_t *job, uint32_t n, uint32_t width, uint32_t e,
+                                   bool first)
+{
+    xfer_wrec_t *q = malloc(sizeof *q + (w->n ? w->n : 1) * sizeof q->ids[0]);
+    *q = (xfer_wrec_t){.tier = w->tier, .loc = w->loc, .moves = w->moves, .cap = w->n};
+    for (uint32_t k = 0; k < w->n; k++)
+        if (k < job->blocks ? sp_stripe_enclosure(job->first_block + k, n, width) == e : first)
+            q->ids[q->n++] = w->ids[k];
+    return q;
 }
 
 /* A hop to or from the ICMS whose blocks span several enclosures becomes one part per enclosure: this
@@ -99,6 +117,7 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         part.ctx = fan;
         part.fan = fan;
         part.next = NULL;
+        part.wrec = head.wrec ? xfer_wrec_part(head.wrec, &head, n, width, e, first) : NULL;
         fan->left++;
         if (first) {
             *job = part;
@@ -114,6 +133,7 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         pool->part_tail = q;
         sgb_sem_post(pool->parts);
     }
+    free(head.wrec);
 }
 
 /* ---- coalescing --------------------------------------------------------------------------------------- */
@@ -178,6 +198,27 @@ static void xfer_flush_wait(xfer_pool_t *pool, xfer_job_t *job, double latency_s
     xfer_open_close(pool, job);
 }
 
+/* The joining move's blocks go with the open job's (same destination): one record, w freed. */
+static void xfer_wrec_join(xfer_job_t *o, xfer_wrec_t *w)
+{
+    if (!w)
+        return;
+    if (!o->wrec) {
+        o->wrec = w;
+        return;
+    }
+    xfer_wrec_t *r = o->wrec;
+    if (r->n + w->n > r->cap) {
+        r->cap = r->n + w->n > 2 * r->cap ? r->n + w->n : 2 * r->cap;
+        r = realloc(r, sizeof *r + r->cap * sizeof r->ids[0]);
+        o->wrec = r;
+    }
+    memcpy(r->ids + r->n, w->ids, w->n * sizeof w->ids[0]);
+    r->n += w->n;
+    r->moves += w->moves;
+    free(w);
+}
+
 /* Joins a background job into the open job of its link pair and interval; false if there is none (the job
  * then opens one). */
 static bool xfer_join(xfer_pool_t *pool, const xfer_job_t *job, double *flush_s)
@@ -197,6 +238,7 @@ static bool xfer_join(xfer_pool_t *pool, const xfer_job_t *job, double *flush_s)
         return false;
     o->bytes += job->bytes;
     o->blocks += job->blocks;
+    xfer_wrec_join(o, job->wrec);
     o->joined++;
     pool->joined++;
     conserve_submit(pool->pod, job);
@@ -291,6 +333,7 @@ static void xfer_worker(void *arg)
         self->routed = false;
         if (job->done)
             job->done(p, job->ctx);
+        free(job->wrec);
         free(job);
     }
 }
@@ -355,6 +398,7 @@ static void xfer_drop(xfer_job_t *j)
 {
     if (j->fan && --j->fan->left == 0)
         free(j->fan);
+    free(j->wrec);
     free(j);
 }
 
