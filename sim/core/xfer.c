@@ -279,9 +279,16 @@ static void xfer_worker(void *arg)
         pf_ep_t alias;
         uint32_t spine;
         if (fab_route_flow(&p->pf, job->src, job->dst, r, &alias, &spine)) {
-            /* Per-flow paths (fabric.h): the storage end's alias host for the chosen spine. */
-            char name[40];
-            pf_alias_name(alias, spine, name, sizeof name);
+            /* Per-flow paths (fabric.h): the storage end's alias host for the chosen spine, and with traffic
+             * classes the one of that spine whose routes also carry the class link. */
+            char name[48];
+            pf_ep_t st;
+            uint32_t c = fab_class(&p->pf, job->kind, job->src, job->dst, &st);
+            if (c != UINT32_MAX) {
+                fab_class_hop(&p->pf, st, c, st.kind == job->src.kind, r);
+                pf_flow_class_alias_name(alias, spine, c, name, sizeof name);
+            } else
+                pf_alias_name(alias, spine, name, sizeof name);
             if (alias.kind == job->src.kind)
                 from = sgb_host(name);
             else
