@@ -101,6 +101,7 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
     fan->ctx = job->ctx;
     double per_block = job->bytes / (double)job->blocks;
     bool first = true;
+    uint32_t queued = 0;
     xfer_job_t head = *job;
     for (uint32_t e = 0; e < n; e++) {
         if (!pool->stripe_blocks[e])
@@ -131,9 +132,13 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         else
             pool->part_head = q;
         pool->part_tail = q;
-        sgb_sem_post(pool->parts);
+        queued++;
     }
     free(head.wrec);
+    /* Posting may run another actor at once, one that splits a hop of its own in pool->stripe_blocks: the
+     * parts are all built before the first post. */
+    for (uint32_t k = 0; k < queued; k++)
+        sgb_sem_post(pool->parts);
 }
 
 /* ---- coalescing --------------------------------------------------------------------------------------- */
