@@ -160,9 +160,6 @@ int hw_pod_check(const hw_pod_t *p, char *path, size_t pathlen, char *msg, size_
     if (!(f->ecmp_efficiency > 0 && f->ecmp_efficiency <= 1))
         return hw_fail(path, pathlen, msg, msglen, "fabric.ecmp_efficiency", "must be in (0, 1], got %g",
                        f->ecmp_efficiency);
-    if (f->traffic_classes != HW_TC_OFF && f->per_flow_paths)
-        return hw_fail(path, pathlen, msg, msglen, "fabric.traffic_classes",
-                       "traffic classes need static paths (per_flow_paths false)%s", "");
     if (f->traffic_classes == HW_TC_KIND &&
         !(f->tc_load_weight > 0 && f->tc_writeback_weight > 0 && f->tc_prestage_weight > 0))
         return hw_fail(path, pathlen, msg, msglen, "fabric.tc_load_weight",

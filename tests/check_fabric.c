@@ -195,21 +195,35 @@ END_TEST
 static double tc_end_s[TC_FLOWS];
 static uint32_t tc_inst[TC_FLOWS];
 static int tc_kind[TC_FLOWS]; /* kv_move_kind_t of each flow: 0 load, 3 prestage */
+static uint32_t tc_per_flow;  /* flows that took a per-flow path (spine and class composed) */
+static uint32_t tc_spines;    /* bit s: a flow crossed spine s */
 
 static void tc_flow_actor(void *arg)
 {
     uint32_t i = (uint32_t)(uintptr_t)arg;
     pf_ep_t src = {PF_ICMS, 0}, dst = {PF_INST, tc_inst[i]};
     pf_route_t r;
-    pf_route(&fpf, src, dst, &r);
-    char from[40], to[32];
+    char from[48], to[32];
     pf_host_name(src, from, sizeof from);
     pf_host_name(dst, to, sizeof to);
-    pf_ep_t st;
-    uint32_t c = fab_class(&fpf, tc_kind[i], src, dst, &st);
-    if (c != UINT32_MAX) {
-        fab_class_hop(&fpf, st, c, true, &r);
-        pf_class_alias_name(st, c, from, sizeof from);
+    pf_ep_t st, alias;
+    uint32_t c = fab_class(&fpf, tc_kind[i], src, dst, &st), spine;
+    if (fab_route_flow(&fpf, src, dst, &r, &alias, &spine)) {
+        /* Per-flow paths: the spine's alias, and with classes the one that also carries the class link. */
+        tc_per_flow++;
+        tc_spines |= 1u << spine;
+        if (c != UINT32_MAX) {
+            ck_assert(alias.kind == st.kind && alias.idx == st.idx);
+            fab_class_hop(&fpf, st, c, true, &r);
+            pf_flow_class_alias_name(alias, spine, c, from, sizeof from);
+        } else
+            pf_alias_name(alias, spine, from, sizeof from);
+    } else {
+        pf_route(&fpf, src, dst, &r);
+        if (c != UINT32_MAX) {
+            fab_class_hop(&fpf, st, c, true, &r);
+            pf_class_alias_name(st, c, from, sizeof from);
+        }
     }
     pf_route_begin(&fpf, &r);
     fab_flow_changed(&fpf, &r);
@@ -222,15 +236,22 @@ static void tc_flow_actor(void *arg)
 /* Two tenants (nodes of even and odd index) load from enclosure 0 at once: tenant 0 with five flows, tenant
  * 1 with three, each to its own instance (100 GB/s port). Returns when tenant 1's first flow ends; *rate the enclosure's read
  * rate R (its slowest stage). */
-static double tenants_pattern(bool classes, double *rate)
+static double tenants_pattern(bool classes, bool per_flow, double *rate)
 {
-    const char *sets[] = {"hardware.nodes=18", "deployment.tp=4", "hardware.icms.enclosures=1",
+    /* per_flow: adaptive per-flow paths over 8 spines of one 100 GB/s uplink each (as pattern()). */
+    const char *sets[] = {"hardware.nodes=18",
+                          "deployment.tp=4",
+                          "hardware.icms.enclosures=1",
                           classes ? "hardware.fabric.traffic_classes=tenant" : "hardware.fabric.traffic_classes=off",
-                          "hardware.fabric.tenants=2"};
+                          "hardware.fabric.tenants=2",
+                          "hardware.fabric.oversubscription=15",
+                          "hardware.fabric.routing=adaptive",
+                          "hardware.fabric.per_flow_paths=true"};
     scenario_t *sc = calloc(1, sizeof *sc);
     char err[2048];
-    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, 5, -1, err, sizeof err) ==
-                      0,
+    tc_per_flow = tc_spines = 0;
+    ck_assert_msg(scenario_load(sc, tu_source("configs/scenarios/rubin-agentic.json"), sets, per_flow ? 8 : 5, -1, err,
+                                sizeof err) == 0,
                   "%s", err);
     ck_assert_msg(pf_build(&fpf, sc, err, sizeof err) == 0, "%s", err);
     const pf_link_t *L = fpf.links;
@@ -266,9 +287,10 @@ static double tenants_pattern(bool classes, double *rate)
 START_TEST(tenant_starved_without_classes)
 {
     double R;
-    double t = tenants_pattern(false, &R);
+    double t = tenants_pattern(false, false, &R);
     ck_assert(R / 8 < 100e9); /* the enclosure, not the instances' ports, is the bottleneck */
     ck_assert_double_eq_tol(t, FLOW_BYTES / (R / 8), 1e-6);
+    ck_assert_uint_eq(tc_per_flow, 0);
 }
 END_TEST
 
@@ -277,9 +299,23 @@ END_TEST
 START_TEST(tenant_share_with_classes)
 {
     double R;
-    double t = tenants_pattern(true, &R);
+    double t = tenants_pattern(true, false, &R);
     ck_assert(R / 6 < 100e9);
     ck_assert_double_eq_tol(t, FLOW_BYTES / (R / 6), 1e-6);
+}
+END_TEST
+
+/* Per-flow paths and traffic classes composed (loop index: classes off, on): the eight flows cross the fabric
+ * on spines of their own (adaptive routing, 100 GB/s uplinks: not the bottleneck), and the enclosure's share
+ * is the same as with static paths: R/8 per flow without classes, R/6 for tenant 1's with them. */
+START_TEST(tenant_share_with_per_flow_paths)
+{
+    double R;
+    bool classes = _i == 1;
+    double t = tenants_pattern(classes, true, &R);
+    ck_assert_uint_eq(tc_per_flow, TC_FLOWS);
+    ck_assert_uint_eq(__builtin_popcount(tc_spines), TC_FLOWS);
+    ck_assert_double_eq_tol(t, FLOW_BYTES / (R / (classes ? 6 : 8)), 1e-6);
 }
 END_TEST
 
@@ -340,6 +376,7 @@ int main(void)
     tcase_add_test(tc, killed_transfer_frees_its_share);
     tcase_add_test(tc, tenant_starved_without_classes);
     tcase_add_test(tc, tenant_share_with_classes);
+    tcase_add_loop_test(tc, tenant_share_with_per_flow_paths, 0, 2);
     tcase_add_test(tc, kind_weighted_share);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);

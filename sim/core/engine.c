@@ -263,8 +263,13 @@ void engine_issue_moves(engine_t *e, sim_req_t *r)
                 .first_block = m->first_block, /* for ICMS striping (xfer.h) */
                 .blocks = m->blocks,
             };
-            bool waited = r && ((m->kind == KV_MOVE_LOAD && m->dst_tier == KV_G1 && m->dst_loc == e->id) ||
-                                (m->kind == KV_MOVE_DEMOTE && m->src_tier == KV_G1 && m->src_loc == e->id));
+            bool waited_load = r && m->kind == KV_MOVE_LOAD && m->dst_tier == KV_G1 && m->dst_loc == e->id;
+            bool waited =
+                waited_load || (r && m->kind == KV_MOVE_DEMOTE && m->src_tier == KV_G1 && m->src_loc == e->id);
+            /* With faults listed, a write that fails takes its blocks out of its destination's index; a load
+             * the request waits for is recomputed instead (faults.h). */
+            if (!waited_load)
+                job.wrec = faults_write_record(p, m);
             if (waited) {
                 job.done = engine_load_done;
                 job.fail = m->kind == KV_MOVE_LOAD ? engine_load_failed : NULL;
@@ -285,6 +290,7 @@ void engine_issue_moves(engine_t *e, sim_req_t *r)
         if (n < 16)
             break;
     }
+    faults_moves_drained(p);
 }
 
 /* ---- admission ---------------------------------------------------------------------------------------- */

@@ -36,7 +36,8 @@ void fab_flow_changed(platform_t *pf, const pf_route_t *r);
  * share. The class of job src -> dst, or UINT32_MAX (no classes, or not a node <-> storage transfer);
  * *storage is its storage end. */
 uint32_t fab_class(const platform_t *pf, int move_kind, pf_ep_t src, pf_ep_t dst, pf_ep_t *storage);
-/* Adds class c's link at the storage end to route r (storage_is_src: its UP direction). */
+/* Adds class c's link at the storage end to route r (storage_is_src: its UP direction). With per-flow paths
+ * the transfer then uses the alias of its spine and class (pf_flow_class_alias_name). */
 void fab_class_hop(const platform_t *pf, pf_ep_t storage, uint32_t c, bool storage_is_src, pf_route_t *r);
 
 /* eff(n) above for n flows in one direction of a port (1 when roce_cc is off). */

@@ -13,6 +13,7 @@
 #include "sim/core/storage_path.h"
 #include "sim/core/xfer.h"
 #include "sim/out/metrics.h"
+#include "sim/sched/route.h"
 
 typedef struct faults_enc {
     uint32_t enc, n, width, drive, drives;
@@ -140,6 +141,85 @@ static int faults_target(const pod_t *p, const char *t, fault_t *f, char *what, 
     return 0;
 }
 
+/* ---- failed writes ------------------------------------------------------------------------------------- */
+
+/* The cache's events: what enters a tier instance is recorded for the write that carries it; everything
+ * goes on to a router that keeps its own view of the cache. */
+static void faults_kv_event(void *ctx, double now_s, int tier, uint32_t loc, uint64_t id, bool added)
+{
+    pod_t *p = ctx;
+    if (p->router.kv_events)
+        sched_router_kv_event(&p->router, now_s, tier, loc, id, added);
+    struct faults *f = p->faults;
+    if (!added)
+        return;
+    if (f->n_added == f->cap_added) {
+        f->cap_added = f->cap_added ? 2 * f->cap_added : 256;
+        f->added = kvt_realloc(f->added, f->cap_added, sizeof *f->added);
+    }
+    f->added[f->n_added++] = (struct faults_added){id, loc, tier};
+}
+
+void faults_watch_writes(pod_t *p)
+{
+    kv_set_event_hook(p->kv, faults_kv_event, p); /* after the router's: it forwards to it */
+}
+
+xfer_wrec_t *faults_write_record(pod_t *p, const kv_move_t *m)
+{
+    struct faults *f = p->faults;
+    if (!f)
+        return NULL;
+    uint32_t n = 0;
+    for (size_t i = 0; i < f->n_added; i++)
+        n += f->added[i].tier == m->dst_tier && f->added[i].loc == m->dst_loc;
+    xfer_wrec_t *w = kvt_malloc(sizeof *w + (n ? n : 1) * sizeof w->ids[0]);
+    *w = (xfer_wrec_t){.tier = m->dst_tier, .loc = m->dst_loc, .moves = 1, .cap = n};
+    for (size_t i = 0; i < f->n_added; i++)
+        if (f->added[i].tier == m->dst_tier && f->added[i].loc == m->dst_loc)
+            w->ids[w->n++] = f->added[i].id;
+    return w;
+}
+
+void faults_moves_drained(pod_t *p)
+{
+    if (p->faults)
+        p->faults->n_added = 0;
+}
+
+static int faults_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct faults_ids {
+    const uint64_t *ids;
+    size_t n;
+} faults_ids_t;
+
+static bool faults_in_ids(uint64_t id, void *arg)
+{
+    const faults_ids_t *s = arg;
+    return bsearch(&id, s->ids, s->n, sizeof *s->ids, faults_cmp_u64) != NULL;
+}
+
+void faults_write_failed(pod_t *p, xfer_wrec_t *w)
+{
+    struct faults *f = p->faults;
+    if (!f)
+        return;
+    f->writes_failed += w->moves;
+    bool any = false;
+    for (uint32_t i = 0; i < w->n && !any; i++)
+        any = kv_resident(p->kv, w->tier, w->loc, w->ids[i]);
+    if (!any)
+        return; /* evicted since, or dropped by the fault itself */
+    qsort(w->ids, w->n, sizeof w->ids[0], faults_cmp_u64);
+    faults_ids_t s = {w->ids, w->n};
+    f->write_blocks_dropped += kv_drop_where_at(p->kv, w->tier, w->loc, faults_in_ids, &s);
+}
+
 int faults_prepare(pod_t *p, char *err, size_t errlen)
 {
     p->faults = NULL;
@@ -164,6 +244,7 @@ int faults_prepare(pod_t *p, char *err, size_t errlen)
     f->leaf_down = kvt_calloc(pf->n_leaf + 1, sizeof *f->leaf_down);
     f->dom_down = kvt_calloc(pf->n_domains + 1, sizeof *f->dom_down);
     p->faults = f;
+    faults_watch_writes(p);
     for (int i = 0; i < n; i++) {
         const cJSON *o = cJSON_GetArrayItem(arr, i);
         const cJSON *at = cJSON_GetObjectItemCaseSensitive(o, "at_s");
@@ -555,6 +636,8 @@ void faults_summary(const pod_t *p, cJSON *summary)
     cJSON_AddNumberToObject(o, "failed_bytes", f->bytes_failed);
     cJSON_AddNumberToObject(o, "recomputed_tokens", f->recomputed_tokens);
     cJSON_AddNumberToObject(o, "requests_restarted", (double)f->requests_restarted);
+    cJSON_AddNumberToObject(o, "writes_failed", (double)f->writes_failed);
+    cJSON_AddNumberToObject(o, "write_blocks_dropped", (double)f->write_blocks_dropped);
     double end = sgb_now();
     cJSON *list = cJSON_AddArrayToObject(o, "by_fault");
     for (uint32_t i = 0; i < f->n; i++) {
@@ -585,6 +668,7 @@ void faults_free(pod_t *p)
     free(f->essd_base);
     free(f->ttft_at);
     free(f->ttft);
+    free(f->added);
     free(f);
     p->faults = NULL;
 }

@@ -26,6 +26,7 @@
 #include "sim/core/pod.h"
 
 struct xfer_job;
+struct xfer_wrec;
 struct req_record;
 
 typedef enum fault_kind { FK_ICMS = 0, FK_DRIVE, FK_G4, FK_LINK, FK_LEAF, FK_NODE } fault_kind_t;
@@ -55,6 +56,15 @@ struct faults {
     double bytes_failed, recomputed_tokens;
     double *ttft_at, *ttft; /* completed requests: arrival and TTFT, for the before/during/after split */
     size_t n_ttft, cap_ttft;
+    /* Blocks that entered a tier instance since the moves were last drained (the cache's event hook): the
+     * blocks of the writes those moves become (faults_write_record). */
+    struct faults_added {
+        uint64_t id;
+        uint32_t loc;
+        int tier;
+    } * added;
+    size_t n_added, cap_added;
+    uint64_t writes_failed, write_blocks_dropped;
 };
 
 /* Drops from G3.5 every block that enclosure `enc` of n_enc holds under the stripe width (the per-block map
@@ -93,6 +103,17 @@ void faults_note_restarted(pod_t *p);
 void faults_instance_cleared(pod_t *p, uint32_t inst);
 /* A request left the system (its TTFT counts in the before/during/after split). */
 void faults_note_request(pod_t *p, const struct req_record *rec);
+
+/* Failed writes. While faults are listed the cache's event hook records the blocks each move puts into its
+ * destination's index before the bytes are there. faults_write_record: the blocks move m lists at its
+ * destination (moves to the same destination drained together share them), NULL when no faults are listed;
+ * faults_moves_drained: the moves drained so far have their records. faults_write_failed: the write failed
+ * (its path went down, or it was cancelled in flight): its blocks are dropped from the destination's index
+ * at that location (a copy elsewhere stays), counted as writes_failed and write_blocks_dropped. */
+void faults_watch_writes(pod_t *p); /* installs the hook (faults_prepare does, when faults are listed) */
+struct xfer_wrec *faults_write_record(pod_t *p, const kv_move_t *m);
+void faults_moves_drained(pod_t *p);
+void faults_write_failed(pod_t *p, struct xfer_wrec *w);
 
 /* Adds the "faults" object to the summary (only when the scenario lists faults). */
 void faults_summary(const pod_t *p, cJSON *summary);

@@ -608,6 +608,13 @@ void pf_class_alias_name(pf_ep_t ep, uint32_t c, char *buf, size_t len)
     snprintf(buf, len, "%s~c%u", base, c);
 }
 
+void pf_flow_class_alias_name(pf_ep_t ep, uint32_t spine, uint32_t c, char *buf, size_t len)
+{
+    char base[24];
+    pf_host_name(ep, base, sizeof base);
+    snprintf(buf, len, "%s~s%u~c%u", base, spine, c);
+}
+
 uint32_t pf_class_link(const platform_t *pf, pf_ep_t ep, uint32_t c)
 {
     uint32_t k = ep.kind == PF_ICMS ? ep.idx : pf->n_icms + ep.idx;
@@ -778,29 +785,39 @@ static void pf_xml_pair(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_t b)
     pf_xml_route(f, pf, b, a);
 }
 
-/* Per-flow paths: routes between a and the alias of storage endpoint b over each spine. */
-static void pf_xml_alias_routes(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_t b)
+/* Per-flow paths: routes between a and the alias of storage endpoint b over each spine; with traffic
+ * classes (classes true: a is local) also one per spine and class, carrying the class's link. */
+static void pf_xml_alias_routes(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_t b, bool classes)
 {
     if (!pf->per_flow)
         return;
-    char na[32], nb[40];
+    char na[32], nb[48];
     pf_host_name(a, na, sizeof na);
-    for (uint32_t s = 0; s < pf->n_spine; s++) {
-        pf_alias_name(b, s, nb, sizeof nb);
-        for (int dir = 0; dir < 2; dir++) {
-            pf_route_t r;
-            pf_route_spine(pf, dir ? b : a, dir ? a : b, s, &r);
-            fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", dir ? nb : na, dir ? na : nb);
-            for (uint8_t i = 0; i < r.n; i++) {
-                const pf_link_t *l = &pf->links[r.hop[i].link];
-                if (l->splitduplex)
-                    fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r.hop[i].down ? "DOWN" : "UP");
-                else
-                    fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
+    uint32_t n_cls = classes ? pf->n_cls : 0;
+    for (uint32_t s = 0; s < pf->n_spine; s++)
+        for (uint32_t c = 0; c <= n_cls; c++) {
+            /* c == n_cls: the spine's plain alias */
+            if (c < n_cls)
+                pf_flow_class_alias_name(b, s, c, nb, sizeof nb);
+            else
+                pf_alias_name(b, s, nb, sizeof nb);
+            for (int dir = 0; dir < 2; dir++) {
+                pf_route_t r;
+                pf_route_spine(pf, dir ? b : a, dir ? a : b, s, &r);
+                fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", dir ? nb : na, dir ? na : nb);
+                if (c < n_cls)
+                    fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", pf->links[pf_class_link(pf, b, c)].name,
+                            dir ? "UP" : "DOWN");
+                for (uint8_t i = 0; i < r.n; i++) {
+                    const pf_link_t *l = &pf->links[r.hop[i].link];
+                    if (l->splitduplex)
+                        fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r.hop[i].down ? "DOWN" : "UP");
+                    else
+                        fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
+                }
+                fprintf(f, "</route>\n");
             }
-            fprintf(f, "</route>\n");
         }
-    }
 }
 
 /* Traffic classes: routes between local endpoint a and the class aliases of storage endpoint b, each the
@@ -855,6 +872,11 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
                     char alias[40];
                     pf_alias_name((pf_ep_t){(uint8_t)k, i}, sp, alias, sizeof alias);
                     fprintf(f, "<host id=\"%s\" speed=\"1f\"/>\n", alias);
+                    for (uint32_t c = 0; c < pf->n_cls; c++) {
+                        char fc[48];
+                        pf_flow_class_alias_name((pf_ep_t){(uint8_t)k, i}, sp, c, fc, sizeof fc);
+                        fprintf(f, "<host id=\"%s\" speed=\"1f\"/>\n", fc);
+                    }
                 }
             }
         }
@@ -883,12 +905,12 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
         for (uint32_t j = 0; j < nl; j++) {
             for (uint32_t e = 0; e < pf->n_icms; e++) {
                 pf_xml_pair(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
-                pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
+                pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_ICMS, e}, true);
                 pf_xml_class_routes(f, pf, locals[j], (pf_ep_t){PF_ICMS, e});
             }
             for (uint32_t s = 0; s < pf->n_g4; s++) {
                 pf_xml_pair(f, pf, locals[j], (pf_ep_t){PF_G4, s});
-                pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_G4, s});
+                pf_xml_alias_routes(f, pf, locals[j], (pf_ep_t){PF_G4, s}, true);
                 pf_xml_class_routes(f, pf, locals[j], (pf_ep_t){PF_G4, s});
             }
         }
@@ -896,7 +918,7 @@ int pf_write_xml(const platform_t *pf, const char *path, char *err, size_t errle
     for (uint32_t e = 0; e < pf->n_icms; e++) {
         for (uint32_t s = 0; s < pf->n_g4; s++) {
             pf_xml_pair(f, pf, (pf_ep_t){PF_ICMS, e}, (pf_ep_t){PF_G4, s});
-            pf_xml_alias_routes(f, pf, (pf_ep_t){PF_G4, s}, (pf_ep_t){PF_ICMS, e});
+            pf_xml_alias_routes(f, pf, (pf_ep_t){PF_G4, s}, (pf_ep_t){PF_ICMS, e}, false);
         }
     }
     /* Peer KV: every domain's host memory to the instances of the other domains. */

@@ -121,6 +121,9 @@ void pf_alias_name(pf_ep_t ep, uint32_t spine, char *buf, size_t len);
 bool pf_has_route(const platform_t *pf, pf_ep_t src, pf_ep_t dst);
 /* "icms-2~c1": the alias host of a storage endpoint whose routes carry class c's link. */
 void pf_class_alias_name(pf_ep_t ep, uint32_t c, char *buf, size_t len);
+/* "icms-2~s3~c1": per-flow paths with traffic classes, the alias whose routes use spine s and carry class
+ * c's link. */
+void pf_flow_class_alias_name(pf_ep_t ep, uint32_t spine, uint32_t c, char *buf, size_t len);
 /* Class c's link at storage endpoint ep (an enclosure or G4 server). */
 uint32_t pf_class_link(const platform_t *pf, pf_ep_t ep, uint32_t c);
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/core/conserve.h"
 #include "sim/core/fabric.h"
@@ -43,6 +44,9 @@ static void xfer_fail_job(pod_t *p, xfer_job_t *job, const pf_route_t *r, bool i
 {
     conserve_fail(p, job, r);
     faults_note_failed(p, job->bytes, in_flight);
+    if (job->wrec)
+        faults_write_failed(p, job->wrec); /* its blocks were written nowhere: out of the destination's index */
+    free(job->wrec);
     if (job->fail)
         job->fail(p, job->ctx);
     else if (job->done)
@@ -53,6 +57,20 @@ static void xfer_fail_job(pod_t *p, xfer_job_t *job, const pf_route_t *r, bool i
 static uint32_t xfer_stripe_width(const pod_t *p)
 {
     return p->pf.n_icms > 1 ? p->pf.hw->icms.stripe_enclosures : 0;
+}
+
+/* The blocks of write record w that part e of a striped hop carries: block k of the hop lies where block
+ * first_block + k does under the stripe map, as sp_stripe_split counts them; ids beyond the hop's count
+ * (a record shared by moves to the same destination, faults.c) go with the first part. */
+static xfer_wrec_t *xfer_wrec_part(const xfer_wrec_t *w, const xfer_job_t *job, uint32_t n, uint32_t width, uint32_t e,
+                                   bool first)
+{
+    xfer_wrec_t *q = malloc(sizeof *q + (w->n ? w->n : 1) * sizeof q->ids[0]);
+    *q = (xfer_wrec_t){.tier = w->tier, .loc = w->loc, .moves = w->moves, .cap = w->n};
+    for (uint32_t k = 0; k < w->n; k++)
+        if (k < job->blocks ? sp_stripe_enclosure(job->first_block + k, n, width) == e : first)
+            q->ids[q->n++] = w->ids[k];
+    return q;
 }
 
 /* A hop to or from the ICMS whose blocks span several enclosures becomes one part per enclosure: this
@@ -83,6 +101,7 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
     fan->ctx = job->ctx;
     double per_block = job->bytes / (double)job->blocks;
     bool first = true;
+    uint32_t queued = 0;
     xfer_job_t head = *job;
     for (uint32_t e = 0; e < n; e++) {
         if (!pool->stripe_blocks[e])
@@ -99,6 +118,7 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         part.ctx = fan;
         part.fan = fan;
         part.next = NULL;
+        part.wrec = head.wrec ? xfer_wrec_part(head.wrec, &head, n, width, e, first) : NULL;
         fan->left++;
         if (first) {
             *job = part;
@@ -112,8 +132,13 @@ static void xfer_split(xfer_pool_t *pool, xfer_job_t *job)
         else
             pool->part_head = q;
         pool->part_tail = q;
-        sgb_sem_post(pool->parts);
+        queued++;
     }
+    free(head.wrec);
+    /* Posting may run another actor at once, one that splits a hop of its own in pool->stripe_blocks: the
+     * parts are all built before the first post. */
+    for (uint32_t k = 0; k < queued; k++)
+        sgb_sem_post(pool->parts);
 }
 
 /* ---- coalescing --------------------------------------------------------------------------------------- */
@@ -178,6 +203,27 @@ static void xfer_flush_wait(xfer_pool_t *pool, xfer_job_t *job, double latency_s
     xfer_open_close(pool, job);
 }
 
+/* The joining move's blocks go with the open job's (same destination): one record, w freed. */
+static void xfer_wrec_join(xfer_job_t *o, xfer_wrec_t *w)
+{
+    if (!w)
+        return;
+    if (!o->wrec) {
+        o->wrec = w;
+        return;
+    }
+    xfer_wrec_t *r = o->wrec;
+    if (r->n + w->n > r->cap) {
+        r->cap = r->n + w->n > 2 * r->cap ? r->n + w->n : 2 * r->cap;
+        r = realloc(r, sizeof *r + r->cap * sizeof r->ids[0]);
+        o->wrec = r;
+    }
+    memcpy(r->ids + r->n, w->ids, w->n * sizeof w->ids[0]);
+    r->n += w->n;
+    r->moves += w->moves;
+    free(w);
+}
+
 /* Joins a background job into the open job of its link pair and interval; false if there is none (the job
  * then opens one). */
 static bool xfer_join(xfer_pool_t *pool, const xfer_job_t *job, double *flush_s)
@@ -197,6 +243,7 @@ static bool xfer_join(xfer_pool_t *pool, const xfer_job_t *job, double *flush_s)
         return false;
     o->bytes += job->bytes;
     o->blocks += job->blocks;
+    xfer_wrec_join(o, job->wrec);
     o->joined++;
     pool->joined++;
     conserve_submit(pool->pod, job);
@@ -237,9 +284,16 @@ static void xfer_worker(void *arg)
         pf_ep_t alias;
         uint32_t spine;
         if (fab_route_flow(&p->pf, job->src, job->dst, r, &alias, &spine)) {
-            /* Per-flow paths (fabric.h): the storage end's alias host for the chosen spine. */
-            char name[40];
-            pf_alias_name(alias, spine, name, sizeof name);
+            /* Per-flow paths (fabric.h): the storage end's alias host for the chosen spine, and with traffic
+             * classes the one of that spine whose routes also carry the class link. */
+            char name[48];
+            pf_ep_t st;
+            uint32_t c = fab_class(&p->pf, job->kind, job->src, job->dst, &st);
+            if (c != UINT32_MAX) {
+                fab_class_hop(&p->pf, st, c, st.kind == job->src.kind, r);
+                pf_flow_class_alias_name(alias, spine, c, name, sizeof name);
+            } else
+                pf_alias_name(alias, spine, name, sizeof name);
             if (alias.kind == job->src.kind)
                 from = sgb_host(name);
             else
@@ -291,6 +345,7 @@ static void xfer_worker(void *arg)
         self->routed = false;
         if (job->done)
             job->done(p, job->ctx);
+        free(job->wrec);
         free(job);
     }
 }
@@ -355,6 +410,7 @@ static void xfer_drop(xfer_job_t *j)
 {
     if (j->fan && --j->fan->left == 0)
         free(j->fan);
+    free(j->wrec);
     free(j);
 }
 

@@ -11,6 +11,17 @@
 
 typedef void (*xfer_done_fn)(pod_t *p, void *ctx);
 
+/* The blocks a write lists at its destination (tier, loc) before they are there, recorded only when the
+ * scenario lists faults (faults_write_record): if the write fails its blocks are dropped from the
+ * destination's index (faults_write_failed), so that no later look-up finds KV that was never written. */
+typedef struct xfer_wrec {
+    int tier;
+    uint32_t loc;
+    uint32_t moves; /* moves it stands for (coalesced ones join) */
+    uint32_t n, cap;
+    uint64_t ids[];
+} xfer_wrec_t;
+
 typedef struct xfer_job {
     pf_ep_t src, dst;
     double bytes;
@@ -30,7 +41,8 @@ typedef struct xfer_job {
      * coalescing job not yet moving (joins it takes only until flush_s). */
     double flush_s;
     bool open;
-    uint32_t joined; /* moves joined into it */
+    uint32_t joined;   /* moves joined into it */
+    xfer_wrec_t *wrec; /* owned by the job (NULL: none); freed when it lands, its blocks dropped if it fails */
     struct xfer_job *next;
 } xfer_job_t;
 
