@@ -761,6 +761,24 @@ uint32_t pf_g4_of_block(const platform_t *pf, uint64_t block_id)
 
 /* ---- XML ---------------------------------------------------------------------------------------------- */
 
+/* One <route> from host src to host dst: the class link cls first (UINT32_MAX: none; UP towards the local
+ * end when up is true), then r's hops. */
+static void pf_xml_route_elem(FILE *f, const platform_t *pf, const char *src, const char *dst, uint32_t cls, bool up,
+                              const pf_route_t *r)
+{
+    fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", src, dst);
+    if (cls != UINT32_MAX)
+        fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", pf->links[cls].name, up ? "UP" : "DOWN");
+    for (uint8_t i = 0; i < r->n; i++) {
+        const pf_link_t *l = &pf->links[r->hop[i].link];
+        if (l->splitduplex)
+            fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r->hop[i].down ? "DOWN" : "UP");
+        else
+            fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
+    }
+    fprintf(f, "</route>\n");
+}
+
 static void pf_xml_route(FILE *f, const platform_t *pf, pf_ep_t src, pf_ep_t dst)
 {
     char a[32], b[32];
@@ -768,15 +786,7 @@ static void pf_xml_route(FILE *f, const platform_t *pf, pf_ep_t src, pf_ep_t dst
     pf_host_name(dst, b, sizeof b);
     pf_route_t r;
     pf_route(pf, src, dst, &r);
-    fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", a, b);
-    for (uint8_t i = 0; i < r.n; i++) {
-        const pf_link_t *l = &pf->links[r.hop[i].link];
-        if (l->splitduplex)
-            fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r.hop[i].down ? "DOWN" : "UP");
-        else
-            fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
-    }
-    fprintf(f, "</route>\n");
+    pf_xml_route_elem(f, pf, a, b, UINT32_MAX, false, &r);
 }
 
 static void pf_xml_pair(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_t b)
@@ -801,21 +811,11 @@ static void pf_xml_alias_routes(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_
                 pf_flow_class_alias_name(b, s, c, nb, sizeof nb);
             else
                 pf_alias_name(b, s, nb, sizeof nb);
+            uint32_t cls = c < n_cls ? pf_class_link(pf, b, c) : UINT32_MAX;
             for (int dir = 0; dir < 2; dir++) {
                 pf_route_t r;
                 pf_route_spine(pf, dir ? b : a, dir ? a : b, s, &r);
-                fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", dir ? nb : na, dir ? na : nb);
-                if (c < n_cls)
-                    fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", pf->links[pf_class_link(pf, b, c)].name,
-                            dir ? "UP" : "DOWN");
-                for (uint8_t i = 0; i < r.n; i++) {
-                    const pf_link_t *l = &pf->links[r.hop[i].link];
-                    if (l->splitduplex)
-                        fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r.hop[i].down ? "DOWN" : "UP");
-                    else
-                        fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
-                }
-                fprintf(f, "</route>\n");
+                pf_xml_route_elem(f, pf, dir ? nb : na, dir ? na : nb, cls, dir, &r);
             }
         }
 }
@@ -831,17 +831,7 @@ static void pf_xml_class_routes(FILE *f, const platform_t *pf, pf_ep_t a, pf_ep_
         for (int dir = 0; dir < 2; dir++) {
             pf_route_t r;
             pf_route(pf, dir ? b : a, dir ? a : b, &r);
-            fprintf(f, "<route src=\"%s\" dst=\"%s\" symmetrical=\"NO\">", dir ? nb : na, dir ? na : nb);
-            fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", pf->links[pf_class_link(pf, b, c)].name,
-                    dir ? "UP" : "DOWN");
-            for (uint8_t i = 0; i < r.n; i++) {
-                const pf_link_t *l = &pf->links[r.hop[i].link];
-                if (l->splitduplex)
-                    fprintf(f, "<link_ctn id=\"%s\" direction=\"%s\"/>", l->name, r.hop[i].down ? "DOWN" : "UP");
-                else
-                    fprintf(f, "<link_ctn id=\"%s\"/>", l->name);
-            }
-            fprintf(f, "</route>\n");
+            pf_xml_route_elem(f, pf, dir ? nb : na, dir ? na : nb, pf_class_link(pf, b, c), dir, &r);
         }
     }
 }
