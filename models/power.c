@@ -110,6 +110,11 @@ double pw_ssd_io_j_per_byte(const hw_pod_t *pod)
     return pod->node.kv_io_bytes > 0 ? pod->energy.ssd_per_io_j / pod->node.kv_io_bytes : 0.0;
 }
 
+double pw_icms_ssd_io_j_per_byte(const hw_pod_t *pod)
+{
+    return pod->icms.io_bytes > 0 ? pod->energy.ssd_per_io_j / pod->icms.io_bytes : pw_ssd_io_j_per_byte(pod);
+}
+
 double pw_engine_cpu_w(const hw_node_t *n)
 {
     return n->cpu_busy_core_w * n->engine_cores_per_gpu;

@@ -53,8 +53,11 @@ double pw_dpu_load_j_per_byte(const hw_node_t *node);   /* one front-end DPU, pe
 double pw_icms_dpu_load_j_per_byte(const hw_icms_t *c); /* one ICMS BlueField-4, per byte through it */
 /* Host CPU per KV byte: per_io_cpu_s of one busy core per kv_io_bytes. */
 double pw_host_io_j_per_byte(const hw_node_t *node);
-/* SSD command work per byte: ssd_per_io_j per kv_io_bytes. */
+/* SSD command work per byte: ssd_per_io_j per kv_io_bytes (local NVMe). */
 double pw_ssd_io_j_per_byte(const hw_pod_t *pod);
+/* The same on the ICMS SSDs: per NVMe-oF command (icms.io_bytes) where the per-I/O path is on, else per
+ * kv_io_bytes. */
+double pw_icms_ssd_io_j_per_byte(const hw_pod_t *pod);
 /* Host CPU power the serving engine adds per GPU while that GPU iterates (engine_cores_per_gpu busy cores). */
 double pw_engine_cpu_w(const hw_node_t *node);
 

@@ -49,10 +49,10 @@ START_TEST(rubin_rack_layout)
     ck_assert(j > 0);
     ck_assert(r.j_per_byte[EN_ICMS] > 0);
     /* Per byte, by hand from the Vera Rubin preset: the enclosure's flash read (8.9e-10) plus one SSD command
-     * per MiB (1e-5 J / 1048576) plus its BlueField-4's load (60 W at 800 Gbit/s = 1e11 bytes/s: 6e-10) plus its
+     * per NVMe-oF command of the per-I/O path (1e-5 J per 131072 bytes) plus its BlueField-4's load (60 W at 800 Gbit/s = 1e11 bytes/s: 6e-10) plus its
      * crypto and CRC engines (5e-12 + 1e-12); the tray's BlueField-4 the same 6e-10; the host core 10 us of
      * 2.84 W per MiB; two NIC SerDes ends. */
-    ck_assert_double_eq_tol(r.j_per_byte[EN_ICMS], 8.9e-10 + 1e-5 / 1048576 + 6e-10 + 6e-12, 1e-21);
+    ck_assert_double_eq_tol(r.j_per_byte[EN_ICMS], 8.9e-10 + 1e-5 / 131072 + 6e-10 + 6e-12, 1e-21);
     ck_assert_double_eq_tol(r.j_per_byte[EN_DPU], 6e-10, 1e-21);
     ck_assert_double_eq_tol(r.j_per_byte[EN_HOST_CPU], 2.84 * 10e-6 / 1048576, 1e-21);
     ck_assert_double_eq_tol(r.j_per_byte[EN_NIC], 2 * pf.ethernet_j_per_byte, 1e-21);

@@ -475,7 +475,7 @@ static uint32_t pf_storage_side(const platform_t *pf, pf_ep_t ep, bool inbound, 
         pf_hop(r, pf->l_essd + ep.idx, 0);
         /* The DPU's load share per byte (power.h) and, when configured, its crypto and CRC engines' own energy. */
         r->j_per_byte[EN_ICMS] += (inbound ? en->ssd_write_j_per_byte : en->ssd_read_j_per_byte) +
-                                  pw_ssd_io_j_per_byte(hw) + pw_icms_dpu_load_j_per_byte(&hw->icms) +
+                                  pw_icms_ssd_io_j_per_byte(hw) + pw_icms_dpu_load_j_per_byte(&hw->icms) +
                                   sp_icms_engine_j_per_byte(&hw->icms);
         r->latency_s += sp_icms_latency_s(&hw->icms);
         return pf->leaf_of_icms[ep.idx];
