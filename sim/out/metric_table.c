@@ -145,7 +145,10 @@ void mt_print_lines(const cJSON *summary, FILE *out)
                 }
                 const mt_print_t *pr = &row->print;
                 fprintf(out, "%s", pr->pre);
-                if (row->each == MT_EACH_ONE) {
+                if (row->each == MT_EACH_ONE && pr->yes_no) {
+                    double v = mt_item_shown(summary, row, 0);
+                    fprintf(out, "%s", isnan(v) ? "n/a" : v != 0 ? "yes" : "no");
+                } else if (row->each == MT_EACH_ONE) {
                     fprintf(out, "%.*f", pr->decimals, mt_item_shown(summary, row, 0));
                 } else {
                     for (size_t i = 0; i < mt_items(row); i++)

@@ -24,6 +24,7 @@
 #ifndef KVTWIN_METRIC_TABLE_H
 #define KVTWIN_METRIC_TABLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,11 +54,11 @@ typedef enum mt_line {
 #define METRIC_TABLE(M)                                                                                            \
     M(win_start_s, ONE, "window.start_s", .unit = "s")                                                             \
     M(steady, ONE, "steady_state.steady", .unit = "", .study = {5, 0, "steady state (1 = yes)"},                  \
-      .print = {MT_L_STEADY, 2, ": steady ", 0, " (1 = yes)"})                                                     \
-    M(steady_drift, ONE, "steady_state.throughput_drift", .unit = "",                                              \
-      .print = {MT_L_STEADY, 0, "throughput drift ", 3, ""})                                                       \
+      .print = {MT_L_STEADY, 0, "", 0, "", .yes_no = true})                                                        \
+    M(steady_drift, ONE, "steady_state.throughput_drift", .unit = "", .div = 0.01,                                 \
+      .print = {MT_L_STEADY, 1, " (throughput drift ", 1, " % over the window"})                                   \
     M(steady_queue_growth, ONE, "steady_state.queue_growth_requests", .unit = "requests",                          \
-      .print = {MT_L_STEADY, 1, ", queue growth ", 0, " requests over the window"})                                \
+      .print = {MT_L_STEADY, 2, ", queue growth ", 0, " requests)"})                                               \
     M(steady_intervals, ONE, "steady_state.intervals", .unit = "")                                                             \
     M(win_end_s, ONE, "window.end_s", .unit = "s")                                                                 \
     M(win_length_s, ONE, "window.length_s", .unit = "s")                                                           \
@@ -194,6 +195,7 @@ typedef struct mt_print {
     const char *pre;
     uint8_t decimals;
     const char *post;
+    bool yes_no; /* a 0/1 flag printed as no/yes */
 } mt_print_t;
 
 typedef struct mt_row {
