@@ -342,7 +342,10 @@ START_TEST(stdout_table_from_rows)
         fclose(mem);
         cJSON_Delete(s);
         char want[64];
-        snprintf(want, sizeof want, "%.*f", row->print.decimals, 7777.25);
+        if (row->print.yes_no) /* a nonzero flag reads "yes" */
+            snprintf(want, sizeof want, "yes");
+        else
+            snprintf(want, sizeof want, "%.*f", row->print.decimals, 7777.25);
         int line = 1;
         bool seen = false;
         for (char *p = buf, *nl; *p; p = nl + 1, line++) {
