@@ -56,7 +56,7 @@ typedef enum mt_line {
     M(steady, ONE, "steady_state.steady", .unit = "", .study = {5, 0, "steady state (1 = yes)"},                  \
       .print = {MT_L_STEADY, 0, "", 0, "", .yes_no = true})                                                        \
     M(steady_drift, ONE, "steady_state.throughput_drift", .unit = "", .div = 0.01,                                 \
-      .print = {MT_L_STEADY, 1, " (throughput drift ", 1, " % over the window"})                                   \
+      .print = {MT_L_STEADY, 1, " (throughput drift ", 0, " % over the window"})                                   \
     M(steady_queue_growth, ONE, "steady_state.queue_growth_requests", .unit = "requests",                          \
       .print = {MT_L_STEADY, 2, ", queue growth ", 0, " requests)"})                                               \
     M(steady_intervals, ONE, "steady_state.intervals", .unit = "")                                                             \
