@@ -149,7 +149,10 @@ void mt_print_lines(const cJSON *summary, FILE *out)
                     double v = mt_item_shown(summary, row, 0);
                     fprintf(out, "%s", isnan(v) ? "n/a" : v != 0 ? "yes" : "no");
                 } else if (row->each == MT_EACH_ONE) {
-                    fprintf(out, "%.*f", pr->decimals, mt_item_shown(summary, row, 0));
+                    double v = mt_item_shown(summary, row, 0);
+                    if (fabs(v) < 0.5 * pow(10, -pr->decimals))
+                        v = 0; /* no "-0" */
+                    fprintf(out, "%.*f", pr->decimals, v);
                 } else {
                     for (size_t i = 0; i < mt_items(row); i++)
                         fprintf(out, "%s%s %.*f", i ? ", " : "", mt_item_key(row, i), pr->decimals,
