@@ -120,14 +120,15 @@ fit() {
         { c = $1; n[c]++; x = log($2); y = log($col > 0 ? $col : 1e-3);
           sx[c] += x; sy[c] += y; sxx[c] += x * x; sxy[c] += x * y }
         END { for (c in n) { d = n[c] * sxx[c] - sx[c] * sx[c];
-              b = d > 0 ? (n[c] * sxy[c] - sx[c] * sy[c]) / d : 0; printf "%s %.2f\n", c, b } }' "$out/points.tsv"
+              b = d > 0 ? (n[c] * sxy[c] - sx[c] * sy[c]) / d : 0;
+              if (b > -0.005 && b < 0.005) b = 0; printf "%s %.2f\n", c, b } }' "$out/points.tsv"
 }
 fit 3 | sort >"$out/bw"
 fit 4 | sort >"$out/bm"
 fit 8 | sort >"$out/bc"
 {
     if [ -n "$from" ]; then
-        grep '^# kvtwin\|^# load' "$from"
+        grep '^# kvtwin\|^# load' "$from" || true
     else
         printf '# kvtwin scaling curves, %s, %s (%s cores), load average at start: %s\n' "$(date -u +%Y-%m-%d)" \
             "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')" "$(nproc)" \
