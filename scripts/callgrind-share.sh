@@ -24,18 +24,26 @@ if [ -z "$file" ]; then
     valgrind --tool=callgrind --callgrind-out-file="$file" "$build/kvtwin" run "$scenario" --out "$out/run" --force \
         "$@" 2>&1 | grep '^kvtwin: [0-9]' || true
 fi
-# Exclusive counts per function, summed by where the function lives.
+# Exclusive counts per function, summed by where the function lives. Code inlined from a header is listed
+# as FILE:FUNCTION without its object; it belongs to the object of the function it was inlined into.
 callgrind_annotate --auto=no --threshold=100 "$file" 2>/dev/null | awk '
     /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1; next }
     /^ *[0-9,]+ +\(/ && total > 0 {
         n = $1; gsub(",", "", n);
-        if ($0 ~ /simgrid::kernel::lmm::/) solver += n;
-        else if ($0 ~ /libsimgrid/) simgrid += n;
-        else if ($0 ~ /\[[^]]*kvtwin\]/) own += n;
-        else other += n;
+        fn = $0; sub(/ +\[[^]]*\] *$/, "", fn); sub(/^.*:/, "", fn); sub(/\..*$/, "", fn);
+        if (match($0, /\[[^]]*\] *$/)) { obj = substr($0, RSTART, RLENGTH); objof[fn] = obj }
+        else obj = "";
+        cnt[NR] = n; line[NR] = $0; fun[NR] = fn; ob[NR] = obj;
     }
     END {
         if (total == 0) { print "callgrind-share: no totals in the profile" > "/dev/stderr"; exit 1 }
+        for (i in cnt) {
+            o = ob[i] != "" ? ob[i] : objof[fun[i]];
+            if (line[i] ~ /simgrid::kernel::lmm::/) solver += cnt[i];
+            else if (o ~ /libsimgrid/) simgrid += cnt[i];
+            else if (o ~ /kvtwin\]/) own += cnt[i];
+            else other += cnt[i];
+        }
         printf "instructions      %.0f\n", total;
         printf "max-min solver    %5.1f %%  (simgrid::kernel::lmm)\n", 100 * solver / total;
         printf "rest of SimGrid   %5.1f %%\n", 100 * simgrid / total;
