@@ -340,14 +340,17 @@ static int wl_cut_at_zero(wl_script_t *s)
     for (uint32_t i = 0; i < c0; i++)
         wl_script_free(s->children[i]);
     s->n_children -= c0;
-    memmove(s->children, s->children + c0, (size_t)s->n_children * sizeof *s->children);
+    if (c0 && s->n_children) /* memmove's pointers must be valid even for 0 bytes: children may be NULL */
+        memmove(s->children, s->children + c0, (size_t)s->n_children * sizeof *s->children);
     s->n_turns -= k0;
-    memmove(s->turns, s->turns + k0, (size_t)s->n_turns * sizeof *s->turns);
+    if (k0)
+        memmove(s->turns, s->turns + k0, (size_t)s->n_turns * sizeof *s->turns);
     /* The runs of the turns cut go too (the kept turns' runs follow them, in order), and the arrays shrink:
      * a day-long warm start holds thousands of long sessions at once. */
     size_t r0 = s->turns[0].off;
     s->n_runs -= r0;
-    memmove(s->runs, s->runs + r0, s->n_runs * sizeof *s->runs);
+    if (r0 && s->n_runs)
+        memmove(s->runs, s->runs + r0, s->n_runs * sizeof *s->runs);
     for (uint32_t k = 0; k < s->n_turns; k++) {
         s->turns[k].child0 -= c0;
         s->turns[k].off -= r0;
