@@ -236,6 +236,27 @@ static void tc_flow_actor(void *arg)
 /* Two tenants (nodes of even and odd index) load from enclosure 0 at once: tenant 0 with five flows, tenant
  * 1 with three, each to its own instance (100 GB/s port). Returns when tenant 1's first flow ends; *rate the enclosure's read
  * rate R (its slowest stage). */
+/* Writes fpf's platform under the scratch folder dir, runs the TC_FLOWS flows of tc_inst/tc_kind on it, and
+ * frees fpf and sc. */
+static void tc_run(scenario_t *sc, const char *dir_name)
+{
+    char err[2048];
+    const char *dir = tu_scratch_dir(dir_name);
+    char xml[1024];
+    snprintf(xml, sizeof xml, "%s/platform.xml", dir);
+    ck_assert_msg(pf_write_xml(&fpf, xml, err, sizeof err) == 0, "%s", err);
+    int argc = 1;
+    char arg0[] = "check_fabric", *argv[] = {arg0, NULL};
+    sgb_init(&argc, argv);
+    sgb_load_platform(xml);
+    for (uint32_t i = 0; i < TC_FLOWS; i++)
+        sgb_spawn("flow", sgb_host("cpu-0"), tc_flow_actor, (void *)(uintptr_t)i, false);
+    sgb_run(0);
+    pf_free(&fpf);
+    scenario_free(sc);
+    free(sc);
+}
+
 static double tenants_pattern(bool classes, bool per_flow, double *rate)
 {
     /* per_flow: adaptive per-flow paths over 8 spines of one 100 GB/s uplink each (as pattern()). */
@@ -265,20 +286,7 @@ static double tenants_pattern(bool classes, bool per_flow, double *rate)
             tc_inst[n0++] = i;
     }
     ck_assert_uint_eq(n0 + n1, TC_FLOWS);
-    const char *dir = tu_scratch_dir("fabric-tc");
-    char xml[1024];
-    snprintf(xml, sizeof xml, "%s/platform.xml", dir);
-    ck_assert_msg(pf_write_xml(&fpf, xml, err, sizeof err) == 0, "%s", err);
-    int argc = 1;
-    char arg0[] = "check_fabric", *argv[] = {arg0, NULL};
-    sgb_init(&argc, argv);
-    sgb_load_platform(xml);
-    for (uint32_t i = 0; i < TC_FLOWS; i++)
-        sgb_spawn("flow", sgb_host("cpu-0"), tc_flow_actor, (void *)(uintptr_t)i, false);
-    sgb_run(0);
-    pf_free(&fpf);
-    scenario_free(sc);
-    free(sc);
+    tc_run(sc, "fabric-tc");
     return fmin(fmin(tc_end_s[5], tc_end_s[6]), tc_end_s[7]);
 }
 
@@ -340,20 +348,7 @@ static double kinds_pattern(void)
         tc_inst[i] = i;
         tc_kind[i] = i < 4 ? 3 : 0;
     }
-    const char *dir = tu_scratch_dir("fabric-kind");
-    char xml[1024];
-    snprintf(xml, sizeof xml, "%s/platform.xml", dir);
-    ck_assert_msg(pf_write_xml(&fpf, xml, err, sizeof err) == 0, "%s", err);
-    int argc = 1;
-    char arg0[] = "check_fabric", *argv[] = {arg0, NULL};
-    sgb_init(&argc, argv);
-    sgb_load_platform(xml);
-    for (uint32_t i = 0; i < TC_FLOWS; i++)
-        sgb_spawn("flow", sgb_host("cpu-0"), tc_flow_actor, (void *)(uintptr_t)i, false);
-    sgb_run(0);
-    pf_free(&fpf);
-    scenario_free(sc);
-    free(sc);
+    tc_run(sc, "fabric-kind");
     return tc_end_s[4];
 }
 

@@ -15,9 +15,9 @@
 
 static uint32_t dom_of[1] = {0};
 
-START_TEST(enclosure_loses_its_blocks)
+/* One instance with a G1 of 4 blocks over a G3.5 of 1000, LRU, write-back: every block G1 evicts is demoted. */
+static kv_mgr_t *g1_over_icms(void)
 {
-    /* One instance with a G1 of 4 blocks over a G3.5 of 1000: write-back demotes every block G1 evicts. */
     kv_cfg_t c;
     memset(&c, 0, sizeof c);
     c.n_instances = 1;
@@ -35,6 +35,12 @@ START_TEST(enclosure_loses_its_blocks)
     char err[256];
     kv_mgr_t *m = kv_mgr_create(&c, err, sizeof err);
     ck_assert_msg(m != NULL, "%s", err);
+    return m;
+}
+
+START_TEST(enclosure_loses_its_blocks)
+{
+    kv_mgr_t *m = g1_over_icms();
     /* 64 one-block requests: blocks 100..163 pass through G1; all but the last 4 end in G3.5 only. */
     for (uint64_t id = 100; id < 164; id++) {
         kv_hits_t h;
@@ -87,23 +93,7 @@ END_TEST
  * a later look-up misses them there; a write that landed keeps its blocks; a copy in another tier stays. */
 START_TEST(failed_writeback_leaves_no_false_hit)
 {
-    kv_cfg_t c;
-    memset(&c, 0, sizeof c);
-    c.n_instances = 1;
-    c.n_domains = 1;
-    c.domain_of_instance = dom_of;
-    c.block_bytes = 1 << 20;
-    uint64_t caps[KV_NTIERS] = {4, 0, 0, 1000, 0};
-    for (int t = 0; t < KV_NTIERS; t++) {
-        c.tier[t].enabled = caps[t] > 0;
-        c.tier[t].capacity_blocks = caps[t];
-        c.tier[t].policy = kv_policy_find("lru");
-        c.tier[t].inclusive = true;
-    }
-    c.write = kv_write_find("write-back");
-    char err[256];
-    kv_mgr_t *m = kv_mgr_create(&c, err, sizeof err);
-    ck_assert_msg(m != NULL, "%s", err);
+    kv_mgr_t *m = g1_over_icms();
     pod_t *p = calloc(1, sizeof *p);
     p->kv = m;
     p->faults = calloc(1, sizeof *p->faults);
