@@ -10,8 +10,12 @@
 #   prefill worker: the highest rate 1P3D meets P90 TTFT; decode worker: the highest rate 3P1D meets P90 TPOT;
 # and prints them next to the published ones and the error of the per-GPU gain; then the same co-located and
 # 2P1D goodputs with the DistServe paper's attainment (at least 90 % of requests meeting both SLOs at once).
-# Usage: scripts/validate-distserve.sh [BUILD_DIR] [--set PATH=VALUE ...]  (extra --set: e.g. a calibration;
-#        about a minute)
+# --profiled: instead of the preset's A100 calibration, two calibrations fitted (kvtwin fit) to the step-time
+# profiles DistServe's simulator publishes for its two engines (configs/validation/distserve-a100-profiles.json):
+# the co-located instance runs with the vLLM one, the prefill and decode workers with the DistServe one, as in
+# the published comparison; --profile-extra-ms X adds X ms to every profiled iteration first (a sensitivity).
+# Usage: scripts/validate-distserve.sh [BUILD_DIR] [--profiled [--profile-extra-ms X]] [--set PATH=VALUE ...]
+#        (extra --set: e.g. a calibration; about a minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -21,8 +25,41 @@ trap 'rm -rf "$tmp"' EXIT
 python3 - "$build" "$tmp" "$@" <<'PY'
 import json, random, subprocess, sys
 build, tmp = sys.argv[1], sys.argv[2]
-extra = [a for a in sys.argv[3:] if a != "--set"]  # PATH=VALUE, with or without a --set before each
+args = sys.argv[3:]
+profiled, extra_ms = "--profiled" in args, 0.0
+if "--profile-extra-ms" in args:
+    extra_ms = float(args[args.index("--profile-extra-ms") + 1])
+    del args[args.index("--profile-extra-ms"):args.index("--profile-extra-ms") + 2]
+extra = [a for a in args if a not in ("--set", "--profiled")]  # PATH=VALUE, with or without a --set before each
 cfg = "configs/validation/distserve-13b-a100.json"
+KEYS = ("compute_efficiency", "memory_efficiency", "step_overhead_s", "per_seq_overhead_s", "prefill_overhead_s")
+
+def fit_profile(engine):
+    """kvtwin fit of the A100 calibration to one engine's published step-time profile: --set arguments."""
+    prof = json.load(open("configs/validation/distserve-a100-profiles.json"))
+    e, pts = prof["engines"][engine], prof["points"]
+    rows = ["kind,tp,batch,input_tokens,output_tokens,value,source"]
+    a, b, c = e["prefill_ms"]
+    shapes = [(1, n) for n in pts["prefill_tokens"]] + [(k, 512) for k in pts["prefill_batches_at_512"]]
+    for k, n in shapes:
+        rows.append(f"prefill_ms,1,{k},{n},1,{a + b * k * n + c * k * n * n + extra_ms:.6f},{engine} profile")
+    a, b, c = e["decode_ms"]
+    osl = pts["decode_output_tokens"]
+    for isl in pts["decode_input_tokens"]:
+        for k in pts["decode_batches"]:
+            steps = [a + b * k * (isl + j + 1) + c * k + extra_ms for j in range(1, osl)]
+            rows.append(f"decode_ms,1,{k},{isl},{osl},{sum(steps) / len(steps):.6f},{engine} profile")
+    path = f"{tmp}/{engine}-profile.csv"
+    open(path, "w").write("\n".join(rows) + "\n")
+    out = subprocess.run([f"{build}/kvtwin", "fit", path, "--hw", "dgx-a100", "--model", "opt-13b", "--fix",
+                          "comm_efficiency", "--fix", "collective_latency_s"], check=True, capture_output=True,
+                         text=True).stdout
+    mape = [l for l in out.splitlines() if l.startswith("MAPE all")][0].split()[2]
+    cal = json.loads("{" + out[out.index('"calib"'):] + "}")["calib"]
+    print(f"{engine} profile fit: MAPE {mape} %, " + ", ".join(f"{k} {cal[k]:.4g}" for k in KEYS))
+    return [f"hardware.gpu.calib.{k}={cal[k]}" for k in KEYS]
+
+per_engine = {"co": fit_profile("vllm"), "pd": fit_profile("distserve")} if profiled else {"co": [], "pd": []}
 SLO_TTFT, SLO_TPOT, DUR = 0.4, 0.04, 200.0
 
 def trace(rate):
@@ -58,7 +95,7 @@ def run_once(rate, n_inst, n_prefill):
     if n_prefill:
         sets.append('deployment.disagg={"enabled": true, "prefill_instances": %d}' % n_prefill)
     cmd = [f"{build}/kvtwin", "run", cfg, "--quiet", "--force", "--out", f"{tmp}/o"]
-    for s in sets + extra:
+    for s in sets + extra + per_engine["pd" if n_prefill else "co"]:
         cmd += ["--set", s]
     subprocess.run(cmd, check=True, stderr=subprocess.DEVNULL)
     summ = json.load(open(f"{tmp}/o/summary.json"))
