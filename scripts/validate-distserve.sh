@@ -30,6 +30,9 @@ profiled, extra_ms = "--profiled" in args, 0.0
 if "--profile-extra-ms" in args:
     extra_ms = float(args[args.index("--profile-extra-ms") + 1])
     del args[args.index("--profile-extra-ms"):args.index("--profile-extra-ms") + 2]
+    if not profiled:
+        print("validate-distserve: --profile-extra-ms applies to the profiles: give --profiled too", file=sys.stderr)
+        sys.exit(2)
 extra = [a for a in args if a not in ("--set", "--profiled")]  # PATH=VALUE, with or without a --set before each
 cfg = "configs/validation/distserve-13b-a100.json"
 KEYS = ("compute_efficiency", "memory_efficiency", "step_overhead_s", "per_seq_overhead_s", "prefill_overhead_s")
