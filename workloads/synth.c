@@ -218,19 +218,23 @@ static double wl_main_delay(wl_synth_t *g, double *tool_s)
     return *tool_s;
 }
 
-/* Builds one agent's script (main agent at depth 0, sub-agent at 1) starting at t0 on the nominal clock;
- * returns its nominal end (last turn's completion) in *end_s. */
-static wl_script_t *wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_delay, double *end_s)
+/* Builds one agent's script (main agent at depth 0, sub-agent at 1) starting at t0 on the nominal clock into
+ * *out; returns its nominal end (last turn's completion) in *end_s, and 0, or -1 when out of memory. With out
+ * NULL it only draws (a dry run): the same random numbers in the same order, the same ids used, no script;
+ * the warm start learns this way which sessions end before 0 without building them. */
+static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_delay, double *end_s, wl_script_t **out)
 {
     const wl_synth_cfg_t *c = &g->c;
     uint64_t id = g->next_id++;
-    wl_script_t *s = wl_script_new(id, depth);
-    if (!s)
-        return NULL;
+    wl_script_t *s = NULL;
+    if (out && !(s = *out = wl_script_new(id, depth)))
+        return -1;
     bool sub = depth > 0;
     uint32_t prompt = wl_tokens(sub ? c->subagent_prompt_tokens : c->system_prompt_tokens, 0);
-    s->shared_prefix_tokens = prompt;
-    s->start_s = t0;
+    if (s) {
+        s->shared_prefix_tokens = prompt;
+        s->start_s = t0;
+    }
     uint32_t n =
         sub ? wl_turns(g->r, c->subagent_turns_mean, c->turns_max) : wl_turns(g->r, c->turns_mean, c->turns_max);
     double own = sub ? wl_lognormal_median(g->r, c->growth_tokens_median, c->growth_sigma)
@@ -260,9 +264,10 @@ static wl_script_t *wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, doubl
         wl_run_t runs[2] = {{sub ? WL_SYNTH_STREAM_SUBAGENT : WL_SYNTH_STREAM_SYSTEM, prompt},
                             {WL_SYNTH_STREAM_FIRST + id * 65536u + epoch, own_tok}};
         uint32_t nr = prompt ? 2 : 1;
-        if (wl_script_add_run_turn(s, &t_, prompt ? runs : runs + 1, nr)) {
+        if (s && wl_script_add_run_turn(s, &t_, prompt ? runs : runs + 1, nr)) {
             wl_script_free(s);
-            return NULL;
+            *out = NULL;
+            return -1;
         }
         double done = t + t_.api_s;
         if (k + 1 < n) {
@@ -276,12 +281,15 @@ static wl_script_t *wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, doubl
                 double join = done;
                 for (unsigned f = 0; f < fan; f++) {
                     double cend;
-                    wl_script_t *ch =
-                        wl_gen_agent(g, depth + 1, done + c->subagent_spawn_s, c->subagent_spawn_s, &cend);
-                    if (!ch || wl_script_add_child(s, ch)) {
+                    wl_script_t *ch = NULL;
+                    if (wl_gen_agent(g, depth + 1, done + c->subagent_spawn_s, c->subagent_spawn_s, &cend,
+                                     s ? &ch : NULL) ||
+                        (s && wl_script_add_child(s, ch))) {
                         wl_script_free(ch);
                         wl_script_free(s);
-                        return NULL;
+                        if (out)
+                            *out = NULL;
+                        return -1;
                     }
                     if (cend > join)
                         join = cend;
@@ -301,29 +309,43 @@ static wl_script_t *wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, doubl
         }
         *end_s = done;
     }
-    s->complete = true;
-    return s;
+    if (s)
+        s->complete = true;
+    return 0;
 }
 
-/* Makes the session of index g->index starting at g->next_start_s, and draws the next start. */
-static wl_script_t *wl_make_session(wl_synth_t *g)
+/* Draws the session of index g->index starting at g->next_start_s: its script into *out, or with out NULL
+ * only its nominal end (*end_s; see wl_gen_agent). Each session's draws come from its own seed, so a dry run
+ * followed by a real one gives the script the real one alone would. Returns 0, -1 when out of memory. */
+static int wl_draw_session(wl_synth_t *g, double *end_s, wl_script_t **out)
 {
-    const wl_synth_cfg_t *c = &g->c;
-    double start = g->next_start_s;
     gsl_rng_set(g->r, (unsigned long)kvt_splitmix64(kvt_splitmix64(g->seed) ^ (g->index + 1)));
     g->next_id = g->index << 12;
-    double end;
-    wl_script_t *s = wl_gen_agent(g, 0, start, 0, &end);
-    if (!s)
-        return NULL;
-    s->start_s = start;
-    s->origin_s = start;
+    return wl_gen_agent(g, 0, g->next_start_s, 0, end_s, out);
+}
+
+/* Moves on to the next session: its index, and its start from the arrival process. */
+static void wl_next_session(wl_synth_t *g)
+{
+    const wl_synth_cfg_t *c = &g->c;
     g->index++;
     /* Gamma inter-arrivals with mean 1/rate and the requested CV (shape 1/cv^2); cv 0 is a fixed period. */
     double mean = 1.0 / c->session_rate_per_s;
     double cv = c->arrival_cv;
     double gap = cv > 0 ? gsl_ran_gamma(g->arrivals, 1.0 / (cv * cv), mean * cv * cv) : mean;
-    g->next_start_s = start + gap;
+    g->next_start_s += gap;
+}
+
+/* Makes the session of index g->index starting at g->next_start_s, and draws the next start. */
+static wl_script_t *wl_make_session(wl_synth_t *g)
+{
+    double start = g->next_start_s, end;
+    wl_script_t *s = NULL;
+    if (wl_draw_session(g, &end, &s))
+        return NULL;
+    s->start_s = start;
+    s->origin_s = start;
+    wl_next_session(g);
     return s;
 }
 
@@ -392,6 +414,15 @@ static int wl_synth_warm(wl_synth_t *g)
     size_t cap = 0;
     g->next_start_s = -g->c.warm_start_s;
     while (g->next_start_s < 0) {
+        /* Most sessions of a long warm start have ended by 0: a dry run finds those, unbuilt. A session is
+         * running at 0 exactly when its last turn's nominal completion is after 0 (completions only grow). */
+        double end;
+        if (wl_draw_session(g, &end, NULL))
+            return -1;
+        if (!(end > 0)) {
+            wl_next_session(g);
+            continue;
+        }
         wl_script_t *s = wl_make_session(g);
         if (!s)
             return -1;
