@@ -8,7 +8,8 @@
  *  - the run's in-run conservation check passes (requests, tokens, bytes per tier and per link class,
  *    joules) with disaggregation on, conditional or not, and the summary balances;
  *  - TTFT includes the transfer: with one instance per node (TP 8) and the nodes' ports throttled, the
- *    mean TTFT grows by the mean transfer time;
+ *    mean TTFT grows by the mean transfer time; with the first token from the prefill instance (DistServe,
+ *    deployment.disagg.first_token) it does not, and TPOT grows instead;
  *  - conditional disaggregation prefills some requests on the decode pool, and every request is accounted
  *    for as handed off, prefilled locally, or done at its prefill (one-token outputs);
  *  - each pool's batch limits bind on it (prefill tokens per iteration: TTFT; decode batch: latency);
@@ -134,6 +135,45 @@ START_TEST(ttft_includes_the_transfer)
                   "TTFT %g s against %g s: the slower transfer (%g s against %g s) is not in it", b, a, ts, tf);
     cJSON_Delete(f);
     cJSON_Delete(s);
+}
+END_TEST
+
+START_TEST(first_token_from_the_prefill_instance)
+{
+    /* The slow-port setup of the test above, the first token returned by the decode instance (the default)
+     * or by the prefill instance (DistServe): the same handoffs and bytes, but the transfer leaves TTFT and
+     * lands in the gap to the second token instead. */
+    const char *dir = tu_scratch_dir("disagg");
+    static const char *const modes[2] = {"decode", "prefill"};
+    cJSON *s[2];
+    for (int k = 0; k < 2; k++) {
+        char out[1024], dg[160];
+        snprintf(out, sizeof out, "%s/first-%s", dir, modes[k]);
+        snprintf(dg, sizeof dg,
+                 "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"first_token\": \"%s\"}", modes[k]);
+        char *err = NULL;
+        int rc =
+            tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/mooncake-500.json"), "--out", out, "--quiet",
+                          "--set", base_sets[0], "--set", "deployment.tp=8", "--set", base_sets[2], "--set", dg,
+                          "--set", "hardware.node.dpu_gbit_s=10", "--set", "hardware.node.nic_port_gbit_s=10", NULL);
+        ck_assert_msg(rc == 0, "%s", err);
+        free(err);
+        s[k] = tu_read_summary(out);
+        balances(s[k]);
+    }
+    ck_assert_double_eq(tu_num(s[0], "disaggregation", "kv_bytes", NULL),
+                        tu_num(s[1], "disaggregation", "kv_bytes", NULL));
+    double handoff = tu_num(s[1], "disaggregation", "handoff_s_mean", NULL);
+    double ttft[2], tpot[2];
+    for (int k = 0; k < 2; k++) {
+        ttft[k] = tu_num(s[k], "latency_s", "ttft", "mean");
+        tpot[k] = tu_num(s[k], "latency_s", "tpot", "mean");
+    }
+    ck_assert_msg(ttft[0] - ttft[1] > 0.9 * handoff, "TTFT %g s (decode) against %g s (prefill), handoff %g s", ttft[0],
+                  ttft[1], handoff);
+    ck_assert_msg(tpot[1] > tpot[0], "TPOT %g s (prefill) against %g s (decode)", tpot[1], tpot[0]);
+    cJSON_Delete(s[0]);
+    cJSON_Delete(s[1]);
 }
 END_TEST
 
@@ -399,6 +439,7 @@ static Suite *disagg_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, one_transfer_per_request_and_bytes_add_up);
     tcase_add_test(tc, ttft_includes_the_transfer);
+    tcase_add_test(tc, first_token_from_the_prefill_instance);
     tcase_add_test(tc, conditional_prefills_some_locally);
     tcase_add_test(tc, per_pool_batching);
     tcase_add_test(tc, planner_converges_on_a_load_step);

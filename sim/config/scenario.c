@@ -21,6 +21,7 @@
 static const char *const dtype_names[] = {"bf16", "fp8", "fp4", NULL};
 static const char *const placement_names[] = {"packed", "spread", "topology-aware", NULL};
 static const char *const batching_names[] = {"mixed", "prefill-first", NULL};
+static const char *const first_token_names[] = {"decode", "prefill", NULL};
 
 static int deploy_check(void *dst, jb_error_t *err)
 {
@@ -77,6 +78,8 @@ static const jb_field_t disagg_fields[] = {
              "conditional: an uncached prompt part at most this long prefills on the decode instance"),
     JB_DBL(sc_disagg_t, max_prefill_queue, 0, 1e9, "requests",
            "conditional: waiting requests per prefill instance beyond which the decode instance prefills"),
+    JB_CHOICEF(sc_disagg_t, first_token, first_token_names,
+               "who returns the first token: decode (after the KV transfer; TTFT holds it) or prefill (DistServe)"),
     JB_OBJ(sc_disagg_t, planner, planner_spec, "moves instances between the pools at an interval (TTFT/TPOT targets)"),
     JB_END,
 };

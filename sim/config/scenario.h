@@ -28,6 +28,12 @@ typedef struct sc_planner {
     double tpot_target_s; /* mean TPOT of the same */
 } sc_planner_t;
 
+/* deployment.disagg.first_token: decode: the first token reaches the client when the KV has landed on the
+ * decode instance (Dynamo, vLLM's disaggregated prefill), so TTFT holds the transfer and the wait for decode
+ * room; prefill: the prefill instance returns it as soon as the prompt is done (DistServe), so that wait
+ * shows in the gap to the second token, i.e. in TPOT. */
+typedef enum sc_first_token { SC_FIRST_TOKEN_DECODE = 0, SC_FIRST_TOKEN_PREFILL } sc_first_token_t;
+
 typedef struct sc_disagg {
     bool enabled;
     uint32_t prefill_instances;        /* size of the prefill pool; the decode pool is the rest */
@@ -41,6 +47,7 @@ typedef struct sc_disagg {
     bool conditional;                  /* prefill on the decode instance when it is cheap (Dynamo) */
     uint32_t max_local_prefill_tokens; /* conditional: an uncached part at most this long prefills locally */
     double max_prefill_queue;          /* conditional: or when the prefill pool's queue per instance exceeds this */
+    int first_token;                   /* sc_first_token_t: which instance hands the first token to the client */
     sc_planner_t planner;
 } sc_disagg_t;
 

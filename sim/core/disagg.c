@@ -119,6 +119,10 @@ bool disagg_handoff(engine_t *e, sim_req_t *r)
     e->backlog -= (double)(r->w.output_tokens - r->decoded); /* the decode pool does the rest */
     r->kv_from = e->id + 1;
     r->t_handoff = sgb_now();
+    /* DistServe's prefill instance returns the first token itself; the token still counts towards the
+     * throughput when decoding starts, on the decode instance. */
+    if (p->sc->deploy.disagg.first_token == SC_FIRST_TOKEN_PREFILL && r->t_first == 0)
+        r->t_first = r->t_handoff;
     r->reserved_blocks = 0;
     r->committed = 0;
     p->dg->handoffs++;
