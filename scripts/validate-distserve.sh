@@ -24,6 +24,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 - "$build" "$tmp" "$@" <<'PY'
 import json, random, subprocess, sys
+sys.path.insert(0, "scripts")
+from distserve_profiles import fit
 build, tmp = sys.argv[1], sys.argv[2]
 args = sys.argv[3:]
 profiled, extra_ms = "--profiled" in args, 0.0
@@ -35,34 +37,7 @@ if "--profile-extra-ms" in args:
         sys.exit(2)
 extra = [a for a in args if a not in ("--set", "--profiled")]  # PATH=VALUE, with or without a --set before each
 cfg = "configs/validation/distserve-13b-a100.json"
-KEYS = ("compute_efficiency", "memory_efficiency", "step_overhead_s", "per_seq_overhead_s", "prefill_overhead_s")
-
-def fit_profile(engine):
-    """kvtwin fit of the A100 calibration to one engine's published step-time profile: --set arguments."""
-    prof = json.load(open("configs/validation/distserve-a100-profiles.json"))
-    e, pts = prof["engines"][engine], prof["points"]
-    rows = ["kind,tp,batch,input_tokens,output_tokens,value,source"]
-    a, b, c = e["prefill_ms"]
-    shapes = [(1, n) for n in pts["prefill_tokens"]] + [(k, 512) for k in pts["prefill_batches_at_512"]]
-    for k, n in shapes:
-        rows.append(f"prefill_ms,1,{k},{n},1,{a + b * k * n + c * k * n * n + extra_ms:.6f},{engine} profile")
-    a, b, c = e["decode_ms"]
-    osl = pts["decode_output_tokens"]
-    for isl in pts["decode_input_tokens"]:
-        for k in pts["decode_batches"]:
-            steps = [a + b * k * (isl + j + 1) + c * k + extra_ms for j in range(1, osl)]
-            rows.append(f"decode_ms,1,{k},{isl},{osl},{sum(steps) / len(steps):.6f},{engine} profile")
-    path = f"{tmp}/{engine}-profile.csv"
-    open(path, "w").write("\n".join(rows) + "\n")
-    out = subprocess.run([f"{build}/kvtwin", "fit", path, "--hw", "dgx-a100", "--model", "opt-13b", "--fix",
-                          "comm_efficiency", "--fix", "collective_latency_s"], check=True, capture_output=True,
-                         text=True).stdout
-    mape = [l for l in out.splitlines() if l.startswith("MAPE all")][0].split()[2]
-    cal = json.loads("{" + out[out.index('"calib"'):] + "}")["calib"]
-    print(f"{engine} profile fit: MAPE {mape} %, " + ", ".join(f"{k} {cal[k]:.4g}" for k in KEYS))
-    return [f"hardware.gpu.calib.{k}={cal[k]}" for k in KEYS]
-
-per_engine = {"co": fit_profile("vllm"), "pd": fit_profile("distserve")} if profiled else {"co": [], "pd": []}
+per_engine = {"co": fit(build, tmp, ["vllm"], extra_ms), "pd": fit(build, tmp, ["distserve"], extra_ms)} if profiled else {"co": [], "pd": []}
 SLO_TTFT, SLO_TPOT, DUR = 0.4, 0.04, 200.0
 
 def trace(rate):
