@@ -28,18 +28,32 @@ python3 - "$build" "$tmp" "$seeds" "$target" "$@" <<'PY'
 import json, random, subprocess, sys
 sys.path.insert(0, "scripts")
 from distserve_profiles import fit
-build, tmp, n_seeds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def usage(why):
+    print(f"validate-distserve-sharegpt: {why}; usage: scripts/validate-distserve-sharegpt.sh [BUILD_DIR] [SEEDS] "
+          "[TARGET] [--first-token prefill|decode] [--set PATH=VALUE ...]", file=sys.stderr)
+    sys.exit(2)
+
+build, tmp = sys.argv[1], sys.argv[2]
+try:
+    n_seeds = int(sys.argv[3])
+    target_arg = float(sys.argv[4]) if sys.argv[4] else None
+except ValueError:
+    usage("SEEDS must be a whole number and TARGET a share in (0, 1)")
+if n_seeds < 1 or (target_arg is not None and not 0 < target_arg < 1):
+    usage("SEEDS must be at least 1 and TARGET a share in (0, 1)")
 args = sys.argv[5:]
 first_token = "prefill"  # DistServe's context stage returns the first token; --first-token decode: a sensitivity
 if "--first-token" in args:
     i = args.index("--first-token")
+    if i + 1 >= len(args) or args[i + 1] not in ("prefill", "decode"):
+        usage("--first-token takes prefill or decode")
     first_token = args[i + 1]
     del args[i:i + 2]
 extra = [a for a in args if a != "--set"]  # PATH=VALUE for both systems, with or without a --set before each
 gt = json.load(open("configs/validation/distserve-sharegpt.json"))
 cfg = "configs/validation/distserve-13b-a100.json"
 slo, lens = gt["slo"], gt["lengths"]
-target = float(sys.argv[4]) if sys.argv[4] else gt["attainment_target"]
+target = target_arg if target_arg is not None else gt["attainment_target"]
 common = ["sim.warmup_s=0", "sim.duration_s=100000", f"sim.slo_ttft_s={slo['ttft_ms'] / 1000}",
           f"sim.slo_tpot_s={slo['tpot_ms'] / 1000}", f"deployment.max_batch_tokens={gt['max_batch_tokens']}",
           f"deployment.prefill_chunk_tokens={gt['max_batch_tokens']}", "workload.context_overflow=\"error\""]
@@ -77,7 +91,8 @@ def attainment(system, rate, n):
         cmd = [f"{build}/kvtwin", "run", cfg, "--quiet", "--force", "--out", f"{tmp}/o"]
         for s in common + setup[system] + extra + ["workload.path=" + trace(rate, n, seed)]:
             cmd += ["--set", s]
-        subprocess.run(cmd, check=True)
+        if subprocess.run(cmd).returncode != 0:
+            sys.exit(2)  # kvtwin has said why, on stderr
         summ = json.load(open(f"{tmp}/o/summary.json"))
         lat = summ["latency_s"]
         got.append((summ["goodput"]["fraction_of_requests"], lat["ttft"]["p90"], lat["tpot"]["p90"]))
