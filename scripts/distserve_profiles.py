@@ -28,22 +28,19 @@ def profile_rows(engine, extra_ms=0.0):
     return rows
 
 
-def fit(build, tmp, engines, extra_ms=0.0, free=()):
+def fit(build, tmp, engines, extra_ms=0.0):
     """kvtwin fit of the A100 calibration to the named profiles together; returns the --set arguments.
-    The NVLink terms (comm_efficiency, collective_latency_s) stay fixed unless named in free."""
+    The NVLink terms (comm_efficiency, collective_latency_s) stay fixed: the profiles hold no TP sweep."""
     rows = ["kind,tp,batch,input_tokens,output_tokens,value,source"]
     for engine in engines:
         rows += profile_rows(engine, extra_ms)
     name = "+".join(engines)
     path = f"{tmp}/{name}-profile.csv"
     open(path, "w").write("\n".join(rows) + "\n")
-    cmd = [f"{build}/kvtwin", "fit", path, "--hw", "dgx-a100", "--model", "opt-13b"]
-    for k in ("comm_efficiency", "collective_latency_s"):
-        if k not in free:
-            cmd += ["--fix", k]
+    cmd = [f"{build}/kvtwin", "fit", path, "--hw", "dgx-a100", "--model", "opt-13b", "--fix", "comm_efficiency",
+           "--fix", "collective_latency_s"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     mape = [l for l in out.splitlines() if l.startswith("MAPE all")][0].split()[2]
     cal = json.loads("{" + out[out.index('"calib"'):] + "}")["calib"]
-    keys = KEYS + tuple(free)
-    print(f"{name} profile fit: MAPE {mape} %, " + ", ".join(f"{k} {cal[k]:.4g}" for k in keys))
-    return [f"hardware.gpu.calib.{k}={cal[k]}" for k in keys]
+    print(f"{name} profile fit: MAPE {mape} %, " + ", ".join(f"{k} {cal[k]:.4g}" for k in KEYS))
+    return [f"hardware.gpu.calib.{k}={cal[k]}" for k in KEYS]

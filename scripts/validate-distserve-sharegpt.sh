@@ -20,8 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 seeds=${2:-20}
-target=${3:-}
-shift 3 2>/dev/null || shift $#
+shift $(($# < 2 ? $# : 2))
+target=
+case ${1:-} in -*) ;; *) target=${1:-}; shift $(($# < 1 ? 0 : 1)) ;; esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 python3 - "$build" "$tmp" "$seeds" "$target" "$@" <<'PY'

@@ -37,7 +37,9 @@ if "--profile-extra-ms" in args:
         sys.exit(2)
 extra = [a for a in args if a not in ("--set", "--profiled")]  # PATH=VALUE, with or without a --set before each
 cfg = "configs/validation/distserve-13b-a100.json"
-per_engine = {"co": fit(build, tmp, ["vllm"], extra_ms), "pd": fit(build, tmp, ["distserve"], extra_ms)} if profiled else {"co": [], "pd": []}
+per_engine = {"co": [], "pd": []}
+if profiled:
+    per_engine = {"co": fit(build, tmp, ["vllm"], extra_ms), "pd": fit(build, tmp, ["distserve"], extra_ms)}
 SLO_TTFT, SLO_TPOT, DUR = 0.4, 0.04, 200.0
 
 def trace(rate):

@@ -108,6 +108,21 @@ START_TEST(one_transfer_per_request_and_bytes_add_up)
 }
 END_TEST
 
+/* TP 8 (one instance per node, so every KV transfer crosses the fabric) with the nodes' network ports at
+ * 10 Gbit/s instead of 400, disaggregation set by dg; compute does not change. */
+static cJSON *run_slow_ports(const char *out, const char *dg)
+{
+    char *err = NULL;
+    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/mooncake-500.json"), "--out", out, "--quiet",
+                           "--set", base_sets[0], "--set", "deployment.tp=8", "--set", base_sets[2], "--set", dg,
+                           "--set", "hardware.node.dpu_gbit_s=10", "--set", "hardware.node.nic_port_gbit_s=10", NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    free(err);
+    cJSON *s = tu_read_summary(out);
+    balances(s);
+    return s;
+}
+
 START_TEST(ttft_includes_the_transfer)
 {
     /* TP 8: one instance per node, so every KV transfer crosses the fabric (node ports, leaf); then the
@@ -117,15 +132,7 @@ START_TEST(ttft_includes_the_transfer)
     snprintf(out, sizeof out, "%s/fast", dir);
     cJSON *f = run(out, DISAGG_ON, "deployment.tp=8");
     snprintf(out, sizeof out, "%s/slow", dir);
-    const char *sets[] = {"hardware.node.dpu_gbit_s=10", "hardware.node.nic_port_gbit_s=10"};
-    char *err = NULL;
-    int rc = tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/mooncake-500.json"), "--out", out, "--quiet",
-                           "--set", base_sets[0], "--set", "deployment.tp=8", "--set", base_sets[2], "--set", DISAGG_ON,
-                           "--set", sets[0], "--set", sets[1], NULL);
-    ck_assert_msg(rc == 0, "%s", err);
-    free(err);
-    cJSON *s = tu_read_summary(out);
-    balances(s);
+    cJSON *s = run_slow_ports(out, DISAGG_ON);
     ck_assert_double_eq(tu_num(f, "disaggregation", "kv_bytes_nvlink", NULL), 0);
     double tf = tu_num(f, "disaggregation", "handoff_s_mean", NULL),
            ts = tu_num(s, "disaggregation", "handoff_s_mean", NULL);
@@ -151,15 +158,7 @@ START_TEST(first_token_from_the_prefill_instance)
         snprintf(out, sizeof out, "%s/first-%s", dir, modes[k]);
         snprintf(dg, sizeof dg,
                  "deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"first_token\": \"%s\"}", modes[k]);
-        char *err = NULL;
-        int rc =
-            tu_run_kvtwin(NULL, &err, "run", tu_fixture("scenarios/mooncake-500.json"), "--out", out, "--quiet",
-                          "--set", base_sets[0], "--set", "deployment.tp=8", "--set", base_sets[2], "--set", dg,
-                          "--set", "hardware.node.dpu_gbit_s=10", "--set", "hardware.node.nic_port_gbit_s=10", NULL);
-        ck_assert_msg(rc == 0, "%s", err);
-        free(err);
-        s[k] = tu_read_summary(out);
-        balances(s[k]);
+        s[k] = run_slow_ports(out, dg);
     }
     ck_assert_double_eq(tu_num(s[0], "disaggregation", "kv_bytes", NULL),
                         tu_num(s[1], "disaggregation", "kv_bytes", NULL));
