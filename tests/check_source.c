@@ -517,6 +517,61 @@ START_TEST(limits_stop_the_source)
 }
 END_TEST
 
+/* A horizon (set by a timed run to its end) cuts generated scripts after the first turn that cannot arrive
+ * before it: up to the horizon the source delivers exactly the requests of whole scripts, with the same
+ * turns left, and fewer after it. Sub-agents fork often here, so a cut that skipped their draws would show. */
+START_TEST(synthetic_horizon_keeps_the_run)
+{
+    wl_config_t c;
+    wl_config_defaults(&c);
+    c.synth.sessions = 60;
+    c.synth.subagent_prob = 0.2;
+    c.synth.turns_mean = 20;
+    c.seed = 11;
+    const double services_s[] = {2.5, 40};
+    for (size_t v = 0; v < sizeof services_s / sizeof *services_s; v++) {
+        double svc = services_s[v];
+        c.synth.horizon_s = 0;
+        wl_source_t *s = open_src(&c);
+        fake_log_t whole = {0};
+        run_fake(s, svc_const, &svc, &whole);
+        wl_source_close(s);
+        double horizon = whole.reqs[whole.n / 3].arrival_s;
+        c.synth.horizon_s = horizon;
+        s = open_src(&c);
+        fake_log_t cut = {0};
+        run_fake(s, svc_const, &svc, &cut);
+        wl_source_close(s);
+        ck_assert_msg(cut.n < whole.n, "horizon %g: %zu of %zu requests", horizon, cut.n, whole.n);
+        size_t before = 0, j = 0;
+        for (size_t i = 0; i < whole.n; i++) {
+            const wl_request_t *a = &whole.reqs[i];
+            if (a->arrival_s > horizon)
+                continue;
+            before++;
+            while (j < cut.n && cut.reqs[j].arrival_s > horizon)
+                j++;
+            ck_assert_msg(j < cut.n, "request %zu (t %g) missing under the horizon", i, a->arrival_s);
+            const wl_request_t *b = &cut.reqs[j++];
+            ck_assert_uint_eq(a->session_id, b->session_id);
+            ck_assert_uint_eq(a->turn, b->turn);
+            ck_assert_uint_eq(a->depth, b->depth);
+            ck_assert_uint_eq(a->turns_left, b->turns_left);
+            ck_assert_uint_eq(a->input_tokens, b->input_tokens);
+            ck_assert_uint_eq(a->output_tokens, b->output_tokens);
+            ck_assert_double_eq(a->arrival_s, b->arrival_s);
+            ck_assert_double_eq(a->think_s, b->think_s);
+        }
+        while (j < cut.n && cut.reqs[j].arrival_s > horizon)
+            j++;
+        ck_assert_uint_eq(j, cut.n);
+        ck_assert(before > 100);
+        log_free(&cut);
+        log_free(&whole);
+    }
+}
+END_TEST
+
 /* The generator replayed directly and through its native file give the same requests at the same times
  * (up to the file's 1 us time stamps): `kvtwin gen` loses nothing the simulation uses. */
 START_TEST(synthetic_equals_its_native_file)
@@ -580,6 +635,7 @@ int main(void)
     tcase_add_test(tc, closed_loop_real_sessions);
     tcase_add_test(tc, limits_stop_the_source);
     tcase_add_test(tc, synthetic_equals_its_native_file);
+    tcase_add_test(tc, synthetic_horizon_keeps_the_run);
     suite_add_tcase(s, tc);
     return tu_run_suite(s);
 }

@@ -55,6 +55,9 @@ typedef struct wl_script {
     bool complete;                 /* its last turn has been seen */
     wl_sturn_t *turns;
     uint32_t n_turns, cap_turns;
+    uint32_t n_cut; /* turns after turns[n_turns - 1] not built: the generator's horizon (workloads/synth.h)
+                       showed that none of them can arrive before the run ends; they still count in
+                       turns_left */
     uint64_t *ids;
     size_t n_ids, cap_ids;
     wl_run_t *runs;

@@ -340,7 +340,7 @@ static int src_deliver(wl_source_t *s, wl_live_t *l, double t, wl_request_t *req
     req->arrival_s = t;
     req->session_ref = l;
     req->parent_session = sc->parent_session;
-    req->turns_left = sc->n_turns - k - 1;
+    req->turns_left = sc->n_turns + sc->n_cut - k - 1;
     req->fork = tu->fork;
     req->next_arrival_s = NAN;
     if (s->mode == SRC_SCRIPT_OPEN && k + 1 < sc->n_turns && tu->fork == 0) {
@@ -365,7 +365,7 @@ static int src_deliver(wl_source_t *s, wl_live_t *l, double t, wl_request_t *req
         info->parent_session = sc->parent_session;
         info->parent_turn = sc->parent_turn;
         info->fork = tu->fork;
-        info->last = k + 1 == sc->n_turns;
+        info->last = k + 1 == sc->n_turns && sc->n_cut == 0;
         info->delay_known = tu->delay_known;
         info->tool_s = tu->tool_s;
         info->think_rec_s = tu->think_rec_s;
@@ -487,6 +487,10 @@ static void src_advance(wl_source_t *s, wl_live_t *l, double base, bool after_fo
 {
     const wl_script_t *sc = l->script;
     if (l->next >= sc->n_turns) {
+        /* A script cut at the generator's horizon ends only after the run's end of arrivals; were it
+         * reached, its rest would be counted as after the end, as below. */
+        if (sc->n_cut)
+            s->truncated++;
         src_finish_live(s, l, base);
         return;
     }

@@ -74,6 +74,7 @@ void wl_synth_defaults(wl_synth_cfg_t *c)
     c->api_s_per_input_token = 2.107e-05;
     c->api_s_per_output_token = 0.01491;
     c->warm_start_s = 0;
+    c->horizon_s = 0;
 }
 
 int wl_synth_check(const wl_synth_cfg_t *c, char *err, size_t errlen)
@@ -219,10 +220,14 @@ static double wl_main_delay(wl_synth_t *g, double *tool_s)
 }
 
 /* Builds one agent's script (main agent at depth 0, sub-agent at 1) starting at t0 on the nominal clock into
- * *out; returns its nominal end (last turn's completion) in *end_s, and 0, or -1 when out of memory. With out
+ * *out; returns its nominal end (last turn's completion) in *end_s, and 0, or -1 when out of memory. lb_s is
+ * the earliest its first turn's delay can start from (the session's start plus the delays before it): past
+ * the horizon the script stops (see wl_synth_cfg_t.horizon_s): a main agent's *end_s is then infinite, a
+ * sub-agent's stays its nominal end (it goes on drawing, unbuilt). With out
  * NULL it only draws (a dry run): the same random numbers in the same order, the same ids used, no script;
  * the warm start learns this way which sessions end before 0 without building them. */
-static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_delay, double *end_s, wl_script_t **out)
+static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_delay, double lb_s, double *end_s,
+                        wl_script_t **out)
 {
     const wl_synth_cfg_t *c = &g->c;
     uint64_t id = g->next_id++;
@@ -242,7 +247,11 @@ static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_d
     uint32_t epoch = 0;
     double t = t0, delay = first_delay, tool = sub ? first_delay : 0;
     double room = c->max_context_tokens - prompt;
+    double horizon = c->horizon_s > 0 ? c->horizon_s : HUGE_VAL;
+    uint32_t cut = 0;
     for (uint32_t k = 0; k < n; k++) {
+        lb_s += delay;
+        bool last_built = !cut && lb_s > horizon && k + 1 < n;
         if (own > room) {
             /* Compaction: a fresh summary in a new stream. */
             epoch++;
@@ -264,7 +273,7 @@ static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_d
         wl_run_t runs[2] = {{sub ? WL_SYNTH_STREAM_SUBAGENT : WL_SYNTH_STREAM_SYSTEM, prompt},
                             {WL_SYNTH_STREAM_FIRST + id * 65536u + epoch, own_tok}};
         uint32_t nr = prompt ? 2 : 1;
-        if (s && wl_script_add_run_turn(s, &t_, prompt ? runs : runs + 1, nr)) {
+        if (s && !cut && wl_script_add_run_turn(s, &t_, prompt ? runs : runs + 1, nr)) {
             wl_script_free(s);
             *out = NULL;
             return -1;
@@ -282,7 +291,7 @@ static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_d
                 for (unsigned f = 0; f < fan; f++) {
                     double cend;
                     wl_script_t *ch = NULL;
-                    if (wl_gen_agent(g, depth + 1, done + c->subagent_spawn_s, c->subagent_spawn_s, &cend,
+                    if (wl_gen_agent(g, depth + 1, done + c->subagent_spawn_s, c->subagent_spawn_s, lb_s, &cend,
                                      s ? &ch : NULL) ||
                         (s && wl_script_add_child(s, ch))) {
                         wl_script_free(ch);
@@ -294,10 +303,22 @@ static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_d
                     if (cend > join)
                         join = cend;
                 }
+                if (last_built) {
+                    cut = n - k - 1;
+                    break;
+                }
                 tool = wl_lognormal_median(g->r, c->tool_s_median, c->tool_sigma);
                 delay = tool;
                 t = join + delay;
+            } else if (last_built && !sub) {
+                cut = n - k - 1;
+                break;
             } else if (sub) {
+                /* A sub-agent past the horizon builds no more turns but goes on drawing them: its siblings
+                 * and the rest of its parent draw from the same stream after it, and its nominal end is the
+                 * parent's join. */
+                if (last_built)
+                    cut = n - k - 1;
                 tool = wl_lognormal_median(g->r, c->tool_s_median, c->tool_sigma);
                 delay = tool;
                 t = done + delay;
@@ -309,8 +330,12 @@ static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_d
         }
         *end_s = done;
     }
-    if (s)
+    if (cut && !sub)
+        *end_s = HUGE_VAL;
+    if (s) {
+        s->n_cut = cut;
         s->complete = true;
+    }
     return 0;
 }
 
@@ -321,7 +346,7 @@ static int wl_draw_session(wl_synth_t *g, double *end_s, wl_script_t **out)
 {
     gsl_rng_set(g->r, (unsigned long)kvt_splitmix64(kvt_splitmix64(g->seed) ^ (g->index + 1)));
     g->next_id = g->index << 12;
-    return wl_gen_agent(g, 0, g->next_start_s, 0, end_s, out);
+    return wl_gen_agent(g, 0, g->next_start_s, 0, g->next_start_s, end_s, out);
 }
 
 /* Moves on to the next session: its index, and its start from the arrival process. */

@@ -48,6 +48,14 @@ typedef struct wl_synth_cfg {
      * there in progress (at the turn their nominal timeline has reached, with the context it has grown to;
      * earlier turns are not issued). 0 = every session starts at its first turn, the first at 0. */
     double warm_start_s;
+    /* Not a key: set by a timed run that issues no arrival after its end (sim.duration_s). Every arrival of
+     * a turn comes at least the sum of the delays before it after its session's start (service times only
+     * add, in every replay and timing mode), so an agent's script stops at the first turn whose start plus
+     * delays passes horizon_s: that turn is kept (its arrival is the run's end-of-arrivals event if it is
+     * the first past the end), the rest only counted (wl_script_t.n_cut). Each session draws from its own
+     * seed, so the turns built are the ones a full script would hold. A long-lived session (agentic: ~15 h)
+     * then costs memory for the turns a run can reach, not for its whole life. 0 = build whole scripts. */
+    double horizon_s;
 } wl_synth_cfg_t;
 
 void wl_synth_defaults(wl_synth_cfg_t *cfg);

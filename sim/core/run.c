@@ -339,7 +339,12 @@ static int setup(pod_t *p, char *err, size_t errlen)
     conserve_init(p);
     if (sc->deploy.disagg.enabled)
         p->dg = kvt_calloc(1, sizeof *p->dg);
-    if (wl_source_open(&p->src, &sc->workload, err, errlen))
+    /* No arrival after sim.duration_s is issued, so generated scripts need no turn that cannot come before
+     * it (workloads/synth.h, horizon_s); arrival times scaled below 1 come sooner, so the horizon widens. */
+    wl_config_t wc = sc->workload;
+    if (sc->sim.duration_s > 0)
+        wc.synth.horizon_s = sc->sim.duration_s / (wc.time_scale < 1 ? wc.time_scale : 1);
+    if (wl_source_open(&p->src, &wc, err, errlen))
         return KVT_EXIT_INPUT;
     if (read_first(p, err, errlen))
         return KVT_EXIT_INPUT;
