@@ -303,22 +303,10 @@ static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_d
                     if (cend > join)
                         join = cend;
                 }
-                if (last_built) {
-                    cut = n - k - 1;
-                    break;
-                }
                 tool = wl_lognormal_median(g->r, c->tool_s_median, c->tool_sigma);
                 delay = tool;
                 t = join + delay;
-            } else if (last_built && !sub) {
-                cut = n - k - 1;
-                break;
             } else if (sub) {
-                /* A sub-agent past the horizon builds no more turns but goes on drawing them: its siblings
-                 * and the rest of its parent draw from the same stream after it, and its nominal end is the
-                 * parent's join. */
-                if (last_built)
-                    cut = n - k - 1;
                 tool = wl_lognormal_median(g->r, c->tool_s_median, c->tool_sigma);
                 delay = tool;
                 t = done + delay;
@@ -327,6 +315,15 @@ static int wl_gen_agent(wl_synth_t *g, uint32_t depth, double t0, double first_d
                 t = done + delay;
             }
             own += t_.output_tokens + wl_lognormal_median(g->r, c->growth_tokens_median, c->growth_sigma);
+            if (last_built) {
+                /* Past the horizon: a main agent stops (its session has a stream of its own, and the kept
+                 * turn's sub-agents were drawn above); a sub-agent builds no more turns but goes on drawing
+                 * them, because its siblings and the rest of its parent draw from the same stream after it
+                 * and its nominal end is the parent's join. */
+                cut = n - k - 1;
+                if (!sub)
+                    break;
+            }
         }
         *end_s = done;
     }
