@@ -533,6 +533,47 @@ START_TEST(a_signal_stops_a_study_and_its_children)
 }
 END_TEST
 
+/* The signal thread removes the temporary folder while the main thread goes on writing into it (a run is
+ * killed while it writes its first files). Removal must win: nothing of the folder may be left. */
+START_TEST(a_signal_while_files_are_written_leaves_nothing)
+{
+    const char *dir = tu_scratch_dir("signal-busy");
+    char final[1100], tmp[1200];
+    snprintf(final, sizeof final, "%s/res", dir);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        outdir_t o;
+        char err[512];
+        if (outdir_begin(&o, final, err, sizeof err) != 0)
+            _exit(3);
+        for (long i = 0;; i++) {
+            char name[1300];
+            if (i % 16 == 0) {
+                snprintf(name, sizeof name, "%s/d%ld", o.tmp, i);
+                mkdir(name, 0755); /* fails once the folder has gone: ignored, as a run would fail */
+            }
+            snprintf(name, sizeof name, "%s/d%ld/f%ld", o.tmp, i - i % 16, i);
+            int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    ck_assert(pid > 0);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", final, (long)pid);
+    for (int i = 0; i < 2000 && tu_dir_entries(tmp) < 64; i++) {
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_int_ge(tu_dir_entries(tmp), 64);
+    ck_assert_int_eq(kill(pid, SIGTERM), 0);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM, "status %d", status);
+    ck_assert_msg(tu_dir_entries(dir) == 0, "%d entries left in %s", tu_dir_entries(dir), dir);
+}
+END_TEST
+
 /* Runs kvtwin with a file-size limit (a full disk as a process sees it: writes fail with EFBIG). */
 static int run_with_fsize(rlim_t bytes, const char *out, char **err)
 {
@@ -662,6 +703,7 @@ int main(void)
     tcase_add_test(tc, stale_temporary_folders_are_removed);
     tcase_add_test(tc, a_signal_removes_the_temporary_folder);
     tcase_add_test(tc, a_signal_stops_a_study_and_its_children);
+    tcase_add_test(tc, a_signal_while_files_are_written_leaves_nothing);
     tcase_add_test(tc, a_full_disk_fails_cleanly);
     tcase_add_test(tc, run_h5_is_byte_identical);
     tcase_add_test(tc, gzip_trailing_garbage_is_an_error);

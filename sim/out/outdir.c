@@ -296,8 +296,7 @@ int outdir_begin_opts(outdir_t *o, const char *final, bool force, char *err, siz
     }
     remove_stale(o);
     outdir_rmtree(o->tmp);
-    kvt_cleanup_set_paths(o->tmp, o->lock);
-    if (mkdir(o->tmp, 0755) != 0) {
+    if (kvt_cleanup_mkdir_tmp(o->tmp, o->lock) != 0) {
         snprintf(err, errlen, "%s: cannot create the results folder (%s)", o->tmp, strerror(errno));
         kvt_cleanup_set_paths(NULL, NULL);
         release_lock(o);

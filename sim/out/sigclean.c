@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,7 +78,20 @@ static void *clean_thread(void *arg)
     pthread_mutex_lock(&clean_mu);
     clean_stop_children();
     if (clean_tmp[0]) {
-        outdir_rmtree(clean_tmp);
+        /* The main thread still runs and may be creating files in the folder while it is removed, which would
+         * leave it behind (rmdir of a folder not empty). Renamed first, the folder can take no new entry:
+         * every path the main thread builds goes through the old name. The new name is one a later run
+         * removes as stale should removal fail. */
+        char suffix[32], gone[sizeof clean_tmp + 32];
+        snprintf(suffix, sizeof suffix, ".tmp-%ld", (long)getpid());
+        size_t n = strlen(clean_tmp), m = strlen(suffix);
+        bool named = n > m && strcmp(clean_tmp + n - m, suffix) == 0;
+        if (named)
+            snprintf(gone, sizeof gone, "%.*s.old-%ld", (int)(n - m), clean_tmp, (long)getpid());
+        if (named && rename(clean_tmp, gone) == 0)
+            outdir_rmtree(gone);
+        else
+            outdir_rmtree(clean_tmp);
         fprintf(stderr, "kvtwin: stopped by signal %d (%s); removed %s\n", sig, strsignal(sig), clean_tmp);
     }
     if (clean_lock[0])
@@ -122,6 +136,16 @@ void kvt_cleanup_set_paths(const char *tmp_dir, const char *lock_file)
     snprintf(clean_tmp, sizeof clean_tmp, "%s", tmp_dir ? tmp_dir : "");
     snprintf(clean_lock, sizeof clean_lock, "%s", lock_file ? lock_file : "");
     pthread_mutex_unlock(&clean_mu);
+}
+
+int kvt_cleanup_mkdir_tmp(const char *tmp_dir, const char *lock_file)
+{
+    pthread_mutex_lock(&clean_mu);
+    int rc = mkdir(tmp_dir, 0755);
+    snprintf(clean_tmp, sizeof clean_tmp, "%s", rc == 0 ? tmp_dir : "");
+    snprintf(clean_lock, sizeof clean_lock, "%s", lock_file ? lock_file : "");
+    pthread_mutex_unlock(&clean_mu);
+    return rc;
 }
 
 void kvt_cleanup_add_child(pid_t pid)

@@ -14,6 +14,10 @@ void kvt_cleanup_init(void);
 /* The temporary folder (and lock file) to remove if a signal arrives; NULL clears either. */
 void kvt_cleanup_set_paths(const char *tmp_dir, const char *lock_file);
 
+/* Creates the temporary folder and registers it (and the lock file) in one step, so that a signal finds it
+ * registered exactly when it exists. Returns mkdir's result (errno set on failure). */
+int kvt_cleanup_mkdir_tmp(const char *tmp_dir, const char *lock_file);
+
 /* Child processes to stop (SIGTERM, then SIGKILL after a grace time) if a signal arrives. */
 void kvt_cleanup_add_child(pid_t pid);
 void kvt_cleanup_remove_child(pid_t pid);
