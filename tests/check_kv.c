@@ -9,6 +9,7 @@
 #include "sim/kv/heap.h"
 #include "sim/kv/kv.h"
 #include "sim/kv/policy.h"
+#include "sim/kv/store.h"
 #include "sim/kv/write.h"
 #include "testutil.h"
 
@@ -455,6 +456,49 @@ START_TEST(drain_in_pieces)
 }
 END_TEST
 
+/* The slot guess of the prefix scan (kv_store_find_after) finds exactly what the bucket walk finds: present
+ * ids where they are, absent and freed ones nowhere, whatever slot it guesses from (fresh, recycled, the
+ * last handed out, none). */
+START_TEST(find_after_matches_find)
+{
+    enum { N = 500 };
+    kv_store_t s;
+    char err[256];
+    ck_assert_int_eq(kv_store_init(&s, KV_G1, 0, N, false, kv_policy_find("lru"), NULL, 1, err, sizeof err), 0);
+    uint64_t ids[N], x = 99;
+    bool live[N];
+    for (int i = 0; i < N; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        ids[i] = x >> 1;
+        kv_entry_t proto = {.id = ids[i], .parent = KV_NO_ID, .next_use = KV_NEVER};
+        ck_assert_uint_eq(kv_store_add(&s, &proto), (uint32_t)i); /* fresh slots in order */
+        live[i] = true;
+    }
+    for (int i = 0; i < N; i += 7) { /* free every 7th slot, then reuse some of them for new ids */
+        kv_store_del(&s, (uint32_t)i);
+        live[i] = false;
+    }
+    for (int i = 0; i < 20; i++) {
+        kv_entry_t proto = {.id = ids[i] ^ 0x5555, .parent = KV_NO_ID, .next_use = KV_NEVER};
+        uint32_t slot = kv_store_add(&s, &proto);
+        ck_assert_uint_eq(kv_store_find(&s, proto.id), slot);
+    }
+    int guessed = 0;
+    for (int i = 0; i < N; i++) {
+        uint32_t want = kv_store_find(&s, ids[i]);
+        ck_assert_uint_eq(want, live[i] ? (uint32_t)i : KV_NO_SLOT);
+        uint32_t prevs[] = {KV_NO_SLOT, (uint32_t)i - 1, (uint32_t)i, (uint32_t)(i + 1), N - 1, (uint32_t)(x % N)};
+        for (size_t k = 0; k < sizeof prevs / sizeof *prevs; k++) {
+            ck_assert_uint_eq(kv_store_find_after(&s, ids[i], prevs[k]), want);
+            guessed += prevs[k] + 1 == (uint32_t)i && live[i];
+        }
+        ck_assert_uint_eq(kv_store_find_after(&s, ids[i] ^ 1, (uint32_t)i - 1), kv_store_find(&s, ids[i] ^ 1));
+    }
+    ck_assert_int_gt(guessed, N / 2); /* the guess itself was exercised, not only the walk */
+    kv_store_fini(&s);
+}
+END_TEST
+
 /* The two priority queues of the score-ordered policies against a brute-force minimum: random sets (few
  * distinct keys, so that groups form, split and empty; increasing ties), removals and pops of the top, on
  * 300 slots. Both must name the slot of smallest (key, tie) after every operation. */
@@ -529,6 +573,7 @@ static Suite *kv_suite(void)
     tcase_add_test(tc, prestage_into_dram);
     tcase_add_test(tc, drain_in_pieces);
     tcase_add_test(tc, heaps_match_brute_force);
+    tcase_add_test(tc, find_after_matches_find);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -478,7 +478,9 @@ static uint32_t kv_prefix_scan(const kv_mgr_t *m, uint32_t inst, const uint64_t 
     kv_memo_reserve(mo, n);
     for (uint32_t i = 0; i < n && i < KV_AHEAD; i++)
         kv_store_prefetch(st[0], ids[i]);
-    int last = 0; /* path index of the tier that held the previous block */
+    assert(np > 0);
+    int last = 0;               /* path index of the tier that held the previous block */
+    uint32_t prev = KV_NO_SLOT; /* its slot there */
     uint32_t i = 0;
     for (; i < n; i++) {
         if (i + KV_AHEAD < n) {
@@ -488,11 +490,15 @@ static uint32_t kv_prefix_scan(const kv_mgr_t *m, uint32_t inst, const uint64_t 
         }
         int k = 0;
         uint32_t slot = KV_NO_SLOT;
-        while (k < np && (slot = kv_store_find(st[k], ids[i])) == KV_NO_SLOT)
-            k++;
+        for (; k < np; k++) {
+            slot = k == last ? kv_store_find_after(st[k], ids[i], prev) : kv_store_find(st[k], ids[i]);
+            if (slot != KV_NO_SLOT)
+                break;
+        }
         if (k == np)
             break;
         last = k;
+        prev = slot;
         mo->id[i] = ids[i];
         mo->tier[i] = tier[k];
         mo->slot[i] = slot;

@@ -100,6 +100,17 @@ static inline uint32_t kv_store_find(const kv_store_t *s, uint64_t id)
     return KV_NO_SLOT;
 }
 
+/* kv_store_find with a guess: the blocks of a context committed together usually take consecutive slots,
+ * so the block after one found at slot `prev` is first looked for at prev + 1 (then the bucket walk). The
+ * same result either way: ids are unique in a store and a freed slot holds KV_NO_ID. */
+static inline uint32_t kv_store_find_after(const kv_store_t *s, uint64_t id, uint32_t prev)
+{
+    uint32_t g = prev + 1;
+    if (prev != KV_NO_SLOT && g < s->nfresh && kv_store_entry(s, g)->id == id)
+        return g;
+    return kv_store_find(s, id);
+}
+
 /* Asks the memory system for id's bucket ahead of a find (a hint: no effect on results). Unconditional:
  * GCC 12 drops a prefetch guarded by a test, hence a bucket array that is never absent. */
 static inline void kv_store_prefetch(const kv_store_t *s, uint64_t id)
