@@ -576,6 +576,48 @@ START_TEST(cli_knobs_and_bad_capacities)
 }
 END_TEST
 
+/* Fields of one CSV line, commas inside double quotes not counting. */
+static int csv_fields(const char *line, const char *end)
+{
+    int n = 1;
+    bool quoted = false;
+    for (const char *c = line; c < end; c++) {
+        if (*c == '"')
+            quoted = !quoted;
+        else if (*c == ',' && !quoted)
+            n++;
+    }
+    return n;
+}
+
+/* A tier stack holds commas: the CSV quotes it, so that every row has the header's columns. */
+START_TEST(csv_rows_keep_their_columns)
+{
+    char *out = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&out, &err, "cache", tu_fixture("golden/agentic-24.jsonl.gz"), "--policy", "lru,arc",
+                           "--tiers", "G1=300b,G2=*:exclusive", "--capacity", "1500b,3000b", NULL);
+    ck_assert_msg(rc == 0, "%s", err);
+    const char *line = out;
+    int header = -1, rows = 0;
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        ck_assert_ptr_nonnull(nl);
+        int n = csv_fields(line, nl);
+        if (header < 0)
+            header = n;
+        else {
+            ck_assert_int_eq(n, header);
+            rows++;
+        }
+        line = nl + 1;
+    }
+    ck_assert_int_eq(rows, 4);
+    ck_assert_ptr_nonnull(strstr(out, ",\"G1=300b,G2=*:exclusive\","));
+    free(out);
+    free(err);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
     Suite *s = suite_create("kv_replay");
@@ -588,6 +630,7 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, metadata_budget_every_policy);
     tcase_add_test(tc, mooncake_local_vs_global_matches_independent_count);
     tcase_add_test(tc, cli_knobs_and_bad_capacities);
+    tcase_add_test(tc, csv_rows_keep_their_columns);
     suite_add_tcase(s, tc);
     return s;
 }

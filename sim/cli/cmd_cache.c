@@ -634,11 +634,14 @@ static int cmd_main(int argc, char **argv)
             uint64_t capb = cfg.tier[sw].capacity_blocks;
             double n = (double)res.requests, in = (double)res.input_tokens;
             if (csv) {
-                printf("%s,%s,%s,%.0f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f", pols[p], write_policy->base.name,
-                       tiers_arg, (double)capb * bt, (unsigned long long)capb, (unsigned long long)res.requests,
-                       (unsigned long long)res.block_refs, (unsigned long long)res.hit_blocks,
-                       (unsigned long long)res.input_tokens, (unsigned long long)res.hit_tokens, res.hit_tokens / in,
-                       res.req_hit_sum / n, (double)res.hit_blocks / (double)res.block_refs);
+                /* A stack of several tiers holds commas: quoted (RFC 4180), so that the row keeps its columns. */
+                const char *q = strchr(tiers_arg, ',') ? "\"" : "";
+                printf("%s,%s,%s%s%s,%.0f,%llu,%llu,%llu,%llu,%llu,%llu,%.6f,%.6f,%.6f", pols[p],
+                       write_policy->base.name, q, tiers_arg, q, (double)capb * bt, (unsigned long long)capb,
+                       (unsigned long long)res.requests, (unsigned long long)res.block_refs,
+                       (unsigned long long)res.hit_blocks, (unsigned long long)res.input_tokens,
+                       (unsigned long long)res.hit_tokens, res.hit_tokens / in, res.req_hit_sum / n,
+                       (double)res.hit_blocks / (double)res.block_refs);
                 for (int t = 0; t < KV_NTIERS; t++)
                     if (ts[t].enabled)
                         printf(",%.6f,%.6f", res.hit_tokens_tier[t] / in, res.req_hit_sum_tier[t] / n);
