@@ -691,12 +691,18 @@ void kv_commit(kv_mgr_t *m, uint32_t inst, const uint64_t *ids, uint32_t from, u
     kv_store_t *g1 = &m->tier[KV_G1][inst];
     kv_store_t *const *below = g1->below;
     int nb = m->write.ops->commit ? g1->nbelow : 0;
+    /* Most of these blocks are new: each find walks a chain to its end, so the chain's first entry is
+     * prefetched too, half the distance ahead, once its bucket has arrived. */
+    for (uint32_t i = r->hi; i < to && i < r->hi + KV_AHEAD; i++)
+        kv_store_prefetch(g1, ids[i]);
     for (uint32_t i = r->hi; i < to; i++) {
         assert(r->reserved > 0 && g1->reserved > 0);
         r->reserved--;
         g1->reserved--;
         if (i + KV_AHEAD < to)
             kv_store_prefetch(g1, ids[i + KV_AHEAD]);
+        /* Near the end, the last block's chain again: cheaper than a test. */
+        kv_store_prefetch_chain(g1, ids[i + KV_AHEAD / 2 < to ? i + KV_AHEAD / 2 : to - 1]);
         uint32_t slot = kv_store_find(g1, ids[i]);
         if (slot != KV_NO_SLOT) {
             /* Another request cached it meanwhile (or the engine chose to recompute it): share it. */
