@@ -574,6 +574,43 @@ START_TEST(a_signal_while_files_are_written_leaves_nothing)
 }
 END_TEST
 
+/* A native trace is read inside the dispatcher actor: a line nested as deep as the JSON parser allows is a
+ * one-line error (exit 2), not an overflow of the actor's stack. */
+START_TEST(deep_json_in_a_trace_is_an_error)
+{
+    const char *dir = tu_scratch_dir("deep-json");
+    enum { DEPTH = 990 };
+    static char line[2 * DEPTH + 16];
+    size_t n = 0;
+    n += (size_t)snprintf(line + n, sizeof line - n, "{\"x\": ");
+    for (int i = 0; i < DEPTH; i++)
+        line[n++] = '[';
+    for (int i = 0; i < DEPTH; i++)
+        line[n++] = ']';
+    snprintf(line + n, sizeof line - n, "}\n");
+    char trace[4096];
+    snprintf(trace, sizeof trace,
+             "{\"session\": 1, \"turn\": 0, \"arrival_s\": 0, \"input_tokens\": 512, \"output_tokens\": 8}\n%s", line);
+    tu_write_file(dir, "deep.jsonl", trace);
+    char sc[1024];
+    snprintf(sc, sizeof sc,
+             "{\"name\": \"deep\", \"seed\": 1, \"hardware\": {\"preset\": \"dgx-a100\", \"nodes\": 1}, "
+             "\"model\": \"opt-13b\", \"deployment\": {\"tp\": 1, \"instances\": 1, \"weight_dtype\": \"bf16\", "
+             "\"kv_dtype\": \"bf16\", \"compute_dtype\": \"bf16\"}, "
+             "\"workload\": {\"format\": \"native\", \"path\": \"deep.jsonl\", \"replay\": \"open\"}}\n");
+    const char *path = tu_write_file(dir, "deep.json", sc);
+    char out[1100];
+    snprintf(out, sizeof out, "%s/res", dir);
+    char *o = NULL, *err = NULL;
+    int rc = tu_run_kvtwin(&o, &err, "run", path, "--quiet", "--out", out, NULL);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err ? err : "");
+    ck_assert_msg(lines_in(err) == 1 && strstr(err, "deep.jsonl:2:"), "%s", err);
+    ck_assert(!tu_file_exists(out));
+    free(o);
+    free(err);
+}
+END_TEST
+
 /* Runs kvtwin with a file-size limit (a full disk as a process sees it: writes fail with EFBIG). */
 static int run_with_fsize(rlim_t bytes, const char *out, char **err)
 {
@@ -704,6 +741,7 @@ int main(void)
     tcase_add_test(tc, a_signal_removes_the_temporary_folder);
     tcase_add_test(tc, a_signal_stops_a_study_and_its_children);
     tcase_add_test(tc, a_signal_while_files_are_written_leaves_nothing);
+    tcase_add_test(tc, deep_json_in_a_trace_is_an_error);
     tcase_add_test(tc, a_full_disk_fails_cleanly);
     tcase_add_test(tc, run_h5_is_byte_identical);
     tcase_add_test(tc, gzip_trailing_garbage_is_an_error);

@@ -1,5 +1,5 @@
 /* Up-front size check of a run; see runsize.h. The estimate counts what grows with the pod: one SimGrid
- * actor (64 KiB stack plus its bookkeeping) per engine, transfer and write-back worker, the SimGrid hosts
+ * actor (the stack pages it touches, counted as 64 KiB, plus its bookkeeping) per engine, transfer and write-back worker, the SimGrid hosts
  * and links of every instance and domain, and kvtwin's own per-instance state. It is a floor: the KV
  * tiers grow with the workload and are not counted. */
 #define _DEFAULT_SOURCE
@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define RS_ACTOR_BYTES (64.0 * 1024 + 4096) /* stack + SimGrid's actor record */
+#define RS_ACTOR_BYTES (64.0 * 1024 + 4096) /* stack used (under 16 KiB of its 1 MiB) + SimGrid's record */
 #define RS_INSTANCE_BYTES 16384.0           /* hosts, links, engine, queues, metrics of one instance */
 #define RS_DOMAIN_BYTES 16384.0             /* hosts and links of one domain (CPU, DRAM, NVMe, NIC) */
 
