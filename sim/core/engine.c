@@ -1258,6 +1258,16 @@ void engine_flush_unfinished(engine_t *e)
     }
 }
 
+void engine_drop_requests(engine_t *e)
+{
+    for (uint32_t i = 0; i < e->n_run; i++)
+        if (e->run[i]->inst == e->id) /* else handed to a decode instance, which holds it */
+            engine_request_free(e->run[i]);
+    e->n_run = 0;
+    while (e->wait_head)
+        engine_request_free(engine_pop_waiting(e));
+}
+
 void engine_free(engine_t *e)
 {
     sched_admitter_fini(&e->admit);

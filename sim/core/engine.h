@@ -83,6 +83,8 @@ double engine_load(const engine_t *e);
 
 /* Requests still inside at the end of the run: recorded as unfinished, freed. */
 void engine_flush_unfinished(engine_t *e);
+/* A run that failed: frees the requests e still holds (queued or admitted), recording nothing. */
+void engine_drop_requests(engine_t *e);
 
 /* The context a prefetch policy's hooks get: now, the cache view, the proposal sink and the core's helpers. */
 kv_pf_ctx_t engine_pf_ctx(pod_t *p);

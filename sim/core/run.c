@@ -494,6 +494,8 @@ int run_scenario(scenario_t *sc, const run_opts_t *opts, char *err, size_t errle
 
     if (p->fail_code) {
         snprintf(err, errlen, "%s", p->fail_msg);
+        for (uint32_t i = 0; i < p->pf.n_inst; i++)
+            engine_drop_requests(&p->eng[i]);
         h5out_abort(h5);
         outdir_abort(&od);
         pod_teardown(p);
