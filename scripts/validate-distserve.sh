@@ -14,7 +14,10 @@
 # profiles DistServe's simulator publishes for its two engines (configs/validation/distserve-a100-profiles.json):
 # the co-located instance runs with the vLLM one, the prefill and decode workers with the DistServe one, as in
 # the published comparison; --profile-extra-ms X adds X ms to every profiled iteration first (a sensitivity).
-# Usage: scripts/validate-distserve.sh [BUILD_DIR] [--profiled [--profile-extra-ms X]] [--set PATH=VALUE ...]
+# --first-token prefill: the disaggregated runs return the first token from the prefill instance
+# (deployment.disagg.first_token; default decode).
+# Usage: scripts/validate-distserve.sh [BUILD_DIR] [--profiled [--profile-extra-ms X]] [--first-token prefill|decode]
+#        [--set PATH=VALUE ...]
 #        (extra --set: e.g. a calibration; about a minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +38,10 @@ if "--profile-extra-ms" in args:
     if not profiled:
         print("validate-distserve: --profile-extra-ms applies to the profiles: give --profiled too", file=sys.stderr)
         sys.exit(2)
+first_token = "decode"  # --first-token prefill: the first token leaves from the prefill instance (a sensitivity)
+if "--first-token" in args:
+    first_token = args[args.index("--first-token") + 1]
+    del args[args.index("--first-token"):args.index("--first-token") + 2]
 extra = [a for a in args if a not in ("--set", "--profiled")]  # PATH=VALUE, with or without a --set before each
 cfg = "configs/validation/distserve-13b-a100.json"
 per_engine = {"co": [], "pd": []}
@@ -73,7 +80,8 @@ def p90(rate, n_inst, n_prefill):
 def run_once(rate, n_inst, n_prefill):
     sets = ["workload.path=" + trace(rate), f"deployment.instances={n_inst}"]
     if n_prefill:
-        sets.append('deployment.disagg={"enabled": true, "prefill_instances": %d}' % n_prefill)
+        sets.append('deployment.disagg={"enabled": true, "prefill_instances": %d, "first_token": "%s"}'
+                    % (n_prefill, first_token))
     cmd = [f"{build}/kvtwin", "run", cfg, "--quiet", "--force", "--out", f"{tmp}/o"]
     for s in sets + extra + per_engine["pd" if n_prefill else "co"]:
         cmd += ["--set", s]

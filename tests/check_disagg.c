@@ -415,6 +415,9 @@ START_TEST(per_pool_tp)
          "deployment.disagg.decode_tp: a per-pool setting needs deployment.disagg.enabled"},
         {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_tp\": 16}", NULL,
          "deployment.disagg.decode_tp"},
+        {"deployment.disagg.first_token=prefill", NULL,
+         "deployment.disagg.first_token: disaggregation is off (deployment.disagg.enabled is false)"},
+        {"deployment.disagg.conditional=true", NULL, "deployment.disagg.conditional: disaggregation is off"},
         {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_tp\": 2}",
          "deployment.placement=spread", "deployment.placement"},
     };

@@ -383,6 +383,25 @@ static int scenario_absent_hw(scenario_t *sc, const char *hw_section, const char
     return scenario_fail(sc, path, msg, err, errlen);
 }
 
+/* Keys of deployment.disagg while disaggregation is off would change nothing: an error, unless the user also
+ * switched it off in so many words (deployment.disagg.enabled: false, as a study variant of a disaggregated
+ * base does). */
+static int scenario_disagg_off(scenario_t *sc, char *err, size_t errlen)
+{
+    if (sc->deploy.disagg.enabled)
+        return 0;
+    absent_scan_t a = {"enabled", false, ""};
+    scenario_user_keys(sc, "deployment.disagg", absent_scan_fn, &a);
+    if (a.switched_off || !a.first[0])
+        return 0;
+    char path[300];
+    snprintf(path, sizeof path, "deployment.disagg.%s", a.first);
+    return scenario_fail(sc, path,
+                         "disaggregation is off (deployment.disagg.enabled is false), so the setting would be ignored; "
+                         "set deployment.disagg.enabled: true, or remove the key",
+                         err, errlen);
+}
+
 /* A tier given more capacity than its hardware holds would be simulated, and priced, as if it existed. */
 static int scenario_tier_capacity(scenario_t *sc, char *err, size_t errlen)
 {
@@ -491,7 +510,7 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
     llm_parallel_t par = {sc->deploy.tp, sc->deploy.pp, sc->deploy.ep};
     if (llm_check_parallel(&sc->model, &par, msg, sizeof msg))
         return scenario_fail(sc, "deployment.tp", msg, err, errlen);
-    if (scenario_pools(sc, err, errlen))
+    if (scenario_pools(sc, err, errlen) || scenario_disagg_off(sc, err, errlen))
         return -1;
     char path[64];
     if (!sc->kv.tier[KV_G1].enabled) {
