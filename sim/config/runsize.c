@@ -1,7 +1,7 @@
 /* Up-front size check of a run; see runsize.h. The estimate counts what grows with the pod: one SimGrid
- * actor (the stack pages it touches, counted as 64 KiB, plus its bookkeeping) per engine, transfer and write-back worker, the SimGrid hosts
- * and links of every instance and domain, and kvtwin's own per-instance state. It is a floor: the KV
- * tiers grow with the workload and are not counted. */
+ * actor (the stack pages it touches, counted as 64 KiB, plus its bookkeeping) per engine, transfer and
+ * write-back worker, the SimGrid hosts and links of every instance and domain, and kvtwin's own
+ * per-instance state. It is a floor: the KV tiers grow with the workload and are not counted. */
 #define _DEFAULT_SOURCE
 #include "sim/config/runsize.h"
 

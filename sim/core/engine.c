@@ -1243,29 +1243,35 @@ void engine_start(engine_t *e, pod_t *p, uint32_t id)
     sgb_spawn(name, pod_host(p, (pf_ep_t){PF_INST, id}), engine_main, e, false);
 }
 
-void engine_flush_unfinished(engine_t *e)
+/* Frees every request e holds (admitted or queued), recording each as unfinished if asked. One handed to a
+ * decode instance (disaggregation) belongs to that instance. */
+static void engine_release_all(engine_t *e, bool record)
 {
     pod_t *p = e->pod;
     for (uint32_t i = 0; i < e->n_run; i++) {
-        engine_record(p, e->run[i], RQ_UNFINISHED);
+        if (e->run[i]->inst != e->id)
+            continue;
+        if (record)
+            engine_record(p, e->run[i], RQ_UNFINISHED);
         engine_request_free(e->run[i]);
     }
     e->n_run = 0;
     while (e->wait_head) {
         sim_req_t *r = engine_pop_waiting(e);
-        engine_record(p, r, RQ_UNFINISHED);
+        if (record)
+            engine_record(p, r, RQ_UNFINISHED);
         engine_request_free(r);
     }
 }
 
+void engine_flush_unfinished(engine_t *e)
+{
+    engine_release_all(e, true);
+}
+
 void engine_drop_requests(engine_t *e)
 {
-    for (uint32_t i = 0; i < e->n_run; i++)
-        if (e->run[i]->inst == e->id) /* else handed to a decode instance, which holds it */
-            engine_request_free(e->run[i]);
-    e->n_run = 0;
-    while (e->wait_head)
-        engine_request_free(engine_pop_waiting(e));
+    engine_release_all(e, false);
 }
 
 void engine_free(engine_t *e)
