@@ -39,7 +39,17 @@ void engine_poke(engine_t *e)
     sgb_sem_post(e->wake);
 }
 
-/* Appends r to e's waiting queue, adding backlog tokens to e's backlog, and wakes e. */
+/* True if a request joining e's queue could change what e does next: its admission loop has room to take
+ * one (engine_admit's guard), a waiting-request prefetch policy would look at it, or e is down. The batch
+ * size and g1_full change only in e's own actor, so while e waits they stay as they are now: waking e with
+ * neither room nor a prefetch would only cut its decode run at the next step boundary and start it again
+ * (two SimGrid activities, issue 16), admitting nothing. */
+static bool engine_arrival_matters(const engine_t *e)
+{
+    return (e->n_run < e->max_seqs && !e->g1_full) || e->pod->prefetch.ops->waiting || e->down;
+}
+
+/* Appends r to e's waiting queue, adding backlog tokens to e's backlog, and wakes e if that can matter. */
 static void engine_queue_append(engine_t *e, sim_req_t *r, double backlog)
 {
     r->inst = e->id;
@@ -51,7 +61,8 @@ static void engine_queue_append(engine_t *e, sim_req_t *r, double backlog)
     e->wait_tail = r;
     e->n_waiting++;
     e->backlog += backlog;
-    engine_poke(e);
+    if (engine_arrival_matters(e))
+        engine_poke(e);
 }
 
 void engine_enqueue(engine_t *e, sim_req_t *r)
