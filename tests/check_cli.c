@@ -1,5 +1,6 @@
 /* The command line and bad input: every error is one line naming the file (and line, column, JSON path)
  * with exit code 2, and leaves no results behind. */
+#define _POSIX_C_SOURCE 200809L /* setenv, strdup */
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -150,6 +151,24 @@ START_TEST(bad_command_lines)
     ck_assert_int_eq(tu_run_kvtwin(&out, NULL, "--version", NULL), 0);
     ck_assert_msg(strstr(out, "kvtwin") && strstr(out, "SimGrid"), "%s", out);
     free(out);
+    /* kvtwin restarts itself with huge pages for its heap (main.c), unless GLIBC_TUNABLES says otherwise. */
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    char *saved = tunables ? strdup(tunables) : NULL;
+#if !defined(__SANITIZE_ADDRESS__)
+    unsetenv("GLIBC_TUNABLES");
+    ck_assert_int_eq(tu_run_kvtwin(&out, NULL, "--version", NULL), 0);
+    ck_assert_msg(strstr(out, "heap: GLIBC_TUNABLES=glibc.malloc.hugetlb=1\n"), "%s", out);
+    free(out);
+#endif
+    setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);
+    ck_assert_int_eq(tu_run_kvtwin(&out, NULL, "--version", NULL), 0);
+    ck_assert_msg(strstr(out, "heap: GLIBC_TUNABLES=glibc.malloc.hugetlb=0\n"), "%s", out);
+    free(out);
+    if (saved)
+        setenv("GLIBC_TUNABLES", saved, 1);
+    else
+        unsetenv("GLIBC_TUNABLES");
+    free(saved);
     const char *cmds[] = {"run", "study", "cache", "policies", "hw", "model-time", "fit", "gen", "trace"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         ck_assert_int_eq(tu_run_kvtwin(&out, NULL, cmds[i], "--help", NULL), 0);

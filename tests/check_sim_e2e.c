@@ -1,6 +1,7 @@
 /* End-to-end runs of the kvtwin binary on tiny scenarios: deterministic (same seed, byte-identical
  * summary), conserving (requests, tokens and joules add up), and the Mooncake replay's hit rate against
  * an independent count from the trace. */
+#define _POSIX_C_SOURCE 200809L /* setenv, strdup */
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,6 +103,43 @@ START_TEST(same_seed_same_summary)
     cJSON_Delete(ja);
     cJSON_Delete(jb);
     cJSON_Delete(jc);
+}
+END_TEST
+
+/* kvtwin's heap on huge pages (main.c) is a hint to the kernel: the same bytes out with and without it. */
+START_TEST(huge_pages_change_no_result)
+{
+    const char *dir = tu_scratch_dir("e2e");
+    char a[1024], b[1024];
+    snprintf(a, sizeof a, "%s/huge-default", dir);
+    snprintf(b, sizeof b, "%s/huge-off", dir);
+    const char *scen = tu_fixture("scenarios/tiny-synthetic.json");
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    char *saved = tunables ? strdup(tunables) : NULL;
+    unsetenv("GLIBC_TUNABLES");
+    char *ta, *tb;
+    cJSON *ja = run_summary(scen, a, NULL, NULL, &ta);
+    setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=0", 1);
+    cJSON *jb = run_summary(scen, b, NULL, NULL, &tb);
+    if (saved)
+        setenv("GLIBC_TUNABLES", saved, 1);
+    else
+        unsetenv("GLIBC_TUNABLES");
+    free(saved);
+    ck_assert_str_eq(ta, tb);
+    char pa[1100], pb[1100];
+    snprintf(pa, sizeof pa, "%s/run.h5", a);
+    snprintf(pb, sizeof pb, "%s/run.h5", b);
+    size_t na = 0, nb = 0;
+    char *ha = tu_read_file(pa, &na), *hb = tu_read_file(pb, &nb);
+    ck_assert(ha && hb && na > 0);
+    ck_assert_msg(na == nb && memcmp(ha, hb, na) == 0, "run.h5 differs with and without huge pages");
+    free(ha);
+    free(hb);
+    free(ta);
+    free(tb);
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
 }
 END_TEST
 
@@ -666,6 +704,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, same_seed_same_summary);
+    tcase_add_test(tc, huge_pages_change_no_result);
     tcase_add_test(tc, results_folder_contents);
     tcase_add_test(tc, mooncake_hit_rate_matches_trace);
     tcase_add_test(tc, prefetch_stages_queued_requests);
