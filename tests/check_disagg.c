@@ -411,8 +411,10 @@ START_TEST(per_pool_tp)
          "deployment.disagg.decode_hardware: unknown hardware preset \"no-such\""},
         {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"prefill_tp\": 3}", NULL,
          "deployment.disagg.prefill_tp"},
-        {"deployment.disagg={\"enabled\": false, \"decode_tp\": 2}", NULL,
-         "deployment.disagg.decode_tp: a per-pool setting needs deployment.disagg.enabled"},
+        {"deployment.disagg.decode_tp=2", NULL,
+         "deployment.disagg.decode_tp: disaggregation is off (deployment.disagg.enabled is false)"},
+        {"deployment.disagg.prefill_hardware=dgx-a100", NULL,
+         "deployment.disagg.prefill_hardware: disaggregation is off"},
         {"deployment.disagg={\"enabled\": true, \"prefill_instances\": 1, \"decode_tp\": 16}", NULL,
          "deployment.disagg.decode_tp"},
         {"deployment.disagg.first_token=prefill", NULL,
@@ -431,6 +433,22 @@ START_TEST(per_pool_tp)
         ck_assert_msg(!strchr(err, '\n') || strchr(err, '\n') == err + strlen(err) - 1, "one line: %s", err);
         free(err);
     }
+    /* A study variant switching off a disaggregated base writes enabled: false; the base's other keys, the
+     * per-pool ones included, are then accepted and change nothing: the co-located run's figures. */
+    char off[1100], plain[1100];
+    snprintf(off, sizeof off, "%s/switched-off", dir);
+    snprintf(plain, sizeof plain, "%s/co-located", dir);
+    cJSON *o = run(off,
+                   "deployment.disagg={\"enabled\": false, \"prefill_instances\": 1, \"decode_tp\": 2, "
+                   "\"prefill_hardware\": \"dgx-a100\", \"first_token\": \"prefill\"}",
+                   NULL);
+    cJSON *c = run(plain, NULL, NULL);
+    ck_assert_double_eq(tu_num(o, "throughput", "output_tokens_per_s", NULL),
+                        tu_num(c, "throughput", "output_tokens_per_s", NULL));
+    ck_assert_double_eq(tu_num(o, "latency_s", "ttft", "mean"), tu_num(c, "latency_s", "ttft", "mean"));
+    ck_assert_double_eq(tu_num(o, "latency_s", "tpot", "mean"), tu_num(c, "latency_s", "tpot", "mean"));
+    cJSON_Delete(o);
+    cJSON_Delete(c);
 }
 END_TEST
 

@@ -451,11 +451,9 @@ static int scenario_pools(scenario_t *sc, char *err, size_t errlen)
     char path[64], msg[1400];
     for (int k = 0; k < 2; k++) {
         sc->pool_gpu[k] = sc->hw.gpu;
-        bool set = tps[k] || names[k][0];
-        if (set && !dg->enabled) {
-            snprintf(path, sizeof path, "deployment.disagg.%s_%s", pool[k], tps[k] ? "tp" : "hardware");
-            return scenario_fail(sc, path, "a per-pool setting needs deployment.disagg.enabled: true", err, errlen);
-        }
+        if (!dg->enabled)
+            continue; /* the pod's GPU and TP; a per-pool key is then an error unless enabled: false is written
+                         (scenario_disagg_off), as for every key of deployment.disagg */
         if (tps[k]) {
             llm_parallel_t par = {tps[k], sc->deploy.pp, sc->deploy.ep};
             if (llm_check_parallel(&sc->model, &par, msg, sizeof msg)) {
