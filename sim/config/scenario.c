@@ -1,8 +1,9 @@
 /* Scenario loading: presets, --set, binding every section with its table, cross-section checks; see
  * scenario.h. Defaults are set before binding, so a scenario names only what it changes. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath, with POSIX 2008 */
 #include "sim/config/scenario.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -490,16 +491,20 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
                              "trace's format) to replay this path, or no path",
                              err, errlen);
     /* Generated contexts stay within the model's window: the generator's default (fitted to recorded
-     * sessions, up to 880K tokens) is capped; an explicit larger value is an error. */
+     * sessions, up to 880K tokens) is capped; an explicit larger value is an error. A trace's run leaves the
+     * generator's section alone: capped there, it no longer passed its own check when the resolved scenario
+     * was loaded back (the cap put max_context_tokens below the default prompts on a 2,048-token model). */
+    bool generated =
+        sc->workload.format == wl_format_synthetic || (sc->workload.format == WL_FMT_AUTO && !sc->workload.path[0]);
     double window = sc->model.max_context_tokens;
-    if (window > 0 && sc->workload.synth.max_context_tokens > window) {
+    if (generated && window > 0 && sc->workload.synth.max_context_tokens > window) {
         if (scenario_has(sc, "workload", "synth", "max_context_tokens")) {
             snprintf(msg, sizeof msg, "expected at most the model's context window (%.0f tokens), got %.0f", window,
                      sc->workload.synth.max_context_tokens);
             return scenario_fail(sc, "workload.synth.max_context_tokens", msg, err, errlen);
         }
         sc->workload.synth.max_context_tokens = window;
-        if (sc->workload.format == wl_format_synthetic && wl_synth_check(&sc->workload.synth, msg, sizeof msg)) {
+        if (wl_synth_check(&sc->workload.synth, msg, sizeof msg)) {
             char full[700];
             snprintf(full, sizeof full, "capped at the model's %.0f-token window: %s", window, msg);
             return scenario_fail(sc, "workload.synth.max_context_tokens", full, err, errlen);
@@ -578,6 +583,11 @@ static int scenario_finish(scenario_t *sc, const char *const *sets, int nsets, l
         snprintf(full, sizeof full, "%s/%s", dir, sc->workload.path);
         if (strlen(full) >= sizeof sc->workload.path)
             return scenario_fail(sc, "workload.path", "path too long", err, errlen);
+        /* Absolute where the file exists, so that the resolved scenario (scenario.json of the results) names
+         * the same trace wherever it is loaded from; a missing file keeps the joined path for its error. */
+        char abs[PATH_MAX];
+        if (realpath(full, abs) && strlen(abs) < sizeof sc->workload.path)
+            snprintf(full, sizeof full, "%s", abs);
         snprintf(sc->workload.path, sizeof sc->workload.path, "%s", full);
     }
     return scenario_cross_check(sc, err, errlen);
