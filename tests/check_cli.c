@@ -103,6 +103,13 @@ START_TEST(unknown_key_and_wrong_type)
                       "{\n  \"hardware\": \"dgx-h100\",\n  \"model\": \"llama-3.1-8b\",\n"
                       "  \"deployment\": {\"tp\": \"two\"}\n}\n");
     expect_input_error(p, NULL, "t.json:4:", "deployment.tp");
+    /* The generator's settings next to a trace would change nothing: named, in the file and from --set. */
+    p = tu_write_file(dir, "u.json",
+                      "{\n  \"hardware\": \"dgx-h100\",\n  \"model\": \"llama-3.1-8b\",\n"
+                      "  \"workload\": {\"path\": \"x.jsonl\", \"synth\": {\"turns_mean\": 3}}\n}\n");
+    expect_input_error(p, NULL, "workload.synth.turns_mean", "the workload is a trace");
+    expect_input_error(tu_fixture("scenarios/prefill-first.json"), "workload.synth.session_rate_per_s=2",
+                       "workload.synth.session_rate_per_s", "the workload is a trace");
 }
 END_TEST
 

@@ -384,6 +384,12 @@ static int scenario_absent_hw(scenario_t *sc, const char *hw_section, const char
     return scenario_fail(sc, path, msg, err, errlen);
 }
 
+/* True if the run generates its workload (no trace to read). */
+static bool scenario_generated(const scenario_t *sc)
+{
+    return sc->workload.format == wl_format_synthetic || (sc->workload.format == WL_FMT_AUTO && !sc->workload.path[0]);
+}
+
 /* Keys of deployment.disagg while disaggregation is off would change nothing: an error, unless the user also
  * switched it off in so many words (deployment.disagg.enabled: false, as a study variant of a disaggregated
  * base does). */
@@ -494,8 +500,20 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
      * sessions, up to 880K tokens) is capped; an explicit larger value is an error. A trace's run leaves the
      * generator's section alone: capped there, it no longer passed its own check when the resolved scenario
      * was loaded back (the cap put max_context_tokens below the default prompts on a 2,048-token model). */
-    bool generated =
-        sc->workload.format == wl_format_synthetic || (sc->workload.format == WL_FMT_AUTO && !sc->workload.path[0]);
+    bool generated = scenario_generated(sc);
+    if (!generated) {
+        /* The generator's settings while a trace is replayed would change nothing. */
+        absent_scan_t a = {"", false, ""}; /* no switch: any key counts */
+        scenario_user_keys(sc, "workload.synth", absent_scan_fn, &a);
+        if (a.first[0]) {
+            char path[300];
+            snprintf(path, sizeof path, "workload.synth.%s", a.first);
+            return scenario_fail(sc, path,
+                                 "the workload is a trace (workload.path), which the generator's settings do not "
+                                 "change; remove the key, or generate the workload (no path, format synthetic)",
+                                 err, errlen);
+        }
+    }
     double window = sc->model.max_context_tokens;
     if (generated && window > 0 && sc->workload.synth.max_context_tokens > window) {
         if (scenario_has(sc, "workload", "synth", "max_context_tokens")) {
@@ -616,7 +634,13 @@ int scenario_from_json(scenario_t *sc, cJSON *root, const char *label, const cha
 
 cJSON *scenario_to_json(const scenario_t *sc)
 {
-    return jb_to_json(&cfg_scenario_spec, sc);
+    cJSON *j = jb_to_json(&cfg_scenario_spec, sc);
+    /* A trace's run has no generator: its section is left out, so that the file loads back (written, those
+     * keys are an error next to a trace). */
+    cJSON *w = cJSON_GetObjectItemCaseSensitive(j, "workload");
+    if (w && !scenario_generated(sc))
+        cJSON_DeleteItemFromObjectCaseSensitive(w, "synth");
+    return j;
 }
 
 void scenario_free(scenario_t *sc)
