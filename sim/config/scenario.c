@@ -390,6 +390,20 @@ static bool scenario_generated(const scenario_t *sc)
     return sc->workload.format == wl_format_synthetic || (sc->workload.format == WL_FMT_AUTO && !sc->workload.path[0]);
 }
 
+/* A section whose settings would change nothing: the first key the user gave under it fails with `why`,
+ * unless the user also wrote switch_key: false (a study variant switching the feature off; "" for none). */
+static int scenario_unused_keys(scenario_t *sc, const char *section, const char *switch_key, const char *why, char *err,
+                                size_t errlen)
+{
+    absent_scan_t a = {switch_key, false, ""};
+    scenario_user_keys(sc, section, absent_scan_fn, &a);
+    if (a.switched_off || !a.first[0])
+        return 0;
+    char path[300];
+    snprintf(path, sizeof path, "%s.%s", section, a.first);
+    return scenario_fail(sc, path, why, err, errlen);
+}
+
 /* Keys of deployment.disagg while disaggregation is off would change nothing: an error, unless the user also
  * switched it off in so many words (deployment.disagg.enabled: false, as a study variant of a disaggregated
  * base does). */
@@ -397,16 +411,10 @@ static int scenario_disagg_off(scenario_t *sc, char *err, size_t errlen)
 {
     if (sc->deploy.disagg.enabled)
         return 0;
-    absent_scan_t a = {"enabled", false, ""};
-    scenario_user_keys(sc, "deployment.disagg", absent_scan_fn, &a);
-    if (a.switched_off || !a.first[0])
-        return 0;
-    char path[300];
-    snprintf(path, sizeof path, "deployment.disagg.%s", a.first);
-    return scenario_fail(sc, path,
-                         "disaggregation is off (deployment.disagg.enabled is false), so the setting would be ignored; "
-                         "set deployment.disagg.enabled: true, or remove the key",
-                         err, errlen);
+    return scenario_unused_keys(sc, "deployment.disagg", "enabled",
+                                "disaggregation is off (deployment.disagg.enabled is false), so the setting would be "
+                                "ignored; set deployment.disagg.enabled: true, or remove the key",
+                                err, errlen);
 }
 
 /* A tier given more capacity than its hardware holds would be simulated, and priced, as if it existed. */
@@ -501,19 +509,13 @@ static int scenario_cross_check(scenario_t *sc, char *err, size_t errlen)
      * generator's section alone: capped there, it no longer passed its own check when the resolved scenario
      * was loaded back (the cap put max_context_tokens below the default prompts on a 2,048-token model). */
     bool generated = scenario_generated(sc);
-    if (!generated) {
-        /* The generator's settings while a trace is replayed would change nothing. */
-        absent_scan_t a = {"", false, ""}; /* no switch: any key counts */
-        scenario_user_keys(sc, "workload.synth", absent_scan_fn, &a);
-        if (a.first[0]) {
-            char path[300];
-            snprintf(path, sizeof path, "workload.synth.%s", a.first);
-            return scenario_fail(sc, path,
-                                 "the workload is a trace (workload.path), which the generator's settings do not "
-                                 "change; remove the key, or generate the workload (no path, format synthetic)",
-                                 err, errlen);
-        }
-    }
+    /* The generator's settings while a trace is replayed would change nothing. */
+    if (!generated && scenario_unused_keys(sc, "workload.synth", "",
+                                           "the workload is a trace (workload.path), which the generator's settings "
+                                           "do not change; remove the key, or generate the workload (no path, "
+                                           "format synthetic)",
+                                           err, errlen))
+        return -1;
     double window = sc->model.max_context_tokens;
     if (generated && window > 0 && sc->workload.synth.max_context_tokens > window) {
         if (scenario_has(sc, "workload", "synth", "max_context_tokens")) {
